@@ -1,0 +1,12 @@
+export { type Clock, isoTime, sleep, systemClock } from './clock.ts';
+export { formatDuration, parseDuration } from './duration.ts';
+export {
+  assertNever,
+  ExitCode,
+  FiredrillError,
+  type FiredrillErrorCode,
+  formatError,
+  isFiredrillError,
+} from './errors.ts';
+export { type Logger, lineLogger, silentLogger } from './log.ts';
+export { assertTargetAllowed, isLoopbackHost } from './loopback.ts';

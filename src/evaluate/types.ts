@@ -1,0 +1,84 @@
+/**
+ * Evaluator contracts. Times are epoch milliseconds.
+ */
+
+/** One alert instance's lifecycle as seen by firedrill (merged from the API, ALERTS samples and webhooks). */
+export interface AlertRecord {
+  name: string;
+  labels: Record<string, string>;
+  pendingAt: number | null;
+  firingAt: number | null;
+  notifiedAt: number | null;
+  resolvedAt: number | null;
+}
+
+/** A single observation of an alert's state from Prometheus (`/api/v1/alerts` poll or ALERTS sample). */
+export interface AlertObservation {
+  name: string;
+  labels: Record<string, string>;
+  state: 'pending' | 'firing' | 'inactive';
+  /** When that state began, as exactly as the source knows it. */
+  since: number;
+  source: 'api' | 'alerts-series';
+}
+
+/** An Alertmanager webhook notification for one alert. */
+export interface Notification {
+  name: string;
+  labels: Record<string, string>;
+  status: 'firing' | 'resolved';
+  receivedAt: number;
+  startsAt: number;
+  endsAt: number | null;
+  receiver: string;
+}
+
+/** A span when a backend could not be read; never turned into pass or fail. */
+export interface BlindPeriod {
+  backend: 'prometheus' | 'alertmanager';
+  fromAt: number;
+  toAt: number;
+  reason: string;
+}
+
+/** What the loaded configuration says about an alert rule. */
+export interface RuleTiming {
+  alert: string;
+  group: string;
+  /** Seconds, from the group's interval (or the global evaluation_interval). */
+  evaluationIntervalMs: number;
+  forMs: number;
+  keepFiringForMs: number;
+  /** Scrape interval of the job(s) feeding it (the largest when several). */
+  scrapeIntervalMs: number;
+  query: string;
+}
+
+/**
+ * Earliest possible detection for one expected alert, and the upper edge of the phase jitter:
+ *   firingFloor = ceil(for / E)·E           (pending can at best begin as the fault is scraped)
+ *   notifiedFloor = firingFloor + group_wait
+ *   jitter = S + E                          (scrape and evaluation phase, at worst)
+ */
+export interface DetectionFloor {
+  alert: string;
+  floorMs: number;
+  jitterMs: number;
+  /** The parts, for display: "scrape 1s, eval 1s, for 2s, group_wait 0s". */
+  explanation: string;
+  measure: 'firing' | 'notified';
+}
+
+export type Verdict = 'passed' | 'failed' | 'inconclusive';
+
+export interface ExpectationResult {
+  id: string;
+  kind: 'alert-fires' | 'alert-resolves' | 'alert-silent' | 'threshold' | 'promql';
+  /** The alert name, or "p99 in baseline" for thresholds. */
+  subject: string;
+  verdict: Verdict;
+  measuredMs: number | null;
+  budgetMs: number | null;
+  floorMs: number | null;
+  detail: string;
+}
