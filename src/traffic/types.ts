@@ -83,3 +83,22 @@ export interface TrafficEngine {
   readonly model: 'open' | 'closed';
   run(options: TrafficRunOptions): Promise<EngineSummary>;
 }
+
+/** Aggregate over a set of windows (a phase): histograms merged, never percentiles averaged. */
+export interface PhaseStats {
+  /** Windows covered, and their total span in seconds (for throughput). */
+  windows: number;
+  seconds: number;
+  sent: number;
+  ok: number;
+  /** http errors + network errors + timeouts. */
+  errors: number;
+  /** errors / (ok + errors), 0 when nothing completed. */
+  errorRatio: number;
+  /** Completed (ok + errors) per second of covered span. */
+  throughput: number;
+  late: number;
+  dropped: number;
+  /** Latency of successful requests from intended start, ms. */
+  latencyMs: LatencySummaryMs;
+}
