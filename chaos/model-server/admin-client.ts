@@ -1,0 +1,52 @@
+import { FiredrillError } from '../../src/core/errors.ts';
+
+/**
+ * Client for the fixture model server's fault admin API (bearer-token authenticated):
+ *   GET    {admin}/faults                 → current fault state
+ *   PUT    {admin}/faults/{latency|errors} → set a fault with a server-enforced TTL (dead-man switch)
+ *   DELETE {admin}/faults/{latency|errors} → clear it (idempotent)
+ */
+export interface AdminEndpoint {
+  /** Base URL, e.g. http://127.0.0.1:8080/admin */
+  url: string;
+  token: string;
+}
+
+export type AdminFaultName = 'latency' | 'errors';
+
+export interface AdminFaultState {
+  latency: { delayMs: number; expiresAt: string } | null;
+  errors: { ratio: number; status: number; expiresAt: string } | null;
+}
+
+async function call(admin: AdminEndpoint, method: string, path: string, body?: unknown): Promise<unknown> {
+  const url = `${admin.url}${path}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: AbortSignal.timeout(3000),
+    });
+  } catch (error) {
+    throw new FiredrillError('FD_INJECT_FAILED', `model server admin API unreachable: ${method} ${url}`, {
+      hint: 'is the model server running? check its log in the run folder',
+      cause: error,
+    });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new FiredrillError('FD_INJECT_FAILED', `model server admin API: ${method} ${url} answered ${response.status} ${text.slice(0, 200)}`, {
+      hint: response.status === 401 ? 'the admin token is wrong; pass --admin-token or FIREDRILL_ADMIN_TOKEN' : 'see the model server log',
+    });
+  }
+  return text ? (JSON.parse(text) as unknown) : null;
+}
+
+export const adminApi = {
+  state: (admin: AdminEndpoint) => call(admin, 'GET', '/faults') as Promise<AdminFaultState>,
+  set: (admin: AdminEndpoint, fault: AdminFaultName, body: Record<string, number>) =>
+    call(admin, 'PUT', `/faults/${fault}`, body) as Promise<AdminFaultState>,
+  clear: (admin: AdminEndpoint, fault: AdminFaultName) => call(admin, 'DELETE', `/faults/${fault}`),
+};

@@ -1,0 +1,69 @@
+/** Small formatting helpers shared by the reporters. Internal to src/report. */
+import { formatDuration } from '../core/duration.ts';
+import type { ExpectationResult } from '../evaluate/types.ts';
+import type { RunOutcome } from './types.ts';
+
+/** Milliseconds rounded to 0.1 ms (keeps run.json free of float noise). */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+export function roundMsOrNull(ms: number | null | undefined): number | null {
+  return ms === null || ms === undefined || !Number.isFinite(ms) ? null : roundMs(ms);
+}
+
+export function roundTo(value: number, decimals: number): number {
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
+}
+
+export function isoOrNull(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+}
+
+/** Offset of `at` from the run start, like `+12.3s`; `missing` when there is no time. */
+export function offset(at: number | null | undefined, startedAt: number, missing = '—'): string {
+  if (at === null || at === undefined || !Number.isFinite(at)) return missing;
+  const seconds = (at - startedAt) / 1000;
+  const text = Math.abs(seconds).toFixed(1);
+  return seconds < 0 && text !== '0.0' ? `-${text}s` : `+${text}s`;
+}
+
+export function durationOr(ms: number | null, missing: string): string {
+  return ms === null || !Number.isFinite(ms) ? missing : formatDuration(ms);
+}
+
+export interface VerdictCounts {
+  passed: number;
+  failed: number;
+  inconclusive: number;
+}
+
+export function countVerdicts(expectations: readonly ExpectationResult[]): VerdictCounts {
+  const counts: VerdictCounts = { passed: 0, failed: 0, inconclusive: 0 };
+  for (const e of expectations) counts[e.verdict] += 1;
+  return counts;
+}
+
+/**
+ * The one-line summary used at the end of the terminal table and in JUnit's system-out:
+ * `verdict: passed (exit 0) · 5 passed, 0 failed, 0 inconclusive · report: reports/run-1`.
+ */
+export function summaryLine(
+  outcome: RunOutcome,
+  reportDir?: string,
+  paint: (verdict: RunOutcome['verdict'], text: string) => string = (_v, t) => t,
+): string {
+  const c = countVerdicts(outcome.expectations);
+  const parts = [
+    `verdict: ${paint(outcome.verdict, outcome.verdict)} (exit ${outcome.exitCode})`,
+    `${c.passed} passed, ${c.failed} failed, ${c.inconclusive} inconclusive`,
+  ];
+  if (reportDir !== undefined) parts.push(`report: ${reportDir}`);
+  return parts.join(' · ');
+}
+
+/** Collapses line breaks and tabs into single spaces (for one-line cells). */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n\t]+\s*/g, ' ').trim();
+}

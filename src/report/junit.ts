@@ -1,0 +1,113 @@
+/**
+ * junit.xml: one <testsuite> per run, one <testcase> per expectation (never one testcase for a whole run).
+ * failed → <failure>, inconclusive → <skipped> (neither pass nor fail for JUnit consumers). An errored or
+ * aborted run adds one <testcase name="run"> holding an <error> that says why, so CI never sees a green,
+ * empty suite for a run that could not be judged.
+ */
+import { assertNever } from '../core/errors.ts';
+import type { ExpectationResult } from '../evaluate/types.ts';
+import { countVerdicts, durationOr, summaryLine } from './format.ts';
+import type { RunOutcome } from './types.ts';
+
+// Characters XML 1.0 does not allow at all (C0 controls except tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).
+const invalidXmlChars =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes text content: the five special characters, invalid characters stripped. */
+export function escapeXmlText(text: string): string {
+  return text
+    .replace(invalidXmlChars, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+/** Escapes an attribute value; tab and line breaks become character references so they survive parsing. */
+export function escapeXmlAttr(text: string): string {
+  return escapeXmlText(text).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
+
+function attrs(pairs: Record<string, string | number>): string {
+  return Object.entries(pairs)
+    .map(([k, v]) => ` ${k}="${escapeXmlAttr(String(v))}"`)
+    .join('');
+}
+
+function seconds(ms: number | null): string {
+  return ms === null || !Number.isFinite(ms) || ms < 0 ? '0.000' : (ms / 1000).toFixed(3);
+}
+
+function timingLines(e: ExpectationResult): string {
+  return [
+    `measured: ${durationOr(e.measuredMs, 'n/a')}`,
+    `budget: ${durationOr(e.budgetMs, 'n/a')}`,
+    `floor: ${durationOr(e.floorMs, 'n/a')}`,
+  ].join('\n');
+}
+
+function testcase(scenario: string, e: ExpectationResult): string {
+  const open = `    <testcase${attrs({ classname: `${scenario}.${e.kind}`, name: e.id, time: seconds(e.measuredMs) })}`;
+  const body = `${e.detail}\nsubject: ${e.subject}\n${timingLines(e)}`;
+  switch (e.verdict) {
+    case 'passed':
+      return `${open}>\n      <system-out>${escapeXmlText(body)}</system-out>\n    </testcase>`;
+    case 'failed':
+      return `${open}>\n      <failure${attrs({ message: e.detail, type: e.kind })}>${escapeXmlText(body)}</failure>\n    </testcase>`;
+    case 'inconclusive':
+      return `${open}>\n      <skipped${attrs({ message: `inconclusive: ${e.detail}` })}/>\n      <system-out>${escapeXmlText(body)}</system-out>\n    </testcase>`;
+    default:
+      return assertNever(e.verdict, 'verdict');
+  }
+}
+
+function runErrorCase(outcome: RunOutcome): string | null {
+  if (outcome.verdict !== 'errored' && outcome.verdict !== 'aborted') return null;
+  const why = outcome.reason ?? `run ${outcome.verdict} (exit ${outcome.exitCode})`;
+  const body = [why, `verdict: ${outcome.verdict}`, `exit code: ${outcome.exitCode}`];
+  for (const f of outcome.faults) {
+    if (f.revertError !== null) {
+      body.push(`fault ${f.id} (${f.kind}) not reverted: ${f.revertError}`);
+      if (f.cleanupHint !== null) body.push(`  cleanup: ${f.cleanupHint}`);
+    }
+  }
+  return [
+    `    <testcase${attrs({ classname: `${outcome.scenario.name}.run`, name: 'run', time: '0.000' })}>`,
+    `      <error${attrs({ message: why, type: outcome.verdict })}>${escapeXmlText(body.join('\n'))}</error>`,
+    '    </testcase>',
+  ].join('\n');
+}
+
+export function buildJunitXml(outcome: RunOutcome): string {
+  const name = outcome.scenario.name;
+  const counts = countVerdicts(outcome.expectations);
+  const errorCase = runErrorCase(outcome);
+  const tests = outcome.expectations.length + (errorCase === null ? 0 : 1);
+  const errors = errorCase === null ? 0 : 1;
+  const totals = {
+    tests,
+    failures: counts.failed,
+    errors,
+    skipped: counts.inconclusive,
+    time: seconds(outcome.endedAt - outcome.startedAt),
+  };
+  const cases = outcome.expectations.map((e) => testcase(name, e));
+  if (errorCase !== null) cases.push(errorCase);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs({ name: 'firedrill', ...totals })}>`,
+    `  <testsuite${attrs({ name: `firedrill.${name}`, ...totals, timestamp: new Date(outcome.startedAt).toISOString() })}>`,
+    '    <properties>',
+    `      <property${attrs({ name: 'runId', value: outcome.runId })}/>`,
+    `      <property${attrs({ name: 'verdict', value: outcome.verdict })}/>`,
+    `      <property${attrs({ name: 'exitCode', value: outcome.exitCode })}/>`,
+    `      <property${attrs({ name: 'scenarioFile', value: outcome.scenario.file })}/>`,
+    '    </properties>',
+    ...cases,
+    `    <system-out>${escapeXmlText(summaryLine(outcome))}</system-out>`,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,228 @@
+/**
+ * run.json, schemaVersion 1 (DESIGN.md): the machine-readable result other tools rely on.
+ * The fields named in DESIGN.md keep their names and meaning; everything else is an extension.
+ * Times are ISO 8601 strings (null when it did not happen); durations are milliseconds rounded to 0.1.
+ */
+import type { ExpectationResult, Verdict } from '../evaluate/types.ts';
+import { isoOrNull, roundMs, roundMsOrNull, roundTo } from './format.ts';
+import type { RunOutcome, RunVerdict } from './types.ts';
+
+export interface RunJsonLatency {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface RunJsonFault {
+  id: string;
+  kind: string;
+  backend: string;
+  injectedAt: string | null;
+  landedAt: string | null;
+  revertedAt: string | null;
+  // extensions
+  params: Record<string, unknown>;
+  landedEvidence: string | null;
+  notLandedReason: string | null;
+  revertError: string | null;
+  cleanupHint: string | null;
+}
+
+export interface RunJsonAlert {
+  name: string;
+  labels: Record<string, string>;
+  pendingAt: string | null;
+  firingAt: string | null;
+  notifiedAt: string | null;
+  resolvedAt: string | null;
+}
+
+export interface RunJsonExpectation {
+  id: string;
+  kind: ExpectationResult['kind'];
+  subject: string;
+  verdict: Verdict;
+  measuredMs: number | null;
+  budgetMs: number | null;
+  floorMs: number | null;
+  detail: string;
+}
+
+export interface RunJsonTraffic {
+  engine: string;
+  model: 'open' | 'closed';
+  sent: number;
+  completed: number;
+  errors: number;
+  dropped: number;
+  late: number;
+  latencyMs: RunJsonLatency;
+  // extensions
+  timeouts: number;
+  saturated: boolean;
+  maxLateMs: number;
+}
+
+export interface RunJsonPhase {
+  windows: number;
+  seconds: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  /** errors / (ok + errors), 6 decimals. */
+  errorRatio: number;
+  /** Completed requests per second, 2 decimals. */
+  throughput: number;
+  late: number;
+  dropped: number;
+  latencyMs: RunJsonLatency & { count: number };
+}
+
+export interface RunJsonFloor {
+  alert: string;
+  measure: 'firing' | 'notified';
+  floorMs: number;
+  jitterMs: number;
+  explanation: string;
+}
+
+export interface RunJsonBlind {
+  backend: 'prometheus' | 'alertmanager';
+  fromAt: string;
+  toAt: string;
+  durationMs: number;
+  reason: string;
+}
+
+export interface RunJson {
+  schemaVersion: 1;
+  runId: string;
+  /** Scenario name. */
+  scenario: string;
+  startedAt: string;
+  endedAt: string;
+  verdict: RunVerdict;
+  stack: { prometheus: string; alertmanager: string; embedded: boolean; target: string };
+  faults: RunJsonFault[];
+  alerts: RunJsonAlert[];
+  expectations: RunJsonExpectation[];
+  traffic: RunJsonTraffic | null;
+  // extensions
+  exitCode: number;
+  /** Why the run errored or was aborted; null otherwise. */
+  reason: string | null;
+  scenarioFile: string;
+  description: string;
+  durationMs: number;
+  /** Phase name → stats, in plan order. */
+  phases: Record<string, RunJsonPhase>;
+  floors: RunJsonFloor[];
+  blind: RunJsonBlind[];
+  warnings: string[];
+}
+
+function latency(l: { p50: number; p90: number; p99: number; max: number }): RunJsonLatency {
+  return { p50: roundMs(l.p50), p90: roundMs(l.p90), p99: roundMs(l.p99), max: roundMs(l.max) };
+}
+
+export function buildRunJson(outcome: RunOutcome): RunJson {
+  const t = outcome.traffic;
+  const phases: Record<string, RunJsonPhase> = {};
+  for (const [name, p] of Object.entries(outcome.phases)) {
+    phases[name] = {
+      windows: p.windows,
+      seconds: p.seconds,
+      sent: p.sent,
+      ok: p.ok,
+      errors: p.errors,
+      errorRatio: roundTo(p.errorRatio, 6),
+      throughput: roundTo(p.throughput, 2),
+      late: p.late,
+      dropped: p.dropped,
+      latencyMs: { ...latency(p.latencyMs), count: p.latencyMs.count },
+    };
+  }
+  return {
+    schemaVersion: 1,
+    runId: outcome.runId,
+    scenario: outcome.scenario.name,
+    startedAt: new Date(outcome.startedAt).toISOString(),
+    endedAt: new Date(outcome.endedAt).toISOString(),
+    verdict: outcome.verdict,
+    stack: {
+      prometheus: outcome.stack.prometheus,
+      alertmanager: outcome.stack.alertmanager,
+      embedded: outcome.stack.embedded,
+      target: outcome.stack.target,
+    },
+    faults: outcome.faults.map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      backend: f.backend,
+      injectedAt: isoOrNull(f.injectedAt),
+      landedAt: isoOrNull(f.landedAt),
+      revertedAt: isoOrNull(f.revertedAt),
+      params: f.params,
+      landedEvidence: f.landedEvidence,
+      notLandedReason: f.notLandedReason,
+      revertError: f.revertError,
+      cleanupHint: f.cleanupHint,
+    })),
+    alerts: outcome.alerts.map((a) => ({
+      name: a.name,
+      labels: { ...a.labels },
+      pendingAt: isoOrNull(a.pendingAt),
+      firingAt: isoOrNull(a.firingAt),
+      notifiedAt: isoOrNull(a.notifiedAt),
+      resolvedAt: isoOrNull(a.resolvedAt),
+    })),
+    expectations: outcome.expectations.map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      subject: e.subject,
+      verdict: e.verdict,
+      measuredMs: roundMsOrNull(e.measuredMs),
+      budgetMs: roundMsOrNull(e.budgetMs),
+      floorMs: roundMsOrNull(e.floorMs),
+      detail: e.detail,
+    })),
+    traffic:
+      t === null
+        ? null
+        : {
+            engine: t.engine,
+            model: t.model,
+            sent: t.sent,
+            completed: t.completed,
+            errors: t.errors,
+            dropped: t.dropped,
+            late: t.late,
+            latencyMs: latency(t.latencyMs),
+            timeouts: t.timeouts,
+            saturated: t.saturated,
+            maxLateMs: roundMs(t.maxLateMs),
+          },
+    exitCode: outcome.exitCode,
+    reason: outcome.reason ?? null,
+    scenarioFile: outcome.scenario.file,
+    description: outcome.scenario.description,
+    durationMs: roundMs(outcome.endedAt - outcome.startedAt),
+    phases,
+    floors: outcome.floors.map((f) => ({
+      alert: f.alert,
+      measure: f.measure,
+      floorMs: roundMs(f.floorMs),
+      jitterMs: roundMs(f.jitterMs),
+      explanation: f.explanation,
+    })),
+    blind: outcome.blind.map((b) => ({
+      backend: b.backend,
+      fromAt: new Date(b.fromAt).toISOString(),
+      toAt: new Date(b.toAt).toISOString(),
+      durationMs: roundMs(b.toAt - b.fromAt),
+      reason: b.reason,
+    })),
+    warnings: [...outcome.warnings],
+  };
+}

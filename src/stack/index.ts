@@ -1,0 +1,12 @@
+export { findBinary, requireBinary, type StackBinary, stackBinaries } from './binaries.ts';
+export { type Component, logTail, startComponent } from './component.ts';
+export {
+  type EmbeddedStack,
+  projectRoot,
+  type StackEndpoints,
+  type StackOptions,
+  startEmbeddedStack,
+} from './embedded.ts';
+export { freePort } from './ports.ts';
+export { httpReady, redisReady } from './probes.ts';
+export { renderTemplate } from './render.ts';
