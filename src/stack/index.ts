@@ -10,3 +10,11 @@ export {
 export { freePort } from './ports.ts';
 export { httpReady, redisReady } from './probes.ts';
 export { renderTemplate } from './render.ts';
+export {
+  isAlive,
+  readStackState,
+  removeStackState,
+  type StackState,
+  stackStateFile,
+  writeStackState,
+} from './state.ts';

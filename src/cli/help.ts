@@ -1,0 +1,47 @@
+export const mainHelp = `firedrill — load-test and chaos game days for ML model-serving endpoints
+
+Usage:
+  firedrill run <scenario.ts> [options]   run a game day and judge its expectations
+  firedrill validate <scenario.ts>        check a scenario and print its plan (sends nothing)
+  firedrill up                            start the embedded stack in the background
+  firedrill down                          stop the stack started by \`firedrill up\`
+  firedrill <command> --help              help for one command
+
+Exit codes: 0 passed · 10 an expectation failed · 11 inconclusive · 2 invalid scenario or usage ·
+3 environment (stack or backend unreachable) · 12 a fault could not be reverted · 130 interrupted · 1 internal error`;
+
+export const runHelp = `Usage: firedrill run <scenario.ts> [options]
+
+Runs the scenario's traffic and faults against the system under test and judges every expectation.
+Without --prometheus it uses the stack started by \`firedrill up\`, or starts an embedded one
+(Prometheus, Alertmanager, Redis and the fixture model server on free loopback ports) for this run.
+
+Options:
+  --prometheus URL      use this Prometheus (any Prometheus-API-compatible backend) instead of the embedded stack
+  --alertmanager URL    Alertmanager to read group_wait from (notifications arrive on --webhook-port)
+  --target URL          model server base URL (default: the scenario's target.url)
+  --admin-url URL       fault admin API of the fixture model server (default: <target>/admin)
+  --admin-token TOKEN   its bearer token (default: $FIREDRILL_ADMIN_TOKEN)
+  --webhook-port PORT   port for Alertmanager's webhook to firedrill (route it to http://HOST:PORT/alertmanager)
+  --allow-host HOST     allow load and faults to a non-loopback host you own (repeatable)
+  --out DIR             reports folder (default: reports); the run writes DIR/<run-id>/ and DIR/latest
+  --quiet               no progress output, only the verdict table
+  -h, --help            this help
+
+Writes run.json, events.ndjson, junit.xml and summary.md, prints a verdict table, and exits with the
+verdict's code (see \`firedrill --help\`).`;
+
+export const validateHelp = `Usage: firedrill validate <scenario.ts>
+
+Loads the scenario, reports every invalid field with its path (exit 2), and prints the planned timeline.
+Sends no traffic and injects nothing.`;
+
+export const upHelp = `Usage: firedrill up
+
+Starts Prometheus, Alertmanager, Redis and the fixture model server on free loopback ports, in the
+background, and prints their URLs. \`firedrill run\` then uses this stack; \`firedrill down\` stops it.
+Logs and data live in .firedrill/stack/.`;
+
+export const downHelp = `Usage: firedrill down
+
+Stops the stack started by \`firedrill up\` (SIGTERM, then SIGKILL after 5 s) and forgets it.`;

@@ -1,0 +1,149 @@
+import { parseArgs } from 'node:util';
+import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
+import { lineLogger, type Logger } from '../core/log.ts';
+import { downCommand, upCommand } from './stack-commands.ts';
+import { downHelp, mainHelp, runHelp, upHelp, validateHelp } from './help.ts';
+import { progressPrinter } from './progress.ts';
+import { validateCommand } from './validate.ts';
+import { formatVerdictTable } from '../report/index.ts';
+import { runGameDay } from '../run/runner.ts';
+
+/**
+ * The CLI entry: the only place that turns errors into exit codes (process.exitCode) and prints them.
+ * Errors are one message and a hint, never a stack trace (set FIREDRILL_DEBUG=1 for one).
+ */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${mainHelp}\n`);
+    return command === undefined ? ExitCode.usage : ExitCode.passed;
+  }
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'validate':
+      return withHelp(rest, validateHelp, () => validateCommand(positional(rest, 'validate')));
+    case 'up':
+      return withHelp(rest, upHelp, () => upCommand(logger()));
+    case 'down':
+      return withHelp(rest, downHelp, () => downCommand(logger()));
+    default:
+      throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, { hint: 'commands: run, validate, up, down (firedrill --help)' });
+  }
+}
+
+function logger(): Logger {
+  return lineLogger();
+}
+
+async function withHelp(args: string[], help: string, action: () => Promise<number>): Promise<number> {
+  if (args.includes('-h') || args.includes('--help')) {
+    process.stdout.write(`${help}\n`);
+    return ExitCode.passed;
+  }
+  return action();
+}
+
+function positional(args: string[], command: string): string {
+  const files = args.filter((a) => !a.startsWith('-'));
+  if (files.length !== 1) {
+    throw new FiredrillError('FD_USAGE', `firedrill ${command} takes one scenario file, got ${files.length}`, {
+      hint: `firedrill ${command} scenarios/latency-spike.ts`,
+    });
+  }
+  return files[0]!;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseRunArgs>;
+  try {
+    parsed = parseRunArgs(args);
+  } catch (error) {
+    throw new FiredrillError('FD_USAGE', formatError(error), { hint: 'firedrill run --help' });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${runHelp}\n`);
+    return ExitCode.passed;
+  }
+  if (positionals.length !== 1) {
+    throw new FiredrillError('FD_USAGE', `firedrill run takes one scenario file, got ${positionals.length}`, {
+      hint: 'firedrill run scenarios/latency-spike.ts',
+    });
+  }
+  const webhookPort = values['webhook-port'] === undefined ? undefined : Number(values['webhook-port']);
+  if (webhookPort !== undefined && !(Number.isInteger(webhookPort) && webhookPort > 0 && webhookPort < 65536)) {
+    throw new FiredrillError('FD_USAGE', `--webhook-port: "${values['webhook-port']}" is not a port number`, { hint: 'e.g. --webhook-port 9099' });
+  }
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      process.stderr.write('\ninterrupted: stopping traffic and reverting faults (Ctrl-C again to quit without waiting)\n');
+      abort.abort(new FiredrillError('FD_INTERRUPTED', 'interrupted'));
+    } else {
+      process.stderr.write('quitting without waiting: faults expire by their TTL; run `firedrill down` if a stack is left\n');
+      process.exit(ExitCode.interrupted);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  const progress = progressPrinter(process.stderr);
+  const log = lineLogger((line) => {
+    progress.clear();
+    process.stderr.write(`${line}\n`);
+  });
+  try {
+    const result = await runGameDay({
+      scenarioFile: positionals[0]!,
+      reportsDir: values.out ?? 'reports',
+      prometheus: values.prometheus,
+      alertmanager: values.alertmanager,
+      target: values.target,
+      adminUrl: values['admin-url'],
+      adminToken: values['admin-token'],
+      webhookPort,
+      allowHosts: values['allow-host'] ?? [],
+      log: values.quiet ? { ...log, info() {} } : log,
+      signal: abort.signal,
+      ...(values.quiet ? {} : { onProgress: (p) => progress.update(p) }),
+    });
+    progress.clear();
+    process.stdout.write(`${formatVerdictTable(result.outcome, { color: process.stdout.isTTY === true, reportDir: result.reportDir })}\n`);
+    return result.exitCode;
+  } finally {
+    progress.clear();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+function parseRunArgs(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      prometheus: { type: 'string' },
+      alertmanager: { type: 'string' },
+      target: { type: 'string' },
+      'admin-url': { type: 'string' },
+      'admin-token': { type: 'string' },
+      'webhook-port': { type: 'string' },
+      'allow-host': { type: 'string', multiple: true },
+      out: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`firedrill: ${formatError(error)}\n`);
+  if (process.env.FIREDRILL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = isFiredrillError(error) ? error.exitCode : ExitCode.internal;
+}

@@ -1,0 +1,2 @@
+export type { JournalEvent, JournalEventType, JournalSink } from './events.ts';
+export { FileJournal, parseJournal } from './journal.ts';

@@ -1,0 +1,32 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import type { JournalEvent, JournalSink } from './events.ts';
+
+/**
+ * The run journal on disk: one JSON event per line in `events.ndjson`, appended synchronously so an
+ * event is on disk before the action it announces runs (write-ahead; `firedrill recover` and crash
+ * forensics rely on it). Also keeps the events in memory for the reports.
+ */
+export class FileJournal implements JournalSink {
+  readonly events: JournalEvent[] = [];
+  constructor(readonly file: string) {
+    writeFileSync(file, '');
+  }
+  append(event: JournalEvent): void {
+    appendFileSync(this.file, `${JSON.stringify(event)}\n`);
+    this.events.push(event);
+  }
+}
+
+/** Reads an events.ndjson file back (for `firedrill recover` and tests); skips a torn last line. */
+export function parseJournal(text: string): JournalEvent[] {
+  const events: JournalEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as JournalEvent);
+    } catch {
+      // A crash can tear the last line; everything before it stands.
+    }
+  }
+  return events;
+}

@@ -1,0 +1,147 @@
+import { type ChaosTargets, type FaultHandle, faultParams, injectFault } from '../../chaos/index.ts';
+import { type Clock, sleep } from '../core/clock.ts';
+import { formatError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { JournalSink } from '../journal/events.ts';
+import type { PlannedFault } from '../scenario/plan.ts';
+
+/** Safety margin added to each fault's TTL: the backend clears the fault by itself after duration + margin. */
+export const faultTtlMarginMs = 15_000;
+
+export interface FaultRecord {
+  id: string;
+  kind: string;
+  backend: string;
+  params: Record<string, unknown>;
+  injectedAt: number | null;
+  landedAt: number | null;
+  landedEvidence: string | null;
+  notLandedReason: string | null;
+  revertedAt: number | null;
+  revertError: string | null;
+  cleanupHint: string | null;
+}
+
+interface ActiveFault {
+  record: FaultRecord;
+  handle: FaultHandle;
+}
+
+/**
+ * Runs the fault timeline: each fault is injected at its planned offset, confirmed with landed(), and
+ * reverted at its end. Every handle is pushed on a stack the moment inject returns; `revertAll()`
+ * unwinds whatever is still active (LIFO) and is called from the runner's `finally`, so a fault is
+ * reverted on every path: normal end, error, and Ctrl-C.
+ */
+export class FaultTimeline {
+  readonly records: FaultRecord[];
+  private readonly active: ActiveFault[] = [];
+
+  constructor(
+    private readonly faults: readonly PlannedFault[],
+    private readonly deps: { targets: ChaosTargets; journal: JournalSink; clock: Clock; log: Logger; runId: string },
+  ) {
+    this.records = faults.map(({ fault }) => ({
+      id: fault.id,
+      kind: fault.kind,
+      backend: fault.backend,
+      params: faultParams(fault),
+      injectedAt: null,
+      landedAt: null,
+      landedEvidence: null,
+      notLandedReason: null,
+      revertedAt: null,
+      revertError: null,
+      cleanupHint: null,
+    }));
+  }
+
+  /** Active fault ids (for the progress line). */
+  activeIds(): string[] {
+    return this.active.map((a) => a.record.id);
+  }
+
+  /** Resolves when every fault has been injected and reverted; rejects when `signal` aborts. */
+  async run(startedAt: number, signal: AbortSignal): Promise<void> {
+    await Promise.all(this.faults.map((planned, index) => this.runOne(planned, this.records[index]!, startedAt, signal)));
+  }
+
+  private async runOne(planned: PlannedFault, record: FaultRecord, startedAt: number, signal: AbortSignal): Promise<void> {
+    const { journal, clock, log } = this.deps;
+    await sleep(startedAt + planned.startMs - clock.now(), signal);
+    const { fault } = planned;
+    journal.append({ type: 'fault-injecting', at: clock.now(), id: fault.id, kind: fault.kind, backend: fault.backend, params: record.params });
+    log.info(`fault ${fault.id}: injecting ${fault.kind} (${JSON.stringify(record.params)})`);
+    let handle: FaultHandle;
+    try {
+      handle = await injectFault(fault, this.deps.targets, {
+        runId: this.deps.runId,
+        ttlMs: fault.duration + faultTtlMarginMs,
+        signal,
+        now: clock.now,
+      });
+    } catch (error) {
+      record.notLandedReason = `injection failed: ${formatError(error)}`;
+      journal.append({ type: 'fault-inject-failed', at: clock.now(), id: fault.id, error: formatError(error) });
+      log.warn(`fault ${fault.id}: injection failed: ${formatError(error)}`);
+      return;
+    }
+    record.injectedAt = clock.now();
+    record.cleanupHint = handle.cleanupHint;
+    this.active.push({ record, handle });
+    journal.append({ type: 'fault-injected', at: record.injectedAt, id: fault.id });
+
+    try {
+      const landed = await handle.landed();
+      if (landed.landed) {
+        record.landedAt = clock.now();
+        record.landedEvidence = landed.evidence;
+        journal.append({ type: 'fault-landed', at: record.landedAt, id: fault.id, evidence: landed.evidence });
+        log.info(`fault ${fault.id}: landed (${landed.evidence})`);
+      } else {
+        record.notLandedReason = landed.reason;
+        journal.append({ type: 'fault-not-landed', at: clock.now(), id: fault.id, reason: landed.reason });
+        log.warn(`fault ${fault.id}: did not land: ${landed.reason}`);
+      }
+    } catch (error) {
+      record.notLandedReason = `landed() check failed: ${formatError(error)}`;
+      journal.append({ type: 'fault-not-landed', at: clock.now(), id: fault.id, reason: record.notLandedReason });
+    }
+
+    await sleep(startedAt + planned.endMs - clock.now(), signal);
+    await this.revert(this.active.findIndex((a) => a.record === record));
+  }
+
+  private async revert(index: number): Promise<void> {
+    const entry = this.active[index];
+    if (!entry) return;
+    const { journal, clock, log } = this.deps;
+    journal.append({ type: 'fault-reverting', at: clock.now(), id: entry.record.id });
+    try {
+      await entry.handle.revert();
+      entry.record.revertedAt = clock.now();
+      journal.append({ type: 'fault-reverted', at: entry.record.revertedAt, id: entry.record.id });
+      log.info(`fault ${entry.record.id}: reverted`);
+      this.active.splice(this.active.indexOf(entry), 1);
+    } catch (error) {
+      entry.record.revertError = formatError(error);
+      journal.append({
+        type: 'fault-revert-failed',
+        at: clock.now(),
+        id: entry.record.id,
+        error: entry.record.revertError,
+        cleanup: entry.handle.cleanupHint,
+      });
+      log.warn(`fault ${entry.record.id}: revert failed: ${entry.record.revertError}`);
+    }
+  }
+
+  /** Reverts every still-active fault, newest first. Returns the ids that could not be reverted. */
+  async revertAll(): Promise<string[]> {
+    for (let i = this.active.length - 1; i >= 0; i -= 1) {
+      const entry = this.active[i]!;
+      if (entry.record.revertError === null) await this.revert(i);
+    }
+    return this.records.filter((r) => r.revertError !== null && r.revertedAt === null).map((r) => r.id);
+  }
+}

@@ -1,0 +1,25 @@
+import type { PlannedPhase } from '../scenario/plan.ts';
+import type { TrafficWindow } from '../traffic/types.ts';
+
+/**
+ * The traffic windows that fall in a phase. Planned spans are relative to traffic start; the "fault"
+ * and "recovery" phases follow the faults' actual injection and revert times when known, so a slow
+ * injection does not blur the baseline. A window belongs to a phase when its start lies in a span.
+ */
+export function phaseWindows(
+  windows: readonly TrafficWindow[],
+  phase: PlannedPhase,
+  startedAt: number,
+  faults: ReadonlyArray<{ injectedAt: number | null; revertedAt: number | null }>,
+): TrafficWindow[] {
+  let spans = phase.spans.map((s) => ({ from: startedAt + s.startMs, to: startedAt + s.endMs }));
+  const injected = faults.filter((f) => f.injectedAt !== null);
+  if (phase.name === 'fault' && injected.length > 0) {
+    spans = injected.map((f) => ({ from: f.injectedAt!, to: f.revertedAt ?? Number.POSITIVE_INFINITY }));
+  }
+  if (phase.name === 'recovery' && injected.length > 0 && phase.spans[0]) {
+    const lastRevert = Math.max(...injected.map((f) => f.revertedAt ?? Number.POSITIVE_INFINITY));
+    spans = [{ from: lastRevert, to: startedAt + phase.spans[0].endMs }];
+  }
+  return windows.filter((w) => spans.some((s) => w.startAt >= s.from && w.startAt < s.to));
+}

@@ -1,0 +1,435 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { modelServerProbe } from '../../chaos/index.ts';
+import { type Clock, isoTime, sleep, systemClock } from '../core/clock.ts';
+import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import {
+  type AlertObservation,
+  type BlindPeriod,
+  buildAlertRecords,
+  computeFloor,
+  createAlertmanagerClient,
+  createPrometheusClient,
+  type DetectionFloor,
+  type ExpectationResult,
+  judge,
+  loadRuleTimings,
+  type Notification,
+  readAlertsSeries,
+  runVerdict,
+  startAlertWatcher,
+  startWebhookReceiver,
+} from '../evaluate/index.ts';
+import { FileJournal } from '../journal/index.ts';
+import { kserveV2Body, kserveV2RequestFactory, loadReferenceRows } from '../payload/index.ts';
+import type { RunOutcome } from '../report/index.ts';
+import { updateLatestLink, writeReports } from '../report/index.ts';
+import { loadScenario, type Plan, planScenario, type Scenario } from '../scenario/index.ts';
+import { projectRoot } from '../stack/index.ts';
+import { createOpenEngine, type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
+import { connectStack } from './endpoints.ts';
+import { type FaultRecord, FaultTimeline } from './faults.ts';
+import { phaseWindows } from './phases.ts';
+
+export interface RunOptions {
+  scenarioFile: string;
+  /** Reports root; the run writes `<reportsDir>/<runId>/` and points `<reportsDir>/latest` at it. */
+  reportsDir: string;
+  prometheus?: string | undefined;
+  alertmanager?: string | undefined;
+  target?: string | undefined;
+  adminUrl?: string | undefined;
+  adminToken?: string | undefined;
+  webhookPort?: number | undefined;
+  allowHosts?: readonly string[];
+  log: Logger;
+  /** Aborted on Ctrl-C: traffic stops, faults are reverted, the report says "aborted". */
+  signal: AbortSignal;
+  clock?: Clock;
+  /** Called about once a second with the live state (the CLI draws a progress line from it). */
+  onProgress?: (progress: RunProgress) => void;
+}
+
+export interface RunProgress {
+  elapsedMs: number;
+  totalMs: number;
+  phase: string;
+  offeredRate: number;
+  achievedRate: number;
+  p99Ms: number | null;
+  faults: string[];
+  pending: string[];
+  firing: string[];
+}
+
+export interface RunResult {
+  outcome: RunOutcome;
+  reportDir: string;
+  exitCode: number;
+}
+
+/** Referenced alert names, in order of first mention. */
+function alertNames(plan: Plan): string[] {
+  const names = new Set<string>();
+  for (const { expectation } of plan.expectations) if ('alert' in expectation) names.add(expectation.alert);
+  return [...names];
+}
+
+function runIdFor(scenario: Scenario, startedAt: number): string {
+  return `${isoTime(startedAt).replace(/[:.]/g, '-').replace('T', '_').slice(0, 19)}_${scenario.name}`;
+}
+
+/**
+ * One game day: load → plan → connect/start the stack → preflight → traffic + faults + alert watching
+ * on one clock → revert → observe → judge → report. The only function here with side effects on the
+ * world; planning, judging and reporting are pure.
+ */
+export async function runGameDay(options: RunOptions): Promise<RunResult> {
+  const clock = options.clock ?? systemClock();
+  const { log, signal } = options;
+  const scenario = await loadScenario(options.scenarioFile);
+  const plan = planScenario(scenario);
+  const createdAt = clock.now();
+  const runId = runIdFor(scenario, createdAt);
+  const reportsDir = resolve(options.reportsDir);
+  const runDir = join(reportsDir, runId);
+  await mkdir(runDir, { recursive: true });
+  const journal = new FileJournal(join(runDir, 'events.ndjson'));
+  journal.append({ type: 'run-started', at: createdAt, runId, scenario: scenario.name, scenarioFile: options.scenarioFile, planEndMs: plan.endMs });
+
+  const observations: AlertObservation[] = [];
+  const notifications: Notification[] = [];
+  const blind: BlindPeriod[] = [];
+  const windows: TrafficWindow[] = [];
+  const warnings: string[] = [];
+  let floors: DetectionFloor[] = [];
+  let traffic: EngineSummary | null = null;
+  let startedAt = createdAt;
+  let faultTimeline: FaultTimeline | undefined;
+  let preflightResults: ExpectationResult[] | undefined;
+  let errored: FiredrillError | undefined;
+  let interrupted = false;
+  let revertFailed: string[] = [];
+  let endpoints = { prometheus: '', alertmanager: '', target: '', embedded: false };
+
+  const connected = await connectStack({
+    prometheus: options.prometheus,
+    alertmanager: options.alertmanager,
+    target: options.target,
+    adminUrl: options.adminUrl,
+    adminToken: options.adminToken,
+    webhookPort: options.webhookPort,
+    allowHosts: options.allowHosts ?? [],
+    scenarioTarget: scenario.target.url,
+    runDir,
+    log,
+  }).catch((error: unknown) => {
+    errored = isFiredrillError(error) ? error : new FiredrillError('FD_STACK_START', formatError(error), { cause: error });
+    return undefined;
+  });
+
+  const receiver = connected
+    ? await startWebhookReceiver({
+        host: '127.0.0.1',
+        port: connected.endpoints.webhookPort,
+        now: clock.now,
+        onNotification: (notification) => {
+          notifications.push(notification);
+          journal.append({ type: 'alert-notified', at: notification.receivedAt, notification });
+        },
+      })
+    : undefined;
+
+  try {
+    if (!connected) throw errored;
+    const stack = connected.endpoints;
+    endpoints = { prometheus: stack.prometheus, alertmanager: stack.alertmanager, target: stack.target, embedded: stack.embedded };
+    journal.append({ type: 'stack-ready', at: clock.now(), ...endpoints });
+    const prometheus = createPrometheusClient({ url: stack.prometheus });
+
+    // Preflight: every referenced alert exists; detection floors from the loaded configuration.
+    const names = alertNames(plan);
+    const { timings, missing } = await loadRuleTimings(prometheus, names);
+    if (missing.length > 0) {
+      throw new FiredrillError(
+        'FD_UNKNOWN_ALERT',
+        `the scenario expects alert${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that Prometheus at ${stack.prometheus} has no rule for`,
+        { hint: `loaded alerting rules: ${(await prometheus.alertRuleNames?.().catch(() => [])) ?? []}`.replace(/: $/, ': none') },
+      );
+    }
+    const groupWaitMs = stack.alertmanager
+      ? (await createAlertmanagerClient({ url: stack.alertmanager }).status()).groupWaitMs
+      : 0;
+    floors = plan.expectations.flatMap(({ expectation }) => {
+      if (expectation.kind !== 'alert-fires') return [];
+      const timing = timings.find((t) => t.alert === expectation.alert);
+      return timing ? [computeFloor(timing, groupWaitMs, expectation.measure)] : [];
+    });
+    for (const { id, expectation } of plan.expectations) {
+      if (expectation.kind !== 'alert-fires') continue;
+      const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
+      if (floor && expectation.within < floor.floorMs + floor.jitterMs && expectation.within >= floor.floorMs) {
+        warnings.push(
+          `${id}: budget ${expectation.within} ms leaves less than the scrape+evaluation jitter (${floor.jitterMs} ms) above the floor ${floor.floorMs} ms; it may fail by phase alone`,
+        );
+      }
+    }
+    journal.append({ type: 'preflight', at: clock.now(), floors, warnings });
+    for (const warning of warnings) log.warn(warning);
+
+    const impossible = plan.expectations.some(({ expectation }) => {
+      if (expectation.kind !== 'alert-fires') return false;
+      const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
+      return floor !== undefined && expectation.within < floor.floorMs;
+    });
+    if (impossible) {
+      // Judge with no run at all: the impossible budgets fail, everything else is inconclusive (not run).
+      log.warn('a detection budget is below its floor: the game day cannot pass, so no traffic is sent');
+      preflightResults = judge({ plan, startedAt, endedAt: startedAt, faults: [], alerts: [], floors, blind: [], phaseStats: {} }).map(
+        (result) =>
+          result.verdict === 'failed' ? result : { ...result, verdict: 'inconclusive' as const, detail: `not run: ${plan.scenario.name} stopped at preflight (a budget below its floor)` },
+      );
+      return await finish();
+    }
+
+    // Target readiness and a reference payload for landed() probes.
+    const rows = await loadReferenceRows(join(projectRoot, 'fixtures/data/penguins.json'));
+    const probeBody = kserveV2Body(rows[0]!, 'firedrill-probe');
+    await waitReady(`${stack.target}/v2/health/ready`, 30_000, signal);
+
+    faultTimeline = new FaultTimeline(plan.faults, {
+      targets: {
+        modelServerAdmin: { url: stack.admin, token: stack.adminToken },
+        modelServerProbe: modelServerProbe(stack.target, scenario.target.model, probeBody),
+      },
+      journal,
+      clock,
+      log,
+      runId,
+    });
+
+    const runAbort = new AbortController();
+    const onAbort = () => {
+      interrupted = true;
+      runAbort.abort(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const crashWatch = watchComponents(connected.owned?.components ?? [], runAbort, (error) => {
+      errored = error;
+    });
+
+    const watcher = startAlertWatcher({
+      client: prometheus,
+      intervalMs: 250,
+      now: clock.now,
+      signal: runAbort.signal,
+      onObservation: (observation) => {
+        observations.push(observation);
+        journal.append({ type: 'alert-observed', at: clock.now(), observation });
+      },
+      onBlind: (period) => {
+        blind.push(period);
+        journal.append({ type: 'backend-blind', at: clock.now(), ...period });
+      },
+    });
+
+    const engine = createOpenEngine();
+    startedAt = clock.now();
+    journal.append({ type: 'traffic-started', at: startedAt, engine: engine.name, model: engine.model });
+    log.info(`traffic: ${engine.name} (${engine.model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`);
+    let lastProgress = { offeredRate: 0, achievedRate: 0, p99Ms: null as number | null };
+    const progressTimer = setInterval(() => {
+      const elapsedMs = clock.now() - startedAt;
+      options.onProgress?.({
+        elapsedMs,
+        totalMs: plan.endMs,
+        phase: phaseAt(plan, elapsedMs),
+        ...lastProgress,
+        faults: faultTimeline?.activeIds() ?? [],
+        pending: activeAlerts(observations, 'pending'),
+        firing: activeAlerts(observations, 'firing'),
+      });
+    }, 1000);
+
+    try {
+      const trafficDone = engine.run({
+        target: stack.target,
+        stages: scenario.traffic.stages.map((stage) =>
+          stage.kind === 'constant'
+            ? { kind: 'constant', rate: stage.rate, durationMs: stage.duration }
+            : { kind: 'ramp', from: stage.from, to: stage.to, durationMs: stage.duration },
+        ),
+        timeoutMs: scenario.traffic.timeout,
+        maxInFlight: scenario.traffic.maxInFlight,
+        request: kserveV2RequestFactory(scenario.target.model, rows, scenario.traffic.seed),
+        signal: runAbort.signal,
+        now: clock.now,
+        onWindow: (window) => {
+          windows.push(window);
+          journal.append({ type: 'traffic-window', at: clock.now(), window });
+        },
+        onProgress: (progress) => {
+          lastProgress = progress;
+        },
+      });
+      const faultsDone = faultTimeline.run(startedAt, runAbort.signal);
+      const [trafficResult, faultResult] = await Promise.allSettled([trafficDone, faultsDone]);
+      if (trafficResult.status === 'fulfilled') traffic = trafficResult.value;
+      else throw trafficResult.reason;
+      if (faultResult.status === 'rejected' && !runAbort.signal.aborted) throw faultResult.reason;
+      // Observe until the planned end (recovery window), unless interrupted.
+      if (!runAbort.signal.aborted) await sleep(startedAt + plan.endMs - clock.now(), runAbort.signal).catch(() => {});
+    } finally {
+      clearInterval(progressTimer);
+      signal.removeEventListener('abort', onAbort);
+      crashWatch.stop();
+      revertFailed = await faultTimeline.revertAll();
+      await watcher.stop();
+    }
+
+    // Exact pending/firing times from the ALERTS series (the API only gives activeAt).
+    const endedAt = clock.now();
+    try {
+      observations.push(...(await readAlertsSeries(prometheus, names, startedAt - 60_000, endedAt)));
+    } catch (error) {
+      warnings.push(`could not read ALERTS samples (${formatError(error)}); firing times are poll times`);
+    }
+  } catch (error) {
+    if (!interrupted) {
+      errored = isFiredrillError(error) ? error : new FiredrillError('FD_INTERNAL', formatError(error), { cause: error });
+    }
+  } finally {
+    if (faultTimeline) revertFailed = await faultTimeline.revertAll();
+    await receiver?.close();
+    if (connected?.owned) await connected.owned.stop();
+  }
+  return await finish();
+
+  async function finish(): Promise<RunResult> {
+    const endedAt = clock.now();
+    const faults: FaultRecord[] = faultTimeline?.records ?? [];
+    const alerts = buildAlertRecords(observations, notifications);
+    const phaseStats = Object.fromEntries(
+      plan.phases.map((phase) => [phase.name, summarizeWindows(phaseWindows(windows, phase, startedAt, faults))]),
+    );
+    const results =
+      preflightResults ??
+      (errored && !interrupted
+        ? plan.expectations.map(({ id, expectation }) => ({
+            id,
+            kind: expectation.kind,
+            subject: 'alert' in expectation ? expectation.alert : `${expectation.metric} in ${expectation.phase}`,
+            verdict: 'inconclusive' as const,
+            measuredMs: null,
+            budgetMs: null,
+            floorMs: null,
+            detail: `not judged: the run errored (${errored.message.split('\n')[0]})`,
+          }))
+        : judge({
+            plan,
+            startedAt,
+            endedAt,
+            faults: faults.map((f) => ({ id: f.id, injectedAt: f.injectedAt, landedAt: f.landedAt, notLandedReason: f.notLandedReason, revertedAt: f.revertedAt })),
+            alerts,
+            floors,
+            blind,
+            phaseStats,
+          }));
+    const { verdict, exitCode } = runVerdict(results, {
+      interrupted,
+      revertFailed: revertFailed.length > 0,
+      errored: errored !== undefined && !interrupted,
+    });
+    const finalExit = errored && !interrupted && revertFailed.length === 0 ? errored.exitCode : exitCode;
+    journal.append({ type: 'run-ended', at: endedAt });
+    const outcome: RunOutcome = {
+      runId,
+      scenario: { name: scenario.name, description: scenario.description, file: options.scenarioFile },
+      startedAt,
+      endedAt,
+      verdict,
+      exitCode: finalExit,
+      ...(errored ? { reason: errored.hint ? `${errored.message} (${errored.hint})` : errored.message } : {}),
+      ...(interrupted ? { reason: 'interrupted (Ctrl-C); every fault was reverted' } : {}),
+      ...(revertFailed.length > 0 ? { reason: `could not revert ${revertFailed.join(', ')}: the system may still be faulted` } : {}),
+      stack: endpoints,
+      faults,
+      alerts,
+      floors,
+      expectations: results,
+      traffic,
+      phases: Object.fromEntries(Object.entries(phaseStats).filter(([, stats]) => stats.windows > 0)),
+      blind,
+      warnings,
+    };
+    await writeReports(runDir, outcome, journal.events);
+    await updateLatestLink(reportsDir, runDir);
+    return { outcome, reportDir: runDir, exitCode: finalExit };
+  }
+}
+
+async function waitReady(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = formatError(error);
+    }
+    await sleep(250, signal);
+  }
+  throw new FiredrillError('FD_BACKEND_UNREACHABLE', `target not ready: ${url} (${last})`, {
+    hint: 'check that the model server is running and its feature store answers',
+  });
+}
+
+/** Aborts the run when a stack component owned by it exits: a crash is an environment error, not a hang. */
+function watchComponents(
+  components: ReadonlyArray<{ name: string; exited: Promise<string>; logFile: string }>,
+  abort: AbortController,
+  onCrash: (error: FiredrillError) => void,
+): { stop(): void } {
+  let stopped = false;
+  for (const component of components) {
+    void component.exited.then((how) => {
+      if (stopped) return;
+      onCrash(
+        new FiredrillError('FD_STACK_CRASHED', `${component.name} exited (${how}) during the run`, {
+          hint: `see ${component.logFile}`,
+        }),
+      );
+      abort.abort(new Error(`${component.name} crashed`));
+    });
+  }
+  return {
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
+
+function phaseAt(plan: Plan, elapsedMs: number): string {
+  if (elapsedMs >= plan.trafficEndMs) return 'observe';
+  const active = plan.faults.filter((f) => elapsedMs >= f.startMs && elapsedMs < f.endMs).map((f) => f.fault.id);
+  if (active.length > 0) return `fault ${active.join('+')}`;
+  const firstFault = plan.faults[0]?.startMs ?? Number.POSITIVE_INFINITY;
+  return elapsedMs < firstFault ? 'baseline' : 'recovery';
+}
+
+/** Alert names whose latest observation per instance is `state`. */
+function activeAlerts(observations: readonly AlertObservation[], state: 'pending' | 'firing'): string[] {
+  const latest = new Map<string, AlertObservation>();
+  for (const o of observations) {
+    if (o.source !== 'api') continue;
+    latest.set(`${o.name}${JSON.stringify(o.labels)}`, o);
+  }
+  return [...new Set([...latest.values()].filter((o) => o.state === state).map((o) => o.name))];
+}
+
+export { ExitCode };
