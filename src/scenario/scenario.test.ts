@@ -1,0 +1,120 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { offeredRateAt, planScenario } from './plan.ts';
+import type { Scenario } from './schema.ts';
+import { parseScenario, parseScenarioOrThrow } from './validate.ts';
+
+const valid = {
+  name: 'latency-spike',
+  description: 'spike',
+  target: { model: 'penguins' },
+  traffic: {
+    stages: [
+      { kind: 'constant', name: 'warm', rate: 10, duration: '10s' },
+      { kind: 'ramp', name: 'climb', from: 10, to: 50, duration: '20s' },
+    ],
+  },
+  faults: [{ id: 'f1', kind: 'latency-spike', at: '12s', duration: '8s', delay: '300ms' }],
+  expect: [
+    { kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'f1', within: '15s' },
+    { kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
+    { kind: 'threshold', phase: 'warm', metric: 'p99', op: '<', value: 100 },
+  ],
+};
+
+function withChange(change: (s: Record<string, any>) => void): unknown {
+  const copy = structuredClone(valid) as Record<string, any>;
+  change(copy);
+  return copy;
+}
+
+describe('scenario validation', () => {
+  it('accepts a valid scenario, fills defaults and parses durations into ms', () => {
+    const result = parseScenario(valid);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.scenario.target.protocol).toBe('kserve-v2');
+    expect(result.scenario.traffic.timeout).toBe(5000);
+    expect(result.scenario.faults[0]).toMatchObject({ at: 12_000, duration: 8000, delay: 300, backend: 'local' });
+    expect(result.scenario.expect[0]).toMatchObject({ within: 15_000, measure: 'firing' });
+    expect(result.scenario.recovery).toBe(30_000);
+    expectTypeOf(result.scenario).toEqualTypeOf<Scenario>();
+  });
+
+  it.each([
+    ['a bad duration', (s: any) => (s.faults[0].duration = '8 seconds'), 'faults[0].duration', 'expected a fault duration like "30s"'],
+    ['an unknown fault kind', (s: any) => (s.faults[0].kind = 'meteor'), 'faults[0].kind', 'a fault kind is'],
+    ['a misspelt field', (s: any) => (s.traffic.stagez = []), 'traffic', 'unknown field "stagez"'],
+    ['a negative rate', (s: any) => (s.traffic.stages[0].rate = -5), 'traffic.stages[0].rate', 'above 0'],
+    ['an unknown fault reference', (s: any) => (s.expect[0].after = 'f9'), 'expect[0].after', 'no fault has id "f9"'],
+    ['an unknown phase', (s: any) => (s.expect[2].phase = 'lunch'), 'expect[2].phase', 'unknown phase "lunch"'],
+    ['a fault past the traffic', (s: any) => (s.faults[0].duration = '60s'), 'faults[0].duration', 'after the traffic stops'],
+    ['an error ratio over 1', (s: any) => s.faults.push({ id: 'f2', kind: 'error-burst', at: '1s', duration: '1s', ratio: 2 }), 'faults[1].ratio', 'at most 1'],
+    ['a bad alert name', (s: any) => (s.expect[1].alert = 'not an alert'), 'expect[1].alert', 'expected an alert name'],
+    ['a bad target url', (s: any) => (s.target.url = 'nope'), 'target.url', 'expected a URL'],
+  ])('reports %s with its path and a hint', (_label, change, path, message) => {
+    const result = parseScenario(withChange(change));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const issue = result.issues.find((i) => i.path === path);
+    expect(issue, JSON.stringify(result.issues)).toBeDefined();
+    expect(issue?.message).toContain(message);
+  });
+
+  it('reports every issue, not only the first', () => {
+    const result = parseScenario(
+      withChange((s) => {
+        s.faults[0].duration = 'x';
+        s.traffic.stages[1].to = 0;
+        delete s.description;
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path).sort()).toEqual(['description', 'faults[0].duration', 'traffic.stages[1].to']);
+  });
+
+  it('throws FD_SCENARIO_INVALID naming the file and each path', () => {
+    expect(() => parseScenarioOrThrow(withChange((s) => (s.faults[0].at = 'soon')), 'scenarios/x.ts')).toThrow(
+      /scenarios\/x\.ts: faults\[0\]\.at: expected a fault start offset/,
+    );
+  });
+});
+
+describe('planner', () => {
+  const plan = planScenario(parseScenarioOrThrow(valid, 'test'));
+
+  it('lays out stages back to back and the run end after the recovery window', () => {
+    expect(plan.stages.map((s) => [s.name, s.startMs, s.endMs])).toEqual([
+      ['warm', 0, 10_000],
+      ['climb', 10_000, 30_000],
+    ]);
+    expect(plan.trafficEndMs).toBe(30_000);
+    expect(plan.endMs).toBe(20_000 + 30_000);
+  });
+
+  it('derives baseline, fault and recovery phases from the faults', () => {
+    const phase = (name: string) => plan.phases.find((p) => p.name === name)?.spans;
+    expect(phase('baseline')).toEqual([{ startMs: 0, endMs: 12_000 }]);
+    expect(phase('fault')).toEqual([{ startMs: 12_000, endMs: 20_000 }]);
+    expect(phase('recovery')).toEqual([{ startMs: 20_000, endMs: 30_000 }]);
+    expect(phase('climb')).toEqual([{ startMs: 10_000, endMs: 30_000 }]);
+  });
+
+  it('gives expectations stable, unique ids', () => {
+    expect(plan.expectations.map((e) => e.id)).toEqual([
+      'fires-ModelLatencyP99High-after-f1',
+      'silent-ModelErrorRatioHigh-during-run',
+      'threshold-warm-p99-2',
+    ]);
+  });
+
+  it.each([
+    [0, 10],
+    [9_999, 10],
+    [10_000, 10],
+    [20_000, 30],
+    [29_999, 50],
+    [30_000, 0],
+  ])('offered rate at %i ms is about %d req/s', (ms, rate) => {
+    expect(offeredRateAt(plan, ms)).toBeCloseTo(rate, 0);
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findBinary, requireBinary } from './binaries.ts';
+import { startComponent } from './component.ts';
+import { renderTemplate } from './render.ts';
+
+describe('renderTemplate', () => {
+  it('fills every placeholder', () => {
+    expect(renderTemplate("targets: ['${A}', '${B_2}']", { A: 'h:1', B_2: 'h:2' }, 't.yml')).toBe("targets: ['h:1', 'h:2']");
+  });
+  it('refuses to leave a placeholder unfilled, naming the template and the placeholders', () => {
+    expect(() => renderTemplate('${A} ${B} ${C}', { A: 'x' }, 'fixtures/p.yml')).toThrow('fixtures/p.yml: no value for placeholders B, C');
+  });
+});
+
+describe('binaries', () => {
+  it('takes a binary from its environment variable first, then PATH', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-bin-'));
+    const fake = join(dir, 'redis-server');
+    await writeFile(fake, '#!/bin/sh\n');
+    await chmod(fake, 0o755);
+    expect(findBinary('redis', { PATH: dir })).toBe(fake);
+    expect(findBinary('redis', { PATH: '', FIREDRILL_REDIS_SERVER: '/opt/redis' })).toBe('/opt/redis');
+  });
+  it('names the Debian package and the setup command when a binary is missing', () => {
+    expect(() => requireBinary('alertmanager', { PATH: '/nonexistent' })).toThrow(/alertmanager or prometheus-alertmanager not found/);
+    try {
+      requireBinary('alertmanager', { PATH: '/nonexistent' });
+    } catch (error) {
+      expect((error as { hint: string }).hint).toContain('prometheus-alertmanager');
+      expect((error as { hint: string }).hint).toContain('npm run setup');
+      expect((error as { exitCode: number }).exitCode).toBe(3);
+    }
+  });
+});
+
+describe('startComponent', () => {
+  it('turns an early exit into FD_STACK_START quoting the log, not a hang', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-comp-'));
+    const started = Date.now();
+    await expect(
+      startComponent({
+        name: 'clashing',
+        command: process.execPath,
+        args: ['-e', 'console.error("listen tcp 127.0.0.1:9090: bind: address already in use"); process.exit(1)'],
+        logFile: join(dir, 'c.log'),
+        ready: async () => false,
+        readyTimeoutMs: 10_000,
+      }),
+    ).rejects.toMatchObject({ code: 'FD_STACK_START', message: expect.stringContaining('address already in use'), hint: expect.stringContaining('port is taken') });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('gives up after the readiness timeout and stops the process', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-comp-'));
+    await expect(
+      startComponent({
+        name: 'sleepy',
+        command: process.execPath,
+        args: ['-e', 'setTimeout(() => {}, 60000)'],
+        logFile: join(dir, 's.log'),
+        ready: async () => false,
+        readyTimeoutMs: 500,
+      }),
+    ).rejects.toMatchObject({ code: 'FD_STACK_START', message: expect.stringContaining('not ready after 0.5s') });
+  });
+
+  it('stops a ready component with SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-comp-'));
+    const component = await startComponent({
+      name: 'ok',
+      command: process.execPath,
+      args: ['-e', 'setTimeout(() => {}, 60000)'],
+      logFile: join(dir, 'ok.log'),
+      ready: async () => true,
+      readyTimeoutMs: 1000,
+    });
+    expect(component.hasExited()).toBe(false);
+    await component.stop();
+    expect(component.hasExited()).toBe(true);
+    expect(await component.exited).toBe('SIGTERM');
+  });
+});
