@@ -6,7 +6,7 @@ import type { FaultHandle, InjectContext } from './types.ts';
 
 export type { AdminEndpoint } from './model-server/admin-client.ts';
 export { adminApi } from './model-server/admin-client.ts';
-export { type ProbeTarget } from './model-server/local.ts';
+export type { ProbeTarget } from './model-server/local.ts';
 export { modelServerProbe, sumCounter } from './model-server/probe.ts';
 export type { FaultHandle, InjectContext, Injector, LandedResult } from './types.ts';
 

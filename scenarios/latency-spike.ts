@@ -17,7 +17,14 @@ export default defineScenario({
   faults: [{ id: 'slow-model', kind: 'latency-spike', at: '20s', duration: '20s', delay: '400ms' }],
   expect: [
     { kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow-model', within: '15s' },
-    { kind: 'alert-fires', id: 'latency-page-notified', alert: 'ModelLatencyP99High', after: 'slow-model', within: '20s', measure: 'notified' },
+    {
+      kind: 'alert-fires',
+      id: 'latency-page-notified',
+      alert: 'ModelLatencyP99High',
+      after: 'slow-model',
+      within: '20s',
+      measure: 'notified',
+    },
     { kind: 'alert-resolves', alert: 'ModelLatencyP99High', after: 'slow-model', within: '25s' },
     { kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
     { kind: 'alert-silent', alert: 'ModelServerDown' },

@@ -10,7 +10,12 @@ $.verbose = false;
 const needed = [
   { what: 'prometheus', env: 'FIREDRILL_PROMETHEUS', names: ['prometheus'], pkg: 'prometheus' },
   { what: 'promtool', env: 'FIREDRILL_PROMTOOL', names: ['promtool'], pkg: 'prometheus' },
-  { what: 'alertmanager', env: 'FIREDRILL_ALERTMANAGER', names: ['alertmanager', 'prometheus-alertmanager'], pkg: 'prometheus-alertmanager' },
+  {
+    what: 'alertmanager',
+    env: 'FIREDRILL_ALERTMANAGER',
+    names: ['alertmanager', 'prometheus-alertmanager'],
+    pkg: 'prometheus-alertmanager',
+  },
   { what: 'redis-server', env: 'FIREDRILL_REDIS_SERVER', names: ['redis-server'], pkg: 'redis-server' },
 ];
 

@@ -37,9 +37,16 @@ async function call(admin: AdminEndpoint, method: string, path: string, body?: u
   }
   const text = await response.text();
   if (!response.ok) {
-    throw new FiredrillError('FD_INJECT_FAILED', `model server admin API: ${method} ${url} answered ${response.status} ${text.slice(0, 200)}`, {
-      hint: response.status === 401 ? 'the admin token is wrong; pass --admin-token or FIREDRILL_ADMIN_TOKEN' : 'see the model server log',
-    });
+    throw new FiredrillError(
+      'FD_INJECT_FAILED',
+      `model server admin API: ${method} ${url} answered ${response.status} ${text.slice(0, 200)}`,
+      {
+        hint:
+          response.status === 401
+            ? 'the admin token is wrong; pass --admin-token or FIREDRILL_ADMIN_TOKEN'
+            : 'see the model server log',
+      },
+    );
   }
   return text ? (JSON.parse(text) as unknown) : null;
 }

@@ -22,7 +22,8 @@ function handleFor(
     cleanupHint: `curl -X DELETE -H 'authorization: Bearer <admin token>' ${admin.url}/faults/${name}`,
     async landed() {
       const state = await adminApi.state(admin);
-      if (state[name] === null) return { landed: false, reason: `the model server reports no active ${name} fault` };
+      if (state[name] === null)
+        return { landed: false, reason: `the model server reports no active ${name} fault` };
       return probe();
     },
     async revert() {
@@ -49,8 +50,14 @@ export function latencySpikeInjector(admin: AdminEndpoint, target: ProbeTarget):
       return handleFor(admin, fault.id, 'latency', async () => {
         const { status, elapsedMs } = await target.probe();
         return elapsedMs >= fault.delay
-          ? { landed: true, evidence: `probe request took ${Math.round(elapsedMs)} ms (status ${status}), delay ${fault.delay} ms` }
-          : { landed: false, reason: `probe request took ${Math.round(elapsedMs)} ms, less than the ${fault.delay} ms delay` };
+          ? {
+              landed: true,
+              evidence: `probe request took ${Math.round(elapsedMs)} ms (status ${status}), delay ${fault.delay} ms`,
+            }
+          : {
+              landed: false,
+              reason: `probe request took ${Math.round(elapsedMs)} ms, less than the ${fault.delay} ms delay`,
+            };
       });
     },
   };
@@ -77,7 +84,10 @@ export function errorBurstInjector(admin: AdminEndpoint, target: ProbeTarget): I
         }
         const after = await target.statusCount(fault.status);
         if (after > before) {
-          return { landed: true, evidence: `the server counted ${after - before} more ${fault.status} answers while probing` };
+          return {
+            landed: true,
+            evidence: `the server counted ${after - before} more ${fault.status} answers while probing`,
+          };
         }
         return {
           landed: false,

@@ -24,7 +24,10 @@ export function modelServerProbe(targetUrl: string, model: string, body: string)
     },
     async statusCount(status) {
       const response = await fetch(`${targetUrl}/metrics`, { signal: AbortSignal.timeout(3000) });
-      return sumCounter(await response.text(), 'model_requests_total', { code: String(status), endpoint: 'infer' });
+      return sumCounter(await response.text(), 'model_requests_total', {
+        code: String(status),
+        endpoint: 'infer',
+      });
     },
   };
 }

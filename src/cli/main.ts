@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
-import { lineLogger, type Logger } from '../core/log.ts';
-import { downCommand, upCommand } from './stack-commands.ts';
-import { downHelp, mainHelp, runHelp, upHelp, validateHelp } from './help.ts';
-import { progressPrinter } from './progress.ts';
-import { validateCommand } from './validate.ts';
+import { type Logger, lineLogger } from '../core/log.ts';
 import { formatVerdictTable } from '../report/index.ts';
 import { runGameDay } from '../run/runner.ts';
+import { downHelp, mainHelp, runHelp, upHelp, validateHelp } from './help.ts';
+import { progressPrinter } from './progress.ts';
+import { downCommand, upCommand } from './stack-commands.ts';
+import { validateCommand } from './validate.ts';
 
 /**
  * The CLI entry: the only place that turns errors into exit codes (process.exitCode) and prints them.
@@ -28,7 +28,9 @@ async function main(argv: string[]): Promise<number> {
     case 'down':
       return withHelp(rest, downHelp, () => downCommand(logger()));
     default:
-      throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, { hint: 'commands: run, validate, up, down (firedrill --help)' });
+      throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
+        hint: 'commands: run, validate, up, down (firedrill --help)',
+      });
   }
 }
 
@@ -47,9 +49,13 @@ async function withHelp(args: string[], help: string, action: () => Promise<numb
 function positional(args: string[], command: string): string {
   const files = args.filter((a) => !a.startsWith('-'));
   if (files.length !== 1) {
-    throw new FiredrillError('FD_USAGE', `firedrill ${command} takes one scenario file, got ${files.length}`, {
-      hint: `firedrill ${command} scenarios/latency-spike.ts`,
-    });
+    throw new FiredrillError(
+      'FD_USAGE',
+      `firedrill ${command} takes one scenario file, got ${files.length}`,
+      {
+        hint: `firedrill ${command} scenarios/latency-spike.ts`,
+      },
+    );
   }
   return files[0]!;
 }
@@ -72,8 +78,13 @@ async function runCommand(args: string[]): Promise<number> {
     });
   }
   const webhookPort = values['webhook-port'] === undefined ? undefined : Number(values['webhook-port']);
-  if (webhookPort !== undefined && !(Number.isInteger(webhookPort) && webhookPort > 0 && webhookPort < 65536)) {
-    throw new FiredrillError('FD_USAGE', `--webhook-port: "${values['webhook-port']}" is not a port number`, { hint: 'e.g. --webhook-port 9099' });
+  if (
+    webhookPort !== undefined &&
+    !(Number.isInteger(webhookPort) && webhookPort > 0 && webhookPort < 65536)
+  ) {
+    throw new FiredrillError('FD_USAGE', `--webhook-port: "${values['webhook-port']}" is not a port number`, {
+      hint: 'e.g. --webhook-port 9099',
+    });
   }
 
   const abort = new AbortController();
@@ -81,10 +92,14 @@ async function runCommand(args: string[]): Promise<number> {
   const onSigint = () => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write('\ninterrupted: stopping traffic and reverting faults (Ctrl-C again to quit without waiting)\n');
+      process.stderr.write(
+        '\ninterrupted: stopping traffic and reverting faults (Ctrl-C again to quit without waiting)\n',
+      );
       abort.abort(new FiredrillError('FD_INTERRUPTED', 'interrupted'));
     } else {
-      process.stderr.write('quitting without waiting: faults expire by their TTL; run `firedrill down` if a stack is left\n');
+      process.stderr.write(
+        'quitting without waiting: faults expire by their TTL; run `firedrill down` if a stack is left\n',
+      );
       process.exit(ExitCode.interrupted);
     }
   };
@@ -112,7 +127,9 @@ async function runCommand(args: string[]): Promise<number> {
       ...(values.quiet ? {} : { onProgress: (p) => progress.update(p) }),
     });
     progress.clear();
-    process.stdout.write(`${formatVerdictTable(result.outcome, { color: process.stdout.isTTY === true, reportDir: result.reportDir })}\n`);
+    process.stdout.write(
+      `${formatVerdictTable(result.outcome, { color: process.stdout.isTTY === true, reportDir: result.reportDir })}\n`,
+    );
     return result.exitCode;
   } finally {
     progress.clear();

@@ -14,8 +14,10 @@ import {
 /** `firedrill up`: the embedded stack, detached, recorded in .firedrill/stack.json. */
 export async function upCommand(log: Logger): Promise<number> {
   const existing = await readStackState(projectRoot);
-  if (existing && existing.components.every((c) => isAlive(c.pid))) {
-    process.stdout.write(`a stack is already up (started ${existing.startedAt}); \`firedrill down\` stops it\n`);
+  if (existing?.components.every((c) => isAlive(c.pid))) {
+    process.stdout.write(
+      `a stack is already up (started ${existing.startedAt}); \`firedrill down\` stops it\n`,
+    );
     printEndpoints(existing);
     return ExitCode.passed;
   }
@@ -39,7 +41,9 @@ export async function upCommand(log: Logger): Promise<number> {
   await writeStackState(projectRoot, state);
   process.stdout.write('stack is up:\n');
   printEndpoints(state);
-  process.stdout.write('run a game day with `firedrill run scenarios/latency-spike.ts`; stop with `firedrill down`\n');
+  process.stdout.write(
+    'run a game day with `firedrill run scenarios/latency-spike.ts`; stop with `firedrill down`\n',
+  );
   return ExitCode.passed;
 }
 
@@ -62,7 +66,10 @@ export async function downCommand(log: Logger): Promise<number> {
   return ExitCode.passed;
 }
 
-async function stopPids(components: ReadonlyArray<{ name: string; pid: number }>, log: Logger): Promise<void> {
+async function stopPids(
+  components: ReadonlyArray<{ name: string; pid: number }>,
+  log: Logger,
+): Promise<void> {
   for (const c of [...components].reverse()) {
     if (isAlive(c.pid)) {
       log.info(`stopping ${c.name} (pid ${c.pid})`);

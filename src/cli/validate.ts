@@ -6,15 +6,24 @@ import { loadScenario, planScenario } from '../scenario/index.ts';
 export async function validateCommand(file: string): Promise<number> {
   const scenario = await loadScenario(file);
   const plan = planScenario(scenario);
-  const lines = [`${file}: valid scenario "${scenario.name}" — ${scenario.description}`, '', 'traffic (open model):'];
+  const lines = [
+    `${file}: valid scenario "${scenario.name}" — ${scenario.description}`,
+    '',
+    'traffic (open model):',
+  ];
   for (const s of plan.stages) {
-    const shape = s.stage.kind === 'constant' ? `${s.stage.rate} req/s` : `${s.stage.from}→${s.stage.to} req/s`;
-    lines.push(`  +${formatDuration(s.startMs)}…+${formatDuration(s.endMs)}  ${s.name}: ${s.stage.kind} ${shape}`);
+    const shape =
+      s.stage.kind === 'constant' ? `${s.stage.rate} req/s` : `${s.stage.from}→${s.stage.to} req/s`;
+    lines.push(
+      `  +${formatDuration(s.startMs)}…+${formatDuration(s.endMs)}  ${s.name}: ${s.stage.kind} ${shape}`,
+    );
   }
   lines.push('faults:');
   if (plan.faults.length === 0) lines.push('  (none)');
   for (const f of plan.faults) {
-    lines.push(`  +${formatDuration(f.startMs)}…+${formatDuration(f.endMs)}  ${f.fault.id}: ${f.fault.kind} on ${f.fault.backend}`);
+    lines.push(
+      `  +${formatDuration(f.startMs)}…+${formatDuration(f.endMs)}  ${f.fault.id}: ${f.fault.kind} on ${f.fault.backend}`,
+    );
   }
   lines.push('expectations:');
   for (const { id, expectation: e } of plan.expectations) {

@@ -13,7 +13,9 @@ describe('durations', () => {
     ['1d', 86_400_000],
   ])('parses %s as %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['', '30', 's', '30 s', '-5s', '5sec', 'abc'])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', '30', 's', '30 s', '-5s', '5sec', 'abc'])('rejects %j', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 
   it.each([
     [950, '950ms'],
@@ -41,7 +43,9 @@ describe('loopback safety gate', () => {
     expect(isLoopbackHost(host)).toBe(false),
   );
   it('refuses a non-loopback target unless allowed, naming where it came from', () => {
-    expect(() => assertTargetAllowed('http://10.1.2.3:8080', '--target')).toThrow(/--target: host "10.1.2.3" is not a loopback/);
+    expect(() => assertTargetAllowed('http://10.1.2.3:8080', '--target')).toThrow(
+      /--target: host "10.1.2.3" is not a loopback/,
+    );
     expect(assertTargetAllowed('http://10.1.2.3:8080', '--target', ['10.1.2.3']).port).toBe('8080');
   });
 });

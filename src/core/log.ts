@@ -8,7 +8,9 @@ export interface Logger {
 export const silentLogger: Logger = { info() {}, warn() {}, debug() {} };
 
 /** Plain timestamped lines on stderr (used when stdout is not a terminal). */
-export function lineLogger(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Logger {
+export function lineLogger(
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Logger {
   const stamp = () => new Date().toISOString().slice(11, 23);
   return {
     info: (m) => write(`${stamp()} ${m}`),

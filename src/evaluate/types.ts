@@ -10,6 +10,16 @@ export interface AlertRecord {
   firingAt: number | null;
   notifiedAt: number | null;
   resolvedAt: number | null;
+  /**
+   * When the episode ended, firing or not: equals resolvedAt for a firing episode; for one that was only
+   * pending, when it was dropped. Null while still active; absent when unknown.
+   */
+  endedAt?: number | null;
+  /**
+   * Where the times came from: `alerts-series` (exact ALERTS samples), `api` (polling: firing and end
+   * times are upper bounds), `notification` (seen only through Alertmanager's webhook).
+   */
+  source?: 'alerts-series' | 'api' | 'notification';
 }
 
 /** A single observation of an alert's state from Prometheus (`/api/v1/alerts` poll or ALERTS sample). */
@@ -80,5 +90,8 @@ export interface ExpectationResult {
   measuredMs: number | null;
   budgetMs: number | null;
   floorMs: number | null;
+  /** Thresholds: the measured value in the metric's unit (ms, ratio 0..1, req/s); absent otherwise. */
+  measured?: number;
+  /** One human sentence saying why. */
   detail: string;
 }

@@ -6,11 +6,32 @@ import type { AlertObservation, DetectionFloor, Notification } from '../evaluate
 import type { TrafficWindow } from '../traffic/types.ts';
 
 export type JournalEvent =
-  | { type: 'run-started'; at: number; runId: string; scenario: string; scenarioFile: string; planEndMs: number }
-  | { type: 'stack-ready'; at: number; prometheus: string; alertmanager: string; target: string; embedded: boolean }
+  | {
+      type: 'run-started';
+      at: number;
+      runId: string;
+      scenario: string;
+      scenarioFile: string;
+      planEndMs: number;
+    }
+  | {
+      type: 'stack-ready';
+      at: number;
+      prometheus: string;
+      alertmanager: string;
+      target: string;
+      embedded: boolean;
+    }
   | { type: 'preflight'; at: number; floors: DetectionFloor[]; warnings: string[] }
   | { type: 'traffic-started'; at: number; engine: string; model: 'open' | 'closed' }
-  | { type: 'fault-injecting'; at: number; id: string; kind: string; backend: string; params: Record<string, unknown> }
+  | {
+      type: 'fault-injecting';
+      at: number;
+      id: string;
+      kind: string;
+      backend: string;
+      params: Record<string, unknown>;
+    }
   | { type: 'fault-injected'; at: number; id: string }
   | { type: 'fault-landed'; at: number; id: string; evidence: string }
   | { type: 'fault-not-landed'; at: number; id: string; reason: string }
@@ -20,7 +41,14 @@ export type JournalEvent =
   | { type: 'fault-revert-failed'; at: number; id: string; error: string; cleanup: string }
   | { type: 'alert-observed'; at: number; observation: AlertObservation }
   | { type: 'alert-notified'; at: number; notification: Notification }
-  | { type: 'backend-blind'; at: number; backend: 'prometheus' | 'alertmanager'; fromAt: number; toAt: number; reason: string }
+  | {
+      type: 'backend-blind';
+      at: number;
+      backend: 'prometheus' | 'alertmanager';
+      fromAt: number;
+      toAt: number;
+      reason: string;
+    }
   | { type: 'traffic-window'; at: number; window: TrafficWindow }
   | { type: 'warning'; at: number; message: string }
   | { type: 'run-interrupted'; at: number; signal: string }

@@ -13,7 +13,12 @@ describe('kserve-v2 payloads', () => {
   it('builds an Open Inference Protocol body with features [1,4] and the entity id', () => {
     const body = JSON.parse(kserveV2Body(rows[3]!, 'r3'));
     expect(body.id).toBe('r3');
-    expect(body.inputs[0]).toEqual({ name: 'features', shape: [1, 4], datatype: 'FP32', data: [40.3, 18, 193, 3730] });
+    expect(body.inputs[0]).toEqual({
+      name: 'features',
+      shape: [1, 4],
+      datatype: 'FP32',
+      data: [40.3, 18, 193, 3730],
+    });
     expect(body.inputs[1]).toEqual({ name: 'entity_id', shape: [1], datatype: 'INT64', data: [3] });
   });
 

@@ -15,7 +15,12 @@ export interface ReferenceRow {
   body_mass_g: number;
 }
 
-export const kserveV2FeatureOrder = ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'] as const;
+export const kserveV2FeatureOrder = [
+  'bill_length_mm',
+  'bill_depth_mm',
+  'flipper_length_mm',
+  'body_mass_g',
+] as const;
 
 export function kserveV2Body(row: ReferenceRow, requestId: string): string {
   return JSON.stringify({
@@ -41,9 +46,13 @@ export async function loadReferenceRows(file: string): Promise<ReferenceRow[]> {
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new FiredrillError('FD_SCENARIO_LOAD', `cannot read reference data ${file}: ${(error as Error).message}`, {
-      hint: 'the reference file must be a JSON array of rows',
-    });
+    throw new FiredrillError(
+      'FD_SCENARIO_LOAD',
+      `cannot read reference data ${file}: ${(error as Error).message}`,
+      {
+        hint: 'the reference file must be a JSON array of rows',
+      },
+    );
   }
   if (!Array.isArray(data) || data.length === 0) {
     throw new FiredrillError('FD_SCENARIO_LOAD', `reference data ${file} is empty or not a JSON array`, {
@@ -53,16 +62,24 @@ export async function loadReferenceRows(file: string): Promise<ReferenceRow[]> {
   return data.map((row: Record<string, unknown>, index) => {
     for (const field of ['id', ...kserveV2FeatureOrder]) {
       if (typeof row[field] !== 'number') {
-        throw new FiredrillError('FD_SCENARIO_LOAD', `reference data ${file}: row ${index}: field "${field}" is not a number`, {
-          hint: `every row needs numeric id, ${kserveV2FeatureOrder.join(', ')}`,
-        });
+        throw new FiredrillError(
+          'FD_SCENARIO_LOAD',
+          `reference data ${file}: row ${index}: field "${field}" is not a number`,
+          {
+            hint: `every row needs numeric id, ${kserveV2FeatureOrder.join(', ')}`,
+          },
+        );
       }
     }
     return row as unknown as ReferenceRow;
   });
 }
 
-export function kserveV2RequestFactory(model: string, rows: readonly ReferenceRow[], seed: number): RequestFactory {
+export function kserveV2RequestFactory(
+  model: string,
+  rows: readonly ReferenceRow[],
+  seed: number,
+): RequestFactory {
   const path = `/v2/models/${encodeURIComponent(model)}/infer`;
   const bodies = rows.map((row) => kserveV2Body(row, `row-${row.id}`));
   const headers = { 'content-type': 'application/json' };

@@ -9,14 +9,27 @@ import type { ExpectationResult } from '../evaluate/types.ts';
 import { countVerdicts, durationOr, summaryLine } from './format.ts';
 import type { RunOutcome } from './types.ts';
 
-// Characters XML 1.0 does not allow at all (C0 controls except tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).
-const invalidXmlChars =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/**
+ * Drops what XML 1.0 does not allow at all: C0 controls other than tab, LF and CR; U+FFFE and U+FFFF;
+ * lone surrogates (iteration by code point yields them as single units in D800–DFFF).
+ */
+function stripInvalidXml(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    const invalid =
+      (cp < 0x20 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d) ||
+      (cp >= 0xd800 && cp <= 0xdfff) ||
+      cp === 0xfffe ||
+      cp === 0xffff;
+    if (!invalid) out += ch;
+  }
+  return out;
+}
 
 /** Escapes text content: the five special characters, invalid characters stripped. */
 export function escapeXmlText(text: string): string {
-  return text
-    .replace(invalidXmlChars, '')
+  return stripInvalidXml(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

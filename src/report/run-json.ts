@@ -36,6 +36,11 @@ export interface RunJsonAlert {
   firingAt: string | null;
   notifiedAt: string | null;
   resolvedAt: string | null;
+  // extensions
+  /** When the episode ended, firing or not (a pending-only episode ends when it is dropped). */
+  endedAt: string | null;
+  /** Where the times came from; `api` times are upper bounds (polling). Null when unknown. */
+  source: 'alerts-series' | 'api' | 'notification' | null;
 }
 
 export interface RunJsonExpectation {
@@ -62,6 +67,8 @@ export interface RunJsonTraffic {
   timeouts: number;
   saturated: boolean;
   maxLateMs: number;
+  /** p99 event-loop lag of the generator, when measured. */
+  loopLagP99Ms: number | null;
 }
 
 export interface RunJsonPhase {
@@ -176,6 +183,8 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       firingAt: isoOrNull(a.firingAt),
       notifiedAt: isoOrNull(a.notifiedAt),
       resolvedAt: isoOrNull(a.resolvedAt),
+      endedAt: isoOrNull(a.endedAt),
+      source: a.source ?? null,
     })),
     expectations: outcome.expectations.map((e) => ({
       id: e.id,
@@ -202,6 +211,7 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
             timeouts: t.timeouts,
             saturated: t.saturated,
             maxLateMs: roundMs(t.maxLateMs),
+            loopLagP99Ms: roundMsOrNull(t.loopLagP99Ms),
           },
     exitCode: outcome.exitCode,
     reason: outcome.reason ?? null,

@@ -1,7 +1,14 @@
-import { assertTargetAllowed } from '../core/loopback.ts';
 import { FiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { type EmbeddedStack, isAlive, projectRoot, readStackState, type StackEndpoints, startEmbeddedStack } from '../stack/index.ts';
+import { assertTargetAllowed } from '../core/loopback.ts';
+import {
+  type EmbeddedStack,
+  isAlive,
+  projectRoot,
+  readStackState,
+  type StackEndpoints,
+  startEmbeddedStack,
+} from '../stack/index.ts';
 
 export interface ConnectOptions {
   /** External backends; when `prometheus` is given no embedded stack is started. */
@@ -59,8 +66,10 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
     };
   }
   const state = await readStackState(projectRoot);
-  if (state && state.components.every((c) => isAlive(c.pid))) {
-    options.log.info(`using the stack started by \`firedrill up\` at ${state.startedAt} (prometheus ${state.prometheus})`);
+  if (state?.components.every((c) => isAlive(c.pid))) {
+    options.log.info(
+      `using the stack started by \`firedrill up\` at ${state.startedAt} (prometheus ${state.prometheus})`,
+    );
     return { origin: 'up', endpoints: state };
   }
   const stack = await startEmbeddedStack({

@@ -39,7 +39,13 @@ export class FaultTimeline {
 
   constructor(
     private readonly faults: readonly PlannedFault[],
-    private readonly deps: { targets: ChaosTargets; journal: JournalSink; clock: Clock; log: Logger; runId: string },
+    private readonly deps: {
+      targets: ChaosTargets;
+      journal: JournalSink;
+      clock: Clock;
+      log: Logger;
+      runId: string;
+    },
   ) {
     this.records = faults.map(({ fault }) => ({
       id: fault.id,
@@ -63,14 +69,28 @@ export class FaultTimeline {
 
   /** Resolves when every fault has been injected and reverted; rejects when `signal` aborts. */
   async run(startedAt: number, signal: AbortSignal): Promise<void> {
-    await Promise.all(this.faults.map((planned, index) => this.runOne(planned, this.records[index]!, startedAt, signal)));
+    await Promise.all(
+      this.faults.map((planned, index) => this.runOne(planned, this.records[index]!, startedAt, signal)),
+    );
   }
 
-  private async runOne(planned: PlannedFault, record: FaultRecord, startedAt: number, signal: AbortSignal): Promise<void> {
+  private async runOne(
+    planned: PlannedFault,
+    record: FaultRecord,
+    startedAt: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { journal, clock, log } = this.deps;
     await sleep(startedAt + planned.startMs - clock.now(), signal);
     const { fault } = planned;
-    journal.append({ type: 'fault-injecting', at: clock.now(), id: fault.id, kind: fault.kind, backend: fault.backend, params: record.params });
+    journal.append({
+      type: 'fault-injecting',
+      at: clock.now(),
+      id: fault.id,
+      kind: fault.kind,
+      backend: fault.backend,
+      params: record.params,
+    });
     log.info(`fault ${fault.id}: injecting ${fault.kind} (${JSON.stringify(record.params)})`);
     let handle: FaultHandle;
     try {
@@ -82,7 +102,12 @@ export class FaultTimeline {
       });
     } catch (error) {
       record.notLandedReason = `injection failed: ${formatError(error)}`;
-      journal.append({ type: 'fault-inject-failed', at: clock.now(), id: fault.id, error: formatError(error) });
+      journal.append({
+        type: 'fault-inject-failed',
+        at: clock.now(),
+        id: fault.id,
+        error: formatError(error),
+      });
       log.warn(`fault ${fault.id}: injection failed: ${formatError(error)}`);
       return;
     }
@@ -96,7 +121,12 @@ export class FaultTimeline {
       if (landed.landed) {
         record.landedAt = clock.now();
         record.landedEvidence = landed.evidence;
-        journal.append({ type: 'fault-landed', at: record.landedAt, id: fault.id, evidence: landed.evidence });
+        journal.append({
+          type: 'fault-landed',
+          at: record.landedAt,
+          id: fault.id,
+          evidence: landed.evidence,
+        });
         log.info(`fault ${fault.id}: landed (${landed.evidence})`);
       } else {
         record.notLandedReason = landed.reason;
@@ -105,7 +135,12 @@ export class FaultTimeline {
       }
     } catch (error) {
       record.notLandedReason = `landed() check failed: ${formatError(error)}`;
-      journal.append({ type: 'fault-not-landed', at: clock.now(), id: fault.id, reason: record.notLandedReason });
+      journal.append({
+        type: 'fault-not-landed',
+        at: clock.now(),
+        id: fault.id,
+        reason: record.notLandedReason,
+      });
     }
 
     await sleep(startedAt + planned.endMs - clock.now(), signal);

@@ -16,6 +16,7 @@ import {
   judge,
   loadRuleTimings,
   type Notification,
+  type PrometheusClient,
   readAlertsSeries,
   runVerdict,
   startAlertWatcher,
@@ -27,7 +28,12 @@ import type { RunOutcome } from '../report/index.ts';
 import { updateLatestLink, writeReports } from '../report/index.ts';
 import { loadScenario, type Plan, planScenario, type Scenario } from '../scenario/index.ts';
 import { projectRoot } from '../stack/index.ts';
-import { createOpenEngine, type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
+import {
+  createOpenEngine,
+  type EngineSummary,
+  summarizeWindows,
+  type TrafficWindow,
+} from '../traffic/index.ts';
 import { connectStack } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
@@ -96,7 +102,14 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const runDir = join(reportsDir, runId);
   await mkdir(runDir, { recursive: true });
   const journal = new FileJournal(join(runDir, 'events.ndjson'));
-  journal.append({ type: 'run-started', at: createdAt, runId, scenario: scenario.name, scenarioFile: options.scenarioFile, planEndMs: plan.endMs });
+  journal.append({
+    type: 'run-started',
+    at: createdAt,
+    runId,
+    scenario: scenario.name,
+    scenarioFile: options.scenarioFile,
+    planEndMs: plan.endMs,
+  });
 
   const observations: AlertObservation[] = [];
   const notifications: Notification[] = [];
@@ -112,6 +125,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   let interrupted = false;
   let revertFailed: string[] = [];
   let endpoints = { prometheus: '', alertmanager: '', target: '', embedded: false };
+  const closeClients: Array<() => Promise<void>> = [];
 
   const connected = await connectStack({
     prometheus: options.prometheus,
@@ -125,7 +139,9 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     runDir,
     log,
   }).catch((error: unknown) => {
-    errored = isFiredrillError(error) ? error : new FiredrillError('FD_STACK_START', formatError(error), { cause: error });
+    errored = isFiredrillError(error)
+      ? error
+      : new FiredrillError('FD_STACK_START', formatError(error), { cause: error });
     return undefined;
   });
 
@@ -144,9 +160,15 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   try {
     if (!connected) throw errored;
     const stack = connected.endpoints;
-    endpoints = { prometheus: stack.prometheus, alertmanager: stack.alertmanager, target: stack.target, embedded: stack.embedded };
+    endpoints = {
+      prometheus: stack.prometheus,
+      alertmanager: stack.alertmanager,
+      target: stack.target,
+      embedded: stack.embedded,
+    };
     journal.append({ type: 'stack-ready', at: clock.now(), ...endpoints });
     const prometheus = createPrometheusClient({ url: stack.prometheus });
+    closeClients.push(() => prometheus.close());
 
     // Preflight: every referenced alert exists; detection floors from the loaded configuration.
     const names = alertNames(plan);
@@ -155,12 +177,12 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       throw new FiredrillError(
         'FD_UNKNOWN_ALERT',
         `the scenario expects alert${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that Prometheus at ${stack.prometheus} has no rule for`,
-        { hint: `loaded alerting rules: ${(await prometheus.alertRuleNames?.().catch(() => [])) ?? []}`.replace(/: $/, ': none') },
+        {
+          hint: `loaded alerting rules: ${(await prometheus.alertRuleNames().catch(() => [])).join(', ') || 'none'}`,
+        },
       );
     }
-    const groupWaitMs = stack.alertmanager
-      ? (await createAlertmanagerClient({ url: stack.alertmanager }).status()).groupWaitMs
-      : 0;
+    const groupWaitMs = stack.alertmanager ? await readGroupWait(stack.alertmanager) : 0;
     floors = plan.expectations.flatMap(({ expectation }) => {
       if (expectation.kind !== 'alert-fires') return [];
       const timing = timings.find((t) => t.alert === expectation.alert);
@@ -169,7 +191,11 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     for (const { id, expectation } of plan.expectations) {
       if (expectation.kind !== 'alert-fires') continue;
       const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
-      if (floor && expectation.within < floor.floorMs + floor.jitterMs && expectation.within >= floor.floorMs) {
+      if (
+        floor &&
+        expectation.within < floor.floorMs + floor.jitterMs &&
+        expectation.within >= floor.floorMs
+      ) {
         warnings.push(
           `${id}: budget ${expectation.within} ms leaves less than the scrape+evaluation jitter (${floor.jitterMs} ms) above the floor ${floor.floorMs} ms; it may fail by phase alone`,
         );
@@ -186,9 +212,23 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     if (impossible) {
       // Judge with no run at all: the impossible budgets fail, everything else is inconclusive (not run).
       log.warn('a detection budget is below its floor: the game day cannot pass, so no traffic is sent');
-      preflightResults = judge({ plan, startedAt, endedAt: startedAt, faults: [], alerts: [], floors, blind: [], phaseStats: {} }).map(
-        (result) =>
-          result.verdict === 'failed' ? result : { ...result, verdict: 'inconclusive' as const, detail: `not run: ${plan.scenario.name} stopped at preflight (a budget below its floor)` },
+      preflightResults = judge({
+        plan,
+        startedAt,
+        endedAt: startedAt,
+        faults: [],
+        alerts: [],
+        floors,
+        blind: [],
+        phaseStats: {},
+      }).map((result) =>
+        result.verdict === 'failed'
+          ? result
+          : {
+              ...result,
+              verdict: 'inconclusive' as const,
+              detail: `not run: ${plan.scenario.name} stopped at preflight (a budget below its floor)`,
+            },
       );
       return await finish();
     }
@@ -197,6 +237,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     const rows = await loadReferenceRows(join(projectRoot, 'fixtures/data/penguins.json'));
     const probeBody = kserveV2Body(rows[0]!, 'firedrill-probe');
     await waitReady(`${stack.target}/v2/health/ready`, 30_000, signal);
+    if (connected.owned) await waitScraped(prometheus, 'model-server', 15_000, signal);
 
     faultTimeline = new FaultTimeline(plan.faults, {
       targets: {
@@ -238,7 +279,9 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     const engine = createOpenEngine();
     startedAt = clock.now();
     journal.append({ type: 'traffic-started', at: startedAt, engine: engine.name, model: engine.model });
-    log.info(`traffic: ${engine.name} (${engine.model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`);
+    log.info(
+      `traffic: ${engine.name} (${engine.model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`,
+    );
     let lastProgress = { offeredRate: 0, achievedRate: 0, p99Ms: null as number | null };
     const progressTimer = setInterval(() => {
       const elapsedMs = clock.now() - startedAt;
@@ -280,7 +323,8 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       else throw trafficResult.reason;
       if (faultResult.status === 'rejected' && !runAbort.signal.aborted) throw faultResult.reason;
       // Observe until the planned end (recovery window), unless interrupted.
-      if (!runAbort.signal.aborted) await sleep(startedAt + plan.endMs - clock.now(), runAbort.signal).catch(() => {});
+      if (!runAbort.signal.aborted)
+        await sleep(startedAt + plan.endMs - clock.now(), runAbort.signal).catch(() => {});
     } finally {
       clearInterval(progressTimer);
       signal.removeEventListener('abort', onAbort);
@@ -298,11 +342,14 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     }
   } catch (error) {
     if (!interrupted) {
-      errored = isFiredrillError(error) ? error : new FiredrillError('FD_INTERNAL', formatError(error), { cause: error });
+      errored = isFiredrillError(error)
+        ? error
+        : new FiredrillError('FD_INTERNAL', formatError(error), { cause: error });
     }
   } finally {
     if (faultTimeline) revertFailed = await faultTimeline.revertAll();
     await receiver?.close();
+    for (const close of closeClients) await close().catch(() => {});
     if (connected?.owned) await connected.owned.stop();
   }
   return await finish();
@@ -312,26 +359,37 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     const faults: FaultRecord[] = faultTimeline?.records ?? [];
     const alerts = buildAlertRecords(observations, notifications);
     const phaseStats = Object.fromEntries(
-      plan.phases.map((phase) => [phase.name, summarizeWindows(phaseWindows(windows, phase, startedAt, faults))]),
+      plan.phases.map((phase) => [
+        phase.name,
+        summarizeWindows(phaseWindows(windows, phase, startedAt, faults)),
+      ]),
     );
+    const runError = interrupted ? undefined : errored;
     const results =
       preflightResults ??
-      (errored && !interrupted
+      (runError
         ? plan.expectations.map(({ id, expectation }) => ({
             id,
             kind: expectation.kind,
-            subject: 'alert' in expectation ? expectation.alert : `${expectation.metric} in ${expectation.phase}`,
+            subject:
+              'alert' in expectation ? expectation.alert : `${expectation.metric} in ${expectation.phase}`,
             verdict: 'inconclusive' as const,
             measuredMs: null,
             budgetMs: null,
             floorMs: null,
-            detail: `not judged: the run errored (${errored.message.split('\n')[0]})`,
+            detail: `not judged: the run errored (${runError.message.split('\n')[0]})`,
           }))
         : judge({
             plan,
             startedAt,
             endedAt,
-            faults: faults.map((f) => ({ id: f.id, injectedAt: f.injectedAt, landedAt: f.landedAt, notLandedReason: f.notLandedReason, revertedAt: f.revertedAt })),
+            faults: faults.map((f) => ({
+              id: f.id,
+              injectedAt: f.injectedAt,
+              landedAt: f.landedAt,
+              notLandedReason: f.notLandedReason,
+              revertedAt: f.revertedAt,
+            })),
             alerts,
             floors,
             blind,
@@ -353,7 +411,9 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       exitCode: finalExit,
       ...(errored ? { reason: errored.hint ? `${errored.message} (${errored.hint})` : errored.message } : {}),
       ...(interrupted ? { reason: 'interrupted (Ctrl-C); every fault was reverted' } : {}),
-      ...(revertFailed.length > 0 ? { reason: `could not revert ${revertFailed.join(', ')}: the system may still be faulted` } : {}),
+      ...(revertFailed.length > 0
+        ? { reason: `could not revert ${revertFailed.join(', ')}: the system may still be faulted` }
+        : {}),
       stack: endpoints,
       faults,
       alerts,
@@ -389,6 +449,40 @@ async function waitReady(url: string, timeoutMs: number, signal: AbortSignal): P
   });
 }
 
+async function readGroupWait(url: string): Promise<number> {
+  const alertmanager = createAlertmanagerClient({ url });
+  try {
+    return (await alertmanager.status()).groupWaitMs;
+  } finally {
+    await alertmanager.close();
+  }
+}
+
+/**
+ * Waits until Prometheus has scraped the job successfully (`up == 1`), so that the run's baseline starts
+ * with data and absent()-style rules are not pending merely because the stack is young.
+ */
+async function waitScraped(
+  prometheus: PrometheusClient,
+  job: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const result = await prometheus.query(`up{job="${job}"} == 1`).catch(() => undefined);
+    if (result?.resultType === 'vector' && result.result.length > 0) return;
+    await sleep(250, signal);
+  }
+  throw new FiredrillError(
+    'FD_BACKEND_UNREACHABLE',
+    `Prometheus has not scraped the ${job} job after ${timeoutMs / 1000}s`,
+    {
+      hint: 'see prometheus.log in the run folder',
+    },
+  );
+}
+
 /** Aborts the run when a stack component owned by it exits: a crash is an environment error, not a hang. */
 function watchComponents(
   components: ReadonlyArray<{ name: string; exited: Promise<string>; logFile: string }>,
@@ -416,7 +510,9 @@ function watchComponents(
 
 function phaseAt(plan: Plan, elapsedMs: number): string {
   if (elapsedMs >= plan.trafficEndMs) return 'observe';
-  const active = plan.faults.filter((f) => elapsedMs >= f.startMs && elapsedMs < f.endMs).map((f) => f.fault.id);
+  const active = plan.faults
+    .filter((f) => elapsedMs >= f.startMs && elapsedMs < f.endMs)
+    .map((f) => f.fault.id);
   if (active.length > 0) return `fault ${active.join('+')}`;
   const firstFault = plan.faults[0]?.startMs ?? Number.POSITIVE_INFINITY;
   return elapsedMs < firstFault ? 'baseline' : 'recovery';

@@ -10,4 +10,10 @@ export {
   planScenario,
 } from './plan.ts';
 export type { Expectation, Fault, FaultKind, Scenario, ScenarioInput, Stage } from './schema.ts';
-export { formatPath, type ParseResult, parseScenario, parseScenarioOrThrow, type ScenarioIssue } from './validate.ts';
+export {
+  formatPath,
+  type ParseResult,
+  parseScenario,
+  parseScenarioOrThrow,
+  type ScenarioIssue,
+} from './validate.ts';

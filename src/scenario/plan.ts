@@ -58,7 +58,13 @@ function defaultExpectationId(expectation: Expectation, index: number): string {
 export function planScenario(scenario: Scenario): Plan {
   let cursor = 0;
   const stages = scenario.traffic.stages.map((stage, index) => {
-    const planned = { index, name: stage.name ?? `stage-${index + 1}`, stage, startMs: cursor, endMs: cursor + stage.duration };
+    const planned = {
+      index,
+      name: stage.name ?? `stage-${index + 1}`,
+      stage,
+      startMs: cursor,
+      endMs: cursor + stage.duration,
+    };
     cursor += stage.duration;
     return planned;
   });
@@ -96,7 +102,9 @@ export function planScenario(scenario: Scenario): Plan {
   };
 }
 
-function mergeSpans(spans: Array<{ startMs: number; endMs: number }>): Array<{ startMs: number; endMs: number }> {
+function mergeSpans(
+  spans: Array<{ startMs: number; endMs: number }>,
+): Array<{ startMs: number; endMs: number }> {
   const sorted = [...spans].sort((a, b) => a.startMs - b.startMs);
   const merged: Array<{ startMs: number; endMs: number }> = [];
   for (const span of sorted) {

@@ -34,22 +34,57 @@ describe('scenario validation', () => {
     if (!result.ok) return;
     expect(result.scenario.target.protocol).toBe('kserve-v2');
     expect(result.scenario.traffic.timeout).toBe(5000);
-    expect(result.scenario.faults[0]).toMatchObject({ at: 12_000, duration: 8000, delay: 300, backend: 'local' });
+    expect(result.scenario.faults[0]).toMatchObject({
+      at: 12_000,
+      duration: 8000,
+      delay: 300,
+      backend: 'local',
+    });
     expect(result.scenario.expect[0]).toMatchObject({ within: 15_000, measure: 'firing' });
     expect(result.scenario.recovery).toBe(30_000);
     expectTypeOf(result.scenario).toEqualTypeOf<Scenario>();
   });
 
   it.each([
-    ['a bad duration', (s: any) => (s.faults[0].duration = '8 seconds'), 'faults[0].duration', 'expected a fault duration like "30s"'],
+    [
+      'a bad duration',
+      (s: any) => (s.faults[0].duration = '8 seconds'),
+      'faults[0].duration',
+      'expected a fault duration like "30s"',
+    ],
     ['an unknown fault kind', (s: any) => (s.faults[0].kind = 'meteor'), 'faults[0].kind', 'a fault kind is'],
     ['a misspelt field', (s: any) => (s.traffic.stagez = []), 'traffic', 'unknown field "stagez"'],
     ['a negative rate', (s: any) => (s.traffic.stages[0].rate = -5), 'traffic.stages[0].rate', 'above 0'],
-    ['an unknown fault reference', (s: any) => (s.expect[0].after = 'f9'), 'expect[0].after', 'no fault has id "f9"'],
-    ['an unknown phase', (s: any) => (s.expect[2].phase = 'lunch'), 'expect[2].phase', 'unknown phase "lunch"'],
-    ['a fault past the traffic', (s: any) => (s.faults[0].duration = '60s'), 'faults[0].duration', 'after the traffic stops'],
-    ['an error ratio over 1', (s: any) => s.faults.push({ id: 'f2', kind: 'error-burst', at: '1s', duration: '1s', ratio: 2 }), 'faults[1].ratio', 'at most 1'],
-    ['a bad alert name', (s: any) => (s.expect[1].alert = 'not an alert'), 'expect[1].alert', 'expected an alert name'],
+    [
+      'an unknown fault reference',
+      (s: any) => (s.expect[0].after = 'f9'),
+      'expect[0].after',
+      'no fault has id "f9"',
+    ],
+    [
+      'an unknown phase',
+      (s: any) => (s.expect[2].phase = 'lunch'),
+      'expect[2].phase',
+      'unknown phase "lunch"',
+    ],
+    [
+      'a fault past the traffic',
+      (s: any) => (s.faults[0].duration = '60s'),
+      'faults[0].duration',
+      'after the traffic stops',
+    ],
+    [
+      'an error ratio over 1',
+      (s: any) => s.faults.push({ id: 'f2', kind: 'error-burst', at: '1s', duration: '1s', ratio: 2 }),
+      'faults[1].ratio',
+      'at most 1',
+    ],
+    [
+      'a bad alert name',
+      (s: any) => (s.expect[1].alert = 'not an alert'),
+      'expect[1].alert',
+      'expected an alert name',
+    ],
     ['a bad target url', (s: any) => (s.target.url = 'nope'), 'target.url', 'expected a URL'],
   ])('reports %s with its path and a hint', (_label, change, path, message) => {
     const result = parseScenario(withChange(change));
@@ -69,13 +104,21 @@ describe('scenario validation', () => {
       }),
     );
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues.map((i) => i.path).sort()).toEqual(['description', 'faults[0].duration', 'traffic.stages[1].to']);
+    if (!result.ok)
+      expect(result.issues.map((i) => i.path).sort()).toEqual([
+        'description',
+        'faults[0].duration',
+        'traffic.stages[1].to',
+      ]);
   });
 
   it('throws FD_SCENARIO_INVALID naming the file and each path', () => {
-    expect(() => parseScenarioOrThrow(withChange((s) => (s.faults[0].at = 'soon')), 'scenarios/x.ts')).toThrow(
-      /scenarios\/x\.ts: faults\[0\]\.at: expected a fault start offset/,
-    );
+    expect(() =>
+      parseScenarioOrThrow(
+        withChange((s) => (s.faults[0].at = 'soon')),
+        'scenarios/x.ts',
+      ),
+    ).toThrow(/scenarios\/x\.ts: faults\[0\]\.at: expected a fault start offset/);
   });
 });
 

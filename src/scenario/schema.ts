@@ -8,25 +8,26 @@ import { parseDuration } from '../core/duration.ts';
  */
 
 const duration = (what: string) =>
-  z
-    .string({ error: `expected ${what} like "30s", "250ms" or "2m"` })
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected ${what} like "30s", "250ms" or "2m", got "${text}"` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  z.string({ error: `expected ${what} like "30s", "250ms" or "2m"` }).transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected ${what} like "30s", "250ms" or "2m", got "${text}"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 const positiveRate = z
   .number({ error: 'expected a rate in requests per second (a number)' })
   .positive({ error: 'the rate must be above 0 requests per second' })
   .max(100_000, { error: 'rates above 100000 req/s are beyond one generator; use k6-operator for more' });
 
-const name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'use lower-case letters, digits, ".", "_" and "-" (like "latency-spike")' });
+const name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, {
+  error: 'use lower-case letters, digits, ".", "_" and "-" (like "latency-spike")',
+});
 
 const labels = z.record(z.string(), z.string());
 
@@ -87,7 +88,10 @@ export const faultSchema = z.discriminatedUnion(
       ...faultBase,
       kind: z.literal('error-burst'),
       /** Share of requests answered with `status`, 0..1. */
-      ratio: z.number().gt(0, { error: 'ratio must be above 0' }).max(1, { error: 'ratio is a share, at most 1' }),
+      ratio: z
+        .number()
+        .gt(0, { error: 'ratio must be above 0' })
+        .max(1, { error: 'ratio is a share, at most 1' }),
       status: z.number().int().min(500).max(599).default(500),
     }),
   ],
@@ -95,7 +99,9 @@ export const faultSchema = z.discriminatedUnion(
 );
 
 const alertRef = {
-  alert: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: 'expected an alert name like ModelLatencyP99High' }),
+  alert: z
+    .string()
+    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: 'expected an alert name like ModelLatencyP99High' }),
   /** Only alert instances carrying all of these labels count. */
   labels: labels.optional(),
 };
@@ -158,7 +164,11 @@ export const scenarioSchema = z
     const faultIds = new Set<string>();
     scenario.faults.forEach((fault, index) => {
       if (faultIds.has(fault.id)) {
-        ctx.addIssue({ code: 'custom', path: ['faults', index, 'id'], message: `duplicate fault id "${fault.id}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', index, 'id'],
+          message: `duplicate fault id "${fault.id}"`,
+        });
       }
       faultIds.add(fault.id);
     });
@@ -181,7 +191,11 @@ export const scenarioSchema = z
           message: `no fault has id "${expectation.after}" (faults: ${[...faultIds].join(', ') || 'none'})`,
         });
       }
-      if (expectation.kind === 'alert-silent' && expectation.during !== 'run' && !faultIds.has(expectation.during)) {
+      if (
+        expectation.kind === 'alert-silent' &&
+        expectation.during !== 'run' &&
+        !faultIds.has(expectation.during)
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: ['expect', index, 'during'],

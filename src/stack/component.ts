@@ -57,7 +57,11 @@ export async function startComponent(spec: ComponentSpec): Promise<Component> {
     child.unref();
   } else {
     const log = createWriteStream(spec.logFile, { flags: 'a' });
-    child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
   }
@@ -115,7 +119,8 @@ function indent(text: string): string {
 }
 
 function hintFor(log: string): string {
-  if (/address already in use/i.test(log)) return 'a port is taken by another process; retry, or stop what holds it';
+  if (/address already in use/i.test(log))
+    return 'a port is taken by another process; retry, or stop what holds it';
   if (/permission denied/i.test(log)) return 'check the data directory and binary permissions';
   return 'see the component log in the run folder';
 }

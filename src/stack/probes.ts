@@ -1,7 +1,11 @@
 import { connect } from 'node:net';
 
 /** True when GET `url` answers 2xx within `timeoutMs`. */
-export async function httpReady(url: string, timeoutMs = 1000, headers: Record<string, string> = {}): Promise<boolean> {
+export async function httpReady(
+  url: string,
+  timeoutMs = 1000,
+  headers: Record<string, string> = {},
+): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
     await response.arrayBuffer();

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,10 +8,16 @@ import { renderTemplate } from './render.ts';
 
 describe('renderTemplate', () => {
   it('fills every placeholder', () => {
-    expect(renderTemplate("targets: ['${A}', '${B_2}']", { A: 'h:1', B_2: 'h:2' }, 't.yml')).toBe("targets: ['h:1', 'h:2']");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixtures' placeholder syntax
+    expect(renderTemplate("targets: ['${A}', '${B_2}']", { A: 'h:1', B_2: 'h:2' }, 't.yml')).toBe(
+      "targets: ['h:1', 'h:2']",
+    );
   });
   it('refuses to leave a placeholder unfilled, naming the template and the placeholders', () => {
-    expect(() => renderTemplate('${A} ${B} ${C}', { A: 'x' }, 'fixtures/p.yml')).toThrow('fixtures/p.yml: no value for placeholders B, C');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixtures' placeholder syntax
+    expect(() => renderTemplate('${A} ${B} ${C}', { A: 'x' }, 'fixtures/p.yml')).toThrow(
+      'fixtures/p.yml: no value for placeholders B, C',
+    );
   });
 });
 
@@ -25,7 +31,9 @@ describe('binaries', () => {
     expect(findBinary('redis', { PATH: '', FIREDRILL_REDIS_SERVER: '/opt/redis' })).toBe('/opt/redis');
   });
   it('names the Debian package and the setup command when a binary is missing', () => {
-    expect(() => requireBinary('alertmanager', { PATH: '/nonexistent' })).toThrow(/alertmanager or prometheus-alertmanager not found/);
+    expect(() => requireBinary('alertmanager', { PATH: '/nonexistent' })).toThrow(
+      /alertmanager or prometheus-alertmanager not found/,
+    );
     try {
       requireBinary('alertmanager', { PATH: '/nonexistent' });
     } catch (error) {
@@ -44,12 +52,19 @@ describe('startComponent', () => {
       startComponent({
         name: 'clashing',
         command: process.execPath,
-        args: ['-e', 'console.error("listen tcp 127.0.0.1:9090: bind: address already in use"); process.exit(1)'],
+        args: [
+          '-e',
+          'console.error("listen tcp 127.0.0.1:9090: bind: address already in use"); process.exit(1)',
+        ],
         logFile: join(dir, 'c.log'),
         ready: async () => false,
         readyTimeoutMs: 10_000,
       }),
-    ).rejects.toMatchObject({ code: 'FD_STACK_START', message: expect.stringContaining('address already in use'), hint: expect.stringContaining('port is taken') });
+    ).rejects.toMatchObject({
+      code: 'FD_STACK_START',
+      message: expect.stringContaining('address already in use'),
+      hint: expect.stringContaining('port is taken'),
+    });
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -64,7 +79,10 @@ describe('startComponent', () => {
         ready: async () => false,
         readyTimeoutMs: 500,
       }),
-    ).rejects.toMatchObject({ code: 'FD_STACK_START', message: expect.stringContaining('not ready after 0.5s') });
+    ).rejects.toMatchObject({
+      code: 'FD_STACK_START',
+      message: expect.stringContaining('not ready after 0.5s'),
+    });
   });
 
   it('stops a ready component with SIGTERM', async () => {

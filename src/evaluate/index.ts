@@ -1,0 +1,57 @@
+/** The evaluator: reads Prometheus and Alertmanager, records alert episodes, and judges expectations. */
+
+export {
+  type AlertWatcher,
+  type AlertWatcherOptions,
+  type ReadAlertsSeriesOptions,
+  readAlertsSeries,
+  startAlertWatcher,
+} from './alert-watcher.ts';
+export {
+  type AlertmanagerClient,
+  type AlertmanagerClientOptions,
+  type AlertmanagerStatus,
+  createAlertmanagerClient,
+  DEFAULT_GROUP_INTERVAL_MS,
+  DEFAULT_GROUP_WAIT_MS,
+  routeTimings,
+} from './alertmanager-client.ts';
+export { BackendApiError } from './http.ts';
+export { type FaultTimeline, type JudgeInput, judge, type RunVerdict, runVerdict } from './judge.ts';
+export {
+  type ApiAlert,
+  type ApiAlertingRule,
+  type ApiRecordingRule,
+  type ApiRuleGroup,
+  createPrometheusClient,
+  type PrometheusClient,
+  type PrometheusClientOptions,
+  type PrometheusConfigDoc,
+  type QueryResult,
+} from './prometheus-client.ts';
+export { buildAlertRecords } from './records.ts';
+export {
+  computeFloor,
+  computeFloors,
+  DEFAULT_SCRAPE_INTERVAL_MS,
+  type LoadRuleTimingsOptions,
+  loadRuleTimings,
+  parsePromDuration,
+  scrapeIntervalFromConfig,
+} from './rules.ts';
+export type {
+  AlertObservation,
+  AlertRecord,
+  BlindPeriod,
+  DetectionFloor,
+  ExpectationResult,
+  Notification,
+  RuleTiming,
+  Verdict,
+} from './types.ts';
+export {
+  parseWebhook,
+  startWebhookReceiver,
+  type WebhookReceiver,
+  type WebhookReceiverOptions,
+} from './webhook-receiver.ts';

@@ -1,0 +1,472 @@
+import { formatDuration } from '../core/duration.ts';
+import { assertNever, ExitCode } from '../core/errors.ts';
+import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
+import type { Expectation } from '../scenario/schema.ts';
+import type { PhaseStats } from '../traffic/types.ts';
+import { formatLabels, labelsMatch } from './labels.ts';
+import type { AlertRecord, BlindPeriod, DetectionFloor, ExpectationResult } from './types.ts';
+
+/** What happened to one fault, in epoch ms (null: it never got that far). */
+export interface FaultTimeline {
+  id: string;
+  injectedAt: number | null;
+  landedAt: number | null;
+  /** Why it was not injected or did not land, for the verdict's detail. */
+  notLandedReason: string | null;
+  revertedAt: number | null;
+}
+
+export interface JudgeInput {
+  plan: Plan;
+  /** Epoch ms of the plan's t = 0. */
+  startedAt: number;
+  endedAt: number;
+  faults: FaultTimeline[];
+  alerts: AlertRecord[];
+  floors: DetectionFloor[];
+  blind: BlindPeriod[];
+  phaseStats: Record<string, PhaseStats | undefined>;
+}
+
+export type RunVerdict = 'passed' | 'failed' | 'inconclusive' | 'errored' | 'aborted';
+
+/**
+ * Pure: one result per planned expectation, in plan order, each with a one-sentence reason. A fault that
+ * was not injected or did not land makes its expectations inconclusive; a blind period that could hide
+ * the deciding event makes an otherwise failing (or, for silence, passing) expectation inconclusive.
+ */
+export function judge(input: JudgeInput): ExpectationResult[] {
+  return input.plan.expectations.map((planned) => judgeOne(input, planned));
+}
+
+function judgeOne(input: JudgeInput, { id, expectation }: PlannedExpectation): ExpectationResult {
+  switch (expectation.kind) {
+    case 'alert-fires':
+      return judgeFires(input, id, expectation);
+    case 'alert-resolves':
+      return judgeResolves(input, id, expectation);
+    case 'alert-silent':
+      return judgeSilent(input, id, expectation);
+    case 'threshold':
+      return judgeThreshold(input, id, expectation);
+    default:
+      return assertNever(expectation, 'expectation kind');
+  }
+}
+
+type Of<K extends Expectation['kind']> = Extract<Expectation, { kind: K }>;
+
+const fmt = formatDuration;
+
+function alertSubject(expectation: { alert: string; labels?: Record<string, string> | undefined }): string {
+  return `${expectation.alert}${formatLabels(expectation.labels ?? {})}`;
+}
+
+function instanceName(record: AlertRecord): string {
+  return `${record.name}${formatLabels(record.labels)}`;
+}
+
+function matching(
+  input: JudgeInput,
+  expectation: { alert: string; labels?: Record<string, string> | undefined },
+) {
+  return input.alerts.filter(
+    (r) => r.name === expectation.alert && labelsMatch(r.labels, expectation.labels),
+  );
+}
+
+/** Injected and landed, or why not. */
+function faultGate(
+  input: JudgeInput,
+  faultId: string,
+): { ok: true; injectedAt: number; revertedAt: number | null } | { ok: false; why: string } {
+  const fault = input.faults.find((f) => f.id === faultId);
+  if (!fault || fault.injectedAt === null) {
+    const reason = fault?.notLandedReason ? `: ${fault.notLandedReason}` : '';
+    return { ok: false, why: `fault ${faultId} was not injected${reason}` };
+  }
+  if (fault.landedAt === null) {
+    return {
+      ok: false,
+      why: `fault ${faultId} did not land: ${fault.notLandedReason ?? 'its effect was never confirmed'}`,
+    };
+  }
+  return { ok: true, injectedAt: fault.injectedAt, revertedAt: fault.revertedAt };
+}
+
+/** Blind periods overlapping [from, to], and how much of it they cover. */
+function blindOver(
+  blind: readonly BlindPeriod[],
+  from: number,
+  to: number,
+  backends: ReadonlyArray<BlindPeriod['backend']>,
+): { periods: BlindPeriod[]; coveredMs: number; text: string } {
+  const periods = blind.filter((b) => backends.includes(b.backend) && b.fromAt <= to && b.toAt >= from);
+  const coveredMs = periods.reduce(
+    (sum, b) => sum + Math.max(0, Math.min(b.toAt, to) - Math.max(b.fromAt, from)),
+    0,
+  );
+  const first = periods[0];
+  const who = [
+    ...new Set(periods.map((b) => (b.backend === 'prometheus' ? 'Prometheus' : 'Alertmanager'))),
+  ].join(' and ');
+  const text = first ? `${who} could not be read for ${fmt(coveredMs)} of it (${first.reason})` : '';
+  return { periods, coveredMs, text };
+}
+
+function judgeFires(input: JudgeInput, id: string, e: Of<'alert-fires'>): ExpectationResult {
+  const floor = input.floors.find((f) => f.alert === e.alert && f.measure === e.measure);
+  const base = {
+    id,
+    kind: 'alert-fires' as const,
+    subject: alertSubject(e),
+    budgetMs: e.within,
+    floorMs: floor?.floorMs ?? null,
+    measuredMs: null,
+  };
+  const gate = faultGate(input, e.after);
+  if (!gate.ok) return { ...base, verdict: 'inconclusive', detail: gate.why };
+  if (floor && e.within < floor.floorMs) {
+    return {
+      ...base,
+      verdict: 'failed',
+      detail: `budget ${fmt(e.within)} is below the detection floor ${fmt(floor.floorMs)} (${floor.explanation}): it cannot pass`,
+    };
+  }
+  const t0 = gate.injectedAt;
+  const deadline = t0 + e.within;
+  const verb = e.measure === 'notified' ? 'was notified' : 'fired';
+  const timeOf = (r: AlertRecord) => (e.measure === 'notified' ? r.notifiedAt : r.firingAt);
+  const records = matching(input, e);
+  // Episodes that began firing at or after the injection are attributable to it.
+  const attributable = records
+    .filter((r) => r.firingAt !== null && r.firingAt >= t0)
+    .sort((a, b) => (a.firingAt as number) - (b.firingAt as number));
+  const timed = attributable
+    .filter((r) => timeOf(r) !== null)
+    .sort((a, b) => (timeOf(a) as number) - (timeOf(b) as number));
+  const first = timed[0];
+  const floorText = floor ? ` (floor ${fmt(floor.floorMs)})` : ' (detection floor unknown: no rule timing)';
+
+  if (first && (timeOf(first) as number) <= deadline) {
+    const measured = (timeOf(first) as number) - t0;
+    const pending =
+      first.pendingAt !== null && first.pendingAt >= t0 ? `, pending after ${fmt(first.pendingAt - t0)}` : '';
+    return {
+      ...base,
+      verdict: 'passed',
+      measuredMs: measured,
+      detail: `${instanceName(first)} ${verb} ${fmt(measured)} after ${e.after} was injected${pending}, within the ${fmt(e.within)} budget${floorText}`,
+    };
+  }
+
+  const already = records.find(
+    (r) => r.firingAt !== null && r.firingAt < t0 && (r.resolvedAt === null || r.resolvedAt > t0),
+  );
+  if (already) {
+    return {
+      ...base,
+      verdict: 'failed',
+      detail: `${instanceName(already)} was already firing before the fault (since ${fmt(t0 - (already.firingAt as number))} before ${e.after} was injected): cannot attribute`,
+    };
+  }
+
+  const backends: Array<BlindPeriod['backend']> =
+    e.measure === 'notified' ? ['prometheus', 'alertmanager'] : ['prometheus'];
+  const windowBlind = blindOver(input.blind, t0, deadline, backends);
+
+  if (first) {
+    const measured = (timeOf(first) as number) - t0;
+    if (first.source === 'api' && windowBlind.periods.length > 0) {
+      return {
+        ...base,
+        verdict: 'inconclusive',
+        measuredMs: measured,
+        detail: `${instanceName(first)} was seen firing ${fmt(measured)} after ${e.after} was injected, but ${windowBlind.text} within the budget, so it may have fired earlier`,
+      };
+    }
+    return {
+      ...base,
+      verdict: 'failed',
+      measuredMs: measured,
+      detail: `${instanceName(first)} ${verb} ${fmt(measured)} after ${e.after} was injected, ${fmt(measured - e.within)} over the ${fmt(e.within)} budget${floorText}`,
+    };
+  }
+
+  if (windowBlind.periods.length > 0) {
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      detail: `${e.alert} was not seen ${e.measure === 'notified' ? 'notified' : 'firing'} within ${fmt(e.within)} of ${e.after}'s injection, but ${windowBlind.text}: cannot tell`,
+    };
+  }
+  if (deadline > input.endedAt) {
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      detail: `${e.alert} had not ${verb === 'fired' ? 'fired' : 'been notified'} when the run ended ${fmt(input.endedAt - t0)} after ${e.after} was injected, before the ${fmt(e.within)} budget ran out`,
+    };
+  }
+  const firedUnnotified = attributable[0];
+  if (e.measure === 'notified' && firedUnnotified) {
+    return {
+      ...base,
+      verdict: 'failed',
+      detail: `${instanceName(firedUnnotified)} fired ${fmt((firedUnnotified.firingAt as number) - t0)} after ${e.after} was injected, but no Alertmanager notification for it arrived`,
+    };
+  }
+  const pending = records.find((r) => r.pendingAt !== null && r.pendingAt >= t0 && r.pendingAt <= deadline);
+  const pendingText = pending
+    ? ` (it went pending after ${fmt((pending.pendingAt as number) - t0)} but never fired)`
+    : '';
+  const others = input.alerts.filter(
+    (r) => r.name === e.alert && !labelsMatch(r.labels, e.labels) && r.firingAt !== null,
+  );
+  const othersText =
+    others.length > 0
+      ? `; instances with other labels did fire: ${others.slice(0, 3).map(instanceName).join(', ')}`
+      : '';
+  return {
+    ...base,
+    verdict: 'failed',
+    detail: `${alertSubject(e)} never ${verb === 'fired' ? 'fired' : 'was notified'} after ${e.after} was injected${pendingText}${othersText}`,
+  };
+}
+
+function judgeResolves(input: JudgeInput, id: string, e: Of<'alert-resolves'>): ExpectationResult {
+  const base = {
+    id,
+    kind: 'alert-resolves' as const,
+    subject: alertSubject(e),
+    budgetMs: e.within,
+    floorMs: null,
+    measuredMs: null,
+  };
+  const gate = faultGate(input, e.after);
+  if (!gate.ok) return { ...base, verdict: 'inconclusive', detail: gate.why };
+  if (gate.revertedAt === null) {
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      detail: `fault ${e.after} was never reverted, so there is no clock to start`,
+    };
+  }
+  const r0 = gate.revertedAt;
+  const deadline = r0 + e.within;
+  const records = matching(input, e);
+  const firingAt = (at: number) => (r: AlertRecord) =>
+    r.firingAt !== null && r.firingAt <= at && (r.resolvedAt === null || r.resolvedAt > r0);
+  const atRevert = records.filter(firingAt(r0));
+  if (atRevert.length === 0) {
+    const before = records.find(
+      (r) => r.firingAt !== null && r.firingAt >= gate.injectedAt && r.resolvedAt !== null,
+    );
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      detail: before
+        ? `${instanceName(before)} fired but resolved ${fmt(r0 - (before.resolvedAt as number))} before ${e.after} was reverted: nothing to resolve`
+        : `${alertSubject(e)} never fired, nothing to resolve`,
+    };
+  }
+  // Those firing at the revert, and any that began firing after it: all must be resolved by the deadline.
+  const relevant = records.filter(firingAt(deadline));
+  const lateOrOpen = relevant.filter((r) => r.resolvedAt === null || r.resolvedAt > deadline);
+  const resolvedTimes = relevant.map((r) => r.resolvedAt).filter((t): t is number => t !== null);
+  if (lateOrOpen.length === 0) {
+    const measured = Math.max(...resolvedTimes) - r0;
+    return {
+      ...base,
+      verdict: 'passed',
+      measuredMs: measured,
+      detail: `${relevant.length > 1 ? `all ${relevant.length} firing instances of ${alertSubject(e)}` : instanceName(relevant[0] as AlertRecord)} resolved ${fmt(measured)} after ${e.after} was reverted, within the ${fmt(e.within)} budget`,
+    };
+  }
+  const windowBlind = blindOver(input.blind, r0, Math.min(deadline, input.endedAt), ['prometheus']);
+  if (windowBlind.periods.length > 0) {
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      detail: `${alertSubject(e)} was not seen resolving within ${fmt(e.within)} of ${e.after}'s revert, but ${windowBlind.text}: cannot tell`,
+    };
+  }
+  const open = lateOrOpen.find((r) => r.resolvedAt === null);
+  if (open) {
+    if (deadline > input.endedAt) {
+      return {
+        ...base,
+        verdict: 'inconclusive',
+        detail: `${instanceName(open)} was still firing when the run ended ${fmt(input.endedAt - r0)} after ${e.after} was reverted, before the ${fmt(e.within)} budget ran out`,
+      };
+    }
+    return {
+      ...base,
+      verdict: 'failed',
+      detail: `${instanceName(open)} was still firing at the end of the run, ${fmt(input.endedAt - r0)} after ${e.after} was reverted (budget ${fmt(e.within)})`,
+    };
+  }
+  const measured = Math.max(...resolvedTimes) - r0;
+  return {
+    ...base,
+    verdict: 'failed',
+    measuredMs: measured,
+    detail: `${alertSubject(e)} resolved ${fmt(measured)} after ${e.after} was reverted, ${fmt(measured - e.within)} over the ${fmt(e.within)} budget`,
+  };
+}
+
+function judgeSilent(input: JudgeInput, id: string, e: Of<'alert-silent'>): ExpectationResult {
+  const base = {
+    id,
+    kind: 'alert-silent' as const,
+    subject: alertSubject(e),
+    budgetMs: null,
+    floorMs: null,
+    measuredMs: null,
+  };
+  let from = input.startedAt;
+  let to = input.endedAt;
+  let spanName = 'the run';
+  if (e.during !== 'run') {
+    const gate = faultGate(input, e.during);
+    if (!gate.ok) return { ...base, verdict: 'inconclusive', detail: gate.why };
+    from = gate.injectedAt;
+    to = gate.revertedAt ?? input.endedAt;
+    spanName = `fault ${e.during}`;
+  }
+  const at = (t: number) => `t=${fmt(t - input.startedAt)}`;
+  const overlaps = (start: number, end: number | null) => start <= to && (end === null || end > from);
+  const records = matching(input, e);
+  const fired = records
+    .filter((r) => r.firingAt !== null && overlaps(r.firingAt, r.resolvedAt))
+    .sort((a, b) => (a.firingAt as number) - (b.firingAt as number));
+  if (fired.length > 0) {
+    const listed = fired
+      .slice(0, 3)
+      .map((r) => {
+        const when =
+          (r.firingAt as number) < from
+            ? `was firing from before its start (${at(r.firingAt as number)})`
+            : `fired at ${at(r.firingAt as number)}`;
+        return `${instanceName(r)} ${when}`;
+      })
+      .join('; ');
+    const more = fired.length > 3 ? ` and ${fired.length - 3} more` : '';
+    return { ...base, verdict: 'failed', detail: `${listed}${more}, during ${spanName}` };
+  }
+  const pending = records.filter(
+    (r) => r.firingAt === null && r.pendingAt !== null && overlaps(r.pendingAt, r.endedAt ?? null),
+  );
+  const pendingText =
+    pending.length > 0
+      ? ` (${instanceName(pending[0] as AlertRecord)} went pending at ${at(pending[0]?.pendingAt as number)} but never fired)`
+      : '';
+  const windowBlind = blindOver(input.blind, from, to, ['prometheus']);
+  if (windowBlind.periods.length > 0) {
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      detail: `${alertSubject(e)} was not seen firing during ${spanName}, but ${windowBlind.text}${pendingText}`,
+    };
+  }
+  return {
+    ...base,
+    verdict: 'passed',
+    detail: `${alertSubject(e)} stayed silent during ${spanName}${pendingText}`,
+  };
+}
+
+const timeMetrics = new Set(['p50', 'p90', 'p99', 'max']);
+
+function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): ExpectationResult {
+  const isTime = timeMetrics.has(e.metric);
+  const base = {
+    id,
+    kind: 'threshold' as const,
+    subject: `${e.metric} in ${e.phase}`,
+    budgetMs: isTime ? e.value : null,
+    floorMs: null,
+    measuredMs: null,
+  };
+  const stats = input.phaseStats[e.phase];
+  if (!stats || (stats.sent === 0 && stats.ok + stats.errors === 0)) {
+    return { ...base, verdict: 'inconclusive', detail: `no requests were recorded in phase "${e.phase}"` };
+  }
+  let value: number;
+  switch (e.metric) {
+    case 'p50':
+    case 'p90':
+    case 'p99':
+    case 'max':
+      if (stats.latencyMs.count === 0) {
+        return {
+          ...base,
+          verdict: 'inconclusive',
+          detail: `no request succeeded in phase "${e.phase}", so there is no ${e.metric} latency to compare`,
+        };
+      }
+      value = stats.latencyMs[e.metric];
+      break;
+    case 'error-ratio':
+      if (stats.ok + stats.errors === 0) {
+        return {
+          ...base,
+          verdict: 'inconclusive',
+          detail: `no request completed in phase "${e.phase}", so there is no error ratio`,
+        };
+      }
+      value = stats.errorRatio;
+      break;
+    case 'throughput':
+      value = stats.throughput;
+      break;
+    default:
+      return assertNever(e.metric, 'threshold metric');
+  }
+  const ok = compare(value, e.op, e.value);
+  const show = (v: number) =>
+    isTime
+      ? fmt(v)
+      : e.metric === 'error-ratio'
+        ? `${Number(v.toFixed(4))} (${Number((v * 100).toFixed(2))}%)`
+        : `${Number(v.toFixed(1))} req/s`;
+  return {
+    ...base,
+    verdict: ok ? 'passed' : 'failed',
+    measuredMs: isTime ? value : null,
+    measured: value,
+    detail: `${e.metric} in ${e.phase} was ${show(value)}, ${ok ? 'meeting' : 'missing'} the threshold ${e.op} ${show(e.value)} (${stats.ok + stats.errors} requests)`,
+  };
+}
+
+function compare(value: number, op: Of<'threshold'>['op'], limit: number): boolean {
+  switch (op) {
+    case '<':
+      return value < limit;
+    case '<=':
+      return value <= limit;
+    case '>':
+      return value > limit;
+    case '>=':
+      return value >= limit;
+    default:
+      return assertNever(op, 'threshold operator');
+  }
+}
+
+/**
+ * The run's verdict and exit code. Precedence: revert failed (12) > interrupted (130) > errored (3) >
+ * an expectation failed (10) > inconclusive (11) > passed (0). No results at all is inconclusive.
+ */
+export function runVerdict(
+  results: readonly ExpectationResult[],
+  flags: { interrupted: boolean; revertFailed: boolean; errored: boolean },
+): { verdict: RunVerdict; exitCode: ExitCode } {
+  if (flags.revertFailed) return { verdict: 'errored', exitCode: ExitCode.revertFailed };
+  if (flags.interrupted) return { verdict: 'aborted', exitCode: ExitCode.interrupted };
+  if (flags.errored) return { verdict: 'errored', exitCode: ExitCode.environment };
+  if (results.some((r) => r.verdict === 'failed')) return { verdict: 'failed', exitCode: ExitCode.failed };
+  if (results.length === 0 || results.some((r) => r.verdict === 'inconclusive')) {
+    return { verdict: 'inconclusive', exitCode: ExitCode.inconclusive };
+  }
+  return { verdict: 'passed', exitCode: ExitCode.passed };
+}

@@ -1,0 +1,160 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FiredrillError } from '../core/errors.ts';
+import { alertLabels } from './labels.ts';
+import type { Notification } from './types.ts';
+
+export interface WebhookReceiverOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Called once per alert in each accepted POST, before the 200 is sent. Never called concurrently; do not block. */
+  onNotification: (notification: Notification) => void;
+  /** Epoch-ms clock shared with the run: `receivedAt`. */
+  now: () => number;
+  /** Largest accepted body, bytes (default 4 MiB). */
+  maxBodyBytes?: number;
+}
+
+export interface WebhookReceiver {
+  /** The URL to put in Alertmanager's webhook_configs (path /alertmanager; any path is accepted). */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Alertmanager webhook payload, version 4. */
+interface WebhookBody {
+  version?: string;
+  status?: string;
+  receiver?: string;
+  alerts?: Array<{
+    status?: string;
+    labels?: Record<string, string>;
+    startsAt?: string;
+    endsAt?: string;
+  }>;
+}
+
+/**
+ * An Alertmanager webhook receiver (v4 payloads) on node:http. Every POST body is parsed and turned into
+ * one Notification per alert, timed at arrival; Alertmanager gets its 200 at once. Bad JSON → 400.
+ */
+export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
+  const host = options.host ?? '127.0.0.1';
+  const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST') {
+      reply(res, 405, 'POST Alertmanager webhook payloads here\n');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBody) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const receivedAt = options.now();
+      if (size > maxBody) {
+        reply(res, 413, 'payload too large\n');
+        return;
+      }
+      const parsed = parseWebhook(Buffer.concat(chunks).toString('utf8'), receivedAt);
+      if (!parsed.ok) {
+        reply(res, 400, `${parsed.error}\n`);
+        return;
+      }
+      try {
+        for (const notification of parsed.notifications) options.onNotification(notification);
+      } catch (error) {
+        reply(res, 500, `receiver failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        return;
+      }
+      reply(res, 200, 'ok\n');
+    });
+    req.on('error', () => res.destroy());
+  };
+
+  const server = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) =>
+      reject(
+        new FiredrillError(
+          'FD_STACK_START',
+          `cannot listen for Alertmanager webhooks on ${host}:${options.port ?? 0}: ${error.message}`,
+          {
+            hint: 'pick another port, or 0 for a free one',
+            cause: error,
+          },
+        ),
+      );
+    server.once('error', onError);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${hostInUrl}:${port}/alertmanager`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function reply(res: ServerResponse, status: number, text: string) {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Pure: one Notification per alert of a webhook v4 body. */
+export function parseWebhook(
+  text: string,
+  receivedAt: number,
+): { ok: true; notifications: Notification[] } | { ok: false; error: string } {
+  let body: WebhookBody;
+  try {
+    body = JSON.parse(text) as WebhookBody;
+  } catch {
+    return { ok: false, error: 'body is not JSON' };
+  }
+  if (!body || typeof body !== 'object' || !Array.isArray(body.alerts)) {
+    return { ok: false, error: 'expected an Alertmanager webhook payload with an "alerts" array' };
+  }
+  const notifications: Notification[] = [];
+  for (const alert of body.alerts) {
+    const labels = alert?.labels && typeof alert.labels === 'object' ? alert.labels : {};
+    const startsAt = alert?.startsAt ? Date.parse(alert.startsAt) : Number.NaN;
+    const status = alert?.status === 'resolved' ? 'resolved' : 'firing';
+    notifications.push({
+      name: labels.alertname ?? '',
+      labels: alertLabels(labels),
+      status,
+      receivedAt,
+      startsAt: Number.isFinite(startsAt) ? startsAt : receivedAt,
+      // A firing alert's endsAt is Go's zero time, or a provisional expiry: neither is an end.
+      endsAt: status === 'resolved' ? parseEndsAt(alert?.endsAt) : null,
+      receiver: typeof body.receiver === 'string' ? body.receiver : '',
+    });
+  }
+  return { ok: true, notifications };
+}
+
+/** `0001-01-01T00:00:00Z` (Go's zero time) means "still firing". */
+function parseEndsAt(text: string | undefined): number | null {
+  if (!text) return null;
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms) || new Date(ms).getUTCFullYear() <= 1) return null;
+  return ms;
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { buildSummaryMarkdown } from './index.ts';
+import { sampleOutcome } from './testing.ts';
+
+function section(md: string, title: string): string {
+  const start = md.indexOf(`## ${title}\n`);
+  if (start < 0) throw new Error(`no section ${title}`);
+  const next = md.indexOf('\n## ', start + 3);
+  return md.slice(start, next < 0 ? undefined : next);
+}
+
+function tableRows(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| ---'))
+    .map((l) =>
+      l
+        .slice(2, -2)
+        .split(/(?<!\\) \| /)
+        .map((c) => c.trim()),
+    );
+}
+
+describe('buildSummaryMarkdown', () => {
+  const md = buildSummaryMarkdown(sampleOutcome());
+
+  it('titles the report with scenario and verdict and says what happened in one paragraph', () => {
+    const lines = md.split('\n');
+    expect(lines[0]).toBe('# firedrill: latency-spike — failed');
+    expect(lines[1]).toBe('');
+    expect(lines[2]).toContain('`20250115-100000-latency-spike-a1b2`');
+    expect(lines[2]).toContain('ran for 1m5s');
+    expect(lines[2]).toContain('1 fault, 1 confirmed landed');
+    expect(lines[2]).toContain('1 passed, 1 failed and 1 was inconclusive');
+    expect(lines[2]).toContain('**failed** (exit 10)');
+    expect(lines[3]).toBe('');
+  });
+
+  it('has an expectations table with every expectation, its verdict in words and its times', () => {
+    const rows = tableRows(section(md, 'Expectations'));
+    expect(rows[0]).toEqual([
+      'expectation',
+      'kind',
+      'verdict',
+      'subject',
+      'measured',
+      'budget',
+      'floor',
+      'detail',
+    ]);
+    expect(rows.slice(1).map((r) => [r[0], r[2]])).toEqual([
+      ['`latency-alert-fires`', 'passed'],
+      ['`errors-stay-silent`', 'failed'],
+      ['`latency-alert-resolves`', 'inconclusive'],
+    ]);
+    expect(rows[1]?.slice(4, 7)).toEqual(['2.8s', '10s', '2s']);
+    expect(rows[2]?.slice(4, 7)).toEqual(['—', '—', '—']);
+    expect(rows[3]?.slice(4, 7)).toEqual(['—', '30s', '1s']);
+    // every row has as many cells as the header: the detail's special characters did not break the table
+    for (const r of rows) expect(r).toHaveLength(8);
+    expect(rows[2]?.[7]).toBe('label model="resnet&lt;&"\'>" fired');
+  });
+
+  it('shows fault times as offsets from the start', () => {
+    const rows = tableRows(section(md, 'Faults'));
+    expect(rows[1]?.slice(0, 6)).toEqual(['`f1`', 'gpu-throttle', 'local', '+12.3s', '+12.8s', '+42.3s']);
+    expect(rows[1]?.[6]).toContain('landed: fixture reports gpu\\_clock\\_throttle\\_reasons=4');
+  });
+
+  it('has an alert timeline with pending, firing, notified and resolved offsets', () => {
+    const rows = tableRows(section(md, 'Alerts'));
+    expect(rows[0]).toEqual(['alert', 'labels', 'pending', 'firing', 'notified', 'resolved', 'source']);
+    expect(rows[1]).toEqual([
+      '`ModelLatencyHigh`',
+      '`severity="page", model="resnet50"`',
+      '+13.0s',
+      '+15.1s',
+      '+15.6s',
+      '—',
+      'alerts-series',
+    ]);
+    expect(rows[2]?.[0]).toBe('`ModelErrorRateHigh`');
+    expect(rows[2]?.slice(2)).toEqual(['+18.0s', '+20.0s', '—', '+50.3s', 'api (upper bounds)']);
+  });
+
+  it('lists detection floors and blind periods', () => {
+    const alerts = section(md, 'Alerts');
+    expect(alerts).toContain(
+      '| `ModelLatencyHigh` | firing | 2s | +2s | scrape 1s, eval 1s, for 2s, group\\_wait 0s |',
+    );
+    expect(alerts).toContain('- prometheus +44.0s to +52.0s (8s): connect ECONNREFUSED 127.0.0.1:39090');
+  });
+
+  it('has a traffic table per phase with sent, ok, errors, ratio, percentiles and throughput', () => {
+    const traffic = section(md, 'Traffic');
+    const rows = tableRows(traffic);
+    expect(rows[0]).toEqual([
+      'phase',
+      'sent',
+      'ok',
+      'errors',
+      'error ratio',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'max ms',
+      'throughput',
+    ]);
+    expect(rows[1]).toEqual([
+      '`baseline`',
+      '200',
+      '200',
+      '0',
+      '0.00%',
+      '9.5',
+      '12.3',
+      '20.0',
+      '31.7',
+      '20.0/s',
+    ]);
+    expect(rows[2]).toEqual([
+      '`fault`',
+      '600',
+      '588',
+      '12',
+      '2.00%',
+      '40.1',
+      '120.4',
+      '300.9',
+      '512.9',
+      '20.0/s',
+    ]);
+    expect(traffic).toContain('Engine `undici`, open model: 1300 sent');
+    expect(traffic).not.toContain('saturated');
+  });
+
+  it('notes when the load generator was saturated', () => {
+    const o = sampleOutcome();
+    o.traffic!.saturated = true;
+    expect(section(buildSummaryMarkdown(o), 'Traffic')).toContain('describe the generator, not the server');
+  });
+
+  it('lists warnings', () => {
+    expect(section(md, 'Warnings')).toContain(
+      '- scrape interval 1s is longer than half of the shortest budget',
+    );
+  });
+
+  it('says why an errored run with nothing judged ended, and warns about unreverted faults', () => {
+    const o = sampleOutcome();
+    o.verdict = 'errored';
+    o.exitCode = 12;
+    o.reason = 'fault f1 could not be reverted';
+    o.expectations = [];
+    o.traffic = null;
+    o.phases = {};
+    o.faults[0]!.revertedAt = null;
+    o.faults[0]!.revertError = 'kill -CONT 4242: no such process';
+    o.faults[0]!.cleanupHint = 'firedrill recover reports/x';
+    const text = buildSummaryMarkdown(o);
+    expect(text.split('\n')[0]).toBe('# firedrill: latency-spike — errored');
+    expect(text).toContain('Reason: fault f1 could not be reverted');
+    expect(text).toContain('**1 could not be reverted**');
+    expect(text).toContain('clean up with `firedrill recover reports/x`');
+    expect(section(text, 'Expectations')).toContain('No expectation was judged.');
+    expect(section(text, 'Traffic')).toContain('No traffic was sent.');
+    expect(tableRows(section(text, 'Faults'))[1]?.[5]).toBe('—');
+  });
+
+  it('ends with exactly one newline', () => {
+    expect(md.endsWith('\n')).toBe(true);
+    expect(md.endsWith('\n\n')).toBe(false);
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * summary.md: what a human reads after a game day (and what CI can paste into a job summary).
+ * Times are shown as offsets from the run start (`+12.3s`), durations with formatDuration.
+ */
+import { formatDuration } from '../core/duration.ts';
+import { countVerdicts, durationOr, offset, oneLine } from './format.ts';
+import type { RunOutcome } from './types.ts';
+
+const none = '—';
+
+/** Escapes free text for one Markdown table cell or list item: no table breaks, no raw HTML, no emphasis. */
+export function escapeMarkdown(text: string): string {
+  return oneLine(text)
+    .replace(/[\\`*_[\]|]/g, (c) => `\\${c}`)
+    .replace(/</g, '&lt;');
+}
+
+/** An identifier shown verbatim in a code span (safe inside a table cell). */
+function code(text: string): string {
+  const t = oneLine(text).replace(/\|/g, '\\|');
+  const fence = t.includes('`') ? '``' : '`';
+  return `${fence}${fence.length > 1 ? ' ' : ''}${t}${fence.length > 1 ? ' ' : ''}${fence}`;
+}
+
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly number[] = [],
+): string {
+  const align = header.map((_, i) => (right.includes(i) ? '---:' : '---'));
+  return [header, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+function int(n: number): string {
+  return String(Math.round(n));
+}
+
+function ms(n: number): string {
+  return (Math.round(n * 10) / 10).toFixed(1);
+}
+
+function paragraph(o: RunOutcome): string {
+  const c = countVerdicts(o.expectations);
+  const where = o.stack.embedded ? 'the embedded stack' : `Prometheus at ${o.stack.prometheus}`;
+  const s: string[] = [
+    `Run ${code(o.runId)} of scenario ${code(o.scenario.name)}` +
+      (o.scenario.description ? ` (${escapeMarkdown(o.scenario.description)})` : '') +
+      ` ran for ${formatDuration(o.endedAt - o.startedAt)} from ${new Date(o.startedAt).toISOString()}` +
+      ` against ${escapeMarkdown(o.stack.target)}, evaluated on ${escapeMarkdown(where)}.`,
+  ];
+  if (o.faults.length > 0) {
+    const landed = o.faults.filter((f) => f.landedAt !== null).length;
+    const unreverted = o.faults.filter((f) => f.revertError !== null).length;
+    s.push(
+      `It injected ${o.faults.length} fault${o.faults.length === 1 ? '' : 's'}, ${landed} confirmed landed` +
+        (unreverted > 0 ? `, and **${unreverted} could not be reverted**` : '') +
+        '.',
+    );
+  } else {
+    s.push('It injected no faults.');
+  }
+  if (o.traffic !== null) {
+    s.push(
+      `The ${escapeMarkdown(o.traffic.engine)} engine (${o.traffic.model} model) sent ${o.traffic.sent} requests,` +
+        ` ${o.traffic.errors} failed.`,
+    );
+  }
+  s.push(
+    `Of ${o.expectations.length} expectation${o.expectations.length === 1 ? '' : 's'}, ${c.passed} passed,` +
+      ` ${c.failed} failed and ${c.inconclusive} ${c.inconclusive === 1 ? 'was' : 'were'} inconclusive:` +
+      ` run verdict **${o.verdict}** (exit ${o.exitCode}).`,
+  );
+  if (o.reason !== undefined) s.push(`Reason: ${escapeMarkdown(o.reason)}`);
+  return s.join(' ');
+}
+
+function labels(l: Record<string, string>): string {
+  const entries = Object.entries(l).filter(([k]) => k !== 'alertname');
+  return entries.length === 0 ? none : code(entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', '));
+}
+
+export function buildSummaryMarkdown(o: RunOutcome): string {
+  const out: string[] = [`# firedrill: ${o.scenario.name} — ${o.verdict}`, '', paragraph(o), ''];
+
+  const unreverted = o.faults.filter((f) => f.revertError !== null);
+  if (unreverted.length > 0) {
+    out.push('> **Warning:** faults could not be reverted; the system may still be faulted.');
+    for (const f of unreverted) {
+      out.push(
+        `> - ${code(f.id)}: ${escapeMarkdown(f.revertError ?? '')}` +
+          (f.cleanupHint !== null ? ` — clean up with ${code(f.cleanupHint)}` : ''),
+      );
+    }
+    out.push('');
+  }
+
+  out.push('## Expectations', '');
+  if (o.expectations.length === 0) {
+    out.push('No expectation was judged.', '');
+  } else {
+    out.push(
+      table(
+        ['expectation', 'kind', 'verdict', 'subject', 'measured', 'budget', 'floor', 'detail'],
+        o.expectations.map((e) => [
+          code(e.id),
+          e.kind,
+          e.verdict,
+          escapeMarkdown(e.subject),
+          durationOr(e.measuredMs, none),
+          durationOr(e.budgetMs, none),
+          durationOr(e.floorMs, none),
+          escapeMarkdown(e.detail),
+        ]),
+        [4, 5, 6],
+      ),
+      '',
+    );
+  }
+
+  out.push('## Faults', '');
+  if (o.faults.length === 0) {
+    out.push('No faults were injected.', '');
+  } else {
+    out.push(
+      table(
+        ['fault', 'kind', 'backend', 'injected', 'landed', 'reverted', 'notes'],
+        o.faults.map((f) => {
+          const notes = [
+            f.landedEvidence !== null ? `landed: ${f.landedEvidence}` : null,
+            f.notLandedReason !== null ? `not landed: ${f.notLandedReason}` : null,
+            f.revertError !== null ? `revert failed: ${f.revertError}` : null,
+          ].filter((n): n is string => n !== null);
+          return [
+            code(f.id),
+            escapeMarkdown(f.kind),
+            escapeMarkdown(f.backend),
+            offset(f.injectedAt, o.startedAt),
+            offset(f.landedAt, o.startedAt),
+            offset(f.revertedAt, o.startedAt),
+            notes.length === 0 ? none : escapeMarkdown(notes.join('; ')),
+          ];
+        }),
+        [3, 4, 5],
+      ),
+      '',
+    );
+  }
+
+  out.push('## Alerts', '');
+  if (o.alerts.length === 0) {
+    out.push('No alert became pending or fired.', '');
+  } else {
+    const sorted = [...o.alerts].sort(
+      (a, b) => (a.pendingAt ?? a.firingAt ?? Infinity) - (b.pendingAt ?? b.firingAt ?? Infinity),
+    );
+    out.push(
+      table(
+        ['alert', 'labels', 'pending', 'firing', 'notified', 'resolved', 'source'],
+        sorted.map((a) => [
+          code(a.name),
+          labels(a.labels),
+          offset(a.pendingAt, o.startedAt),
+          offset(a.firingAt, o.startedAt),
+          offset(a.notifiedAt, o.startedAt),
+          offset(a.resolvedAt, o.startedAt),
+          a.source === undefined ? none : a.source === 'api' ? 'api (upper bounds)' : a.source,
+        ]),
+        [2, 3, 4, 5],
+      ),
+      '',
+    );
+  }
+
+  if (o.floors.length > 0) {
+    out.push('### Detection floors', '');
+    out.push(
+      table(
+        ['alert', 'measure', 'floor', 'jitter', 'from'],
+        o.floors.map((f) => [
+          code(f.alert),
+          f.measure,
+          formatDuration(f.floorMs),
+          `+${formatDuration(f.jitterMs)}`,
+          escapeMarkdown(f.explanation),
+        ]),
+        [2, 3],
+      ),
+      '',
+    );
+  }
+
+  if (o.blind.length > 0) {
+    out.push('### Blind periods', '');
+    out.push('The evaluator could not read these backends; nothing was judged from those spans.', '');
+    for (const b of o.blind) {
+      out.push(
+        `- ${b.backend} ${offset(b.fromAt, o.startedAt)} to ${offset(b.toAt, o.startedAt)}` +
+          ` (${formatDuration(b.toAt - b.fromAt)}): ${escapeMarkdown(b.reason)}`,
+      );
+    }
+    out.push('');
+  }
+
+  out.push('## Traffic', '');
+  const t = o.traffic;
+  if (t === null) {
+    out.push('No traffic was sent.', '');
+  } else {
+    out.push(
+      `Engine ${code(t.engine)}, ${t.model} model: ${t.sent} sent, ${t.completed} completed, ${t.errors} errors` +
+        ` (${t.timeouts} timeouts), ${t.dropped} dropped, ${t.late} late (max ${formatDuration(t.maxLateMs)}).` +
+        ` Latency of the whole run from each request’s intended start: p50 ${ms(t.latencyMs.p50)} ms,` +
+        ` p90 ${ms(t.latencyMs.p90)} ms, p99 ${ms(t.latencyMs.p99)} ms, max ${ms(t.latencyMs.max)} ms.`,
+      '',
+    );
+    if (t.saturated) {
+      out.push(
+        '> **Note:** the load generator was saturated (more than 1% of sends left late, or its event loop lagged):' +
+          ' the latency figures below describe the generator, not the server.',
+        '',
+      );
+    }
+    const rows = Object.entries(o.phases).map(([name, p]) => [
+      code(name),
+      int(p.sent),
+      int(p.ok),
+      int(p.errors),
+      `${(p.errorRatio * 100).toFixed(2)}%`,
+      ms(p.latencyMs.p50),
+      ms(p.latencyMs.p90),
+      ms(p.latencyMs.p99),
+      ms(p.latencyMs.max),
+      `${p.throughput.toFixed(1)}/s`,
+    ]);
+    if (rows.length === 0) out.push('No per-phase statistics were recorded.', '');
+    else
+      out.push(
+        table(
+          [
+            'phase',
+            'sent',
+            'ok',
+            'errors',
+            'error ratio',
+            'p50 ms',
+            'p90 ms',
+            'p99 ms',
+            'max ms',
+            'throughput',
+          ],
+          rows,
+          [1, 2, 3, 4, 5, 6, 7, 8, 9],
+        ),
+        '',
+      );
+  }
+
+  if (o.warnings.length > 0) {
+    out.push('## Warnings', '');
+    for (const w of o.warnings) out.push(`- ${escapeMarkdown(w)}`);
+    out.push('');
+  }
+
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '../..');
+export const cli = join(root, 'bin/firedrill.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the real CLI as a user would (a child process), with a hard time limit. */
+export function runCli(
+  args: string[],
+  options: { timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<CliResult> {
+  const started = Date.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`firedrill ${args.join(' ')} did not finish in ${options.timeoutMs}ms\n${stderr}`));
+    }, options.timeoutMs ?? 180_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr, ms: Date.now() - started });
+    });
+    options.onSpawn?.(child);
+  });
+}
+
+/** Writes a scenario object as a TypeScript scenario file in a fresh temp folder. */
+export async function writeScenario(
+  scenario: Record<string, unknown>,
+): Promise<{ file: string; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'firedrill-it-'));
+  const file = join(dir, `${scenario.name as string}.ts`);
+  await writeFile(file, `export default ${JSON.stringify(scenario, null, 2)};\n`);
+  return { file, dir };
+}
+
+export async function readRunJson(reportsDir: string): Promise<any> {
+  return JSON.parse(await readFile(join(reportsDir, 'latest', 'run.json'), 'utf8'));
+}
+
+/** A short game day against the embedded stack: fault at 8 s for 12 s, 40 s of traffic. */
+export function shortScenario(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'short-latency',
+    description: 'short latency spike for the integration tests',
+    target: { protocol: 'kserve-v2', model: 'penguins' },
+    traffic: { stages: [{ kind: 'constant', rate: 30, duration: '40s' }], timeout: '5s' },
+    faults: [{ id: 'slow', kind: 'latency-spike', at: '8s', duration: '12s', delay: '400ms' }],
+    expect: [
+      { kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow', within: '15s' },
+      { kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
+    ],
+    recovery: '20s',
+    ...overrides,
+  };
+}
