@@ -54,12 +54,28 @@ export interface EngineSummary {
   /** True when > 1% of sends were over 1 ms late or the event loop lagged: latency figures then describe the generator, not the server. */
   saturated: boolean;
   latencyMs: LatencySummaryMs;
+  /** p99 event-loop lag of the generator process during the run, ms (beyond the sampling interval), when measured. */
+  loopLagP99Ms?: number;
+}
+
+/** A live view of a run, for a progress line (about once a second). */
+export interface TrafficProgress {
+  /** Requests that fell due per second since the previous report (the schedule's rate). */
+  offeredRate: number;
+  /** Requests that finished (any outcome) per second since the previous report. */
+  achievedRate: number;
+  inFlight: number;
+  /** p99 latency from intended start of the successful requests that finished since the previous report; null when none did. */
+  p99Ms: number | null;
 }
 
 /** What to send: returns the request for sequence number `seq` (deterministic for a seed). */
-export interface RequestFactory {
-  (seq: number): { method: 'POST' | 'GET'; path: string; headers: Record<string, string>; body?: string };
-}
+export type RequestFactory = (seq: number) => {
+  method: 'POST' | 'GET';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+};
 
 export interface TrafficRunOptions {
   /** Base URL (origin) of the target. Must already have passed the loopback safety gate. */
@@ -76,6 +92,8 @@ export interface TrafficRunOptions {
   signal: AbortSignal;
   /** Epoch-ms clock shared with the run (see core/clock). */
   now: () => number;
+  /** Called about once a second while the run sends, for a progress line. Never called concurrently; do not block here. */
+  onProgress?: (progress: TrafficProgress) => void;
 }
 
 export interface TrafficEngine {

@@ -1,0 +1,571 @@
+import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { type Dispatcher, Pool } from 'undici';
+import { FiredrillError } from '../core/index.ts';
+import {
+  createHistogram,
+  encodeHistogram,
+  type Histogram,
+  recordMicros,
+  summarizeHistogram,
+} from './histogram.ts';
+import { arrivalOffsets, stagesDurationMs, validateStages } from './schedule.ts';
+import type {
+  EngineSummary,
+  RequestOutcome,
+  TrafficEngine,
+  TrafficProgress,
+  TrafficRunOptions,
+  TrafficWindow,
+} from './types.ts';
+
+export interface OpenEngineOptions {
+  /** A send more than this many ms after its intended time is `late`. Default 1. */
+  lateThresholdMs?: number;
+  /** Fraction of late sends above which the run is flagged saturated. Default 0.01. */
+  maxLateRatio?: number;
+  /** p99 event-loop lag (ms, beyond the sampling interval) above which the run is flagged saturated. Default 20. */
+  maxLoopLagMs?: number;
+  /** Within this many ms of a due time the scheduler polls with setImmediate instead of a timer (precision vs CPU). Default 1. */
+  spinMs?: number;
+}
+
+/**
+ * Remaining time (ms) below which the scheduler stops using timers and polls with setImmediate.
+ * Node timers have 1 ms granularity and fire up to ~1 ms late, so polling the last 1 ms keeps sends
+ * within the 1 ms `late` threshold; the price is CPU (at most spinMs × rate / 1000 of a core).
+ */
+const SPIN_MS = 1;
+/** Longest single timer sleep, so an abort or a window boundary is noticed promptly. */
+const MAX_SLEEP_MS = 250;
+/** Most requests issued in one scheduler turn before yielding to I/O (a generator behind schedule must not starve responses). */
+const MAX_BURST = 256;
+/** Event-loop delay sampling interval, ms. Node reports delay including this interval; it is subtracted. */
+const LOOP_RESOLUTION_MS = 10;
+/** After an abort, how long beyond timeoutMs to wait for in-flight requests before destroying the pool. */
+const DRAIN_GRACE_MS = 1000;
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * The open-model engine: requests are due on an absolute schedule that does not depend on the
+ * server, and latency is measured from each request's intended start (coordinated-omission free).
+ * Each run uses its own undici Pool (connections = maxInFlight, no pipelining), closed at the end.
+ */
+export function createOpenEngine(engineOptions: OpenEngineOptions = {}): TrafficEngine {
+  const config: Required<OpenEngineOptions> = {
+    lateThresholdMs: engineOptions.lateThresholdMs ?? 1,
+    maxLateRatio: engineOptions.maxLateRatio ?? 0.01,
+    maxLoopLagMs: engineOptions.maxLoopLagMs ?? 20,
+    spinMs: engineOptions.spinMs ?? SPIN_MS,
+  };
+  return {
+    name: 'firedrill-open',
+    model: 'open',
+    run: async (options) => new OpenRun(options, config).start(), // async: a bad configuration rejects, never throws
+  };
+}
+
+interface WindowState {
+  second: number;
+  intended: number;
+  sent: number;
+  ok: number;
+  httpErrors: number;
+  networkErrors: number;
+  timeouts: number;
+  late: number;
+  dropped: number;
+  /** Due and not yet finished (queued or in flight). */
+  pending: number;
+  okHistogram: Histogram | null;
+  errorHistogram: Histogram | null;
+  statusCodes: Record<string, number>;
+}
+
+function newWindow(second: number): WindowState {
+  return {
+    second,
+    intended: 0,
+    sent: 0,
+    ok: 0,
+    httpErrors: 0,
+    networkErrors: 0,
+    timeouts: 0,
+    late: 0,
+    dropped: 0,
+    pending: 0,
+    okHistogram: null,
+    errorHistogram: null,
+    statusCodes: {},
+  };
+}
+
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  readonly code = 'FD_REQUEST_TIMEOUT';
+}
+
+/**
+ * One request: its times, and the undici handler for its response. The body is consumed chunk by
+ * chunk and discarded. `done` guards against the second of two racing ends (response vs timeout).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  /** performance.now() ms. */
+  sent = 0;
+  status = 0;
+  done = false;
+  controller: Dispatcher.DispatchController | null = null;
+  timer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    readonly run: OpenRun,
+    readonly seq: number,
+    readonly window: WindowState,
+    /** performance.now() ms. */
+    readonly intended: number,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.done) controller.abort(new TimeoutError('request timed out before it was written'));
+    else this.controller = controller;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(): void {}
+
+  onResponseEnd(): void {
+    this.run.finish(this, this.status >= 200 && this.status < 300 ? 'ok' : 'http-error');
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    const code = (error as { code?: unknown }).code;
+    this.run.finish(this, typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network-error');
+  }
+}
+
+function expire(exchange: Exchange): void {
+  // A timeout's latency is the timeout itself (plus the dispatch lag), not when the timer happened to
+  // fire: Node timers run on a millisecond loop clock and may fire a fraction of a ms early or late.
+  const latencyMs = exchange.sent - exchange.intended + exchange.run.timeoutMs;
+  exchange.run.finish(exchange, 'timeout', latencyMs);
+  exchange.controller?.abort(new TimeoutError(`request timed out after ${exchange.run.timeoutMs} ms`));
+}
+
+/** FIFO of due requests waiting for an in-flight slot. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+/** State of one run. Single-threaded: every method runs on the event loop, never concurrently. */
+class OpenRun {
+  readonly timeoutMs: number;
+  private readonly options: TrafficRunOptions;
+  private readonly config: Required<OpenEngineOptions>;
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly schedule: Generator<number, void, undefined>;
+  private readonly totalMs: number;
+  private readonly loopDelay: IntervalHistogram;
+  private readonly queue = new Fifo<Exchange>();
+  private readonly windows: Array<WindowState | undefined> = [];
+  private readonly okTotal = createHistogram();
+  private recent = createHistogram();
+
+  private t0 = 0;
+  private startEpoch = 0;
+  /** Offset (ms) of the next arrival; undefined once the schedule is exhausted. */
+  private nextOffset: number | undefined;
+  private seq = 0;
+  private inFlight = 0;
+  private phase: 'sending' | 'draining' | 'done' = 'sending';
+  /** Windows with index < this exist in this run. */
+  private windowLimit: number;
+  /** Next window to emit. */
+  private emitted = 0;
+  /** Every arrival with offset < this has been issued (and, while sending, this much time has passed). */
+  private closedThroughMs = 0;
+  private pumping = false;
+
+  private sent = 0;
+  private ok = 0;
+  private errors = 0;
+  private timeouts = 0;
+  private dropped = 0;
+  private late = 0;
+  private maxLateMs = 0;
+
+  private progressIssued = 0;
+  private progressCompleted = 0;
+  private progressAt = 0;
+
+  private tickTimer: NodeJS.Timeout | undefined;
+  private tickImmediate: NodeJS.Immediate | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private failure: unknown;
+  private settle: { resolve: (summary: EngineSummary) => void; reject: (error: unknown) => void } | undefined;
+  private readonly onAbort = () => this.stop();
+
+  constructor(options: TrafficRunOptions, config: Required<OpenEngineOptions>) {
+    const issues = validateStages(options.stages);
+    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1) {
+      issues.push(`maxInFlight must be an integer ≥ 1, got ${options.maxInFlight}`);
+    }
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
+      issues.push(`timeoutMs must be a number > 0, got ${options.timeoutMs}`);
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(options.target);
+    } catch {
+      issues.push(`target "${options.target}" is not a URL`);
+    }
+    if (issues.length > 0 || url === undefined) {
+      throw new FiredrillError('FD_USAGE', `traffic run: ${issues.join('; ')}`);
+    }
+    this.options = options;
+    this.config = config;
+    this.timeoutMs = options.timeoutMs;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.totalMs = stagesDurationMs(options.stages);
+    this.windowLimit = Math.ceil(this.totalMs / 1000);
+    this.schedule = arrivalOffsets(options.stages);
+    this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    this.pool = new Pool(url.origin, {
+      connections: options.maxInFlight,
+      pipelining: 1,
+      // Our own per-request timer ends requests at timeoutMs; undici's own timeouts are a backstop.
+      headersTimeout: options.timeoutMs + DRAIN_GRACE_MS,
+      bodyTimeout: options.timeoutMs + DRAIN_GRACE_MS,
+      connect: { timeout: options.timeoutMs },
+    });
+  }
+
+  start(): Promise<EngineSummary> {
+    return new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.loopDelay.enable();
+      this.t0 = performance.now();
+      this.startEpoch = this.options.now();
+      this.progressAt = this.t0;
+      this.nextOffset = this.advance();
+      if (this.options.signal.aborted) {
+        this.stop();
+        return;
+      }
+      this.options.signal.addEventListener('abort', this.onAbort, { once: true });
+      if (this.options.onProgress) this.progressTimer = setInterval(() => this.progress(), 1000);
+      this.tick();
+    });
+  }
+
+  private advance(): number | undefined {
+    const next = this.schedule.next();
+    return next.done ? undefined : next.value;
+  }
+
+  /** Scheduler turn: issue everything due, then sleep until just before the next arrival. */
+  private tick(): void {
+    this.tickTimer = undefined;
+    this.tickImmediate = undefined;
+    if (this.phase !== 'sending') return;
+    try {
+      let now = performance.now();
+      let burst = 0;
+      while (this.nextOffset !== undefined && this.t0 + this.nextOffset <= now && burst < MAX_BURST) {
+        this.issue(this.nextOffset);
+        this.nextOffset = this.advance();
+        burst += 1;
+        now = performance.now();
+      }
+      if (this.phase !== 'sending') return; // a sink or factory failure stopped the run
+      const elapsed = now - this.t0;
+      this.closedThroughMs = Math.min(this.nextOffset ?? this.totalMs, elapsed);
+      this.emitReady();
+      if (this.nextOffset === undefined && elapsed >= this.totalMs) {
+        this.beginDrain(false);
+        return;
+      }
+      if (burst === MAX_BURST) {
+        this.tickImmediate = setImmediate(() => this.tick());
+        return;
+      }
+      const dueAt = this.t0 + (this.nextOffset ?? this.totalMs);
+      const remaining = dueAt - now;
+      if (remaining > this.config.spinMs) {
+        this.tickTimer = setTimeout(
+          () => this.tick(),
+          Math.min(remaining - this.config.spinMs, MAX_SLEEP_MS),
+        );
+      } else {
+        this.tickImmediate = setImmediate(() => this.tick());
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private windowAt(second: number): WindowState {
+    let window = this.windows[second];
+    if (window === undefined) {
+      window = newWindow(second);
+      this.windows[second] = window;
+    }
+    return window;
+  }
+
+  private issue(offsetMs: number): void {
+    const window = this.windowAt(Math.floor(offsetMs / 1000));
+    window.intended += 1;
+    window.pending += 1;
+    this.progressIssued += 1;
+    const exchange = new Exchange(this, this.seq, window, this.t0 + offsetMs);
+    this.seq += 1;
+    if (this.inFlight < this.options.maxInFlight && this.queue.length === 0) this.send(exchange);
+    else this.queue.push(exchange);
+  }
+
+  private send(exchange: Exchange): void {
+    const request = this.options.request(exchange.seq);
+    const now = performance.now();
+    exchange.sent = now;
+    const lateMs = now - exchange.intended;
+    if (lateMs > this.config.lateThresholdMs) {
+      exchange.window.late += 1;
+      this.late += 1;
+    }
+    if (lateMs > this.maxLateMs) this.maxLateMs = lateMs;
+    exchange.window.sent += 1;
+    this.sent += 1;
+    this.inFlight += 1;
+    exchange.timer = setTimeout(expire, this.timeoutMs, exchange);
+    const dispatchOptions: Dispatcher.DispatchOptions = {
+      path: this.basePath + request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+    };
+    try {
+      this.pool.dispatch(dispatchOptions, exchange);
+    } catch {
+      this.finish(exchange, 'network-error');
+    }
+  }
+
+  /** Records the end of a request (exactly once) and refills the in-flight slots. */
+  finish(
+    exchange: Exchange,
+    outcome: RequestOutcome,
+    latencyMs = performance.now() - exchange.intended,
+  ): void {
+    if (exchange.done) return;
+    exchange.done = true;
+    clearTimeout(exchange.timer);
+    this.inFlight -= 1;
+    const window = exchange.window;
+    window.pending -= 1;
+    this.progressCompleted += 1;
+    if (exchange.status !== 0 && outcome !== 'timeout' && outcome !== 'network-error') {
+      const key = String(exchange.status);
+      window.statusCodes[key] = (window.statusCodes[key] ?? 0) + 1;
+    }
+    if (outcome === 'ok') {
+      this.ok += 1;
+      window.ok += 1;
+      window.okHistogram ??= createHistogram();
+      recordMicros(window.okHistogram, latencyMs * 1000);
+      recordMicros(this.recent, latencyMs * 1000);
+    } else {
+      this.errors += 1;
+      if (outcome === 'timeout') {
+        this.timeouts += 1;
+        window.timeouts += 1;
+      } else if (outcome === 'http-error') window.httpErrors += 1;
+      else window.networkErrors += 1;
+      window.errorHistogram ??= createHistogram();
+      recordMicros(window.errorHistogram, latencyMs * 1000);
+    }
+    this.pump();
+    this.emitReady();
+    if (this.phase === 'draining' && this.inFlight === 0) this.finalize();
+  }
+
+  /** Sends queued requests while there are free slots. Re-entrancy safe (a send can fail synchronously). */
+  private pump(): void {
+    if (this.pumping || this.phase !== 'sending') return;
+    this.pumping = true;
+    try {
+      while (this.inFlight < this.options.maxInFlight) {
+        const next = this.queue.shift();
+        if (next === undefined) break;
+        this.send(next);
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Emits, in order of `second`, every window whose arrivals are all issued and finished. */
+  private emitReady(): void {
+    while (this.emitted < this.windowLimit) {
+      const second = this.emitted;
+      if ((second + 1) * 1000 > this.closedThroughMs) return;
+      const window = this.windows[second];
+      if (window !== undefined && window.pending > 0) return;
+      this.emitted += 1;
+      this.windows[second] = undefined; // release its memory
+      this.emit(window ?? newWindow(second));
+    }
+  }
+
+  private emit(state: WindowState): void {
+    const okHistogram = state.okHistogram ?? createHistogram();
+    const errorHistogram = state.errorHistogram ?? createHistogram();
+    this.okTotal.add(okHistogram);
+    const window: TrafficWindow = {
+      startAt: this.startEpoch + state.second * 1000,
+      second: state.second,
+      intended: state.intended,
+      sent: state.sent,
+      ok: state.ok,
+      httpErrors: state.httpErrors,
+      networkErrors: state.networkErrors,
+      timeouts: state.timeouts,
+      late: state.late,
+      dropped: state.dropped,
+      okHistogram: encodeHistogram(okHistogram),
+      errorHistogram: encodeHistogram(errorHistogram),
+      statusCodes: state.statusCodes,
+    };
+    okHistogram.destroy();
+    errorHistogram.destroy();
+    if (this.failure !== undefined) return; // after a sink failure, stop calling the sink
+    try {
+      this.options.onWindow(window);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private progress(): void {
+    const onProgress = this.options.onProgress;
+    if (!onProgress) return;
+    const now = performance.now();
+    const seconds = Math.max((now - this.progressAt) / 1000, 1e-3);
+    const snapshot: TrafficProgress = {
+      offeredRate: this.progressIssued / seconds,
+      achievedRate: this.progressCompleted / seconds,
+      inFlight: this.inFlight,
+      p99Ms: this.recent.totalCount === 0 ? null : this.recent.getValueAtPercentile(99) / 1000,
+    };
+    this.progressAt = now;
+    this.progressIssued = 0;
+    this.progressCompleted = 0;
+    this.recent.reset();
+    try {
+      onProgress(snapshot);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Abort: stop sending now; in-flight requests get at most timeoutMs (their own timers) to finish. */
+  private stop(): void {
+    if (this.phase !== 'sending') return;
+    this.beginDrain(true);
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    if (this.phase === 'sending') this.beginDrain(true);
+  }
+
+  /** Stops the schedule, counts still-queued requests as dropped, and waits for in-flight ones. */
+  private beginDrain(aborted: boolean): void {
+    this.phase = 'draining';
+    clearTimeout(this.tickTimer);
+    if (this.tickImmediate !== undefined) clearImmediate(this.tickImmediate);
+    if (aborted) {
+      // Keep the seconds that fully elapsed, and the current one if anything fell due in it.
+      const elapsedSeconds = Math.floor((performance.now() - this.t0) / 1000);
+      const secondsWithArrivals = this.windows.length; // windows[] grows only to the last second with an arrival
+      this.windowLimit = Math.min(this.windowLimit, Math.max(elapsedSeconds, secondsWithArrivals));
+    }
+    for (let exchange = this.queue.shift(); exchange !== undefined; exchange = this.queue.shift()) {
+      exchange.done = true;
+      exchange.window.pending -= 1;
+      exchange.window.dropped += 1;
+      this.dropped += 1;
+    }
+    this.closedThroughMs = Number.POSITIVE_INFINITY;
+    this.emitReady();
+    if (this.inFlight === 0) {
+      this.finalize();
+      return;
+    }
+    // Every in-flight request has its own timeout timer; this only guards against a stuck pool.
+    this.drainTimer = setTimeout(() => {
+      void this.pool.destroy(new TimeoutError('traffic run drain timed out')).catch(() => {});
+    }, this.timeoutMs + DRAIN_GRACE_MS);
+  }
+
+  private finalize(): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    clearTimeout(this.drainTimer);
+    clearInterval(this.progressTimer);
+    this.options.signal.removeEventListener('abort', this.onAbort);
+    this.loopDelay.disable();
+    this.emitReady();
+    const loopLagP99Ms =
+      this.loopDelay.count > 0 ? Math.max(0, this.loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : 0;
+    const summary: EngineSummary = {
+      engine: 'firedrill-open',
+      model: 'open',
+      sent: this.sent,
+      completed: this.ok + this.errors,
+      errors: this.errors,
+      timeouts: this.timeouts,
+      dropped: this.dropped,
+      late: this.late,
+      maxLateMs: this.maxLateMs,
+      saturated:
+        (this.sent > 0 && this.late / this.sent > this.config.maxLateRatio) ||
+        loopLagP99Ms > this.config.maxLoopLagMs,
+      latencyMs: summarizeHistogram(this.okTotal),
+      loopLagP99Ms,
+    };
+    this.okTotal.destroy();
+    this.recent.destroy();
+    const settle = this.settle;
+    const closed = this.pool.destroyed ? Promise.resolve() : this.pool.close();
+    closed
+      .catch(() => {})
+      .then(() => {
+        if (this.failure !== undefined) settle?.reject(this.failure);
+        else settle?.resolve(summary);
+      });
+  }
+}
