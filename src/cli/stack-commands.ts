@@ -4,16 +4,16 @@ import { ExitCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import {
   isAlive,
-  projectRoot,
   readStackState,
   removeStackState,
   startEmbeddedStack,
+  stateDir,
   writeStackState,
 } from '../stack/index.ts';
 
 /** `firedrill up`: the embedded stack, detached, recorded in .firedrill/stack.json. */
 export async function upCommand(log: Logger): Promise<number> {
-  const existing = await readStackState(projectRoot);
+  const existing = await readStackState();
   if (existing?.components.every((c) => isAlive(c.pid))) {
     process.stdout.write(
       `a stack is already up (started ${existing.startedAt}); \`firedrill down\` stops it\n`,
@@ -22,7 +22,7 @@ export async function upCommand(log: Logger): Promise<number> {
     return ExitCode.passed;
   }
   if (existing) await stopPids(existing.components, log);
-  const dir = join(projectRoot, '.firedrill', 'stack');
+  const dir = join(stateDir(), 'stack');
   const stack = await startEmbeddedStack({ dir, log, detached: true });
   const state = {
     prometheus: stack.prometheus,
@@ -38,7 +38,7 @@ export async function upCommand(log: Logger): Promise<number> {
     dir,
     components: stack.components.map((c) => ({ name: c.name, pid: c.pid, logFile: c.logFile })),
   };
-  await writeStackState(projectRoot, state);
+  await writeStackState(state);
   process.stdout.write('stack is up:\n');
   printEndpoints(state);
   process.stdout.write(
@@ -55,13 +55,13 @@ function printEndpoints(s: { prometheus: string; alertmanager: string; target: s
 
 /** `firedrill down`. */
 export async function downCommand(log: Logger): Promise<number> {
-  const state = await readStackState(projectRoot);
+  const state = await readStackState();
   if (!state) {
     process.stdout.write('no stack is up (nothing in .firedrill/stack.json)\n');
     return ExitCode.passed;
   }
   await stopPids(state.components, log);
-  await removeStackState(projectRoot);
+  await removeStackState();
   process.stdout.write('stack stopped\n');
   return ExitCode.passed;
 }

@@ -4,7 +4,6 @@ import { assertTargetAllowed } from '../core/loopback.ts';
 import {
   type EmbeddedStack,
   isAlive,
-  projectRoot,
   readStackState,
   type StackEndpoints,
   startEmbeddedStack,
@@ -65,7 +64,7 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
       },
     };
   }
-  const state = await readStackState(projectRoot);
+  const state = await readStackState();
   if (state?.components.every((c) => isAlive(c.pid))) {
     options.log.info(
       `using the stack started by \`firedrill up\` at ${state.startedAt} (prometheus ${state.prometheus})`,

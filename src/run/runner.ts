@@ -102,6 +102,8 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const runDir = join(reportsDir, runId);
   await mkdir(runDir, { recursive: true });
   const journal = new FileJournal(join(runDir, 'events.ndjson'));
+  // `reports/latest` points at the run from its start, so `tail -f reports/latest/events.ndjson` follows it.
+  await updateLatestLink(reportsDir, runDir);
   journal.append({
     type: 'run-started',
     at: createdAt,

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { FiredrillError } from '../core/errors.ts';
 import type { Scenario } from './schema.ts';
 import { parseScenarioOrThrow } from './validate.ts';
@@ -20,7 +20,9 @@ export async function loadScenario(file: string): Promise<Scenario> {
   }
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    // tsImport loads TypeScript without a build step, wherever the file lives (a file outside an ESM
+    // package is compiled as CommonJS; its default export then arrives wrapped once more, see below).
+    module = (await tsImport(path, import.meta.url)) as { default?: unknown };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new FiredrillError('FD_SCENARIO_LOAD', `could not load scenario ${file}: ${reason}`, {
@@ -28,10 +30,19 @@ export async function loadScenario(file: string): Promise<Scenario> {
       cause: error,
     });
   }
-  if (module.default === undefined) {
+  const exported = unwrapDefault(module.default);
+  if (exported === undefined) {
     throw new FiredrillError('FD_SCENARIO_LOAD', `${file} has no default export`, {
       hint: 'end the file with `export default defineScenario({...})`',
     });
   }
-  return parseScenarioOrThrow(module.default, file);
+  return parseScenarioOrThrow(exported, file);
+}
+
+/** A CommonJS-compiled module's namespace nests the default export: `{ default: { default: x } }`. */
+function unwrapDefault(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && 'default' in value && !('name' in value)) {
+    return (value as { default: unknown }).default;
+  }
+  return value;
 }

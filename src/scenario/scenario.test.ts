@@ -161,3 +161,14 @@ describe('planner', () => {
     expect(offeredRateAt(plan, ms)).toBeCloseTo(rate, 0);
   });
 });
+
+describe('missing fields', () => {
+  it('says a required field is missing rather than "received undefined"', () => {
+    const result = parseScenario({ name: 'x' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.issues).toContainEqual({ path: 'target', message: 'required field is missing (expected object)' });
+      expect(result.issues).toContainEqual({ path: 'description', message: expect.stringContaining('required field is missing') });
+    }
+  });
+});

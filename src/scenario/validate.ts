@@ -22,7 +22,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function toIssues(error: z.ZodError): ScenarioIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      message = `required field is missing (expected ${issue.expected})`;
+    } else if (issue.code === 'unrecognized_keys') {
       message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)`;
     }
     return { path: formatPath(issue.path), message };

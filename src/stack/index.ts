@@ -16,5 +16,6 @@ export {
   removeStackState,
   type StackState,
   stackStateFile,
+  stateDir,
   writeStackState,
 } from './state.ts';

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { StackEndpoints } from './embedded.ts';
+import { dirname, join, resolve } from 'node:path';
+import { projectRoot, type StackEndpoints } from './embedded.ts';
 
 /**
  * A stack started by `firedrill up` outlives the command; its endpoints and component pids are kept
@@ -12,26 +12,34 @@ export interface StackState extends StackEndpoints {
   components: Array<{ name: string; pid: number; logFile: string }>;
 }
 
-export function stackStateFile(root: string): string {
-  return join(root, '.firedrill', 'stack.json');
+/**
+ * Where `firedrill up` keeps its state and the stack's logs and data: $FIREDRILL_STATE_DIR, or
+ * `.firedrill/` in the project.
+ */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FIREDRILL_STATE_DIR ? resolve(env.FIREDRILL_STATE_DIR) : join(projectRoot, '.firedrill');
 }
 
-export async function writeStackState(root: string, state: StackState): Promise<void> {
-  const file = stackStateFile(root);
+export function stackStateFile(dir: string = stateDir()): string {
+  return join(dir, 'stack.json');
+}
+
+export async function writeStackState(state: StackState, dir: string = stateDir()): Promise<void> {
+  const file = stackStateFile(dir);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
-export async function readStackState(root: string): Promise<StackState | undefined> {
+export async function readStackState(dir: string = stateDir()): Promise<StackState | undefined> {
   try {
-    return JSON.parse(await readFile(stackStateFile(root), 'utf8')) as StackState;
+    return JSON.parse(await readFile(stackStateFile(dir), 'utf8')) as StackState;
   } catch {
     return undefined;
   }
 }
 
-export async function removeStackState(root: string): Promise<void> {
-  await rm(stackStateFile(root), { force: true });
+export async function removeStackState(dir: string = stateDir()): Promise<void> {
+  await rm(stackStateFile(dir), { force: true });
 }
 
 export function isAlive(pid: number): boolean {

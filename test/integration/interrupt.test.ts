@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, readRunJson, root, runCli, shortScenario, writeScenario } from './helpers.ts';
+
+/**
+ * Ctrl-C during a fault: traffic stops, the fault is reverted, the report says "aborted", exit 130 —
+ * and the model server (from a stack started with `firedrill up`, so it outlives the run) is healthy.
+ */
+describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
+  let stateDir: string;
+  let stack: { target: string; admin: string; adminToken: string; components: Array<{ pid: number }> };
+  const env = () => ({ ...process.env, FIREDRILL_STATE_DIR: stateDir });
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'firedrill-state-'));
+    process.env.FIREDRILL_STATE_DIR = stateDir;
+    const up = await runCli(['up'], { timeoutMs: 60_000 });
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain('stack is up');
+    stack = JSON.parse(await readFile(join(stateDir, 'stack.json'), 'utf8'));
+  });
+
+  afterAll(async () => {
+    const down = await runCli(['down'], { timeoutMs: 30_000 });
+    delete process.env.FIREDRILL_STATE_DIR;
+    expect(down.code).toBe(0);
+    for (const c of stack?.components ?? []) expect(() => process.kill(c.pid, 0)).toThrow();
+    expect(existsSync(join(stateDir, 'stack.json'))).toBe(false);
+  });
+
+  it('reverts the fault, exits 130 within 5 s, and leaves the model server healthy', async () => {
+    const { file, dir } = await writeScenario(
+      shortScenario({
+        name: 'interrupted',
+        traffic: { stages: [{ kind: 'constant', rate: 20, duration: '90s' }] },
+        faults: [{ id: 'slow', kind: 'latency-spike', at: '2s', duration: '60s', delay: '300ms' }],
+      }),
+    );
+    const out = join(dir, 'reports');
+    const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
+      cwd: root,
+      env: env(),
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    // Wait (with a deadline) until the journal says the fault landed.
+    const deadline = Date.now() + 60_000;
+    let landed = false;
+    while (Date.now() < deadline && !landed) {
+      await new Promise((r) => setTimeout(r, 200));
+      const latest = join(out, 'latest', 'events.ndjson');
+      landed = existsSync(latest) && readFileSync(latest, 'utf8').includes('"type":"fault-landed"');
+    }
+    expect(landed, stderr).toBe(true);
+    const adminState = async (): Promise<{ latency: unknown }> =>
+      (await (
+        await fetch(`${stack.admin}/faults`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
+      ).json()) as {
+        latency: unknown;
+      };
+    expect((await adminState()).latency).not.toBeNull();
+
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code, stderr).toBe(130);
+    expect(Date.now() - interruptedAt).toBeLessThan(5000);
+
+    expect((await adminState()).latency).toBeNull();
+    const started = performance.now();
+    const infer = await fetch(`${stack.target}/v2/models/penguins/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        inputs: [
+          { name: 'features', shape: [1, 4], datatype: 'FP32', data: [39.1, 18.7, 181, 3750] },
+          { name: 'entity_id', shape: [1], datatype: 'INT64', data: [0] },
+        ],
+      }),
+    });
+    expect(infer.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(250);
+
+    const run = await readRunJson(out);
+    expect(run.verdict).toBe('aborted');
+    expect(run.exitCode).toBe(130);
+    expect(run.faults[0].revertedAt).not.toBeNull();
+    const events = (await readFile(join(out, 'latest', 'events.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).type);
+    expect(events).toContain('fault-reverted');
+  });
+});
