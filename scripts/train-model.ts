@@ -90,7 +90,10 @@ export function train(rows: readonly PenguinRow[]): ModelFile {
   const classes = sortedUnique(rows.map((r) => r.species));
   const stats = NUMERIC_FEATURES.map((_, j) => meanStd(rows.map((r) => numericOf(r)[j]!)));
   const categorical = {
-    island: { vocabulary: sortedUnique(rows.map((r) => r.island)), mostCommon: mostCommon(rows.map((r) => r.island)) },
+    island: {
+      vocabulary: sortedUnique(rows.map((r) => r.island)),
+      mostCommon: mostCommon(rows.map((r) => r.island)),
+    },
     sex: { vocabulary: sortedUnique(rows.map((r) => r.sex)), mostCommon: mostCommon(rows.map((r) => r.sex)) },
   };
   const numeric = {
@@ -166,7 +169,8 @@ export function train(rows: readonly PenguinRow[]): ModelFile {
 async function main(): Promise<void> {
   const source = JSON.parse(await readFile(SOURCE, 'utf8')) as SourceRow[];
   const rows = cleanRows(source);
-  await writeFile(REFERENCE_DATA_PATH, `${JSON.stringify(rows, null, 1)}\n`);
+  // One row per line: readable, and a diff shows exactly which rows changed.
+  await writeFile(REFERENCE_DATA_PATH, `[\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`);
   console.log(`wrote ${fileURLToPath(REFERENCE_DATA_PATH)}: ${rows.length} of ${source.length} rows kept`);
   const file = train(rows);
   await writeFile(MODEL_OUT, `${JSON.stringify(file, null, 2)}\n`);

@@ -127,6 +127,9 @@ async function runCommand(args: string[]): Promise<number> {
       ...(values.quiet ? {} : { onProgress: (p) => progress.update(p) }),
     });
     progress.clear();
+    if (result.outcome.reason && result.outcome.verdict === 'errored') {
+      process.stderr.write(`firedrill: ${result.outcome.reason}\n`);
+    }
     process.stdout.write(
       `${formatVerdictTable(result.outcome, { color: process.stdout.isTTY === true, reportDir: result.reportDir })}\n`,
     );

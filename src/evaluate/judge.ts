@@ -124,8 +124,7 @@ function judgeFires(input: JudgeInput, id: string, e: Of<'alert-fires'>): Expect
     floorMs: floor?.floorMs ?? null,
     measuredMs: null,
   };
-  const gate = faultGate(input, e.after);
-  if (!gate.ok) return { ...base, verdict: 'inconclusive', detail: gate.why };
+  // An impossible budget fails whatever happened in the run (even when the run never got to inject).
   if (floor && e.within < floor.floorMs) {
     return {
       ...base,
@@ -133,6 +132,8 @@ function judgeFires(input: JudgeInput, id: string, e: Of<'alert-fires'>): Expect
       detail: `budget ${fmt(e.within)} is below the detection floor ${fmt(floor.floorMs)} (${floor.explanation}): it cannot pass`,
     };
   }
+  const gate = faultGate(input, e.after);
+  if (!gate.ok) return { ...base, verdict: 'inconclusive', detail: gate.why };
   const t0 = gate.injectedAt;
   const deadline = t0 + e.within;
   const verb = e.measure === 'notified' ? 'was notified' : 'fired';

@@ -167,8 +167,14 @@ describe('missing fields', () => {
     const result = parseScenario({ name: 'x' });
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.issues).toContainEqual({ path: 'target', message: 'required field is missing (expected object)' });
-      expect(result.issues).toContainEqual({ path: 'description', message: expect.stringContaining('required field is missing') });
+      expect(result.issues).toContainEqual({
+        path: 'target',
+        message: 'required field is missing (expected object)',
+      });
+      expect(result.issues).toContainEqual({
+        path: 'description',
+        message: expect.stringContaining('required field is missing'),
+      });
     }
   });
 });

@@ -128,10 +128,10 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
           String(modelPort),
           '--redis',
           endpoints.redis,
-          '--admin-token',
-          adminToken,
           '--seed-feature-store',
         ],
+        // The admin token goes through the environment, not argv, so `ps` does not show it.
+        env: { ...process.env, FIXTURE_ADMIN_TOKEN: adminToken },
         cwd: projectRoot,
         logFile: join(options.dir, 'model-server.log'),
         ready: () => httpReady(`${endpoints.target}/v2/health/ready`),
