@@ -33,6 +33,7 @@ export async function upCommand(log: Logger): Promise<number> {
     redis: stack.redis,
     webhookUrl: stack.webhookUrl,
     webhookPort: stack.webhookPort,
+    selfMetricsPort: stack.selfMetricsPort,
     embedded: true,
     startedAt: new Date().toISOString(),
     dir,

@@ -17,6 +17,7 @@ export interface ConnectOptions {
   adminUrl?: string | undefined;
   adminToken?: string | undefined;
   webhookPort?: number | undefined;
+  selfMetricsPort?: number | undefined;
   allowHosts: readonly string[];
   /** The scenario's own target URL, if it names one. */
   scenarioTarget?: string | undefined;
@@ -60,6 +61,7 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
         redis: '',
         webhookUrl: '',
         webhookPort,
+        selfMetricsPort: options.selfMetricsPort ?? 0,
         embedded: false,
       },
     };

@@ -45,6 +45,8 @@ export class FaultTimeline {
       clock: Clock;
       log: Logger;
       runId: string;
+      /** Told when a fault becomes active or inactive (firedrill's own metrics). */
+      onActiveChange?: (faultId: string, kind: string, active: boolean) => void;
     },
   ) {
     this.records = faults.map(({ fault }) => ({
@@ -115,6 +117,7 @@ export class FaultTimeline {
     record.cleanupHint = handle.cleanupHint;
     this.active.push({ record, handle });
     journal.append({ type: 'fault-injected', at: record.injectedAt, id: fault.id });
+    this.deps.onActiveChange?.(fault.id, fault.kind, true);
 
     try {
       const landed = await handle.landed();
@@ -155,8 +158,10 @@ export class FaultTimeline {
     try {
       await entry.handle.revert();
       entry.record.revertedAt = clock.now();
+      entry.record.revertError = null;
       journal.append({ type: 'fault-reverted', at: entry.record.revertedAt, id: entry.record.id });
       log.info(`fault ${entry.record.id}: reverted`);
+      this.deps.onActiveChange?.(entry.record.id, entry.record.kind, false);
       this.active.splice(this.active.indexOf(entry), 1);
     } catch (error) {
       entry.record.revertError = formatError(error);
@@ -174,8 +179,8 @@ export class FaultTimeline {
   /** Reverts every still-active fault, newest first. Returns the ids that could not be reverted. */
   async revertAll(): Promise<string[]> {
     for (let i = this.active.length - 1; i >= 0; i -= 1) {
-      const entry = this.active[i]!;
-      if (entry.record.revertError === null) await this.revert(i);
+      // A fault whose revert failed at its planned end gets one more try here (revert is idempotent).
+      await this.revert(i);
     }
     return this.records.filter((r) => r.revertError !== null && r.revertedAt === null).map((r) => r.id);
   }

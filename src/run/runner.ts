@@ -37,6 +37,7 @@ import {
 import { connectStack } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
+import { startSelfMetrics } from './self-metrics.ts';
 
 export interface RunOptions {
   scenarioFile: string;
@@ -241,7 +242,16 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     await waitReady(`${stack.target}/v2/health/ready`, 30_000, signal);
     if (connected.owned) await waitScraped(prometheus, 'model-server', 15_000, signal);
 
+    const selfMetrics = await startSelfMetrics({
+      host: '127.0.0.1',
+      port: stack.selfMetricsPort,
+      runId,
+      scenario: scenario.name,
+    });
+    closeClients.push(() => selfMetrics.close());
+    log.debug(`firedrill metrics on ${selfMetrics.url}`);
     faultTimeline = new FaultTimeline(plan.faults, {
+      onActiveChange: (faultId, kind, active) => selfMetrics.setFault(faultId, kind, active),
       targets: {
         modelServerAdmin: { url: stack.admin, token: stack.adminToken },
         modelServerProbe: modelServerProbe(stack.target, scenario.target.model, probeBody),
@@ -285,8 +295,10 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       `traffic: ${engine.name} (${engine.model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`,
     );
     let lastProgress = { offeredRate: 0, achievedRate: 0, p99Ms: null as number | null };
+    selfMetrics.setPhase('baseline');
     const progressTimer = setInterval(() => {
       const elapsedMs = clock.now() - startedAt;
+      selfMetrics.setPhase(phaseAt(plan, elapsedMs));
       options.onProgress?.({
         elapsedMs,
         totalMs: plan.endMs,

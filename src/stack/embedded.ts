@@ -25,6 +25,8 @@ export interface StackEndpoints {
   /** Where Alertmanager sends webhooks: firedrill must listen here. */
   webhookUrl: string;
   webhookPort: number;
+  /** Port firedrill serves its own metrics on during a run (Prometheus job `firedrill`); 0 = any. */
+  selfMetricsPort: number;
   embedded: boolean;
 }
 
@@ -68,6 +70,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     freePort(),
   ]);
   const webhookPort = options.webhookPort || (await freePort());
+  const selfMetricsPort = await freePort();
   const adminToken = randomBytes(24).toString('hex');
   const endpoints: StackEndpoints = {
     prometheus: `http://${host}:${prometheusPort}`,
@@ -78,6 +81,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     redis: `redis://${host}:${redisPort}`,
     webhookUrl: `http://${host}:${webhookPort}/alertmanager`,
     webhookPort,
+    selfMetricsPort,
     embedded: true,
   };
 
@@ -178,6 +182,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
           ALERTMANAGER_HOSTPORT: `${host}:${alertmanagerPort}`,
           MODEL_SERVER_HOSTPORT: `${host}:${modelPort}`,
           PROMETHEUS_HOSTPORT: `${host}:${prometheusPort}`,
+          FIREDRILL_HOSTPORT: `${host}:${selfMetricsPort}`,
         },
         'fixtures/prometheus/prometheus.yml',
       ),
