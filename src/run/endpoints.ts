@@ -9,7 +9,8 @@ import {
   startEmbeddedStack,
 } from '../stack/index.ts';
 
-export interface ConnectOptions {
+/** Where the system under test is, as the user gave it on the command line. */
+export interface StackFlags {
   /** External backends; when `prometheus` is given no embedded stack is started. */
   prometheus?: string | undefined;
   alertmanager?: string | undefined;
@@ -18,6 +19,9 @@ export interface ConnectOptions {
   adminToken?: string | undefined;
   webhookPort?: number | undefined;
   selfMetricsPort?: number | undefined;
+}
+
+export interface ConnectOptions extends StackFlags {
   allowHosts: readonly string[];
   /** The scenario's own target URL, if it names one. */
   scenarioTarget?: string | undefined;

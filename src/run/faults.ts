@@ -3,24 +3,14 @@ import { type Clock, sleep } from '../core/clock.ts';
 import { formatError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { JournalSink } from '../journal/events.ts';
+import type { FaultOutcome } from '../report/index.ts';
 import type { PlannedFault } from '../scenario/plan.ts';
 
 /** Safety margin added to each fault's TTL: the backend clears the fault by itself after duration + margin. */
 export const faultTtlMarginMs = 15_000;
 
-export interface FaultRecord {
-  id: string;
-  kind: string;
-  backend: string;
-  params: Record<string, unknown>;
-  injectedAt: number | null;
-  landedAt: number | null;
-  landedEvidence: string | null;
-  notLandedReason: string | null;
-  revertedAt: number | null;
-  revertError: string | null;
-  cleanupHint: string | null;
-}
+/** One fault's life as the run saw it (the report's FaultOutcome); filled in as it happens. */
+export type FaultRecord = FaultOutcome;
 
 interface ActiveFault {
   record: FaultRecord;

@@ -34,21 +34,15 @@ import {
   summarizeWindows,
   type TrafficWindow,
 } from '../traffic/index.ts';
-import { connectStack } from './endpoints.ts';
+import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 
-export interface RunOptions {
+export interface RunOptions extends StackFlags {
   scenarioFile: string;
   /** Reports root; the run writes `<reportsDir>/<runId>/` and points `<reportsDir>/latest` at it. */
   reportsDir: string;
-  prometheus?: string | undefined;
-  alertmanager?: string | undefined;
-  target?: string | undefined;
-  adminUrl?: string | undefined;
-  adminToken?: string | undefined;
-  webhookPort?: number | undefined;
   allowHosts?: readonly string[];
   log: Logger;
   /** Aborted on Ctrl-C: traffic stops, faults are reverted, the report says "aborted". */
@@ -131,12 +125,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const closeClients: Array<() => Promise<void>> = [];
 
   const connected = await connectStack({
-    prometheus: options.prometheus,
-    alertmanager: options.alertmanager,
-    target: options.target,
-    adminUrl: options.adminUrl,
-    adminToken: options.adminToken,
-    webhookPort: options.webhookPort,
+    ...options,
     allowHosts: options.allowHosts ?? [],
     scenarioTarget: scenario.target.url,
     runDir,
