@@ -137,7 +137,9 @@ describe('buildSummaryMarkdown', () => {
   it('notes when the load generator was saturated', () => {
     const o = sampleOutcome();
     o.traffic!.saturated = true;
-    expect(section(buildSummaryMarkdown(o), 'Traffic')).toContain('describe the generator, not the server');
+    const traffic = section(buildSummaryMarkdown(o), 'Traffic');
+    expect(traffic).toContain('fell behind its schedule');
+    expect(traffic).toContain('describe the generator, not the server');
   });
 
   it('lists warnings', () => {

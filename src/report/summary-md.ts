@@ -215,8 +215,10 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
     );
     if (t.saturated) {
       out.push(
-        '> **Note:** the load generator was saturated (more than 1% of sends left late, or its event loop lagged):' +
-          ' the latency figures below describe the generator, not the server.',
+        `> **Note:** the load generator fell behind its schedule: ${t.late} of ${t.sent} sends left more than` +
+          ` 1 ms late (max ${formatDuration(t.maxLateMs)})${t.loopLagP99Ms ? `, event-loop lag p99 ${ms(t.loopLagP99Ms)} ms` : ''}.` +
+          ' Latency is measured from the intended start, so that lateness is inside the figures below: where it is' +
+          ' large next to them, they describe the generator, not the server.',
         '',
       );
     }
