@@ -19,6 +19,7 @@ export default defineScenario({
     { kind: 'alert-resolves', alert: 'ModelErrorRatioHigh', after: 'errors', within: '25s' },
     { kind: 'alert-silent', alert: 'ModelLatencyP99High' },
     { kind: 'alert-silent', alert: 'ModelServerDown' },
+    { kind: 'alert-silent', alert: 'FeatureStoreLookupErrorsHigh' },
     { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.01 },
     { kind: 'threshold', phase: 'fault', metric: 'error-ratio', op: '>', value: 0.2 },
     { kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 150 },

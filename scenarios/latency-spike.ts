@@ -28,6 +28,7 @@ export default defineScenario({
     { kind: 'alert-resolves', alert: 'ModelLatencyP99High', after: 'slow-model', within: '25s' },
     { kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
     { kind: 'alert-silent', alert: 'ModelServerDown' },
+    { kind: 'alert-silent', alert: 'FeatureDriftPSIHigh' },
     { kind: 'threshold', phase: 'baseline', metric: 'p99', op: '<', value: 150 },
     { kind: 'threshold', phase: 'fault', metric: 'p50', op: '>=', value: 400 },
     { kind: 'threshold', phase: 'run', metric: 'error-ratio', op: '<', value: 0.01 },

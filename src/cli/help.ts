@@ -23,6 +23,9 @@ Options:
   --admin-url URL       fault admin API of the fixture model server (default: <target>/admin)
   --admin-token TOKEN   its bearer token (default: $FIREDRILL_ADMIN_TOKEN)
   --webhook-port PORT   port for Alertmanager's webhook to firedrill (route it to http://HOST:PORT/alertmanager)
+  --metrics-port PORT   port for firedrill's own metrics during the run (scrape job "firedrill")
+  --listen-host HOST    address the webhook receiver and metrics listen on (default 127.0.0.1; e.g. 0.0.0.0
+                        when Alertmanager and Prometheus run in containers). Only what firedrill receives.
   --allow-host HOST     allow load and faults to a non-loopback host you own (repeatable)
   --out DIR             reports folder (default: reports); the run writes DIR/<run-id>/ and DIR/latest
   --quiet               no progress output, only the verdict table

@@ -77,15 +77,9 @@ async function runCommand(args: string[]): Promise<number> {
       hint: 'firedrill run scenarios/latency-spike.ts',
     });
   }
-  const webhookPort = values['webhook-port'] === undefined ? undefined : Number(values['webhook-port']);
-  if (
-    webhookPort !== undefined &&
-    !(Number.isInteger(webhookPort) && webhookPort > 0 && webhookPort < 65536)
-  ) {
-    throw new FiredrillError('FD_USAGE', `--webhook-port: "${values['webhook-port']}" is not a port number`, {
-      hint: 'e.g. --webhook-port 9099',
-    });
-  }
+  const webhookPort = portFlag(values['webhook-port'], '--webhook-port', 9099);
+  const selfMetricsPort = portFlag(values['metrics-port'], '--metrics-port', 9098);
+  const listenHost = values['listen-host'];
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -121,6 +115,8 @@ async function runCommand(args: string[]): Promise<number> {
       adminUrl: values['admin-url'],
       adminToken: values['admin-token'],
       webhookPort,
+      selfMetricsPort,
+      listenHost,
       allowHosts: values['allow-host'] ?? [],
       log: values.quiet ? { ...log, info() {} } : log,
       signal: abort.signal,
@@ -141,6 +137,18 @@ async function runCommand(args: string[]): Promise<number> {
   }
 }
 
+/** A port number flag, or undefined when absent; anything else is a usage error naming the flag. */
+function portFlag(value: string | undefined, flag: string, example: number): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!(Number.isInteger(port) && port > 0 && port < 65536)) {
+    throw new FiredrillError('FD_USAGE', `${flag}: "${value}" is not a port number`, {
+      hint: `e.g. ${flag} ${example}`,
+    });
+  }
+  return port;
+}
+
 function parseRunArgs(args: string[]) {
   return parseArgs({
     args,
@@ -152,6 +160,8 @@ function parseRunArgs(args: string[]) {
       'admin-url': { type: 'string' },
       'admin-token': { type: 'string' },
       'webhook-port': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'listen-host': { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
       out: { type: 'string' },
       quiet: { type: 'boolean' },

@@ -28,6 +28,7 @@ export async function upCommand(log: Logger): Promise<number> {
     prometheus: stack.prometheus,
     alertmanager: stack.alertmanager,
     target: stack.target,
+    gpuExporter: stack.gpuExporter,
     admin: stack.admin,
     adminToken: stack.adminToken,
     redis: stack.redis,

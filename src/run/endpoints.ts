@@ -60,6 +60,7 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
         prometheus: options.prometheus.replace(/\/$/, ''),
         alertmanager: (options.alertmanager ?? '').replace(/\/$/, ''),
         target: target.replace(/\/$/, ''),
+        gpuExporter: '',
         admin,
         adminToken: options.adminToken ?? process.env.FIREDRILL_ADMIN_TOKEN ?? '',
         redis: '',

@@ -41,6 +41,8 @@ import { startSelfMetrics } from './self-metrics.ts';
 
 export interface RunOptions extends StackFlags {
   scenarioFile: string;
+  /** Address the webhook receiver and self metrics listen on (default 127.0.0.1). */
+  listenHost?: string | undefined;
   /** Reports root; the run writes `<reportsDir>/<runId>/` and points `<reportsDir>/latest` at it. */
   reportsDir: string;
   allowHosts?: readonly string[];
@@ -139,7 +141,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
 
   const receiver = connected
     ? await startWebhookReceiver({
-        host: '127.0.0.1',
+        host: options.listenHost ?? '127.0.0.1',
         port: connected.endpoints.webhookPort,
         now: clock.now,
         onNotification: (notification) => {
@@ -232,7 +234,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     if (connected.owned) await waitScraped(prometheus, 'model-server', 15_000, signal);
 
     const selfMetrics = await startSelfMetrics({
-      host: '127.0.0.1',
+      host: options.listenHost ?? '127.0.0.1',
       port: stack.selfMetricsPort,
       runId,
       scenario: scenario.name,

@@ -18,6 +18,8 @@ export interface StackEndpoints {
   alertmanager: string;
   /** Model server base URL (inference, health, metrics). */
   target: string;
+  /** The model server's simulated GPU, DCGM-exporter style (Prometheus job `dcgm-exporter`). */
+  gpuExporter: string;
   /** Model server admin API base URL and its bearer token (fault control). */
   admin: string;
   adminToken: string;
@@ -63,7 +65,8 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
   const dataDir = join(options.dir, 'stack');
   await mkdir(dataDir, { recursive: true });
 
-  const [redisPort, modelPort, alertmanagerPort, prometheusPort] = await Promise.all([
+  const [redisPort, modelPort, gpuExporterPort, alertmanagerPort, prometheusPort] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -76,6 +79,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     prometheus: `http://${host}:${prometheusPort}`,
     alertmanager: `http://${host}:${alertmanagerPort}`,
     target: `http://${host}:${modelPort}`,
+    gpuExporter: `http://${host}:${gpuExporterPort}`,
     admin: `http://${host}:${modelPort}/admin`,
     adminToken,
     redis: `redis://${host}:${redisPort}`,
@@ -133,6 +137,8 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
           '--redis',
           endpoints.redis,
           '--seed-feature-store',
+          '--gpu-exporter-port',
+          String(gpuExporterPort),
         ],
         // The admin token goes through the environment, not argv, so `ps` does not show it.
         env: { ...process.env, FIXTURE_ADMIN_TOKEN: adminToken },
@@ -181,6 +187,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
           RULES_GLOB: join(projectRoot, 'fixtures/prometheus/rules/*.yml'),
           ALERTMANAGER_HOSTPORT: `${host}:${alertmanagerPort}`,
           MODEL_SERVER_HOSTPORT: `${host}:${modelPort}`,
+          GPU_EXPORTER_HOSTPORT: `${host}:${gpuExporterPort}`,
           PROMETHEUS_HOSTPORT: `${host}:${prometheusPort}`,
           FIREDRILL_HOSTPORT: `${host}:${selfMetricsPort}`,
         },

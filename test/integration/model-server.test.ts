@@ -224,7 +224,11 @@ describe('fixture model server with a real Redis', () => {
     expect((await admin('GET', '/admin/faults', undefined, `${TOKEN}x`)).status).toBe(401);
     const put = await admin('PUT', '/admin/faults/errors', { ratio: 1, status: 500, ttlMs: 60_000 }, 'wrong');
     expect(put.status).toBe(401);
-    expect(await (await admin('GET', '/admin/faults')).json()).toEqual({ latency: null, errors: null });
+    expect(await (await admin('GET', '/admin/faults')).json()).toEqual({
+      latency: null,
+      errors: null,
+      gpu: null,
+    });
   });
 
   it('latency fault: adds the delay to each inference, lands in the histogram, and expires by its TTL', async () => {
@@ -274,7 +278,7 @@ describe('fixture model server with a real Redis', () => {
     expect(await requestsWithCode(200)).toBe(ok0 + 10);
 
     const cleared = await admin('DELETE', '/admin/faults/errors');
-    expect(await cleared.json()).toEqual({ latency: null, errors: null });
+    expect(await cleared.json()).toEqual({ latency: null, errors: null, gpu: null });
     expect((await admin('DELETE', '/admin/faults/errors')).status).toBe(200); // idempotent
     for (let i = 0; i < 4; i++) expect((await infer(ONE())).status).toBe(200);
     expect(await scrape('model_injected_fault_active{fault="errors"}')).toBe(0);
