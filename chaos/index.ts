@@ -1,4 +1,4 @@
-import { assertNever } from '../src/core/errors.ts';
+import { assertNever, FiredrillError } from '../src/core/errors.ts';
 import type { Fault } from '../src/scenario/schema.ts';
 import type { AdminEndpoint } from './model-server/admin-client.ts';
 import { errorBurstInjector, latencySpikeInjector, type ProbeTarget } from './model-server/local.ts';
@@ -23,6 +23,21 @@ export function injectFault(fault: Fault, targets: ChaosTargets, ctx: InjectCont
       return latencySpikeInjector(targets.modelServerAdmin, targets.modelServerProbe).inject(fault, ctx);
     case 'error-burst':
       return errorBurstInjector(targets.modelServerAdmin, targets.modelServerProbe).inject(fault, ctx);
+    case 'pod-kill':
+    case 'pod-failure':
+    case 'container-kill':
+    case 'feature-store-outage':
+    case 'http-fault':
+    case 'gpu-throttle':
+    case 'cpu-stress':
+    case 'memory-stress':
+      throw new FiredrillError(
+        'FD_INJECT_FAILED',
+        `no ${fault.backend} injector for ${fault.kind} in this build`,
+        {
+          hint: 'see the README for the fault kinds each backend supports',
+        },
+      );
     default:
       return assertNever(fault, 'fault kind');
   }

@@ -1,35 +1,14 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.ts';
+import { duration, name, positiveRate } from './common.ts';
+import { expectationSchema } from './expectations.ts';
+import { faultIssues, faultSchema } from './faults.ts';
+import { payloadSchema } from './payload.ts';
 
 /**
  * The scenario schema is the single source of truth: `Scenario` is inferred from it. Every variant is a
  * discriminated union on `kind`. Durations are written "30s" and parsed here into milliseconds, so
  * everything downstream of `parseScenario` works in milliseconds (`...Ms`).
  */
-
-const duration = (what: string) =>
-  z.string({ error: `expected ${what} like "30s", "250ms" or "2m"` }).transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected ${what} like "30s", "250ms" or "2m", got "${text}"`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const positiveRate = z
-  .number({ error: 'expected a rate in requests per second (a number)' })
-  .positive({ error: 'the rate must be above 0 requests per second' })
-  .max(100_000, { error: 'rates above 100000 req/s are beyond one generator; use k6-operator for more' });
-
-const name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, {
-  error: 'use lower-case letters, digits, ".", "_" and "-" (like "latency-spike")',
-});
-
-const labels = z.record(z.string(), z.string());
 
 export const targetSchema = z.strictObject({
   /** Base URL of the model server. Optional: the embedded stack fills it in. */
@@ -68,93 +47,13 @@ export const trafficSchema = z.strictObject({
   seed: z.number().int().default(1),
 });
 
-const faultBase = {
-  id: name,
-  at: duration('a fault start offset'),
-  duration: duration('a fault duration'),
-  backend: z.enum(['local'], { error: 'available backends: "local"' }).default('local'),
-};
-
-export const faultSchema = z.discriminatedUnion(
-  'kind',
-  [
-    z.strictObject({
-      ...faultBase,
-      kind: z.literal('latency-spike'),
-      /** Added to every request the model server answers. */
-      delay: duration('an added delay'),
-    }),
-    z.strictObject({
-      ...faultBase,
-      kind: z.literal('error-burst'),
-      /** Share of requests answered with `status`, 0..1. */
-      ratio: z
-        .number()
-        .gt(0, { error: 'ratio must be above 0' })
-        .max(1, { error: 'ratio is a share, at most 1' }),
-      status: z.number().int().min(500).max(599).default(500),
-    }),
-  ],
-  { error: 'a fault kind is "latency-spike" or "error-burst"' },
-);
-
-const alertRef = {
-  alert: z
-    .string()
-    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: 'expected an alert name like ModelLatencyP99High' }),
-  /** Only alert instances carrying all of these labels count. */
-  labels: labels.optional(),
-};
-
-export const expectationSchema = z.discriminatedUnion(
-  'kind',
-  [
-    z.strictObject({
-      kind: z.literal('alert-fires'),
-      id: name.optional(),
-      ...alertRef,
-      /** The fault whose injection starts the clock. */
-      after: name,
-      within: duration('a detection budget'),
-      /** Measure to the firing time in Prometheus (default) or to Alertmanager's webhook notification. */
-      measure: z.enum(['firing', 'notified']).default('firing'),
-    }),
-    z.strictObject({
-      kind: z.literal('alert-resolves'),
-      id: name.optional(),
-      ...alertRef,
-      /** The fault whose revert starts the clock. */
-      after: name,
-      within: duration('a resolution budget'),
-    }),
-    z.strictObject({
-      kind: z.literal('alert-silent'),
-      id: name.optional(),
-      ...alertRef,
-      /** Silent for the whole run (default), or only while the named fault is active. */
-      during: z.union([z.literal('run'), name]).default('run'),
-    }),
-    z.strictObject({
-      kind: z.literal('threshold'),
-      id: name.optional(),
-      /** A stage name, "baseline" (before the first fault), "fault" (any fault active), "recovery", or "run". */
-      phase: z.string().min(1),
-      metric: z.enum(['p50', 'p90', 'p99', 'max', 'error-ratio', 'throughput'], {
-        error: 'metric is one of p50, p90, p99, max (ms), error-ratio (0..1), throughput (req/s)',
-      }),
-      op: z.enum(['<', '<=', '>', '>=']),
-      value: z.number(),
-    }),
-  ],
-  { error: 'an expectation kind is "alert-fires", "alert-resolves", "alert-silent" or "threshold"' },
-);
-
 export const scenarioSchema = z
   .strictObject({
     name,
     description: z.string().min(1, { error: 'say in one sentence what this game day checks' }),
     target: targetSchema,
     traffic: trafficSchema,
+    payload: payloadSchema.optional(),
     faults: z.array(faultSchema).default([]),
     expect: z.array(expectationSchema).min(1, { error: 'a game day needs at least one expectation' }),
     /** Observation window after the last fault is reverted (traffic keeps going to its planned end). */
@@ -163,6 +62,9 @@ export const scenarioSchema = z
   .superRefine((scenario, ctx) => {
     const faultIds = new Set<string>();
     scenario.faults.forEach((fault, index) => {
+      for (const issue of faultIssues(fault)) {
+        ctx.addIssue({ code: 'custom', path: ['faults', index, ...issue.path], message: issue.message });
+      }
       if (faultIds.has(fault.id)) {
         ctx.addIssue({
           code: 'custom',

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { duration, labels, name } from './common.ts';
+
+/** Expectations (`expect[]`): a discriminated union on `kind`. */
+const alertRef = {
+  alert: z
+    .string()
+    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: 'expected an alert name like ModelLatencyP99High' }),
+  /** Only alert instances carrying all of these labels count. */
+  labels: labels.optional(),
+};
+
+export const expectationSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('alert-fires'),
+      id: name.optional(),
+      ...alertRef,
+      /** The fault whose injection starts the clock. */
+      after: name,
+      within: duration('a detection budget'),
+      /** Measure to the firing time in Prometheus (default) or to Alertmanager's webhook notification. */
+      measure: z.enum(['firing', 'notified']).default('firing'),
+    }),
+    z.strictObject({
+      kind: z.literal('alert-resolves'),
+      id: name.optional(),
+      ...alertRef,
+      /** The fault whose revert starts the clock. */
+      after: name,
+      within: duration('a resolution budget'),
+    }),
+    z.strictObject({
+      kind: z.literal('alert-silent'),
+      id: name.optional(),
+      ...alertRef,
+      /** Silent for the whole run (default), or only while the named fault is active. */
+      during: z.union([z.literal('run'), name]).default('run'),
+    }),
+    z.strictObject({
+      kind: z.literal('threshold'),
+      id: name.optional(),
+      /** A stage name, "baseline" (before the first fault), "fault" (any fault active), "recovery", or "run". */
+      phase: z.string().min(1),
+      metric: z.enum(['p50', 'p90', 'p99', 'max', 'error-ratio', 'throughput'], {
+        error: 'metric is one of p50, p90, p99, max (ms), error-ratio (0..1), throughput (req/s)',
+      }),
+      op: z.enum(['<', '<=', '>', '>=']),
+      value: z.number(),
+    }),
+  ],
+  { error: 'an expectation kind is "alert-fires", "alert-resolves", "alert-silent" or "threshold"' },
+);
