@@ -1,45 +1,48 @@
-import { assertNever, FiredrillError } from '../src/core/errors.ts';
+import { assertNever } from '../src/core/errors.ts';
 import type { Fault } from '../src/scenario/schema.ts';
-import type { AdminEndpoint } from './model-server/admin-client.ts';
-import { errorBurstInjector, latencySpikeInjector, type ProbeTarget } from './model-server/local.ts';
-import type { FaultHandle, InjectContext } from './types.ts';
+import { type DockerTargets, injectDocker, recoverDocker } from './docker/index.ts';
+import { injectKubernetes, type KubernetesTargets, recoverKubernetes } from './kubernetes/index.ts';
+import { injectLocal, type LocalTargets, recoverLocal } from './local/index.ts';
+import type { FaultHandle, InjectContext, RecoveryRecord } from './types.ts';
 
 export type { AdminEndpoint } from './model-server/admin-client.ts';
 export { adminApi } from './model-server/admin-client.ts';
 export type { ProbeTarget } from './model-server/local.ts';
 export { modelServerProbe, sumCounter } from './model-server/probe.ts';
-export type { FaultHandle, InjectContext, Injector, LandedResult } from './types.ts';
+export type { FaultHandle, InjectContext, Injector, LandedResult, RecoveryRecord } from './types.ts';
 
-/** What injectors need to reach the system under test. */
+/** What injectors need to reach the system under test, per backend. */
 export interface ChaosTargets {
-  modelServerAdmin: AdminEndpoint;
-  modelServerProbe: ProbeTarget;
+  local: LocalTargets;
+  docker: DockerTargets;
+  kubernetes: KubernetesTargets;
 }
 
 /** Injects one scenario fault on its backend. Resolves once the backend acknowledged it. */
 export function injectFault(fault: Fault, targets: ChaosTargets, ctx: InjectContext): Promise<FaultHandle> {
-  switch (fault.kind) {
-    case 'latency-spike':
-      return latencySpikeInjector(targets.modelServerAdmin, targets.modelServerProbe).inject(fault, ctx);
-    case 'error-burst':
-      return errorBurstInjector(targets.modelServerAdmin, targets.modelServerProbe).inject(fault, ctx);
-    case 'pod-kill':
-    case 'pod-failure':
-    case 'container-kill':
-    case 'feature-store-outage':
-    case 'http-fault':
-    case 'gpu-throttle':
-    case 'cpu-stress':
-    case 'memory-stress':
-      throw new FiredrillError(
-        'FD_INJECT_FAILED',
-        `no ${fault.backend} injector for ${fault.kind} in this build`,
-        {
-          hint: 'see the README for the fault kinds each backend supports',
-        },
-      );
+  switch (fault.backend) {
+    case 'local':
+      return injectLocal(fault, targets.local, ctx);
+    case 'docker':
+      return injectDocker(fault, targets.docker, ctx);
+    case 'kubernetes':
+      return injectKubernetes(fault, targets.kubernetes, ctx);
     default:
-      return assertNever(fault, 'fault kind');
+      return assertNever(fault.backend, 'fault backend');
+  }
+}
+
+/** Reverts a fault from its journaled recovery record (`firedrill recover`). Idempotent. */
+export function recoverFault(record: RecoveryRecord): Promise<string> {
+  switch (record.backend) {
+    case 'local':
+      return recoverLocal(record);
+    case 'docker':
+      return recoverDocker(record);
+    case 'kubernetes':
+      return recoverKubernetes(record);
+    default:
+      return assertNever(record.backend, 'fault backend');
   }
 }
 

@@ -12,6 +12,12 @@
 export interface InjectContext {
   /** Run id, for labelling. */
   runId: string;
+  /**
+   * Write-ahead: an injector calls this BEFORE it applies anything, with what `recoverFault` needs to
+   * undo the fault if firedrill dies (object names, container ids, control URLs). It is journaled
+   * synchronously (events.ndjson) before the call returns.
+   */
+  recordRecovery(recovery: RecoveryRecord): void;
   /** Fault TTL in ms: the fault's duration plus a safety margin. */
   ttlMs: number;
   signal: AbortSignal;
@@ -32,4 +38,17 @@ export interface Injector<F> {
   readonly kind: string;
   readonly backend: string;
   inject(fault: F, ctx: InjectContext): Promise<FaultHandle>;
+}
+
+/**
+ * What `firedrill recover` needs to revert a fault a crashed run left behind, from the journal alone.
+ * `backend` and `kind` select the recoverer; `data` is the backend's own (JSON-serialisable).
+ * Credentials are never stored here: recoverers read them from the stack state or the environment.
+ */
+export interface RecoveryRecord {
+  backend: 'local' | 'docker' | 'kubernetes';
+  kind: string;
+  /** One line a human can run to clean up by hand if recovery fails. */
+  cleanupHint: string;
+  data: Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import type { Fault } from '../../src/scenario/schema.ts';
-import type { FaultHandle, InjectContext, Injector, LandedResult } from '../types.ts';
+import type { FaultHandle, InjectContext, Injector, LandedResult, RecoveryRecord } from '../types.ts';
 import { type AdminEndpoint, type AdminFaultName, adminApi } from './admin-client.ts';
 
 type LatencySpike = Extract<Fault, { kind: 'latency-spike' }>;
@@ -10,6 +10,20 @@ type ErrorBurst = Extract<Fault, { kind: 'error-burst' }>;
  * itself when its TTL expires, so a fault outlives a killed firedrill by at most the safety margin.
  * `landed()` reads the state back AND sends one probe request that must show the effect.
  */
+/** Recovery for an admin-API fault: DELETE it (the token comes from the stack state or the environment). */
+export function adminRecovery(admin: AdminEndpoint, kind: string, name: AdminFaultName): RecoveryRecord {
+  return {
+    backend: 'local',
+    kind,
+    cleanupHint: cleanupHint(admin, name),
+    data: { adminUrl: admin.url, fault: name },
+  };
+}
+
+function cleanupHint(admin: AdminEndpoint, name: AdminFaultName): string {
+  return `curl -X DELETE -H 'authorization: Bearer <admin token>' ${admin.url}/faults/${name}`;
+}
+
 function handleFor(
   admin: AdminEndpoint,
   faultId: string,
@@ -19,7 +33,7 @@ function handleFor(
   let reverted = false;
   return {
     faultId,
-    cleanupHint: `curl -X DELETE -H 'authorization: Bearer <admin token>' ${admin.url}/faults/${name}`,
+    cleanupHint: cleanupHint(admin, name),
     async landed() {
       const state = await adminApi.state(admin);
       if (state[name] === null)
@@ -46,6 +60,7 @@ export function latencySpikeInjector(admin: AdminEndpoint, target: ProbeTarget):
     kind: 'latency-spike',
     backend: 'local',
     async inject(fault: LatencySpike, ctx: InjectContext) {
+      ctx.recordRecovery(adminRecovery(admin, fault.kind, 'latency'));
       await adminApi.set(admin, 'latency', { delayMs: fault.delay, ttlMs: ctx.ttlMs });
       return handleFor(admin, fault.id, 'latency', async () => {
         const { status, elapsedMs } = await target.probe();
@@ -68,6 +83,7 @@ export function errorBurstInjector(admin: AdminEndpoint, target: ProbeTarget): I
     kind: 'error-burst',
     backend: 'local',
     async inject(fault: ErrorBurst, ctx: InjectContext) {
+      ctx.recordRecovery(adminRecovery(admin, fault.kind, 'errors'));
       await adminApi.set(admin, 'errors', { ratio: fault.ratio, status: fault.status, ttlMs: ctx.ttlMs });
       return handleFor(admin, fault.id, 'errors', async () => {
         // The server fails a deterministic share of ALL requests (load included), so a probe may miss;

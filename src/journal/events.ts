@@ -2,6 +2,7 @@
  * The run journal: typed events, appended in order to `events.ndjson` BEFORE the action they describe
  * acts (write-ahead). Reports are pure functions of these events. Times are epoch milliseconds (`at`).
  */
+import type { RecoveryRecord } from '../../chaos/types.ts';
 import type { AlertObservation, DetectionFloor, Notification } from '../evaluate/types.ts';
 import type { TrafficWindow } from '../traffic/types.ts';
 
@@ -32,6 +33,7 @@ export type JournalEvent =
       backend: string;
       params: Record<string, unknown>;
     }
+  | { type: 'fault-recovery'; at: number; id: string; recovery: RecoveryRecord }
   | { type: 'fault-injected'; at: number; id: string }
   | { type: 'fault-landed'; at: number; id: string; evidence: string }
   | { type: 'fault-not-landed'; at: number; id: string; reason: string }

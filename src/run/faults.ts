@@ -89,6 +89,8 @@ export class FaultTimeline {
       handle = await injectFault(fault, this.deps.targets, {
         runId: this.deps.runId,
         ttlMs: fault.duration + faultTtlMarginMs,
+        recordRecovery: (recovery) =>
+          journal.append({ type: 'fault-recovery', at: clock.now(), id: fault.id, recovery }),
         signal,
         now: clock.now,
       });

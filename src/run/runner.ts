@@ -160,7 +160,14 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       target: stack.target,
       embedded: stack.embedded,
     };
-    journal.append({ type: 'stack-ready', at: clock.now(), ...endpoints });
+    journal.append({
+      type: 'stack-ready',
+      at: clock.now(),
+      ...endpoints,
+      ...(connected.owned
+        ? { ownedPids: connected.owned.components.map((c) => ({ name: c.name, pid: c.pid })) }
+        : {}),
+    });
     const prometheus = createPrometheusClient({ url: stack.prometheus });
     closeClients.push(() => prometheus.close());
 
@@ -244,8 +251,12 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     faultTimeline = new FaultTimeline(plan.faults, {
       onActiveChange: (faultId, kind, active) => selfMetrics.setFault(faultId, kind, active),
       targets: {
-        modelServerAdmin: { url: stack.admin, token: stack.adminToken },
-        modelServerProbe: modelServerProbe(stack.target, scenario.target.model, probeBody),
+        local: {
+          modelServerAdmin: { url: stack.admin, token: stack.adminToken },
+          modelServerProbe: modelServerProbe(stack.target, scenario.target.model, probeBody),
+        },
+        docker: {},
+        kubernetes: {},
       },
       journal,
       clock,
