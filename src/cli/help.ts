@@ -5,6 +5,7 @@ Usage:
   firedrill validate <scenario.ts>        check a scenario and print its plan (sends nothing)
   firedrill up                            start the embedded stack in the background
   firedrill down                          stop the stack started by \`firedrill up\`
+  firedrill recover [run]                 revert what a crashed run left faulted (default: the latest run)
   firedrill <command> --help              help for one command
 
 Exit codes: 0 passed · 10 an expectation failed · 11 inconclusive · 2 invalid scenario or usage ·
@@ -48,3 +49,12 @@ Logs and data live in .firedrill/stack/.`;
 export const downHelp = `Usage: firedrill down
 
 Stops the stack started by \`firedrill up\` (SIGTERM, then SIGKILL after 5 s) and forgets it.`;
+
+export const recoverHelp = `Usage: firedrill recover [run] [--out DIR]
+
+Reads the run's journal (reports/<run>/events.ndjson; default: reports/latest) and reverts every fault it
+shows as possibly still applied — on every backend, idempotently (running it twice is harmless). Each
+injection was journaled before it was applied, so a run killed at any moment can be recovered. If the run
+owned an embedded stack and never ended, its components are stopped too.
+
+Exits 0 when everything is clean, 12 when a fault could not be reverted (the hint says how by hand).`;

@@ -3,8 +3,9 @@ import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core
 import { type Logger, lineLogger } from '../core/log.ts';
 import { formatVerdictTable } from '../report/index.ts';
 import { runGameDay } from '../run/runner.ts';
-import { downHelp, mainHelp, runHelp, upHelp, validateHelp } from './help.ts';
+import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
 import { progressPrinter } from './progress.ts';
+import { recoverCommand } from './recover.ts';
 import { downCommand, upCommand } from './stack-commands.ts';
 import { validateCommand } from './validate.ts';
 
@@ -27,9 +28,11 @@ async function main(argv: string[]): Promise<number> {
       return withHelp(rest, upHelp, () => upCommand(logger()));
     case 'down':
       return withHelp(rest, downHelp, () => downCommand(logger()));
+    case 'recover':
+      return withHelp(rest, recoverHelp, () => recoverCommand(rest, logger()));
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
-        hint: 'commands: run, validate, up, down (firedrill --help)',
+        hint: 'commands: run, validate, up, down, recover (firedrill --help)',
       });
   }
 }

@@ -22,6 +22,8 @@ export type JournalEvent =
       alertmanager: string;
       target: string;
       embedded: boolean;
+      /** Components this run started (an owned embedded stack): `firedrill recover` stops them if the run died. */
+      ownedPids?: Array<{ name: string; pid: number }>;
     }
   | { type: 'preflight'; at: number; floors: DetectionFloor[]; warnings: string[] }
   | { type: 'traffic-started'; at: number; engine: string; model: 'open' | 'closed' }
@@ -40,6 +42,7 @@ export type JournalEvent =
   | { type: 'fault-inject-failed'; at: number; id: string; error: string }
   | { type: 'fault-reverting'; at: number; id: string }
   | { type: 'fault-reverted'; at: number; id: string }
+  | { type: 'fault-recovered'; at: number; id: string; detail: string }
   | { type: 'fault-revert-failed'; at: number; id: string; error: string; cleanup: string }
   | { type: 'alert-observed'; at: number; observation: AlertObservation }
   | { type: 'alert-notified'; at: number; notification: Notification }

@@ -8,8 +8,16 @@ import type { JournalEvent, JournalSink } from './events.ts';
  */
 export class FileJournal implements JournalSink {
   readonly events: JournalEvent[] = [];
-  constructor(readonly file: string) {
-    writeFileSync(file, '');
+  /** A new journal (the file is truncated). */
+  constructor(
+    readonly file: string,
+    options: { append?: boolean } = {},
+  ) {
+    if (!options.append) writeFileSync(file, '');
+  }
+  /** Appends to an existing journal (`firedrill recover` adds its events to the crashed run's). */
+  static appendTo(file: string): FileJournal {
+    return new FileJournal(file, { append: true });
   }
   append(event: JournalEvent): void {
     appendFileSync(this.file, `${JSON.stringify(event)}\n`);
