@@ -1,6 +1,6 @@
 import { formatDuration } from '../core/duration.ts';
 import { ExitCode } from '../core/errors.ts';
-import { loadScenario, planScenario } from '../scenario/index.ts';
+import { type Expectation, loadScenario, planScenario } from '../scenario/index.ts';
 
 /** `firedrill validate`: load, validate (errors throw FD_SCENARIO_INVALID → exit 2), print the plan. */
 export async function validateCommand(file: string): Promise<number> {
@@ -27,17 +27,27 @@ export async function validateCommand(file: string): Promise<number> {
   }
   lines.push('expectations:');
   for (const { id, expectation: e } of plan.expectations) {
-    const what =
-      e.kind === 'alert-fires'
-        ? `${e.alert} fires within ${formatDuration(e.within)} of ${e.after}`
-        : e.kind === 'alert-resolves'
-          ? `${e.alert} resolves within ${formatDuration(e.within)} of ${e.after}'s revert`
-          : e.kind === 'alert-silent'
-            ? `${e.alert} stays silent during ${e.during}`
-            : `${e.metric} ${e.op} ${e.value} in ${e.phase}`;
+    const what = describeExpectation(e);
     lines.push(`  ${id}: ${what}`);
   }
   lines.push('', `run length: ${formatDuration(plan.endMs)} (traffic ${formatDuration(plan.trafficEndMs)})`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return ExitCode.passed;
+}
+
+function describeExpectation(e: Expectation): string {
+  switch (e.kind) {
+    case 'alert-fires':
+      return `${e.alert} fires within ${formatDuration(e.within)} of ${e.after}`;
+    case 'alert-resolves':
+      return `${e.alert} resolves within ${formatDuration(e.within)} of ${e.after}'s revert`;
+    case 'alert-silent':
+      return `${e.alert} stays silent during ${e.during}`;
+    case 'threshold':
+      return `${e.metric} ${e.op} ${e.value} in ${e.phase}`;
+    default: {
+      const { kind, ...rest } = e as { kind: string };
+      return `${kind} ${JSON.stringify(rest)}`;
+    }
+  }
 }

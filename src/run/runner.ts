@@ -384,17 +384,14 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     const results =
       preflightResults ??
       (runError
-        ? plan.expectations.map(({ id, expectation }) => ({
-            id,
-            kind: expectation.kind,
-            subject:
-              'alert' in expectation ? expectation.alert : `${expectation.metric} in ${expectation.phase}`,
-            verdict: 'inconclusive' as const,
-            measuredMs: null,
-            budgetMs: null,
-            floorMs: null,
-            detail: `not judged: the run errored (${runError.message.split('\n')[0]})`,
-          }))
+        ? judge({ plan, startedAt, endedAt, faults: [], alerts: [], floors, blind: [], phaseStats: {} }).map(
+            (result) => ({
+              ...result,
+              verdict: 'inconclusive' as const,
+              measuredMs: null,
+              detail: `not judged: the run errored (${runError.message.split('\n')[0]})`,
+            }),
+          )
         : judge({
             plan,
             startedAt,

@@ -1,5 +1,6 @@
 export { defineScenario } from './define.ts';
-export { loadScenario } from './load.ts';
+export { type FaultBackend, faultBackends } from './faults.ts';
+export { type LoadOverrides, loadScenario } from './load.ts';
 export {
   offeredRateAt,
   type Plan,

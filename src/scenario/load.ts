@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { FiredrillError } from '../core/errors.ts';
+import type { FaultBackend } from './faults.ts';
 import type { Scenario } from './schema.ts';
 import { parseScenarioOrThrow } from './validate.ts';
 
@@ -9,7 +10,12 @@ import { parseScenarioOrThrow } from './validate.ts';
  * Loads a scenario file (TypeScript or JavaScript, `export default defineScenario({...})`) and validates
  * it. TypeScript is loaded through tsx, which the CLI registers, so no build step is needed.
  */
-export async function loadScenario(file: string): Promise<Scenario> {
+export interface LoadOverrides {
+  /** Run every fault on this backend (`firedrill run --backend`), validated like a scenario that says so. */
+  backend?: FaultBackend | undefined;
+}
+
+export async function loadScenario(file: string, overrides: LoadOverrides = {}): Promise<Scenario> {
   const path = resolve(file);
   try {
     await access(path);
@@ -36,7 +42,7 @@ export async function loadScenario(file: string): Promise<Scenario> {
       hint: 'end the file with `export default defineScenario({...})`',
     });
   }
-  return parseScenarioOrThrow(exported, file);
+  return parseScenarioOrThrow(applyOverrides(exported, overrides), file);
 }
 
 /** A CommonJS-compiled module's namespace nests the default export: `{ default: { default: x } }`. */
@@ -45,4 +51,16 @@ function unwrapDefault(value: unknown): unknown {
     return (value as { default: unknown }).default;
   }
   return value;
+}
+
+function applyOverrides(scenario: unknown, overrides: LoadOverrides): unknown {
+  if (overrides.backend === undefined || scenario === null || typeof scenario !== 'object') return scenario;
+  const faults = (scenario as { faults?: unknown }).faults;
+  if (!Array.isArray(faults)) return scenario;
+  return {
+    ...scenario,
+    faults: faults.map((fault: unknown) =>
+      fault !== null && typeof fault === 'object' ? { ...fault, backend: overrides.backend } : fault,
+    ),
+  };
 }
