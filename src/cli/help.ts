@@ -28,6 +28,10 @@ Options:
   --listen-host HOST    address the webhook receiver and metrics listen on (default 127.0.0.1; e.g. 0.0.0.0
                         when Alertmanager and Prometheus run in containers). Only what firedrill receives.
   --allow-host HOST     allow load and faults to a non-loopback host you own (repeatable)
+  --backend NAME        run every fault on this backend: local, docker or kubernetes
+  --allow-namespace NS  Kubernetes namespaces faults may target (repeatable; also $FIREDRILL_ALLOWED_NAMESPACES)
+  --dry-run             print the plan and what each fault would apply (Chaos Mesh YAML on kubernetes);
+                        sends nothing, applies nothing
   --out DIR             reports folder (default: reports); the run writes DIR/<run-id>/ and DIR/latest
   --quiet               no progress output, only the verdict table
   -h, --help            this help

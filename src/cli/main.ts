@@ -3,6 +3,8 @@ import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core
 import { type Logger, lineLogger } from '../core/log.ts';
 import { formatVerdictTable } from '../report/index.ts';
 import { runGameDay } from '../run/runner.ts';
+import { type FaultBackend, faultBackends } from '../scenario/index.ts';
+import { dryRunCommand } from './dry-run.ts';
 import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
 import { progressPrinter } from './progress.ts';
 import { recoverCommand } from './recover.ts';
@@ -84,6 +86,23 @@ async function runCommand(args: string[]): Promise<number> {
   const selfMetricsPort = portFlag(values['metrics-port'], '--metrics-port', 9098);
   const listenHost = values['listen-host'];
 
+  const backend = values.backend;
+  if (backend !== undefined && !(faultBackends as readonly string[]).includes(backend)) {
+    throw new FiredrillError('FD_USAGE', `--backend: "${backend}" is not a backend`, {
+      hint: `one of ${faultBackends.join(', ')}`,
+    });
+  }
+  const allowedNamespaces = [
+    ...(values['allow-namespace'] ?? []),
+    ...(process.env.FIREDRILL_ALLOWED_NAMESPACES ?? '').split(',').filter(Boolean),
+  ];
+  if (values['dry-run']) {
+    return dryRunCommand(positionals[0]!, {
+      backend: backend as FaultBackend | undefined,
+      allowedNamespaces,
+    });
+  }
+
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -121,6 +140,8 @@ async function runCommand(args: string[]): Promise<number> {
       selfMetricsPort,
       listenHost,
       allowHosts: values['allow-host'] ?? [],
+      backend: backend as FaultBackend | undefined,
+      allowedNamespaces,
       log: values.quiet ? { ...log, info() {} } : log,
       signal: abort.signal,
       ...(values.quiet ? {} : { onProgress: (p) => progress.update(p) }),
@@ -166,6 +187,9 @@ function parseRunArgs(args: string[]) {
       'metrics-port': { type: 'string' },
       'listen-host': { type: 'string' },
       'allow-host': { type: 'string', multiple: true },
+      'allow-namespace': { type: 'string', multiple: true },
+      backend: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

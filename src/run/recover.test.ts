@@ -1,11 +1,16 @@
-import { mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../journal/index.ts';
 import { pendingRecoveries, resolveRunDir } from './recover.ts';
 
-const recovery = (kind: string) => ({ backend: 'local' as const, kind, cleanupHint: 'curl …', data: { fault: kind } });
+const recovery = (kind: string) => ({
+  backend: 'local' as const,
+  kind,
+  cleanupHint: 'curl …',
+  data: { fault: kind },
+});
 
 describe('pendingRecoveries', () => {
   it('lists faults journaled for injection and never reverted or recovered', () => {
@@ -22,7 +27,9 @@ describe('pendingRecoveries', () => {
   });
 
   it('counts a fault journaled but never acknowledged (crash between journal and apply) as pending', () => {
-    const events: JournalEvent[] = [{ type: 'fault-recovery', at: 1, id: 'x', recovery: recovery('pod-failure') }];
+    const events: JournalEvent[] = [
+      { type: 'fault-recovery', at: 1, id: 'x', recovery: recovery('pod-failure') },
+    ];
     expect(pendingRecoveries(events).map((p) => p.id)).toEqual(['x']);
   });
 });

@@ -26,7 +26,13 @@ import { FileJournal } from '../journal/index.ts';
 import { kserveV2Body, kserveV2RequestFactory, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
 import { updateLatestLink, writeReports } from '../report/index.ts';
-import { loadScenario, type Plan, planScenario, type Scenario } from '../scenario/index.ts';
+import {
+  type FaultBackend,
+  loadScenario,
+  type Plan,
+  planScenario,
+  type Scenario,
+} from '../scenario/index.ts';
 import { projectRoot } from '../stack/index.ts';
 import {
   createOpenEngine,
@@ -41,6 +47,10 @@ import { startSelfMetrics } from './self-metrics.ts';
 
 export interface RunOptions extends StackFlags {
   scenarioFile: string;
+  /** Run every fault on this backend instead of the scenario's. */
+  backend?: FaultBackend | undefined;
+  /** Kubernetes namespaces faults may target. */
+  allowedNamespaces?: readonly string[];
   /** Address the webhook receiver and self metrics listen on (default 127.0.0.1). */
   listenHost?: string | undefined;
   /** Reports root; the run writes `<reportsDir>/<runId>/` and points `<reportsDir>/latest` at it. */
@@ -91,7 +101,7 @@ function runIdFor(scenario: Scenario, startedAt: number): string {
 export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock();
   const { log, signal } = options;
-  const scenario = await loadScenario(options.scenarioFile);
+  const scenario = await loadScenario(options.scenarioFile, { backend: options.backend });
   const plan = planScenario(scenario);
   const createdAt = clock.now();
   const runId = runIdFor(scenario, createdAt);
