@@ -24,7 +24,17 @@ export interface InjectContext {
   now: () => number;
 }
 
-export type LandedResult = { landed: true; evidence: string } | { landed: false; reason: string };
+export type LandedResult =
+  | {
+      landed: true;
+      evidence: string;
+      /**
+       * When the backend says the fault took effect (epoch ms), where it records that itself (e.g. the time
+       * of Chaos Mesh's "Applied" event). The runner may use it instead of the time landed() returned.
+       */
+      landedAt?: number;
+    }
+  | { landed: false; reason: string };
 
 export interface FaultHandle {
   readonly faultId: string;

@@ -1,4 +1,5 @@
 import { faultParams } from '../../chaos/index.ts';
+import { renderKubernetesFaults } from '../../chaos/kubernetes/index.ts';
 import { formatDuration } from '../core/duration.ts';
 import { ExitCode } from '../core/errors.ts';
 import { type FaultBackend, loadScenario, planScenario } from '../scenario/index.ts';
@@ -25,6 +26,13 @@ export async function dryRunCommand(
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  void options.allowedNamespaces;
+  if (plan.faults.some(({ fault }) => fault.backend === 'kubernetes')) {
+    // The exact objects a real run would create (refused the same way: namespace allowlist, options).
+    const yaml = renderKubernetesFaults(
+      plan.faults.map((f) => f.fault),
+      { runId: 'dry-run', allowedNamespaces: options.allowedNamespaces },
+    );
+    process.stdout.write(`\n# Chaos Mesh objects (kubectl apply -f - would create these)\n${yaml}`);
+  }
   return ExitCode.passed;
 }

@@ -114,7 +114,8 @@ export class FaultTimeline {
     try {
       const landed = await handle.landed();
       if (landed.landed) {
-        record.landedAt = clock.now();
+        // A backend that knows when the fault took effect (Chaos Mesh's Applied event) says so.
+        record.landedAt = landed.landedAt ?? clock.now();
         record.landedEvidence = landed.evidence;
         journal.append({
           type: 'fault-landed',

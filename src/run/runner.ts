@@ -264,9 +264,15 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         local: {
           modelServerAdmin: { url: stack.admin, token: stack.adminToken },
           modelServerProbe: modelServerProbe(stack.target, scenario.target.model, probeBody),
+          // Embedded stack only (absent for a stack given by flags): see LocalTargets in chaos/local.
+          ...(stack.supervisors ? { supervisors: stack.supervisors } : {}),
+          ...(stack.featureStoreProxy ? { featureStoreProxy: stack.featureStoreProxy } : {}),
+          ...(stack.redis ? { redis: stack.redis } : {}),
+          ...(stack.gpuExporter ? { gpuExporter: stack.gpuExporter } : {}),
+          ...(stack.controlFile ? { controlFile: stack.controlFile } : {}),
         },
         docker: {},
-        kubernetes: {},
+        kubernetes: { allowedNamespaces: [...(options.allowedNamespaces ?? [])] },
       },
       journal,
       clock,

@@ -1,0 +1,644 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  injectKubernetes,
+  type KubernetesTargets,
+  objectName,
+  recoverKubernetes,
+} from '../../chaos/kubernetes/index.ts';
+import type { InjectContext, RecoveryRecord } from '../../chaos/types.ts';
+import { type FiredrillError, isFiredrillError } from '../../src/core/errors.ts';
+import { type FaultInput, faultSchema } from '../../src/scenario/faults.ts';
+import type { Fault } from '../../src/scenario/schema.ts';
+
+/**
+ * A stand-in Kubernetes API server on 127.0.0.1 speaking the real REST paths, playing the Chaos Mesh
+ * controller (status.conditions AllInjected/AllRecovered, "Applied"/"Failed" events, a finalizer that holds
+ * the object until recovery) and the Job controller (a pod that turns Ready). The real
+ * @kubernetes/client-node talks to it through a KubeConfig built in code.
+ */
+
+type Behaviour = {
+  /** Status to answer every POST with, instead of creating. */
+  createStatus?: number;
+  /** Conditions never reach AllInjected=True; a Failed warning event is emitted. */
+  neverInject?: boolean;
+  /** Deleted objects keep their finalizer forever (recovery stuck). */
+  stuckOnDelete?: boolean;
+  /** POSTs are never answered. */
+  hangOnCreate?: boolean;
+  injectDelayMs?: number;
+  recoverDelayMs?: number;
+};
+
+interface Stored {
+  apiVersion: string;
+  kind: string;
+  metadata: Record<string, any>;
+  spec: Record<string, any>;
+  status?: Record<string, any>;
+}
+
+const chaosPlurals: Record<string, string> = {
+  podchaos: 'PodChaos',
+  networkchaos: 'NetworkChaos',
+  httpchaos: 'HTTPChaos',
+  stresschaos: 'StressChaos',
+};
+
+class FakeKubeApi {
+  readonly objects = new Map<string, Stored>(); // key: `${plural}/${ns}/${name}`
+  readonly events: Array<Record<string, any>> = [];
+  pods: Array<Record<string, any>> = [];
+  readonly requests: Array<{ method: string; path: string; auth: string | undefined; body?: any }> = [];
+  behaviour: Behaviour = {};
+  private server: Server;
+  private timers = new Set<NodeJS.Timeout>();
+  private hanging: ServerResponse[] = [];
+  url = '';
+
+  constructor() {
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  async start(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    for (const res of this.hanging) res.destroy();
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private status(res: ServerResponse, code: number, reason: string, message: string): void {
+    this.send(res, code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code });
+  }
+
+  private emit(object: Stored, type: string, reason: string, message: string): void {
+    const now = new Date();
+    now.setMilliseconds(0); // core/v1 Event timestamps have one-second resolution
+    this.events.push({
+      metadata: {
+        name: `${object.metadata.name}.${this.events.length}`,
+        namespace: object.metadata.namespace,
+      },
+      involvedObject: {
+        kind: object.kind,
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+        uid: object.metadata.uid,
+      },
+      type,
+      reason,
+      message,
+      count: 1,
+      firstTimestamp: now.toISOString().replace('.000Z', 'Z'),
+      lastTimestamp: now.toISOString().replace('.000Z', 'Z'),
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString();
+    const body = text ? JSON.parse(text) : undefined;
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      auth: req.headers.authorization,
+      body,
+    });
+    const path = url.pathname;
+
+    // Discovery, as KubernetesObjectApi does it.
+    if (req.method === 'GET' && path === '/apis/chaos-mesh.org/v1alpha1') {
+      return this.send(res, 200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: 'chaos-mesh.org/v1alpha1',
+        resources: Object.entries(chaosPlurals).map(([name, kind]) => ({
+          name,
+          singularName: name,
+          namespaced: true,
+          kind,
+          verbs: ['create', 'delete', 'get', 'list', 'watch'],
+        })),
+      });
+    }
+    if (req.method === 'GET' && path === '/apis/batch/v1') {
+      return this.send(res, 200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: 'batch/v1',
+        resources: [
+          {
+            name: 'jobs',
+            singularName: 'job',
+            namespaced: true,
+            kind: 'Job',
+            verbs: ['create', 'delete', 'get'],
+          },
+        ],
+      });
+    }
+    let m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(path);
+    if (m && req.method === 'GET') {
+      const fields = Object.fromEntries(
+        (url.searchParams.get('fieldSelector') ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => kv.split('=')),
+      );
+      const items = this.events.filter(
+        (e) =>
+          e.metadata.namespace === m![1] &&
+          (!fields['involvedObject.name'] || e.involvedObject.name === fields['involvedObject.name']) &&
+          (!fields['involvedObject.kind'] || e.involvedObject.kind === fields['involvedObject.kind']),
+      );
+      return this.send(res, 200, { kind: 'EventList', apiVersion: 'v1', metadata: {}, items });
+    }
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path);
+    if (m && req.method === 'GET') {
+      const wanted = (url.searchParams.get('labelSelector') ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => kv.split('='));
+      const items = this.pods.filter(
+        (p) => p.metadata.namespace === m![1] && wanted.every(([k, v]) => p.metadata.labels?.[k!] === v),
+      );
+      return this.send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items });
+    }
+    m = /^\/apis\/(chaos-mesh\.org\/v1alpha1|batch\/v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(
+      path,
+    );
+    if (!m) return this.status(res, 404, 'NotFound', `no route ${path}`);
+    const [, group, ns, plural, name] = m as unknown as [string, string, string, string, string | undefined];
+    const key = (n: string) => `${plural}/${ns}/${n}`;
+    if (req.method === 'POST' && !name) {
+      if (this.behaviour.hangOnCreate) {
+        this.hanging.push(res);
+        return;
+      }
+      if (this.behaviour.createStatus) {
+        const code = this.behaviour.createStatus;
+        return this.status(
+          res,
+          code,
+          code === 403 ? 'Forbidden' : 'Invalid',
+          `${plural}.${group.split('/')[0]} is forbidden: User "system:serviceaccount:firedrill:firedrill" cannot create resource "${plural}" in the namespace "${ns}"`,
+        );
+      }
+      const k = key(body.metadata.name);
+      if (this.objects.has(k)) {
+        return this.status(res, 409, 'AlreadyExists', `${plural} "${body.metadata.name}" already exists`);
+      }
+      const stored: Stored = {
+        ...body,
+        metadata: {
+          ...body.metadata,
+          namespace: ns,
+          uid: `uid-${this.objects.size + 1}`,
+          creationTimestamp: new Date().toISOString(),
+          finalizers: plural === 'jobs' ? [] : ['chaos-mesh/records'],
+        },
+        status: plural === 'jobs' ? {} : { experiment: { desiredPhase: 'Run' }, conditions: [] },
+      };
+      this.objects.set(k, stored);
+      this.play(stored, plural);
+      return this.send(res, 201, stored);
+    }
+    if (!name) return this.status(res, 405, 'MethodNotAllowed', 'list not served');
+    const stored = this.objects.get(key(name));
+    if (req.method === 'GET') {
+      return stored
+        ? this.send(res, 200, stored)
+        : this.status(res, 404, 'NotFound', `${plural} "${name}" not found`);
+    }
+    if (req.method === 'DELETE') {
+      if (!stored) return this.status(res, 404, 'NotFound', `${plural} "${name}" not found`);
+      stored.metadata.deletionTimestamp ??= new Date().toISOString();
+      if (!this.behaviour.stuckOnDelete) {
+        this.later(this.behaviour.recoverDelayMs ?? 150, () => {
+          if (stored.status?.conditions) {
+            stored.status.conditions = stored.status.conditions.map((c: any) =>
+              c.type === 'AllRecovered'
+                ? { ...c, status: 'True' }
+                : c.type === 'AllInjected'
+                  ? { ...c, status: 'False' }
+                  : c,
+            );
+            this.emit(stored, 'Normal', 'Recovered', `Successfully recover chaos for ${ns}/target-pod`);
+          }
+          this.pods = this.pods.filter((p) => p.metadata.labels?.['job-name'] !== name);
+          this.objects.delete(key(name));
+        });
+      }
+      return this.send(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} });
+    }
+    return this.status(res, 405, 'MethodNotAllowed', req.method ?? '');
+  }
+
+  /** The controllers: Chaos Mesh for chaos kinds, the Job controller + kubelet for jobs. */
+  private play(object: Stored, plural: string): void {
+    const delay = this.behaviour.injectDelayMs ?? 200;
+    if (plural === 'jobs') {
+      const podLabels = { ...object.spec.template.metadata.labels, 'job-name': object.metadata.name };
+      const pod = {
+        metadata: {
+          name: `${object.metadata.name}-abcde`,
+          namespace: object.metadata.namespace,
+          labels: podLabels,
+        },
+        spec: { nodeName: object.spec.template.spec.nodeName },
+        status: { phase: 'Pending', conditions: [] as any[] },
+      };
+      this.pods.push(pod);
+      this.later(delay, () => {
+        pod.status = {
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString() }],
+        };
+      });
+      return;
+    }
+    this.later(delay, () => {
+      if (object.metadata.deletionTimestamp) return;
+      const injected = !this.behaviour.neverInject;
+      object.status = {
+        experiment: { desiredPhase: 'Run' },
+        conditions: [
+          { type: 'Selected', status: 'True' },
+          { type: 'AllInjected', status: injected ? 'True' : 'False' },
+          { type: 'AllRecovered', status: 'False' },
+          { type: 'Paused', status: 'False' },
+        ],
+      };
+      if (injected) {
+        this.emit(
+          object,
+          'Normal',
+          'Applied',
+          `Successfully apply chaos for ${object.metadata.namespace}/target-pod`,
+        );
+      } else {
+        this.emit(
+          object,
+          'Warning',
+          'Failed',
+          'Failed to apply chaos: rpc error: code = Unknown desc = toda startup takes too long',
+        );
+      }
+    });
+  }
+}
+
+let api: FakeKubeApi;
+beforeEach(async () => {
+  api = new FakeKubeApi();
+  await api.start();
+});
+afterEach(async () => {
+  await api.close();
+});
+
+function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'fake', server: api.url, skipTLSVerify: true }],
+    users: [{ name: 'firedrill', token: 'test-token' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'firedrill' }],
+    currentContext: 'fake',
+  });
+  return kc;
+}
+
+const runId = '2025-06-01_10-00-00_k8s';
+function targets(extra: Partial<KubernetesTargets> = {}): KubernetesTargets {
+  return {
+    allowedNamespaces: ['model-serving'],
+    kubeConfig: kubeConfig(),
+    pollIntervalMs: 50,
+    landedTimeoutMs: 2_000,
+    revertTimeoutMs: 2_000,
+    requestTimeoutMs: 2_000,
+    ...extra,
+  };
+}
+
+function context(): InjectContext & { records: RecoveryRecord[]; postsAtRecord: number[] } {
+  const records: RecoveryRecord[] = [];
+  const postsAtRecord: number[] = [];
+  return {
+    runId,
+    ttlMs: 60_000,
+    signal: new AbortController().signal,
+    now: Date.now,
+    records,
+    postsAtRecord,
+    recordRecovery(record) {
+      records.push(record);
+      postsAtRecord.push(api.requests.filter((r) => r.method === 'POST').length);
+    },
+  };
+}
+
+const selector = { namespace: 'model-serving', labelSelectors: { app: 'penguin' } };
+function fault(input: Record<string, unknown>): Fault {
+  return faultSchema.parse({
+    at: '0s',
+    duration: '30s',
+    backend: 'kubernetes',
+    selector,
+    ...input,
+  } as unknown as FaultInput) as Fault;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<FiredrillError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isFiredrillError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const podKill = () => fault({ id: 'kill-one', kind: 'pod-kill' });
+const chaosPath = (plural: string, name: string) =>
+  `/apis/chaos-mesh.org/v1alpha1/namespaces/model-serving/${plural}/${name}`;
+
+describe('kubernetes backend against a stand-in API server', () => {
+  it('happy path: journal first, create, AllInjected + Applied event, delete, gone', async () => {
+    const ctx = context();
+    const name = objectName(runId, 'kill-one');
+    // Baseline: nothing there.
+    expect(api.objects.size).toBe(0);
+
+    const before = Date.now();
+    const handle = await injectKubernetes(podKill(), targets(), ctx);
+    // Write-ahead: the record was journaled before any POST.
+    expect(ctx.postsAtRecord).toEqual([0]);
+    expect(ctx.records[0]).toEqual({
+      backend: 'kubernetes',
+      kind: 'pod-kill',
+      cleanupHint: expect.stringContaining(`kubectl delete podchaos -n model-serving ${name}`),
+      data: {
+        objects: [
+          { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'PodChaos', namespace: 'model-serving', name },
+        ],
+      },
+    });
+    expect(JSON.stringify(ctx.records)).not.toContain('test-token');
+    const post = api.requests.find((r) => r.method === 'POST')!;
+    expect(post.path).toBe('/apis/chaos-mesh.org/v1alpha1/namespaces/model-serving/podchaos');
+    expect(post.auth).toBe('Bearer test-token');
+    expect(post.body.spec).toMatchObject({ action: 'pod-kill', duration: '30s' });
+    expect(post.body.metadata.labels['firedrill.dev/run-id']).toBe(runId);
+
+    // Effect observed: the controller reports AllInjected and an Applied event.
+    const landed = await handle.landed();
+    expect(landed.landed).toBe(true);
+    if (!landed.landed) throw new Error('unreachable');
+    expect(landed.evidence).toContain('AllInjected=True');
+    expect(landed.evidence).toContain('Successfully apply chaos for model-serving/target-pod');
+    expect(landed.landedAt).toBeDefined();
+    const applied = Date.parse(api.events.find((e) => e.reason === 'Applied')!.firstTimestamp);
+    expect(landed.landedAt).toBe(Math.max(applied, before - 1000, Math.floor(before / 1000) * 1000));
+    expect(landed.landedAt!).toBeLessThanOrEqual(Date.now());
+    expect(api.requests.some((r) => r.path.startsWith('/api/v1/namespaces/model-serving/events?'))).toBe(
+      true,
+    );
+    // landed() is memoized.
+    expect(await handle.landed()).toBe(landed);
+
+    // Revert leaves nothing behind, and is idempotent.
+    await handle.revert();
+    expect(api.objects.size).toBe(0);
+    const deletes = api.requests.filter((r) => r.method === 'DELETE');
+    expect(deletes.map((d) => d.path.split('?')[0])).toEqual([chaosPath('podchaos', name)]);
+    await handle.revert();
+    expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    // And recover from the journal finds it gone.
+    expect(await recoverKubernetes(ctx.records[0]!, { kubeConfig: kubeConfig() })).toContain('already gone');
+  });
+
+  it('forbidden (403): FD_INJECT_FAILED pointing at chaos/manifests/rbac.yaml', async () => {
+    api.behaviour.createStatus = 403;
+    const error = await rejection(injectKubernetes(podKill(), targets(), context()));
+    expect(error.code).toBe('FD_INJECT_FAILED');
+    expect(error.message).toMatch(/forbidden to create PodChaos model-serving\/fd-kill-one-/);
+    expect(error.message).toContain('cannot create resource "podchaos"');
+    expect(error.hint).toContain('chaos/manifests/rbac.yaml');
+  });
+
+  it('conflict (409) with an object that is not ours: refused, and the object is left alone', async () => {
+    const name = objectName(runId, 'kill-one');
+    api.objects.set(`podchaos/model-serving/${name}`, {
+      apiVersion: 'chaos-mesh.org/v1alpha1',
+      kind: 'PodChaos',
+      metadata: { name, namespace: 'model-serving', labels: { owner: 'someone-else' } },
+      spec: {},
+    });
+    const error = await rejection(injectKubernetes(podKill(), targets(), context()));
+    expect(error.code).toBe('FD_INJECT_FAILED');
+    expect(error.message).toContain('already exists and is not this run');
+    expect(error.hint).toContain(`kubectl delete podchaos -n model-serving ${name}`);
+    expect(api.objects.has(`podchaos/model-serving/${name}`)).toBe(true);
+    expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+  });
+
+  it('conflict (409) with our own object of the same run and fault: adopted', async () => {
+    const first = await injectKubernetes(podKill(), targets(), context());
+    const again = await injectKubernetes(podKill(), targets(), context());
+    expect(api.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect((await again.landed()).landed).toBe(true);
+    await again.revert();
+    await first.revert();
+    expect(api.objects.size).toBe(0);
+  });
+
+  it('never injected: landed() says not landed, with the conditions and the Failed event', async () => {
+    api.behaviour.neverInject = true;
+    const handle = await injectKubernetes(podKill(), targets({ landedTimeoutMs: 800 }), context());
+    const landed = await handle.landed();
+    expect(landed.landed).toBe(false);
+    if (landed.landed) throw new Error('unreachable');
+    expect(landed.reason).toContain('not injected after 800ms');
+    expect(landed.reason).toContain('AllInjected=False');
+    expect(landed.reason).toContain('Failed: Failed to apply chaos');
+    await handle.revert();
+    expect(api.objects.size).toBe(0);
+  });
+
+  it('delete that never completes: revert fails within its deadline with the forced-cleanup hint', async () => {
+    api.behaviour.stuckOnDelete = true;
+    const handle = await injectKubernetes(podKill(), targets({ revertTimeoutMs: 600 }), context());
+    await handle.landed();
+    const started = Date.now();
+    const error = await rejection(handle.revert());
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error.code).toBe('FD_REVERT_FAILED');
+    expect(error.message).toContain('still present 600ms after delete');
+    expect(error.hint).toContain('chaos-mesh.chaos-mesh.org/cleanFinalizer=forced');
+    // A later revert tries again (not memoized as done).
+    api.behaviour.stuckOnDelete = false;
+    api.objects.clear();
+    await handle.revert();
+  });
+
+  it('an API server that does not answer: create fails after requestTimeoutMs', async () => {
+    api.behaviour.hangOnCreate = true;
+    const started = Date.now();
+    const error = await rejection(injectKubernetes(podKill(), targets({ requestTimeoutMs: 500 }), context()));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error.code).toBe('FD_BACKEND_UNREACHABLE');
+    expect(error.message).toContain('no answer in time');
+  });
+
+  it('a namespace off the allowlist is refused before any request', async () => {
+    const ctx = context();
+    const error = await rejection(
+      injectKubernetes(fault({ id: 'k', kind: 'pod-kill', selector: { namespace: 'prod' } }), targets(), ctx),
+    );
+    expect(error.code).toBe('FD_TARGET_NOT_ALLOWED');
+    expect(api.requests).toHaveLength(0);
+    expect(ctx.records).toHaveLength(0);
+  });
+
+  it('NetworkChaos and HTTPChaos go to their own REST paths', async () => {
+    const outage = await injectKubernetes(
+      fault({
+        id: 'fs',
+        kind: 'feature-store-outage',
+        mode: 'latency',
+        latency: '300ms',
+        externalTarget: '10.1.2.3',
+      }),
+      targets(),
+      context(),
+    );
+    const http = await injectKubernetes(
+      fault({ id: 'h', kind: 'http-fault', action: 'abort', status: 503, port: 8080 }),
+      targets(),
+      context(),
+    );
+    expect((await outage.landed()).landed).toBe(true);
+    expect((await http.landed()).landed).toBe(true);
+    const posts = api.requests.filter((r) => r.method === 'POST').map((r) => r.path);
+    expect(posts).toEqual([
+      '/apis/chaos-mesh.org/v1alpha1/namespaces/model-serving/networkchaos',
+      '/apis/chaos-mesh.org/v1alpha1/namespaces/model-serving/httpchaos',
+    ]);
+    await outage.revert();
+    await http.revert();
+    expect(api.objects.size).toBe(0);
+  });
+
+  it('gpu-throttle: a Job pinned to the target pod node, landed when its pod is Ready, deleted in foreground', async () => {
+    api.pods.push(
+      {
+        metadata: { name: 'other', namespace: 'model-serving', labels: { app: 'other' } },
+        spec: { nodeName: 'cpu-1' },
+        status: { phase: 'Running' },
+      },
+      {
+        metadata: { name: 'penguin-0', namespace: 'model-serving', labels: { app: 'penguin' } },
+        spec: { nodeName: 'gpu-node-7' },
+        status: { phase: 'Running' },
+      },
+    );
+    const ctx = context();
+    const handle = await injectKubernetes(
+      fault({ id: 'gpu', kind: 'gpu-throttle', mode: 'power-cap', depth: 0.5 }),
+      targets(),
+      ctx,
+    );
+    const name = objectName(runId, 'gpu');
+    expect(ctx.records[0]!.data).toEqual({
+      objects: [{ apiVersion: 'batch/v1', kind: 'Job', namespace: 'model-serving', name }],
+    });
+    const post = api.requests.find((r) => r.method === 'POST')!;
+    expect(post.path).toBe('/apis/batch/v1/namespaces/model-serving/jobs');
+    expect(post.body.spec.template.spec.nodeName).toBe('gpu-node-7');
+    expect(post.body.spec.activeDeadlineSeconds).toBe(45);
+    const landed = await handle.landed();
+    expect(landed).toMatchObject({
+      landed: true,
+      evidence: expect.stringContaining('on node gpu-node-7 Ready'),
+    });
+    await handle.revert();
+    const del = api.requests.find((r) => r.method === 'DELETE')!;
+    expect(del.path).toContain(`/apis/batch/v1/namespaces/model-serving/jobs/${name}`);
+    expect(
+      del.body?.propagationPolicy ?? new URL(del.path, 'http://x').searchParams.get('propagationPolicy'),
+    ).toBe('Foreground');
+    expect(api.objects.size).toBe(0);
+  });
+
+  it('gpu-throttle with no running target pod is refused before anything is journaled', async () => {
+    const ctx = context();
+    const error = await rejection(
+      injectKubernetes(
+        fault({ id: 'gpu', kind: 'gpu-throttle', mode: 'clock-lock', depth: 0.3 }),
+        targets(),
+        ctx,
+      ),
+    );
+    expect(error.code).toBe('FD_INJECT_FAILED');
+    expect(error.message).toContain('no running pod in model-serving matches app=penguin');
+    expect(ctx.records).toHaveLength(0);
+  });
+
+  it('recoverKubernetes deletes what a crashed run left, leaves foreign objects alone, and is idempotent', async () => {
+    const ctx = context();
+    await injectKubernetes(podKill(), targets(), ctx); // "crash": no revert
+    const foreign = 'someone-elses';
+    api.objects.set(`stresschaos/model-serving/${foreign}`, {
+      apiVersion: 'chaos-mesh.org/v1alpha1',
+      kind: 'StressChaos',
+      metadata: { name: foreign, namespace: 'model-serving', labels: {} },
+      spec: {},
+    });
+    const record = ctx.records[0]!;
+    const mixed: RecoveryRecord = {
+      ...record,
+      data: {
+        objects: [
+          ...(record.data.objects as unknown[]),
+          {
+            apiVersion: 'chaos-mesh.org/v1alpha1',
+            kind: 'StressChaos',
+            namespace: 'model-serving',
+            name: foreign,
+          },
+        ],
+      },
+    };
+    const said = await recoverKubernetes(mixed, { kubeConfig: kubeConfig(), pollIntervalMs: 50 });
+    expect(said).toContain('deleted');
+    expect(said).toContain('not managed by firedrill: left alone');
+    expect([...api.objects.keys()]).toEqual([`stresschaos/model-serving/${foreign}`]);
+    expect(await recoverKubernetes(record, { kubeConfig: kubeConfig() })).toContain('already gone');
+  });
+});
