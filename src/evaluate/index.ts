@@ -44,6 +44,7 @@ export type {
   AlertRecord,
   BlindPeriod,
   DetectionFloor,
+  DriftStepOutcome,
   ExpectationResult,
   Notification,
   RuleTiming,

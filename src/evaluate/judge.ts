@@ -1,10 +1,17 @@
 import { formatDuration } from '../core/duration.ts';
 import { assertNever, ExitCode } from '../core/errors.ts';
+import { planDrift } from '../payload/timeline.ts';
 import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
 import type { Expectation } from '../scenario/schema.ts';
-import type { PhaseStats } from '../traffic/types.ts';
+import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
 import { formatLabels, labelsMatch } from './labels.ts';
-import type { AlertRecord, BlindPeriod, DetectionFloor, ExpectationResult } from './types.ts';
+import type {
+  AlertRecord,
+  BlindPeriod,
+  DetectionFloor,
+  DriftStepOutcome,
+  ExpectationResult,
+} from './types.ts';
 
 /** What happened to one fault, in epoch ms (null: it never got that far). */
 export interface FaultTimeline {
@@ -26,6 +33,11 @@ export interface JudgeInput {
   floors: DetectionFloor[];
   blind: BlindPeriod[];
   phaseStats: Record<string, PhaseStats | undefined>;
+  /**
+   * The engine's per-second windows (intended start times), for `requests-rejected` (status codes per
+   * phase or drift step). Without them those expectations are inconclusive.
+   */
+  trafficWindows?: readonly TrafficWindow[];
 }
 
 export type RunVerdict = 'passed' | 'failed' | 'inconclusive' | 'errored' | 'aborted';
@@ -49,6 +61,10 @@ function judgeOne(input: JudgeInput, { id, expectation }: PlannedExpectation): E
       return judgeSilent(input, id, expectation);
     case 'threshold':
       return judgeThreshold(input, id, expectation);
+    case 'drift-detected':
+      return judgeDriftDetected(input, id, expectation);
+    case 'requests-rejected':
+      return judgeRequestsRejected(input, id, expectation);
     default:
       return assertNever(expectation, 'expectation kind');
   }
@@ -452,6 +468,132 @@ function compare(value: number, op: Of<'threshold'>['op'], limit: number): boole
     default:
       return assertNever(op, 'threshold operator');
   }
+}
+
+/**
+ * drift-detected: one verdict over every drift step that changes `feature` (payload.drift entries and sweep
+ * steps, planned from the scenario). A step is detected when an instance of the alert carrying
+ * `feature="<feature>"` (and any `labels`) starts firing within `within` of the step's start. Steps below
+ * `minSigma` are measured but not required. Failed when a required step was missed, late, or the alert was
+ * already firing when it began; inconclusive when a required step could not be told (blind, or the run ended
+ * before its budget ran out); passed otherwise.
+ */
+function judgeDriftDetected(input: JudgeInput, id: string, e: Of<'drift-detected'>): ExpectationResult {
+  const labels = { ...(e.labels ?? {}), feature: e.feature };
+  const subject = `${e.alert}${formatLabels(labels)}`;
+  const base = {
+    id,
+    kind: 'drift-detected' as const,
+    subject,
+    budgetMs: e.within,
+    floorMs: input.floors.find((f) => f.alert === e.alert && f.measure === 'firing')?.floorMs ?? null,
+    measuredMs: null,
+  };
+  const steps = planDrift(input.plan.scenario).filter((s) => {
+    const t = s.transform;
+    return t.kind === 'label-shift' || ('feature' in t && t.feature === e.feature);
+  });
+  if (steps.length === 0) {
+    return { ...base, verdict: 'inconclusive', detail: `no drift step changes ${e.feature}`, steps: [] };
+  }
+  const records = input.alerts.filter((r) => r.name === e.alert && labelsMatch(r.labels, labels));
+  const outcomes: DriftStepOutcome[] = steps.map((step) => {
+    const t0 = input.startedAt + step.startMs;
+    const deadline = t0 + e.within;
+    const required = e.minSigma === undefined || step.sigma === null || Math.abs(step.sigma) >= e.minSigma;
+    const row = { id: step.id, sigma: step.sigma, startMs: step.startMs, endMs: step.endMs, required };
+    const already = records.find(
+      (r) => r.firingAt !== null && r.firingAt < t0 && (r.resolvedAt === null || r.resolvedAt > t0),
+    );
+    if (already) return { ...row, outcome: 'already-firing', detectedAfterMs: null };
+    // Firing that began during the step or its budget, whichever is later, belongs to it.
+    const until = Math.max(deadline, input.startedAt + step.endMs);
+    const first = records
+      .filter((r) => r.firingAt !== null && r.firingAt >= t0 && r.firingAt <= until)
+      .sort((a, b) => (a.firingAt as number) - (b.firingAt as number))[0];
+    if (first) {
+      const after = (first.firingAt as number) - t0;
+      return { ...row, outcome: after <= e.within ? 'fired' : 'late', detectedAfterMs: after };
+    }
+    if (blindOver(input.blind, t0, deadline, ['prometheus']).periods.length > 0) {
+      return { ...row, outcome: 'blind', detectedAfterMs: null };
+    }
+    if (deadline > input.endedAt) return { ...row, outcome: 'not-reached', detectedAfterMs: null };
+    return { ...row, outcome: 'missed', detectedAfterMs: null };
+  });
+  const required = outcomes.filter((o) => o.required);
+  const bad = required.filter(
+    (o) => o.outcome === 'missed' || o.outcome === 'late' || o.outcome === 'already-firing',
+  );
+  const unknown = required.filter((o) => o.outcome === 'blind' || o.outcome === 'not-reached');
+  const firedRequired = required.filter((o) => o.outcome === 'fired');
+  const measuredMs =
+    firedRequired.length > 0 ? Math.max(...firedRequired.map((o) => o.detectedAfterMs as number)) : null;
+  const table = outcomes
+    .map((o) => {
+      const what = o.sigma === null ? o.id : `${o.id} (${o.sigma}σ)`;
+      const when = o.detectedAfterMs === null ? '' : ` after ${fmt(o.detectedAfterMs)}`;
+      return `${what}${o.required ? '' : ' [not required]'}: ${o.outcome}${when}`;
+    })
+    .join('; ');
+  const verdict = bad.length > 0 ? 'failed' : unknown.length > 0 ? 'inconclusive' : 'passed';
+  const head =
+    verdict === 'passed'
+      ? `${subject} fired within ${fmt(e.within)} for all ${required.length} required step(s)`
+      : verdict === 'failed'
+        ? `${subject}: ${bad.length} of ${required.length} required step(s) not detected within ${fmt(e.within)}`
+        : `${subject}: ${unknown.length} required step(s) could not be judged`;
+  return { ...base, verdict, measuredMs, detail: `${head} — ${table}`, steps: outcomes };
+}
+
+/**
+ * requests-rejected: the share of completed requests answered `status` in a phase (as for thresholds) or
+ * during a drift step (its id), from the engine's per-second windows (by intended start; windows that start
+ * inside the span count).
+ */
+function judgeRequestsRejected(input: JudgeInput, id: string, e: Of<'requests-rejected'>): ExpectationResult {
+  const base = {
+    id,
+    kind: 'requests-rejected' as const,
+    subject: `HTTP ${e.status} share in ${e.phase}`,
+    budgetMs: null,
+    floorMs: null,
+    measuredMs: null,
+  };
+  const windows = input.trafficWindows;
+  if (!windows) {
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      detail: 'no per-second traffic windows were recorded, so status codes cannot be counted',
+    };
+  }
+  const step = planDrift(input.plan.scenario).find((s) => s.id === e.phase);
+  const spans = step
+    ? [{ startMs: step.startMs, endMs: step.endMs }]
+    : input.plan.phases.find((p) => p.name === e.phase)?.spans;
+  if (!spans) return { ...base, verdict: 'inconclusive', detail: `unknown phase "${e.phase}"` };
+  let total = 0;
+  let count = 0;
+  for (const w of windows) {
+    const offset = w.second * 1000;
+    if (!spans.some((s) => offset >= s.startMs && offset < s.endMs)) continue;
+    total += w.ok + w.httpErrors + w.networkErrors + w.timeouts;
+    count += w.statusCodes[String(e.status)] ?? 0;
+  }
+  if (total === 0) {
+    return { ...base, verdict: 'inconclusive', detail: `no request completed in ${e.phase}` };
+  }
+  const share = count / total;
+  const ok = share >= e.minShare && share <= e.maxShare;
+  const pct = (x: number) => `${Number((x * 100).toFixed(2))}%`;
+  const range = e.maxShare < 1 ? `${pct(e.minShare)}–${pct(e.maxShare)}` : `at least ${pct(e.minShare)}`;
+  return {
+    ...base,
+    verdict: ok ? 'passed' : 'failed',
+    measured: share,
+    detail: `${count} of ${total} requests (${pct(share)}) in ${e.phase} were answered ${e.status}, ${ok ? 'meeting' : 'missing'} ${range}`,
+  };
 }
 
 /**

@@ -83,7 +83,14 @@ export type Verdict = 'passed' | 'failed' | 'inconclusive';
 
 export interface ExpectationResult {
   id: string;
-  kind: 'alert-fires' | 'alert-resolves' | 'alert-silent' | 'threshold' | 'promql';
+  kind:
+    | 'alert-fires'
+    | 'alert-resolves'
+    | 'alert-silent'
+    | 'threshold'
+    | 'promql'
+    | 'drift-detected'
+    | 'requests-rejected';
   /** The alert name, or "p99 in baseline" for thresholds. */
   subject: string;
   verdict: Verdict;
@@ -94,4 +101,23 @@ export interface ExpectationResult {
   measured?: number;
   /** One human sentence saying why. */
   detail: string;
+  /** drift-detected: one row per drift step on the feature (the sensitivity table). */
+  steps?: DriftStepOutcome[];
+}
+
+/** How one drift step was detected (drift-detected expectations). Times are ms. */
+export interface DriftStepOutcome {
+  /** The step's id (`drift-0`, `sweep-2`, or the entry's own id). */
+  id: string;
+  /** Mean shift in σ, when the step is one. */
+  sigma: number | null;
+  /** Step start, ms from traffic start. */
+  startMs: number;
+  endMs: number;
+  /** Whether the expectation needs this step detected (see minSigma). */
+  required: boolean;
+  /** fired: within the budget; late: after it; missed: never; already-firing: from before the step (cannot attribute); blind / not-reached: cannot tell. */
+  outcome: 'fired' | 'late' | 'missed' | 'already-firing' | 'blind' | 'not-reached';
+  /** From step start to the alert's firing, when it fired. */
+  detectedAfterMs: number | null;
 }

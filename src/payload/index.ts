@@ -1,3 +1,16 @@
+export { type Codec, type CodecOptions, createCodec, type Protocol } from './codecs/index.ts';
+export {
+  createPayloadFactory,
+  loadPayloadReference,
+  type PreparedPayload,
+  preparePayload,
+} from './factory.ts';
+export {
+  createPayloadGenerator,
+  defaultFeatures,
+  type PayloadGenerator,
+  PENGUIN_FEATURES,
+} from './generator.ts';
 export {
   kserveV2Body,
   kserveV2FeatureOrder,
@@ -6,3 +19,28 @@ export {
   pick,
   type ReferenceRow,
 } from './kserve-v2.ts';
+export { describePrompt, promptReference, renderPrompt } from './prompts.ts';
+export {
+  type CellValue,
+  type ColumnSpec,
+  type ColumnType,
+  DEFAULT_REFERENCE_FILE,
+  loadReference,
+  type NumericStats,
+  numericColumn,
+  type PayloadRow,
+  parseReference,
+  type Reference,
+} from './reference.ts';
+export { type Rng, rngFor } from './rng.ts';
+export {
+  type DriftStep,
+  intensityAt,
+  type PayloadIssue,
+  payloadIssues,
+  planDrift,
+  resolvedPayload,
+  stepFeatures,
+  windowClearMs,
+} from './timeline.ts';
+export { type CompiledTransform, compileTransform, isSchemaBreak } from './transforms.ts';

@@ -127,6 +127,27 @@ export interface RunJson {
   floors: RunJsonFloor[];
   blind: RunJsonBlind[];
   warnings: string[];
+  /** Per drift step: expected PSI (median and 5th–95th band, computed before the run) vs observed. */
+  drift: RunJsonDrift[];
+}
+
+export interface RunJsonDrift {
+  step: string;
+  transform: string;
+  startOffsetMs: number;
+  endOffsetMs: number;
+  observedFrom: string | null;
+  observedTo: string | null;
+  features: Array<{
+    feature: string;
+    expectedPsi: number;
+    expectedPsiLow: number;
+    expectedPsiHigh: number;
+    observedPsiMedian: number | null;
+    observedPsiMax: number | null;
+    agree: boolean;
+    detail: string;
+  }>;
 }
 
 function latency(l: { p50: number; p90: number; p99: number; max: number }): RunJsonLatency {
@@ -234,5 +255,27 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       reason: b.reason,
     })),
     warnings: [...outcome.warnings],
+    drift: (outcome.drift ?? []).map((d) => ({
+      step: d.step,
+      transform: d.transform,
+      startOffsetMs: d.startMs,
+      endOffsetMs: d.endMs,
+      observedFrom: d.observedFrom === null ? null : new Date(d.observedFrom).toISOString(),
+      observedTo: d.observedTo === null ? null : new Date(d.observedTo).toISOString(),
+      features: d.rows.map((r) => ({
+        feature: r.feature,
+        expectedPsi: round4(r.expectedPsi),
+        expectedPsiLow: round4(r.psiLow),
+        expectedPsiHigh: round4(r.psiHigh),
+        observedPsiMedian: r.observedPsiMedian === null ? null : round4(r.observedPsiMedian),
+        observedPsiMax: r.observedPsiMax === null ? null : round4(r.observedPsiMax),
+        agree: r.agree,
+        detail: r.detail,
+      })),
+    })),
   };
+}
+
+function round4(x: number): number {
+  return Number(x.toFixed(4));
 }

@@ -257,6 +257,37 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
       );
   }
 
+  const drift = o.drift ?? [];
+  if (drift.length > 0) {
+    out.push(
+      '## Drift: expected vs observed',
+      '',
+      'Expected PSI is computed before the run from the same generator, as the fixture monitor scores a full window; the band is the 5th–95th percentile over simulated windows. Observed is the median (and max) of the monitor’s readings while its window was full of drifted rows.',
+      '',
+    );
+    const rows = drift.flatMap((d) =>
+      d.rows.length === 0
+        ? [[code(d.step), escapeMarkdown(d.transform), '—', '—', '—', '—', 'not observed']]
+        : d.rows.map((r) => [
+            code(d.step),
+            escapeMarkdown(d.transform),
+            code(r.feature),
+            `${r.expectedPsi.toFixed(3)} (${r.psiLow.toFixed(3)}–${r.psiHigh.toFixed(3)})`,
+            r.observedPsiMedian === null ? '—' : r.observedPsiMedian.toFixed(3),
+            r.observedPsiMax === null ? '—' : r.observedPsiMax.toFixed(3),
+            r.agree ? 'agrees' : 'disagrees',
+          ]),
+    );
+    out.push(
+      table(
+        ['step', 'transform', 'feature', 'expected PSI (band)', 'observed median', 'observed max', 'verdict'],
+        rows,
+        [4, 5],
+      ),
+      '',
+    );
+  }
+
   if (o.warnings.length > 0) {
     out.push('## Warnings', '');
     for (const w of o.warnings) out.push(`- ${escapeMarkdown(w)}`);

@@ -3,6 +3,8 @@
  * The runner assembles it from the journal and the judge's verdicts; every reporter is a pure function of it.
  * Times are epoch milliseconds.
  */
+
+import type { DriftReport } from '../drift/observed.ts';
 import type { AlertRecord, BlindPeriod, DetectionFloor, ExpectationResult } from '../evaluate/types.ts';
 import type { EngineSummary, PhaseStats } from '../traffic/types.ts';
 
@@ -45,4 +47,6 @@ export interface RunOutcome {
   phases: Record<string, PhaseStats>;
   blind: BlindPeriod[];
   warnings: string[];
+  /** Drift steps: expected PSI band (computed before the run) vs the fixture monitor's readings. */
+  drift?: DriftReport[];
 }

@@ -4,6 +4,7 @@ import { modelServerProbe } from '../../chaos/index.ts';
 import { type Clock, isoTime, sleep, systemClock } from '../core/clock.ts';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { expectedDriftForScenario } from '../drift/expected.ts';
 import {
   type AlertObservation,
   type BlindPeriod,
@@ -23,7 +24,12 @@ import {
   startWebhookReceiver,
 } from '../evaluate/index.ts';
 import { FileJournal } from '../journal/index.ts';
-import { kserveV2Body, kserveV2RequestFactory, loadReferenceRows } from '../payload/index.ts';
+import {
+  createPayloadFactory,
+  kserveV2Body,
+  loadPayloadReference,
+  loadReferenceRows,
+} from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
 import { updateLatestLink, writeReports } from '../report/index.ts';
 import {
@@ -40,6 +46,7 @@ import {
   summarizeWindows,
   type TrafficWindow,
 } from '../traffic/index.ts';
+import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
@@ -102,7 +109,11 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock();
   const { log, signal } = options;
   const scenario = await loadScenario(options.scenarioFile, { backend: options.backend });
+  assertPayloadValid(scenario, options.scenarioFile);
   const plan = planScenario(scenario);
+  // The reference dataset is read (and every problem in it reported) before anything starts.
+  const reference = await loadPayloadReference(scenario);
+  const expectedDrift = expectedDriftForScenario(scenario, reference);
   const createdAt = clock.now();
   const runId = runIdFor(scenario, createdAt);
   const reportsDir = resolve(options.reportsDir);
@@ -126,6 +137,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const windows: TrafficWindow[] = [];
   const warnings: string[] = [];
   let floors: DetectionFloor[] = [];
+  let drift: DriftReport[] = [];
   let traffic: EngineSummary | null = null;
   let startedAt = createdAt;
   let faultTimeline: FaultTimeline | undefined;
@@ -247,6 +259,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     // Target readiness and a reference payload for landed() probes.
     const rows = await loadReferenceRows(join(projectRoot, 'fixtures/data/penguins.json'));
     const probeBody = kserveV2Body(rows[0]!, 'firedrill-probe');
+    const probeModel = scenario.target.protocol === 'kserve-v2' ? scenario.target.model : 'penguins';
     await waitReady(`${stack.target}/v2/health/ready`, 30_000, signal);
     if (connected.owned) await waitScraped(prometheus, 'model-server', 15_000, signal);
 
@@ -263,7 +276,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       targets: {
         local: {
           modelServerAdmin: { url: stack.admin, token: stack.adminToken },
-          modelServerProbe: modelServerProbe(stack.target, scenario.target.model, probeBody),
+          modelServerProbe: modelServerProbe(stack.target, probeModel, probeBody),
           // Embedded stack only (absent for a stack given by flags): see LocalTargets in chaos/local.
           ...(stack.supervisors ? { supervisors: stack.supervisors } : {}),
           ...(stack.featureStoreProxy ? { featureStoreProxy: stack.featureStoreProxy } : {}),
@@ -338,7 +351,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         ),
         timeoutMs: scenario.traffic.timeout,
         maxInFlight: scenario.traffic.maxInFlight,
-        request: kserveV2RequestFactory(scenario.target.model, rows, scenario.traffic.seed),
+        request: createPayloadFactory(scenario, plan, reference),
         signal: runAbort.signal,
         now: clock.now,
         onWindow: (window) => {
@@ -372,6 +385,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     } catch (error) {
       warnings.push(`could not read ALERTS samples (${formatError(error)}); firing times are poll times`);
     }
+    drift = await observeDrift(prometheus, scenario, expectedDrift, startedAt, warnings);
   } catch (error) {
     if (!interrupted) {
       errored = isFiredrillError(error)
@@ -423,6 +437,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
             floors,
             blind,
             phaseStats,
+            trafficWindows: windows,
           }));
     const { verdict, exitCode } = runVerdict(results, {
       interrupted,
@@ -452,6 +467,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       phases: Object.fromEntries(Object.entries(phaseStats).filter(([, stats]) => stats.windows > 0)),
       blind,
       warnings,
+      drift,
     };
     await writeReports(runDir, outcome, journal.events);
     await updateLatestLink(reportsDir, runDir);

@@ -49,6 +49,35 @@ export const expectationSchema = z.discriminatedUnion(
       op: z.enum(['<', '<=', '>', '>=']),
       value: z.number(),
     }),
+    z.strictObject({
+      kind: z.literal('drift-detected'),
+      id: name.optional(),
+      ...alertRef,
+      /** The drifted feature: the alert instance must carry `feature="<this>"` (and any other `labels`). */
+      feature: z.string().min(1),
+      /** Per drift step on this feature (each `payload.drift[]` entry or `payload.sweep` step): budget from its start. */
+      within: duration('a detection budget'),
+      /**
+       * Sweeps: steps whose |sigma| is below this are measured and reported but need not fire (the
+       * sensitivity table); default: every step must fire.
+       */
+      minSigma: z.number().nonnegative().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('requests-rejected'),
+      id: name.optional(),
+      /** The HTTP status that rejects a malformed request. */
+      status: z.number().int().min(400).max(599).default(400),
+      /** At least this share of the completed requests in `phase` got `status`. */
+      minShare: z.number().min(0).max(1),
+      /** At most this share (default 1). */
+      maxShare: z.number().min(0).max(1).default(1),
+      /** A phase as for thresholds, or the id of a `payload.drift[]` entry (its active span). */
+      phase: z.string().min(1),
+    }),
   ],
-  { error: 'an expectation kind is "alert-fires", "alert-resolves", "alert-silent" or "threshold"' },
+  {
+    error:
+      'an expectation kind is "alert-fires", "alert-resolves", "alert-silent", "threshold", "drift-detected" or "requests-rejected"',
+  },
 );

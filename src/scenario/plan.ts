@@ -52,6 +52,10 @@ function defaultExpectationId(expectation: Expectation, index: number): string {
       return `silent-${expectation.alert}-during-${expectation.during}`;
     case 'threshold':
       return `threshold-${expectation.phase}-${expectation.metric}-${index}`;
+    case 'drift-detected':
+      return `drift-${expectation.alert}-${expectation.feature}`;
+    case 'requests-rejected':
+      return `rejected-${expectation.status}-in-${expectation.phase}`;
   }
 }
 

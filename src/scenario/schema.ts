@@ -13,7 +13,11 @@ import { payloadSchema } from './payload.ts';
 export const targetSchema = z.strictObject({
   /** Base URL of the model server. Optional: the embedded stack fills it in. */
   url: z.url({ error: 'expected a URL like http://127.0.0.1:8080' }).optional(),
-  protocol: z.enum(['kserve-v2'], { error: 'supported protocols: "kserve-v2"' }).default('kserve-v2'),
+  protocol: z
+    .enum(['kserve-v2', 'kserve-v1', 'mlflow', 'openai-chat', 'openai-completions', 'raw'], {
+      error: 'supported protocols: kserve-v2, kserve-v1, mlflow, openai-chat, openai-completions, raw',
+    })
+    .default('kserve-v2'),
   model: z.string().min(1, { error: 'name the model, e.g. "iris"' }),
 });
 

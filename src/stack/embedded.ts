@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/log.ts';
 import { requireBinary } from './binaries.ts';
 import { type Component, startComponent } from './component.ts';
+import { type ControlEndpoint, type SupervisedComponent, writeStackControl } from './control.ts';
 import { freePort } from './ports.ts';
 import { httpReady, redisReady } from './probes.ts';
 import { renderTemplate } from './render.ts';
@@ -30,6 +31,54 @@ export interface StackEndpoints {
   /** Port firedrill serves its own metrics on during a run (Prometheus job `firedrill`); 0 = any. */
   selfMetricsPort: number;
   embedded: boolean;
+  /**
+   * Embedded stack only: the process supervisors the model server and Redis run under (pod-kill,
+   * pod-failure, container-kill), with their control tokens.
+   */
+  supervisors?: Record<SupervisedComponent, ControlEndpoint>;
+  /**
+   * Embedded stack only: the TCP fault proxy between the model server and Redis (feature-store-outage):
+   * `url` is what the model server connects to (redis://…), `control` its control API.
+   */
+  featureStoreProxy?: { url: string; control: ControlEndpoint };
+  /** Embedded stack only: the control file (0600) recovery reads tokens from; see control.ts. */
+  controlFile?: string;
+}
+
+/** The serialisable endpoints of a stack (what `firedrill up` keeps in .firedrill/stack.json). */
+export function stackEndpoints(stack: StackEndpoints): StackEndpoints {
+  const {
+    prometheus,
+    alertmanager,
+    target,
+    gpuExporter,
+    admin,
+    adminToken,
+    redis,
+    webhookUrl,
+    webhookPort,
+    selfMetricsPort,
+    embedded,
+    supervisors,
+    featureStoreProxy,
+    controlFile,
+  } = stack;
+  return {
+    prometheus,
+    alertmanager,
+    target,
+    gpuExporter,
+    admin,
+    adminToken,
+    redis,
+    webhookUrl,
+    webhookPort,
+    selfMetricsPort,
+    embedded,
+    ...(supervisors ? { supervisors } : {}),
+    ...(featureStoreProxy ? { featureStoreProxy } : {}),
+    ...(controlFile ? { controlFile } : {}),
+  };
 }
 
 export interface EmbeddedStack extends StackEndpoints {
@@ -48,9 +97,25 @@ export interface StackOptions {
   /** Detached components outlive this process (`firedrill up`). */
   detached?: boolean;
   readyTimeoutMs?: number;
+  /** Restart back-off of the supervised model server and Redis after an unexpected exit (default 1000). */
+  restartAfterMs?: number;
 }
 
 const host = '127.0.0.1';
+
+/** True when a supervisor's control API says its child runs and answered its readiness probe. */
+async function supervisorReady(control: ControlEndpoint): Promise<boolean> {
+  try {
+    const response = await fetch(`${control.url}/status`, {
+      headers: { authorization: `Bearer ${control.token}` },
+      signal: AbortSignal.timeout(1500),
+    });
+    if (!response.ok) return false;
+    return ((await response.json()) as { ready?: boolean }).ready === true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Starts Redis, the fixture model server, Alertmanager and Prometheus on free loopback ports with
@@ -65,16 +130,45 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
   const dataDir = join(options.dir, 'stack');
   await mkdir(dataDir, { recursive: true });
 
-  const [redisPort, modelPort, gpuExporterPort, alertmanagerPort, prometheusPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const [
+    redisPort,
+    modelPort,
+    gpuExporterPort,
+    alertmanagerPort,
+    prometheusPort,
+    proxyPort,
+    proxyControlPort,
+    modelSupervisorPort,
+    redisSupervisorPort,
+  ] = (await Promise.all(Array.from({ length: 9 }, () => freePort()))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const webhookPort = options.webhookPort || (await freePort());
   const selfMetricsPort = await freePort();
   const adminToken = randomBytes(24).toString('hex');
+  const newToken = () => randomBytes(24).toString('hex');
+  const supervisors: Record<SupervisedComponent, ControlEndpoint> = {
+    'model-server': { url: `http://${host}:${modelSupervisorPort}`, token: newToken() },
+    'feature-store': { url: `http://${host}:${redisSupervisorPort}`, token: newToken() },
+  };
+  const featureStoreProxy = {
+    url: `redis://${host}:${proxyPort}`,
+    control: { url: `http://${host}:${proxyControlPort}`, token: newToken() },
+  };
+  const controlFile = join(dataDir, 'control.json');
+  writeStackControl(controlFile, {
+    admin: { url: `http://${host}:${modelPort}/admin`, token: adminToken },
+    supervisors,
+    featureStoreProxy: featureStoreProxy.control,
+  });
   const endpoints: StackEndpoints = {
     prometheus: `http://${host}:${prometheusPort}`,
     alertmanager: `http://${host}:${alertmanagerPort}`,
@@ -87,6 +181,9 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     webhookPort,
     selfMetricsPort,
     embedded: true,
+    supervisors,
+    featureStoreProxy,
+    controlFile,
   };
 
   const components: Component[] = [];
@@ -95,38 +192,115 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
   };
   const detached = options.detached ?? false;
   try {
-    options.log.info(`stack: starting redis on ${host}:${redisPort}`);
+    const tsxLoader = import.meta.resolve('tsx');
+    const restartAfterMs = options.restartAfterMs ?? 1000;
+    // Helper processes of a run-owned stack stop by themselves when firedrill dies (they poll its pid);
+    // those of a detached (`up`) stack live until `firedrill down`.
+    const parentArgs = detached ? [] : ['--parent-pid', String(process.pid)];
+    /** A component under a process supervisor: the recorded pid is the supervisor's. */
+    const supervised = async (
+      name: string,
+      control: ControlEndpoint,
+      readyProbe: string,
+      logName: string,
+      command: string,
+      args: string[],
+      env: NodeJS.ProcessEnv = process.env,
+    ) =>
+      startComponent({
+        name,
+        command: process.execPath,
+        args: [
+          '--import',
+          tsxLoader,
+          join(projectRoot, 'chaos/local/supervise.ts'),
+          '--name',
+          name,
+          '--control-port',
+          String(new URL(control.url).port),
+          '--log',
+          join(options.dir, logName),
+          '--restart-after-ms',
+          String(restartAfterMs),
+          '--ready',
+          readyProbe,
+          ...parentArgs,
+          '--',
+          command,
+          ...args,
+        ],
+        // Tokens go through the environment, not argv, so `ps` does not show them.
+        env: { ...env, FIREDRILL_CONTROL_TOKEN: control.token },
+        cwd: projectRoot,
+        logFile: join(options.dir, `${name}.supervisor.log`),
+        ready: () => supervisorReady(control),
+        readyTimeoutMs,
+        detached,
+      });
+
+    options.log.info(`stack: starting redis on ${host}:${redisPort} (supervised)`);
     await mkdir(join(dataDir, 'redis'), { recursive: true });
     components.push(
-      await startComponent({
-        name: 'redis',
-        command: redisBin,
-        args: [
+      await supervised(
+        'redis',
+        supervisors['feature-store'],
+        `redis://${host}:${redisPort}`,
+        'redis.log',
+        redisBin,
+        [
           '--bind',
           host,
           '--port',
           String(redisPort),
           '--save',
           '',
+          // An append-only file, fsynced on every write (only seeding writes), so a killed Redis comes
+          // back with the feature store's data, like a pod with a persistent volume.
           '--appendonly',
-          'no',
+          'yes',
+          '--appendfsync',
+          'always',
           '--dir',
           join(dataDir, 'redis'),
         ],
-        logFile: join(options.dir, 'redis.log'),
-        ready: () => redisReady(host, redisPort),
+      ),
+    );
+
+    options.log.info(`stack: starting the feature-store proxy on ${featureStoreProxy.url} → redis`);
+    components.push(
+      await startComponent({
+        name: 'feature-store-proxy',
+        command: process.execPath,
+        args: [
+          '--import',
+          tsxLoader,
+          join(projectRoot, 'chaos/feature-store/proxy-main.ts'),
+          '--listen',
+          `${host}:${proxyPort}`,
+          '--upstream',
+          `${host}:${redisPort}`,
+          '--control-port',
+          String(proxyControlPort),
+          ...parentArgs,
+        ],
+        env: { ...process.env, FIREDRILL_CONTROL_TOKEN: featureStoreProxy.control.token },
+        cwd: projectRoot,
+        logFile: join(options.dir, 'feature-store-proxy.log'),
+        ready: () => redisReady(host, proxyPort),
         readyTimeoutMs,
         detached,
       }),
     );
 
-    options.log.info(`stack: starting model server on ${endpoints.target}`);
-    const tsxLoader = import.meta.resolve('tsx');
+    options.log.info(`stack: starting model server on ${endpoints.target} (supervised)`);
     components.push(
-      await startComponent({
-        name: 'model-server',
-        command: process.execPath,
-        args: [
+      await supervised(
+        'model-server',
+        supervisors['model-server'],
+        `${endpoints.target}/v2/health/ready`,
+        'model-server.log',
+        process.execPath,
+        [
           '--import',
           tsxLoader,
           join(projectRoot, 'fixtures/model-server/main.ts'),
@@ -135,19 +309,14 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
           '--port',
           String(modelPort),
           '--redis',
-          endpoints.redis,
+          featureStoreProxy.url,
           '--seed-feature-store',
           '--gpu-exporter-port',
           String(gpuExporterPort),
         ],
         // The admin token goes through the environment, not argv, so `ps` does not show it.
-        env: { ...process.env, FIXTURE_ADMIN_TOKEN: adminToken },
-        cwd: projectRoot,
-        logFile: join(options.dir, 'model-server.log'),
-        ready: () => httpReady(`${endpoints.target}/v2/health/ready`),
-        readyTimeoutMs,
-        detached,
-      }),
+        { ...process.env, FIXTURE_ADMIN_TOKEN: adminToken },
+      ),
     );
 
     const alertmanagerConfig = join(dataDir, 'alertmanager.yml');

@@ -1,10 +1,18 @@
 export { findBinary, requireBinary, type StackBinary, stackBinaries } from './binaries.ts';
 export { type Component, logTail, startComponent } from './component.ts';
 export {
+  type ControlEndpoint,
+  readStackControl,
+  type StackControl,
+  type SupervisedComponent,
+  writeStackControl,
+} from './control.ts';
+export {
   type EmbeddedStack,
   projectRoot,
   type StackEndpoints,
   type StackOptions,
+  stackEndpoints,
   startEmbeddedStack,
 } from './embedded.ts';
 export { freePort } from './ports.ts';

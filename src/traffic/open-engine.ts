@@ -346,7 +346,7 @@ class OpenRun {
   }
 
   private send(exchange: Exchange): void {
-    const request = this.options.request(exchange.seq);
+    const request = this.options.request(exchange.seq, exchange.intended - this.t0);
     const now = performance.now();
     exchange.sent = now;
     const lateMs = now - exchange.intended;

@@ -69,8 +69,16 @@ export interface TrafficProgress {
   p99Ms: number | null;
 }
 
-/** What to send: returns the request for sequence number `seq` (deterministic for a seed). */
-export type RequestFactory = (seq: number) => {
+/**
+ * What to send: returns the request for sequence number `seq` (deterministic for a seed). `offsetMs` is the
+ * request's INTENDED send time in ms from traffic start (not when it actually left), so payloads that change
+ * on the timeline (drift) are the same however late the generator runs; engines pass it, callers that do not
+ * know it get the payload of offset 0.
+ */
+export type RequestFactory = (
+  seq: number,
+  offsetMs?: number,
+) => {
   method: 'POST' | 'GET';
   path: string;
   headers: Record<string, string>;
