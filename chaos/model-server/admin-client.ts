@@ -3,8 +3,8 @@ import { FiredrillError } from '../../src/core/errors.ts';
 /**
  * Client for the fixture model server's fault admin API (bearer-token authenticated):
  *   GET    {admin}/faults                 → current fault state
- *   PUT    {admin}/faults/{latency|errors} → set a fault with a server-enforced TTL (dead-man switch)
- *   DELETE {admin}/faults/{latency|errors} → clear it (idempotent)
+ *   PUT    {admin}/faults/{latency|errors|http|gpu} → set a fault with a server-enforced TTL (dead-man switch)
+ *   DELETE {admin}/faults/{latency|errors|http|gpu} → clear it (idempotent)
  */
 export interface AdminEndpoint {
   /** Base URL, e.g. http://127.0.0.1:8080/admin */
@@ -12,11 +12,22 @@ export interface AdminEndpoint {
   token: string;
 }
 
-export type AdminFaultName = 'latency' | 'errors';
+export type AdminFaultName = 'latency' | 'errors' | 'http' | 'gpu';
 
 export interface AdminFaultState {
   latency: { delayMs: number; expiresAt: string } | null;
   errors: { ratio: number; status: number; expiresAt: string } | null;
+  /** Absent on an older fixture. */
+  http?: {
+    action: 'abort' | 'delay';
+    status: number;
+    delayMs: number | null;
+    share: number;
+    pathPrefix: string | null;
+    expiresAt: string;
+  } | null;
+  /** Absent or null without a GPU simulator. */
+  gpu?: { mode: string; depth: number; expiresAt: string } | null;
 }
 
 async function call(admin: AdminEndpoint, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -53,7 +64,7 @@ async function call(admin: AdminEndpoint, method: string, path: string, body?: u
 
 export const adminApi = {
   state: (admin: AdminEndpoint) => call(admin, 'GET', '/faults') as Promise<AdminFaultState>,
-  set: (admin: AdminEndpoint, fault: AdminFaultName, body: Record<string, number>) =>
+  set: (admin: AdminEndpoint, fault: AdminFaultName, body: Record<string, unknown>) =>
     call(admin, 'PUT', `/faults/${fault}`, body) as Promise<AdminFaultState>,
   clear: (admin: AdminEndpoint, fault: AdminFaultName) => call(admin, 'DELETE', `/faults/${fault}`),
 };

@@ -11,20 +11,25 @@ type ErrorBurst = Extract<Fault, { kind: 'error-burst' }>;
  * `landed()` reads the state back AND sends one probe request that must show the effect.
  */
 /** Recovery for an admin-API fault: DELETE it (the token comes from the stack state or the environment). */
-export function adminRecovery(admin: AdminEndpoint, kind: string, name: AdminFaultName): RecoveryRecord {
+export function adminRecovery(
+  admin: AdminEndpoint,
+  kind: string,
+  name: AdminFaultName,
+  controlFile?: string,
+): RecoveryRecord {
   return {
     backend: 'local',
     kind,
     cleanupHint: cleanupHint(admin, name),
-    data: { adminUrl: admin.url, fault: name },
+    data: { adminUrl: admin.url, fault: name, ...(controlFile ? { controlFile } : {}) },
   };
 }
 
-function cleanupHint(admin: AdminEndpoint, name: AdminFaultName): string {
+export function cleanupHint(admin: AdminEndpoint, name: AdminFaultName): string {
   return `curl -X DELETE -H 'authorization: Bearer <admin token>' ${admin.url}/faults/${name}`;
 }
 
-function handleFor(
+export function handleFor(
   admin: AdminEndpoint,
   faultId: string,
   name: AdminFaultName,
@@ -49,18 +54,24 @@ function handleFor(
 }
 
 export interface ProbeTarget {
+  /** The request path the probe sends to (for path-scoped faults). */
+  path?: string;
   /** A function that sends one real inference request and reports status and elapsed ms. */
   probe: () => Promise<{ status: number; elapsedMs: number }>;
   /** Total inference answers with this HTTP status so far, from the server's own metrics. */
   statusCount: (status: number) => Promise<number>;
 }
 
-export function latencySpikeInjector(admin: AdminEndpoint, target: ProbeTarget): Injector<LatencySpike> {
+export function latencySpikeInjector(
+  admin: AdminEndpoint,
+  target: ProbeTarget,
+  controlFile?: string,
+): Injector<LatencySpike> {
   return {
     kind: 'latency-spike',
     backend: 'local',
     async inject(fault: LatencySpike, ctx: InjectContext) {
-      ctx.recordRecovery(adminRecovery(admin, fault.kind, 'latency'));
+      ctx.recordRecovery(adminRecovery(admin, fault.kind, 'latency', controlFile));
       await adminApi.set(admin, 'latency', { delayMs: fault.delay, ttlMs: ctx.ttlMs });
       return handleFor(admin, fault.id, 'latency', async () => {
         const { status, elapsedMs } = await target.probe();
@@ -78,12 +89,16 @@ export function latencySpikeInjector(admin: AdminEndpoint, target: ProbeTarget):
   };
 }
 
-export function errorBurstInjector(admin: AdminEndpoint, target: ProbeTarget): Injector<ErrorBurst> {
+export function errorBurstInjector(
+  admin: AdminEndpoint,
+  target: ProbeTarget,
+  controlFile?: string,
+): Injector<ErrorBurst> {
   return {
     kind: 'error-burst',
     backend: 'local',
     async inject(fault: ErrorBurst, ctx: InjectContext) {
-      ctx.recordRecovery(adminRecovery(admin, fault.kind, 'errors'));
+      ctx.recordRecovery(adminRecovery(admin, fault.kind, 'errors', controlFile));
       await adminApi.set(admin, 'errors', { ratio: fault.ratio, status: fault.status, ttlMs: ctx.ttlMs });
       return handleFor(admin, fault.id, 'errors', async () => {
         // The server fails a deterministic share of ALL requests (load included), so a probe may miss;

@@ -7,6 +7,7 @@ import type { ProbeTarget } from './local.ts';
 export function modelServerProbe(targetUrl: string, model: string, body: string): ProbeTarget {
   const inferUrl = `${targetUrl}/v2/models/${encodeURIComponent(model)}/infer`;
   return {
+    path: new URL(inferUrl).pathname,
     async probe() {
       const started = performance.now();
       try {

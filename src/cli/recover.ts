@@ -35,7 +35,7 @@ export async function recoverCommand(args: string[], log: Logger): Promise<numbe
     if (f.outcome === 'failed') lines.push(`            clean up by hand: ${f.cleanupHint}`);
   }
   for (const id of report.alreadyClean) lines.push(`  clean     ${id}: reverted or recovered before`);
-  for (const c of report.stoppedComponents) lines.push(`  stopped   ${c} (embedded stack left by the run)`);
+  for (const c of report.stoppedComponents) lines.push(`  stack     embedded stack left by the run: ${c}`);
   if (
     report.faults.length === 0 &&
     report.alreadyClean.length === 0 &&

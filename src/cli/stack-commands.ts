@@ -6,6 +6,7 @@ import {
   isAlive,
   readStackState,
   removeStackState,
+  stackEndpoints,
   startEmbeddedStack,
   stateDir,
   writeStackState,
@@ -25,17 +26,7 @@ export async function upCommand(log: Logger): Promise<number> {
   const dir = join(stateDir(), 'stack');
   const stack = await startEmbeddedStack({ dir, log, detached: true });
   const state = {
-    prometheus: stack.prometheus,
-    alertmanager: stack.alertmanager,
-    target: stack.target,
-    gpuExporter: stack.gpuExporter,
-    admin: stack.admin,
-    adminToken: stack.adminToken,
-    redis: stack.redis,
-    webhookUrl: stack.webhookUrl,
-    webhookPort: stack.webhookPort,
-    selfMetricsPort: stack.selfMetricsPort,
-    embedded: true,
+    ...stackEndpoints(stack),
     startedAt: new Date().toISOString(),
     dir,
     components: stack.components.map((c) => ({ name: c.name, pid: c.pid, logFile: c.logFile })),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type RecoveryRecord, recoverFault } from '../../chaos/index.ts';
+import { type RecoveryRecord, recoverFault, stopOrphanedStack } from '../../chaos/index.ts';
 import { FiredrillError, formatError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { FileJournal, type JournalEvent, parseJournal } from '../journal/index.ts';
@@ -53,22 +53,6 @@ export function resolveRunDir(reportsDir: string, run: string | undefined): stri
   throw new FiredrillError('FD_USAGE', `no run journal found for ${run ?? `${reportsDir}/latest`}`, {
     hint: 'give a run folder (reports/<run-id>) or a run id; each run keeps events.ndjson in its folder',
   });
-}
-
-/** True when `pid` is alive and its command line mentions `name` (guards against a reused pid). */
-function isProcessOf(pid: number, name: string): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    const hint = name === 'model-server' ? 'model-server' : name === 'redis' ? 'redis' : name;
-    return cmdline.includes(hint);
-  } catch {
-    return true; // no /proc (not Linux): trust the pid
-  }
 }
 
 /**
@@ -124,16 +108,9 @@ export async function recoverRun(runDir: string, log: Logger): Promise<RecoveryR
     (e): e is Extract<JournalEvent, { type: 'stack-ready' }> => e.type === 'stack-ready',
   );
   if (!ended && stack?.ownedPids) {
-    for (const { name, pid } of [...stack.ownedPids].reverse()) {
-      if (!isProcessOf(pid, name)) continue;
-      process.kill(pid, 'SIGTERM');
-      report.stoppedComponents.push(`${name} (pid ${pid})`);
-    }
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && stack.ownedPids.some((c) => isProcessOf(c.pid, c.name))) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    for (const c of stack.ownedPids) if (isProcessOf(c.pid, c.name)) process.kill(c.pid, 'SIGKILL');
+    const stopped = await stopOrphanedStack(stack.ownedPids);
+    report.stoppedComponents.push(stopped);
+    log.info(`embedded stack left by the run: ${stopped}`);
   }
   return report;
 }

@@ -394,7 +394,7 @@ describe('GPU fault routes (main.ts wires a simulated GPU under the batcher)', (
     expect(((await set.json()) as any).gpu).toMatchObject({ mode: 'clock-lock', depth: 0.5 });
     expect(await scrape('model_injected_fault_active{fault="gpu"}')).toBe(1);
     const cleared = await admin('DELETE', '/admin/faults/gpu');
-    expect(await cleared.json()).toEqual({ latency: null, errors: null, gpu: null });
+    expect(await cleared.json()).toEqual({ latency: null, errors: null, http: null, gpu: null });
     expect(await scrape('model_injected_fault_active{fault="gpu"}')).toBe(0);
   });
 });

@@ -227,6 +227,7 @@ describe('fixture model server with a real Redis', () => {
     expect(await (await admin('GET', '/admin/faults')).json()).toEqual({
       latency: null,
       errors: null,
+      http: null,
       gpu: null,
     });
   });
@@ -278,7 +279,7 @@ describe('fixture model server with a real Redis', () => {
     expect(await requestsWithCode(200)).toBe(ok0 + 10);
 
     const cleared = await admin('DELETE', '/admin/faults/errors');
-    expect(await cleared.json()).toEqual({ latency: null, errors: null, gpu: null });
+    expect(await cleared.json()).toEqual({ latency: null, errors: null, http: null, gpu: null });
     expect((await admin('DELETE', '/admin/faults/errors')).status).toBe(200); // idempotent
     for (let i = 0; i < 4; i++) expect((await infer(ONE())).status).toBe(200);
     expect(await scrape('model_injected_fault_active{fault="errors"}')).toBe(0);

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { FiredrillError } from '../../src/core/errors.ts';
+import { type ControlEndpoint, readStackControl, type StackControl } from '../../src/stack/control.ts';
+import { readStackState } from '../../src/stack/state.ts';
+import { proxyApi } from '../feature-store/client.ts';
+import { type AdminFaultName, adminApi } from '../model-server/admin-client.ts';
+import { recoverStress } from '../stress/local.ts';
+import type { RecoveryRecord } from '../types.ts';
+import { pidAlive, supervisorApi } from './supervisor.ts';
+
+/**
+ * Recovery of local faults from journaled records (`firedrill recover`). Records hold URLs and paths, never
+ * tokens; a token is found, in order, in the record's `controlFile` (the owned stack's `control.json`),
+ * in `.firedrill/stack.json` (a `firedrill up` stack), or, for the admin API, in FIREDRILL_ADMIN_TOKEN.
+ * Every recoverer is idempotent, and a component that is gone holds no fault (its state died with it).
+ */
+async function controlSources(record: RecoveryRecord): Promise<StackControl[]> {
+  const sources: StackControl[] = [];
+  const file = record.data.controlFile;
+  if (typeof file === 'string') {
+    const control = readStackControl(file);
+    if (control) sources.push(control);
+  }
+  const state = await readStackState();
+  if (state?.supervisors && state.featureStoreProxy) {
+    sources.push({
+      admin: { url: state.admin, token: state.adminToken },
+      supervisors: state.supervisors,
+      featureStoreProxy: state.featureStoreProxy.control,
+    });
+  } else if (state) {
+    sources.push({
+      admin: { url: state.admin, token: state.adminToken },
+      supervisors: {} as StackControl['supervisors'],
+      featureStoreProxy: { url: '', token: '' },
+    });
+  }
+  return sources;
+}
+
+async function tokenFor(record: RecoveryRecord, url: string, env: NodeJS.ProcessEnv): Promise<string> {
+  for (const source of await controlSources(record)) {
+    const endpoints: ControlEndpoint[] = [
+      source.admin,
+      source.featureStoreProxy,
+      ...Object.values(source.supervisors ?? {}),
+    ];
+    const match = endpoints.find((e) => e.url === url);
+    if (match) return match.token;
+  }
+  if (env.FIREDRILL_ADMIN_TOKEN) return env.FIREDRILL_ADMIN_TOKEN;
+  throw new FiredrillError(
+    'FD_REVERT_FAILED',
+    `no token for ${url}: neither the stack's control file nor .firedrill/stack.json names it`,
+    {
+      hint: record.cleanupHint,
+    },
+  );
+}
+
+function unreachable(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /unreachable/.test(message);
+}
+
+export async function recoverLocalRecord(
+  record: RecoveryRecord,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const data = record.data;
+  switch (record.kind) {
+    case 'latency-spike':
+    case 'error-burst':
+    case 'http-fault':
+    case 'gpu-throttle': {
+      const url = String(data.adminUrl);
+      const fault = String(data.fault) as AdminFaultName;
+      const token = await tokenFor(record, url, env);
+      try {
+        await adminApi.clear({ url, token }, fault);
+      } catch (error) {
+        if (unreachable(error))
+          return `model server at ${url} is not running: no ${fault} fault can be active`;
+        throw error;
+      }
+      return `cleared the ${fault} fault on ${url}`;
+    }
+    case 'pod-kill':
+    case 'container-kill':
+    case 'pod-failure': {
+      const url = String(data.controlUrl);
+      const control = { url, token: await tokenFor(record, url, env) };
+      try {
+        await supervisorApi.release(control);
+      } catch (error) {
+        if (unreachable(error))
+          return `the supervisor of ${String(data.component)} at ${url} is gone (its stack was stopped)`;
+        throw error;
+      }
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const status = await supervisorApi.status(control);
+        if (status.ready)
+          return `${String(data.component)} runs again (pid ${status.pid}, restarts ${status.restarts})`;
+        if (Date.now() > deadline)
+          throw new FiredrillError(
+            'FD_REVERT_FAILED',
+            `${String(data.component)} is not ready 30 s after release`,
+            {
+              hint: record.cleanupHint,
+            },
+          );
+        await delay(200);
+      }
+    }
+    case 'feature-store-outage': {
+      const url = String(data.controlUrl);
+      const control = { url, token: await tokenFor(record, url, env) };
+      try {
+        await proxyApi.clear(control);
+      } catch (error) {
+        if (unreachable(error)) return `the feature-store proxy at ${url} is gone (its stack was stopped)`;
+        throw error;
+      }
+      return `cleared the feature-store proxy fault at ${url}`;
+    }
+    case 'cpu-stress':
+    case 'memory-stress':
+      return recoverStress(data);
+    default:
+      throw new FiredrillError('FD_REVERT_FAILED', `no local recoverer for ${record.kind}`, {
+        hint: record.cleanupHint,
+      });
+  }
+}
+
+/** What a process's command line must contain for `stopOrphanedStack` to stop it (pid reuse guard). */
+const stackMarkers = ['prometheus', 'alertmanager', 'redis', 'supervise.ts', 'proxy-main.ts', 'model-server'];
+
+/**
+ * Stops an embedded stack owned by a crashed run (the journal's `stack-ready` event has `ownedPids`):
+ * SIGTERM to each process that is still alive and still looks like a stack component (a supervisor stops
+ * its child too), SIGKILL after 5 s. Idempotent. Returns what it did, one line.
+ */
+export async function stopOrphanedStack(
+  pids: ReadonlyArray<{ name: string; pid: number }>,
+  graceMs = 5000,
+): Promise<string> {
+  const ours = pids.filter(({ pid }) => {
+    if (!pidAlive(pid)) return false;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return stackMarkers.some((m) => cmdline.includes(m));
+    } catch {
+      return process.platform !== 'linux'; // no /proc: trust the journal
+    }
+  });
+  if (ours.length === 0) return 'no process of that stack is still running';
+  for (const { pid } of ours) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && ours.some(({ pid }) => pidAlive(pid))) await delay(100);
+  const forced = ours.filter(({ pid }) => pidAlive(pid));
+  for (const { pid } of forced) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return `stopped ${ours.map((p) => `${p.name} (${p.pid})`).join(', ')}${forced.length ? `; SIGKILL for ${forced.map((p) => p.name).join(', ')}` : ''}`;
+}
