@@ -97,4 +97,43 @@ describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
       .map((l) => JSON.parse(l).type);
     expect(events).toContain('fault-reverted');
   });
+
+  it('after SIGKILL mid-fault, `firedrill recover` reverts the fault from the journal, and twice is harmless', async () => {
+    const { file, dir } = await writeScenario(
+      shortScenario({
+        name: 'killed',
+        traffic: { stages: [{ kind: 'constant', rate: 20, duration: '90s' }] },
+        faults: [{ id: 'slow', kind: 'latency-spike', at: '2s', duration: '60s', delay: '300ms' }],
+      }),
+    );
+    const out = join(dir, 'reports');
+    const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
+      cwd: root,
+      env: env(),
+    });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const deadline = Date.now() + 60_000;
+    let landed = false;
+    while (Date.now() < deadline && !landed) {
+      await new Promise((r) => setTimeout(r, 200));
+      const latest = join(out, 'latest', 'events.ndjson');
+      landed = existsSync(latest) && readFileSync(latest, 'utf8').includes('"type":"fault-landed"');
+    }
+    expect(landed).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    const adminState = async (): Promise<{ latency: unknown }> =>
+      (await (
+        await fetch(`${stack.admin}/faults`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
+      ).json()) as { latency: unknown };
+    expect((await adminState()).latency).not.toBeNull();
+
+    const first = await runCli(['recover', '--out', out], { timeoutMs: 30_000 });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/recovered slow \(latency-spike on local\)/);
+    expect((await adminState()).latency).toBeNull();
+    const second = await runCli(['recover', '--out', out], { timeoutMs: 30_000 });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/clean\s+slow: reverted or recovered before/);
+  });
 });
