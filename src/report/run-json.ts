@@ -3,7 +3,7 @@
  * The fields named in DESIGN.md keep their names and meaning; everything else is an extension.
  * Times are ISO 8601 strings (null when it did not happen); durations are milliseconds rounded to 0.1.
  */
-import type { ExpectationResult, Verdict } from '../evaluate/types.ts';
+import type { DriftStepOutcome, ExpectationResult, Verdict } from '../evaluate/types.ts';
 import { isoOrNull, roundMs, roundMsOrNull, roundTo } from './format.ts';
 import type { RunOutcome, RunVerdict } from './types.ts';
 
@@ -52,6 +52,10 @@ export interface RunJsonExpectation {
   budgetMs: number | null;
   floorMs: number | null;
   detail: string;
+  /** drift-detected: the per-step sensitivity table (detected or not, and when, per magnitude). */
+  steps?: DriftStepOutcome[];
+  /** threshold and requests-rejected: the measured value. */
+  measured?: number;
 }
 
 export interface RunJsonTraffic {
@@ -216,6 +220,8 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       budgetMs: roundMsOrNull(e.budgetMs),
       floorMs: roundMsOrNull(e.floorMs),
       detail: e.detail,
+      ...(e.steps ? { steps: e.steps } : {}),
+      ...(e.measured !== undefined ? { measured: e.measured } : {}),
     })),
     traffic:
       t === null
