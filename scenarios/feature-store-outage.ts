@@ -12,7 +12,7 @@ export default defineScenario({
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
-    stages: [{ kind: 'constant', name: 'steady', rate: 30, duration: '70s' }],
+    stages: [{ kind: 'constant', name: 'steady', rate: 30, duration: '55s' }],
     timeout: '2s',
   },
   faults: [
@@ -20,8 +20,8 @@ export default defineScenario({
       id: 'store-down',
       kind: 'feature-store-outage',
       mode: 'blackhole',
-      at: '20s',
-      duration: '20s',
+      at: '15s',
+      duration: '15s',
       selector: { namespace: 'ml-serving', labelSelectors: { 'app.kubernetes.io/name': 'penguins' } },
       externalTarget: 'redis.feature-store.svc.cluster.local',
     },
@@ -36,5 +36,5 @@ export default defineScenario({
     { kind: 'alert-silent', alert: 'ModelServerDown' },
     { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.01 },
   ],
-  recovery: '30s',
+  recovery: '25s',
 });

@@ -12,7 +12,7 @@ export default defineScenario({
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
-    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '75s' }],
+    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '60s' }],
     timeout: '2s',
   },
   faults: [
@@ -21,8 +21,8 @@ export default defineScenario({
       kind: 'gpu-throttle',
       mode: 'power-cap',
       depth: 0.5,
-      at: '20s',
-      duration: '25s',
+      at: '15s',
+      duration: '20s',
       selector: { namespace: 'ml-serving', labelSelectors: { 'app.kubernetes.io/name': 'penguins' } },
     },
   ],
@@ -36,5 +36,5 @@ export default defineScenario({
     { kind: 'alert-silent', alert: 'GPUThrottledThermal' },
     { kind: 'threshold', phase: 'run', metric: 'error-ratio', op: '<', value: 0.01 },
   ],
-  recovery: '30s',
+  recovery: '25s',
 });

@@ -12,7 +12,7 @@ export default defineScenario({
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
-    stages: [{ kind: 'constant', name: 'steady', rate: 30, duration: '70s' }],
+    stages: [{ kind: 'constant', name: 'steady', rate: 30, duration: '55s' }],
     timeout: '2s',
   },
   faults: [
@@ -20,7 +20,7 @@ export default defineScenario({
       id: 'kill-server',
       kind: 'pod-kill',
       target: 'model-server',
-      at: '20s',
+      at: '15s',
       duration: '10s',
       restartAfter: '10s',
       selector: { namespace: 'ml-serving', labelSelectors: { 'app.kubernetes.io/name': 'penguins' } },
@@ -35,5 +35,5 @@ export default defineScenario({
     { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.01 },
     { kind: 'threshold', phase: 'fault', metric: 'error-ratio', op: '>', value: 0.5 },
   ],
-  recovery: '30s',
+  recovery: '25s',
 });

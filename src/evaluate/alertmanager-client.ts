@@ -1,7 +1,7 @@
 import type { Agent } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { FiredrillError } from '../core/errors.ts';
-import { call, callJson, createAgent, type HttpOptions, trimBase } from './http.ts';
+import { callJson, createAgent, type HttpOptions, readyProbe, trimBase } from './http.ts';
 import { parsePromDuration } from './rules.ts';
 
 /** Alertmanager's route defaults when the configuration leaves them out. */
@@ -71,14 +71,7 @@ export function createAlertmanagerClient(options: AlertmanagerClientOptions): Al
         );
       }
     },
-    async ready() {
-      try {
-        const { status } = await call(http, '/-/ready');
-        return status === 200;
-      } catch {
-        return false;
-      }
-    },
+    ready: () => readyProbe(http),
     close: () => agent.close(),
   };
 }

@@ -164,3 +164,13 @@ function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || '(empty body)';
 }
+
+/** True when `/-/ready` answers 200; false on any other answer or when unreachable (Prometheus and Alertmanager). */
+export async function readyProbe(http: HttpOptions): Promise<boolean> {
+  try {
+    const { status } = await call(http, '/-/ready');
+    return status === 200;
+  } catch {
+    return false;
+  }
+}

@@ -1,7 +1,7 @@
 import type { Agent } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { FiredrillError } from '../core/errors.ts';
-import { call, callEnvelope, createAgent, type HttpOptions, trimBase } from './http.ts';
+import { callEnvelope, createAgent, type HttpOptions, readyProbe, trimBase } from './http.ts';
 
 /** `/api/v1/alerts` element. */
 export interface ApiAlert {
@@ -140,14 +140,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       if (time !== undefined) form.time = (time / 1000).toFixed(3);
       return callEnvelope<QueryResult>(http, '/api/v1/query', { method: 'POST', form });
     },
-    async ready() {
-      try {
-        const { status } = await call(http, '/-/ready');
-        return status === 200;
-      } catch {
-        return false;
-      }
-    },
+    ready: () => readyProbe(http),
     close: () => agent.close(),
   };
 }

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
+export { freePort } from '../../src/stack/index.ts';
 
 export const root = resolve(import.meta.dirname, '../..');
 export const cli = join(root, 'bin/firedrill.js');
@@ -69,4 +72,31 @@ export function shortScenario(overrides: Record<string, unknown> = {}): Record<s
     recovery: '20s',
     ...overrides,
   };
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePromise(true);
+    });
+    socket.once('error', () => resolvePromise(false));
+  });
+}
+
+/** Polls `probe` until it returns a value or `deadlineMs` passes (then throws naming `what`). */
+export async function until<T>(
+  what: string,
+  deadlineMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${what}: not within ${deadlineMs} ms`);
 }
