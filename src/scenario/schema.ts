@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, name, positiveRate } from './common.ts';
+import { duration, name } from './common.ts';
 import { expectationSchema } from './expectations.ts';
 import { faultIssues, faultSchema } from './faults.ts';
 import { payloadSchema } from './payload.ts';
