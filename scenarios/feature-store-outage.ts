@@ -1,7 +1,7 @@
 import { defineScenario } from '../src/scenario/index.ts';
 
 /**
- * Blackhole the feature store (Redis) for 20 s: every lookup times out, the model server answers 503
+ * Blackhole the feature store (Redis) for 15 s: every lookup times out, the model server answers 503
  * (fallback "fail"), and the feature-store error and latency alerts must fire within budget and resolve
  * after the revert, while drift and GPU alerts stay silent. Locally the fault is firedrill's TCP proxy in
  * front of Redis; on Kubernetes a NetworkChaos partition between the model server pods and the store.

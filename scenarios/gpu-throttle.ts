@@ -1,7 +1,7 @@
 import { defineScenario } from '../src/scenario/index.ts';
 
 /**
- * Cap the GPU's power at half its limit for 25 s: the SM clock drops, the power-cap reason bit is set,
+ * Cap the GPU's power at half its limit for 20 s: the SM clock drops, the power-cap reason bit is set,
  * inference slows. The GPU throttling alerts must fire within budget and resolve after the revert; the
  * feature-store, drift and availability alerts must stay silent. Locally the fixture's simulated GPU
  * (DCGM-style exporter); on Kubernetes a privileged Job on the target's node runs `nvidia-smi -pl`.
