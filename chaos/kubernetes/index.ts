@@ -10,6 +10,7 @@ export {
   loadKubeConfig,
   type ObjectRef,
 } from './client.ts';
+export { validateChaosObject } from './crd-schema.ts';
 export type { GpuJobOptions } from './gpu.ts';
 export {
   cleanupHintFor,

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { isFiredrillError } from '../../src/core/errors.ts';
 import { type FaultInput, faultSchema } from '../../src/scenario/faults.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
+import { chaosCrds, validateChaosObject as validate } from './crd-schema.ts';
 import { burnImagePlaceholder, nodePlaceholder } from './gpu.ts';
 import {
   buildFaultObjects,
@@ -21,63 +21,6 @@ import {
   renderKubernetesFaults,
   runIdLabel,
 } from './manifests.ts';
-
-// The real Chaos Mesh v2.8.3 CRDs (copied byte for byte into ./crds, see crds/README.md).
-const crdFiles: Record<ChaosKind, string> = {
-  PodChaos: 'chaos-mesh.org_podchaos.yaml',
-  NetworkChaos: 'chaos-mesh.org_networkchaos.yaml',
-  HTTPChaos: 'chaos-mesh.org_httpchaos.yaml',
-  StressChaos: 'chaos-mesh.org_stresschaos.yaml',
-};
-
-/**
- * The API server prunes fields a structural schema does not declare, silently. A misspelt field would pass
- * a plain JSON-schema check and then vanish in the cluster, so the validators here reject unknown fields:
- * every object schema with `properties` and no `additionalProperties` gets `additionalProperties: false`.
- */
-function rejectUnknownFields(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(rejectUnknownFields);
-  if (typeof schema !== 'object' || schema === null) return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) out[key] = rejectUnknownFields(value);
-  if (
-    out.properties &&
-    out.additionalProperties === undefined &&
-    !out['x-kubernetes-preserve-unknown-fields']
-  ) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
-
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
-ajv.addKeyword('x-kubernetes-list-type');
-ajv.addFormat('int32', {
-  type: 'number',
-  validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31,
-});
-ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
-ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
-
-const crds = new Map<ChaosKind, { plural: string; validate: ValidateFunction }>();
-for (const [kind, file] of Object.entries(crdFiles) as Array<[ChaosKind, string]>) {
-  const crd = parse(readFileSync(new URL(`./crds/${file}`, import.meta.url), 'utf8'));
-  expect(crd.spec.names.kind).toBe(kind);
-  const version = crd.spec.versions.find((v: { name: string }) => v.name === 'v1alpha1');
-  crds.set(kind, {
-    plural: crd.spec.names.plural,
-    validate: ajv.compile(rejectUnknownFields(version.schema.openAPIV3Schema) as object),
-  });
-}
-
-function validate(object: ManifestObject): string[] {
-  const crd = crds.get(object.kind as ChaosKind);
-  if (!crd) throw new Error(`no CRD for ${object.kind}`);
-  return crd.validate(object)
-    ? []
-    : (crd.validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
-}
 
 const runId = '2025-06-01_10-00-00_kubernetes-gameday';
 const options: ManifestOptions = {
@@ -519,7 +462,7 @@ describe('chaos/manifests', () => {
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
     ]);
     // The plurals match the CRDs'.
-    expect(role.rules[0].resources).toEqual([...crds.values()].map((c) => c.plural));
+    expect(role.rules[0].resources).toEqual([...chaosCrds().values()].map((c) => c.plural));
     const binding = docs.find((d) => d.kind === 'RoleBinding');
     expect(binding.roleRef.name).toBe(role.metadata.name);
   });

@@ -1,7 +1,11 @@
 import { faultParams } from '../../chaos/index.ts';
-import { renderKubernetesFaults } from '../../chaos/kubernetes/index.ts';
+import {
+  buildFaultObjects,
+  renderKubernetesFaults,
+  validateChaosObject,
+} from '../../chaos/kubernetes/index.ts';
 import { formatDuration } from '../core/duration.ts';
-import { ExitCode } from '../core/errors.ts';
+import { ExitCode, FiredrillError } from '../core/errors.ts';
 import { type FaultBackend, loadScenario, planScenario } from '../scenario/index.ts';
 import { validateCommand } from './validate.ts';
 
@@ -28,10 +32,39 @@ export async function dryRunCommand(
   process.stdout.write(`${lines.join('\n')}\n`);
   if (plan.faults.some(({ fault }) => fault.backend === 'kubernetes')) {
     // The exact objects a real run would create (refused the same way: namespace allowlist, options).
-    const yaml = renderKubernetesFaults(
-      plan.faults.map((f) => f.fault),
-      { runId: 'dry-run', allowedNamespaces: options.allowedNamespaces },
+    // A dry run shows the objects even for namespaces not (yet) allowed, and says a real run would refuse.
+    const namespaces = new Set(
+      plan.faults.flatMap(({ fault }) =>
+        fault.backend === 'kubernetes' && 'selector' in fault && fault.selector
+          ? [fault.selector.namespace]
+          : [],
+      ),
     );
+    const notAllowed = [...namespaces].filter((ns) => !options.allowedNamespaces.includes(ns));
+    for (const ns of notAllowed) {
+      process.stderr.write(
+        `firedrill: warning: namespace "${ns}" is not on the allowlist: a real run would refuse these faults (pass --allow-namespace ${ns})\n`,
+      );
+    }
+    const renderOptions = {
+      runId: 'dry-run',
+      allowedNamespaces: [...options.allowedNamespaces, ...notAllowed],
+    };
+    const faults = plan.faults.map((f) => f.fault);
+    // Every object is checked against its real Chaos Mesh CRD before it is shown.
+    const problems = faults
+      .filter((fault) => fault.backend === 'kubernetes')
+      .flatMap((fault) => buildFaultObjects(fault, renderOptions))
+      .flatMap((object) =>
+        validateChaosObject(object).map((p) => `${object.kind} ${object.metadata.name}: ${p}`),
+      );
+    if (problems.length > 0) {
+      throw new FiredrillError(
+        'FD_INTERNAL',
+        `generated Chaos Mesh objects do not match their CRDs:\n  ${problems.join('\n  ')}`,
+      );
+    }
+    const yaml = renderKubernetesFaults(faults, renderOptions);
     process.stdout.write(`\n# Chaos Mesh objects (kubectl apply -f - would create these)\n${yaml}`);
   }
   return ExitCode.passed;
