@@ -1,14 +1,17 @@
 import { defineScenario } from '../src/scenario/index.ts';
 
 /**
- * Blackhole the feature store (Redis) for 15 s: every lookup times out, the model server answers 503
- * (fallback "fail"), and the feature-store error and latency alerts must fire within budget and resolve
- * after the revert, while drift and GPU alerts stay silent. Locally the fault is firedrill's TCP proxy in
- * front of Redis; on Kubernetes a NetworkChaos partition between the model server pods and the store.
+ * Slow the feature store (Redis) down by 200 ms (± 20 ms jitter) for 15 s: every lookup overruns the model
+ * server's 50 ms lookup budget, so it answers 503 (fallback "fail"), and the feature-store error and
+ * latency alerts must fire within budget and resolve after the revert, while drift, GPU and availability
+ * alerts stay silent. Locally the fault is firedrill's TCP proxy in front of Redis; on Kubernetes a
+ * NetworkChaos delay between the model server pods and the store. (A blackhole, `mode: 'blackhole'`, fires
+ * the error alert too; whether lookups then wait out their timeout depends on the Redis client noticing
+ * the dead connection, so the latency alert is not a reliable expectation for it.)
  */
 export default defineScenario({
   name: 'feature-store-outage',
-  description: 'A feature-store blackhole pages on lookup errors within 12 s; drift and GPU stay silent',
+  description: 'A slow feature store pages on lookup errors and latency within 12 s; drift and GPU stay silent',
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
@@ -19,7 +22,9 @@ export default defineScenario({
     {
       id: 'store-down',
       kind: 'feature-store-outage',
-      mode: 'blackhole',
+      mode: 'latency',
+      latency: '200ms',
+      jitter: '20ms',
       at: '15s',
       duration: '15s',
       selector: { namespace: 'ml-serving', labelSelectors: { 'app.kubernetes.io/name': 'penguins' } },

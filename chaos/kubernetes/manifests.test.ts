@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { isFiredrillError } from '../../src/core/errors.ts';
 import { type FaultInput, faultSchema } from '../../src/scenario/faults.ts';
 import type { Fault } from '../../src/scenario/schema.ts';

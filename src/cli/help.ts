@@ -6,6 +6,7 @@ Usage:
   firedrill up                            start the embedded stack in the background
   firedrill down                          stop the stack started by \`firedrill up\`
   firedrill recover [run]                 revert what a crashed run left faulted (default: the latest run)
+  firedrill export k6|k6-operator <scenario.ts>  write the traffic as a k6 script (or a k6-operator TestRun)
   firedrill <command> --help              help for one command
 
 Exit codes: 0 passed · 10 an expectation failed · 11 inconclusive · 2 invalid scenario or usage ·
@@ -29,6 +30,8 @@ Options:
                         when Alertmanager and Prometheus run in containers). Only what firedrill receives.
   --allow-host HOST     allow load and faults to a non-loopback host you own (repeatable)
   --backend NAME        run every fault on this backend: local, docker or kubernetes
+  --engine NAME         load engine: firedrill (open model, default) or k6 (a local k6 binary; its
+                        --out json stream is ingested into the same report)
   --allow-namespace NS  Kubernetes namespaces faults may target (repeatable; also $FIREDRILL_ALLOWED_NAMESPACES)
   --dry-run             print the plan and what each fault would apply (Chaos Mesh YAML on kubernetes);
                         sends nothing, applies nothing
@@ -62,3 +65,22 @@ injection was journaled before it was applied, so a run killed at any moment can
 owned an embedded stack and never ended, its components are stopped too.
 
 Exits 0 when everything is clean, 12 when a fault could not be reverted (the hint says how by hand).`;
+
+export const exportHelp = `Usage: firedrill export k6 <scenario.ts> [--out DIR] [--target URL] [--max-payloads N]
+       firedrill export k6-operator <scenario.ts> --parallelism N [--namespace NS] [--results-pvc NAME] [--out DIR]
+
+Writes the scenario's traffic as a k6 script: DIR/script.js (a ramping-arrival-rate scenario with the same
+stages, requests tagged by phase and stage, the threshold expectations as k6 thresholds) and DIR/payloads.json
+(the request bodies firedrill generates with the scenario's seed). k6-operator also writes DIR/k6-operator.yaml:
+a ConfigMap with both files and a TestRun (k6.io/v1alpha1) running N runner pods, each writing its NDJSON to
+the results volume. Faults and alert expectations are not exported: firedrill injects and judges them.
+
+Options:
+  --out DIR            output folder (default: k6)
+  --target URL         model server base URL baked into the script (default: the scenario's target.url;
+                       FIREDRILL_TARGET overrides it when k6 runs)
+  --max-payloads N     cap on pre-generated bodies (default 20000; the script cycles through them)
+  --parallelism N      k6-operator: number of runner pods (the arrival rate is split between them)
+  --namespace NS       k6-operator: namespace of the ConfigMap and TestRun (default: default)
+  --results-pvc NAME   k6-operator: PersistentVolumeClaim for the runners' NDJSON (default: firedrill-k6-results)
+  -h, --help           this help`;

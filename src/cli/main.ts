@@ -5,6 +5,7 @@ import { formatVerdictTable } from '../report/index.ts';
 import { runGameDay } from '../run/runner.ts';
 import { type FaultBackend, faultBackends } from '../scenario/index.ts';
 import { dryRunCommand } from './dry-run.ts';
+import { exportCommand } from './export.ts';
 import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
 import { progressPrinter } from './progress.ts';
 import { recoverCommand } from './recover.ts';
@@ -32,9 +33,11 @@ async function main(argv: string[]): Promise<number> {
       return withHelp(rest, downHelp, () => downCommand(logger()));
     case 'recover':
       return withHelp(rest, recoverHelp, () => recoverCommand(rest, logger()));
+    case 'export':
+      return exportCommand(rest);
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
-        hint: 'commands: run, validate, up, down, recover (firedrill --help)',
+        hint: 'commands: run, validate, up, down, recover, export (firedrill --help)',
       });
   }
 }
@@ -86,6 +89,12 @@ async function runCommand(args: string[]): Promise<number> {
   const selfMetricsPort = portFlag(values['metrics-port'], '--metrics-port', 9098);
   const listenHost = values['listen-host'];
 
+  const engineFlag = values.engine;
+  if (engineFlag !== undefined && engineFlag !== 'firedrill' && engineFlag !== 'k6') {
+    throw new FiredrillError('FD_USAGE', `--engine: "${engineFlag}" is not an engine`, {
+      hint: 'firedrill (default) or k6',
+    });
+  }
   const backend = values.backend;
   if (backend !== undefined && !(faultBackends as readonly string[]).includes(backend)) {
     throw new FiredrillError('FD_USAGE', `--backend: "${backend}" is not a backend`, {
@@ -142,6 +151,7 @@ async function runCommand(args: string[]): Promise<number> {
       allowHosts: values['allow-host'] ?? [],
       backend: backend as FaultBackend | undefined,
       allowedNamespaces,
+      engine: engineFlag,
       log: values.quiet ? { ...log, info() {} } : log,
       signal: abort.signal,
       ...(values.quiet ? {} : { onProgress: (p) => progress.update(p) }),
@@ -189,6 +199,7 @@ function parseRunArgs(args: string[]) {
       'allow-host': { type: 'string', multiple: true },
       'allow-namespace': { type: 'string', multiple: true },
       backend: { type: 'string' },
+      engine: { type: 'string' },
       'dry-run': { type: 'boolean' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },

@@ -24,6 +24,7 @@ import {
   startWebhookReceiver,
 } from '../evaluate/index.ts';
 import { FileJournal } from '../journal/index.ts';
+import { exportK6, runK6Engine } from '../k6/index.ts';
 import {
   createPayloadFactory,
   kserveV2Body,
@@ -51,9 +52,12 @@ import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
 import { startSelfMetrics } from './self-metrics.ts';
+import { prepareTraffic } from './traffic-setup.ts';
 
 export interface RunOptions extends StackFlags {
   scenarioFile: string;
+  /** The load engine: firedrill's open-model engine (default), or a local `k6` binary. */
+  engine?: 'firedrill' | 'k6' | undefined;
   /** Run every fault on this backend instead of the scenario's. */
   backend?: FaultBackend | undefined;
   /** Kubernetes namespaces faults may target. */
@@ -113,6 +117,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const plan = planScenario(scenario);
   // The reference dataset is read (and every problem in it reported) before anything starts.
   const reference = await loadPayloadReference(scenario);
+  const trafficSetup = prepareTraffic(scenario, options.scenarioFile);
   const expectedDrift = expectedDriftForScenario(scenario, reference);
   const createdAt = clock.now();
   const runId = runIdFor(scenario, createdAt);
@@ -320,10 +325,11 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     });
 
     const engine = createOpenEngine();
+    const engineName = options.engine === 'k6' ? 'k6' : engine.name;
     startedAt = clock.now();
-    journal.append({ type: 'traffic-started', at: startedAt, engine: engine.name, model: engine.model });
+    journal.append({ type: 'traffic-started', at: startedAt, engine: engineName, model: engine.model });
     log.info(
-      `traffic: ${engine.name} (${engine.model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`,
+      `traffic: ${engineName} (${engine.model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`,
     );
     let lastProgress = { offeredRate: 0, achievedRate: 0, p99Ms: null as number | null };
     selfMetrics.setPhase('baseline');
@@ -342,26 +348,37 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     }, 1000);
 
     try {
-      const trafficDone = engine.run({
-        target: stack.target,
-        stages: scenario.traffic.stages.map((stage) =>
-          stage.kind === 'constant'
-            ? { kind: 'constant', rate: stage.rate, durationMs: stage.duration }
-            : { kind: 'ramp', from: stage.from, to: stage.to, durationMs: stage.duration },
-        ),
-        timeoutMs: scenario.traffic.timeout,
-        maxInFlight: scenario.traffic.maxInFlight,
-        request: createPayloadFactory(scenario, plan, reference),
-        signal: runAbort.signal,
-        now: clock.now,
-        onWindow: (window) => {
-          windows.push(window);
-          journal.append({ type: 'traffic-window', at: clock.now(), window });
-        },
-        onProgress: (progress) => {
-          lastProgress = progress;
-        },
-      });
+      const trafficDone =
+        options.engine === 'k6'
+          ? runK6Traffic(
+              options.scenarioFile,
+              join(runDir, 'k6'),
+              stack.target,
+              runAbort.signal,
+              startedAt,
+              (window) => {
+                windows.push(window);
+                journal.append({ type: 'traffic-window', at: clock.now(), window });
+              },
+            )
+          : engine.run({
+              target: stack.target,
+              stages: trafficSetup.stages,
+              arrival: trafficSetup.arrival,
+              ...(trafficSetup.validate ? { validate: trafficSetup.validate } : {}),
+              timeoutMs: scenario.traffic.timeout,
+              maxInFlight: scenario.traffic.maxInFlight,
+              request: createPayloadFactory(scenario, plan, reference),
+              signal: runAbort.signal,
+              now: clock.now,
+              onWindow: (window) => {
+                windows.push(window);
+                journal.append({ type: 'traffic-window', at: clock.now(), window });
+              },
+              onProgress: (progress) => {
+                lastProgress = progress;
+              },
+            });
       const faultsDone = faultTimeline.run(startedAt, runAbort.signal);
       const [trafficResult, faultResult] = await Promise.allSettled([trafficDone, faultsDone]);
       if (trafficResult.status === 'fulfilled') traffic = trafficResult.value;
@@ -501,6 +518,28 @@ async function readGroupWait(url: string): Promise<number> {
   } finally {
     await alertmanager.close();
   }
+}
+
+/**
+ * `--engine k6`: exports the scenario as a k6 script into the run folder, runs the local `k6` binary
+ * against the target, and ingests its `--out json` stream as firedrill windows (same report).
+ */
+async function runK6Traffic(
+  scenarioFile: string,
+  dir: string,
+  target: string,
+  signal: AbortSignal,
+  startAt: number,
+  onWindow: (window: TrafficWindow) => void,
+): Promise<EngineSummary> {
+  await exportK6(scenarioFile, { outDir: dir, targetUrl: target });
+  const result = await runK6Engine(dir, {
+    env: { ...process.env, FIREDRILL_TARGET: target },
+    signal,
+    startAt,
+  });
+  for (const window of result.windows) onWindow(window);
+  return result.summary;
 }
 
 /**

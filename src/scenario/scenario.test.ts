@@ -178,3 +178,27 @@ describe('missing fields', () => {
     }
   });
 });
+
+describe('in-flight cap', () => {
+  const withRate = (traffic: Record<string, unknown>) => ({
+    ...valid,
+    faults: [],
+    expect: [{ kind: 'alert-silent', alert: 'X' }],
+    traffic: { stages: [{ kind: 'constant', rate: 100, duration: '10s' }], ...traffic },
+  });
+  it('defaults to what the peak rate needs at the timeout (Little’s law), at least 256', () => {
+    const result = parseScenario(withRate({}));
+    expect(result.ok && result.scenario.traffic.maxInFlight).toBe(500);
+    const slow = parseScenario(withRate({ timeout: '1s' }));
+    expect(slow.ok && slow.scenario.traffic.maxInFlight).toBe(256);
+  });
+  it('refuses an explicit cap the rate cannot fit in, with the numbers', () => {
+    const result = parseScenario(withRate({ maxInFlight: 100 }));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues[0]).toMatchObject({
+        path: 'traffic.maxInFlight',
+        message: expect.stringContaining('100 × 5 = 500'),
+      });
+  });
+});

@@ -1,4 +1,7 @@
 /** Traffic: the open-model (coordinated-omission free) load engine, its schedule and its histograms. */
+
+export { type ArrivalProcess, loadArrivalTrace, parseArrivalTrace } from './arrivals.ts';
+export { createClosedEngine } from './closed-engine.ts';
 export {
   createHistogram,
   decodeHistogram,
@@ -13,19 +16,27 @@ export {
 export { createOpenEngine, type OpenEngineOptions } from './open-engine.ts';
 export {
   arrivalOffsets,
+  capacityIssues,
   expectedArrivals,
   stagesDurationMs,
   type TrafficStage,
   validateStages,
 } from './schedule.ts';
+export { OpenAiStreamTracker, SseParser } from './sse.ts';
 export type {
+  ClosedRunOptions,
+  ConcurrencyStage,
   EngineSummary,
   LatencySummaryMs,
   PhaseStats,
   RequestFactory,
   RequestOutcome,
+  ResponseValidator,
+  StreamingSummary,
+  StreamingWindowStats,
   TrafficEngine,
   TrafficProgress,
   TrafficRunOptions,
   TrafficWindow,
 } from './types.ts';
+export { createResponseValidator, type ValidationSpec } from './validate.ts';

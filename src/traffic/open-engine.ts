@@ -9,6 +9,7 @@ import {
   summarizeHistogram,
 } from './histogram.ts';
 import { arrivalOffsets, stagesDurationMs, validateStages } from './schedule.ts';
+import { OpenAiStreamTracker, StreamStats } from './sse.ts';
 import type {
   EngineSummary,
   RequestOutcome,
@@ -80,6 +81,8 @@ interface WindowState {
   okHistogram: Histogram | null;
   errorHistogram: Histogram | null;
   statusCodes: Record<string, number>;
+  wrongAnswers: number;
+  streaming: StreamStats | null;
 }
 
 function newWindow(second: number): WindowState {
@@ -97,6 +100,8 @@ function newWindow(second: number): WindowState {
     okHistogram: null,
     errorHistogram: null,
     statusCodes: {},
+    wrongAnswers: 0,
+    streaming: null,
   };
 }
 
@@ -115,7 +120,16 @@ class Exchange implements Dispatcher.DispatchHandler {
   status = 0;
   done = false;
   controller: Dispatcher.DispatchController | null = null;
-  timer: NodeJS.Timeout | undefined = undefined;
+  /** Neighbours in the run's in-flight list (send order); `tracked` while in it. */
+  older: Exchange | null = null;
+  newer: Exchange | null = null;
+  tracked = false;
+  /** performance.now() ms of the response head (first byte), 0 before. */
+  firstByteAt = 0;
+  /** Body chunks, kept only when the run validates responses. */
+  body: Buffer[] | null = null;
+  /** Set for streamed requests (`stream: 'openai-sse'`). */
+  stream: OpenAiStreamTracker | null = null;
 
   constructor(
     readonly run: OpenRun,
@@ -132,12 +146,18 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
     this.status = statusCode;
+    this.firstByteAt = performance.now();
   }
 
-  onResponseData(): void {}
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.stream !== null) this.stream.push(chunk, performance.now());
+    else if (this.body !== null) this.body.push(chunk);
+  }
 
   onResponseEnd(): void {
-    this.run.finish(this, this.status >= 200 && this.status < 300 ? 'ok' : 'http-error');
+    if (this.status < 200 || this.status >= 300) this.run.finish(this, 'http-error');
+    else if (this.stream === null && this.body === null) this.run.finish(this, 'ok');
+    else this.run.finish(this, this.run.judge(this));
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -213,6 +233,8 @@ class OpenRun {
   private dropped = 0;
   private late = 0;
   private maxLateMs = 0;
+  private wrongAnswers = 0;
+  private streamTotal: StreamStats | undefined;
 
   private progressIssued = 0;
   private progressCompleted = 0;
@@ -225,6 +247,15 @@ class OpenRun {
   private failure: unknown;
   private settle: { resolve: (summary: EngineSummary) => void; reject: (error: unknown) => void } | undefined;
   private readonly onAbort = () => this.stop();
+  private readonly onTick = () => this.tick();
+  /** Offset (ms) of the last issued arrival (for the spin-or-sleep choice). */
+  private lastOffset = 0;
+  /** In-flight requests in order of send time (so of deadline): a linked list, and one timer for its head. */
+  private oldest: Exchange | null = null;
+  private newest: Exchange | null = null;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private readonly onDeadline = () => this.expireDue();
+  private issuing = false;
 
   constructor(options: TrafficRunOptions, config: Required<OpenEngineOptions>) {
     const issues = validateStages(options.stages);
@@ -249,7 +280,7 @@ class OpenRun {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.totalMs = stagesDurationMs(options.stages);
     this.windowLimit = Math.ceil(this.totalMs / 1000);
-    this.schedule = arrivalOffsets(options.stages);
+    this.schedule = arrivalOffsets(options.stages, options.arrival);
     this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     this.pool = new Pool(url.origin, {
       connections: options.maxInFlight,
@@ -307,18 +338,22 @@ class OpenRun {
         return;
       }
       if (burst === MAX_BURST) {
-        this.tickImmediate = setImmediate(() => this.tick());
+        this.tickImmediate = setImmediate(this.onTick);
         return;
       }
       const dueAt = this.t0 + (this.nextOffset ?? this.totalMs);
       const remaining = dueAt - now;
+      // Poll with setImmediate only for a sparse schedule (arrivals more than 2 × spinMs apart): with denser
+      // arrivals the loop would poll all the time and burn a core; there a 1 ms timer plus the response
+      // wake-ups (finish() issues whatever fell due) keep sends within about 1 ms at a fraction of the CPU.
+      const gapMs =
+        this.nextOffset === undefined ? Number.POSITIVE_INFINITY : this.nextOffset - this.lastOffset;
       if (remaining > this.config.spinMs) {
-        this.tickTimer = setTimeout(
-          () => this.tick(),
-          Math.min(remaining - this.config.spinMs, MAX_SLEEP_MS),
-        );
+        this.tickTimer = setTimeout(this.onTick, Math.min(remaining - this.config.spinMs, MAX_SLEEP_MS));
+      } else if (gapMs > 2 * this.config.spinMs) {
+        this.tickImmediate = setImmediate(this.onTick);
       } else {
-        this.tickImmediate = setImmediate(() => this.tick());
+        this.tickTimer = setTimeout(this.onTick, 1);
       }
     } catch (error) {
       this.fail(error);
@@ -335,6 +370,7 @@ class OpenRun {
   }
 
   private issue(offsetMs: number): void {
+    this.lastOffset = offsetMs;
     const window = this.windowAt(Math.floor(offsetMs / 1000));
     window.intended += 1;
     window.pending += 1;
@@ -358,7 +394,9 @@ class OpenRun {
     exchange.window.sent += 1;
     this.sent += 1;
     this.inFlight += 1;
-    exchange.timer = setTimeout(expire, this.timeoutMs, exchange);
+    this.track(exchange);
+    if (request.stream === 'openai-sse') exchange.stream = new OpenAiStreamTracker();
+    else if (this.options.validate !== undefined) exchange.body = [];
     const dispatchOptions: Dispatcher.DispatchOptions = {
       path: this.basePath + request.path,
       method: request.method,
@@ -380,7 +418,7 @@ class OpenRun {
   ): void {
     if (exchange.done) return;
     exchange.done = true;
-    clearTimeout(exchange.timer);
+    this.untrack(exchange);
     this.inFlight -= 1;
     const window = exchange.window;
     window.pending -= 1;
@@ -395,6 +433,15 @@ class OpenRun {
       window.okHistogram ??= createHistogram();
       recordMicros(window.okHistogram, latencyMs * 1000);
       recordMicros(this.recent, latencyMs * 1000);
+      if (exchange.stream !== null) {
+        window.streaming ??= new StreamStats();
+        window.streaming.record(exchange.stream, exchange.intended, exchange.intended + latencyMs);
+      }
+    } else if (outcome === 'wrong-answer') {
+      this.wrongAnswers += 1;
+      window.wrongAnswers += 1;
+      window.errorHistogram ??= createHistogram();
+      recordMicros(window.errorHistogram, latencyMs * 1000);
     } else {
       this.errors += 1;
       if (outcome === 'timeout') {
@@ -406,8 +453,83 @@ class OpenRun {
       recordMicros(window.errorHistogram, latencyMs * 1000);
     }
     this.pump();
+    this.issueDue();
     this.emitReady();
     if (this.phase === 'draining' && this.inFlight === 0) this.finalize();
+  }
+
+  /**
+   * Issues the arrivals that fell due since the last scheduler turn. Called on every response: at high rates
+   * the loop wakes for responses far more often than for timers, so sends go out on those wake-ups instead of
+   * waiting for the next (1 ms) timer. Not re-entrant (a send can finish synchronously).
+   */
+  private issueDue(): void {
+    if (this.issuing || this.phase !== 'sending' || this.nextOffset === undefined) return;
+    const now = performance.now();
+    if (this.t0 + this.nextOffset > now) return;
+    this.issuing = true;
+    try {
+      let burst = 0;
+      while (this.nextOffset !== undefined && this.t0 + this.nextOffset <= now && burst < MAX_BURST) {
+        this.issue(this.nextOffset);
+        this.nextOffset = this.advance();
+        burst += 1;
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.issuing = false;
+    }
+  }
+
+  /** Appends a just-sent exchange to the in-flight list; arms the deadline timer when it is the only one. */
+  private track(exchange: Exchange): void {
+    exchange.tracked = true;
+    exchange.older = this.newest;
+    if (this.newest !== null) this.newest.newer = exchange;
+    else this.oldest = exchange;
+    this.newest = exchange;
+    if (this.deadlineTimer === undefined) this.deadlineTimer = setTimeout(this.onDeadline, this.timeoutMs);
+  }
+
+  private untrack(exchange: Exchange): void {
+    if (!exchange.tracked) return;
+    exchange.tracked = false;
+    const { older, newer } = exchange;
+    if (older !== null) older.newer = newer;
+    else this.oldest = newer;
+    if (newer !== null) newer.older = older;
+    else this.newest = older;
+    exchange.older = null;
+    exchange.newer = null;
+  }
+
+  /** One timer for all timeouts: expires every in-flight request past its deadline, re-arms for the oldest left. */
+  private expireDue(): void {
+    this.deadlineTimer = undefined;
+    const now = performance.now();
+    while (this.oldest !== null && this.oldest.sent + this.timeoutMs <= now) expire(this.oldest);
+    if (this.oldest !== null && this.phase !== 'done') {
+      const wait = Math.max(1, Math.ceil(this.oldest.sent + this.timeoutMs - now));
+      this.deadlineTimer = setTimeout(this.onDeadline, wait);
+    }
+  }
+
+  /** Outcome of a 2xx response that was streamed or is to be validated. */
+  judge(exchange: Exchange): RequestOutcome {
+    if (exchange.stream !== null) {
+      exchange.stream.end(performance.now());
+      return exchange.stream.error === undefined ? 'ok' : 'wrong-answer';
+    }
+    const validate = this.options.validate;
+    if (validate === undefined || exchange.body === null) return 'ok';
+    const body = Buffer.concat(exchange.body).toString('utf8');
+    exchange.body = null;
+    try {
+      return validate(body) === undefined ? 'ok' : 'wrong-answer';
+    } catch {
+      return 'wrong-answer';
+    }
   }
 
   /** Sends queued requests while there are free slots. Re-entrancy safe (a send can fail synchronously). */
@@ -459,6 +581,14 @@ class OpenRun {
       errorHistogram: encodeHistogram(errorHistogram),
       statusCodes: state.statusCodes,
     };
+    if (state.wrongAnswers > 0 || this.options.validate !== undefined)
+      window.wrongAnswers = state.wrongAnswers;
+    if (state.streaming !== null) {
+      window.streaming = state.streaming.toWindow();
+      this.streamTotal ??= new StreamStats();
+      this.streamTotal.add(state.streaming);
+      state.streaming.destroy();
+    }
     okHistogram.destroy();
     errorHistogram.destroy();
     if (this.failure !== undefined) return; // after a sink failure, stop calling the sink
@@ -535,6 +665,7 @@ class OpenRun {
     if (this.phase === 'done') return;
     this.phase = 'done';
     clearTimeout(this.drainTimer);
+    clearTimeout(this.deadlineTimer);
     clearInterval(this.progressTimer);
     this.options.signal.removeEventListener('abort', this.onAbort);
     this.loopDelay.disable();
@@ -545,7 +676,7 @@ class OpenRun {
       engine: 'firedrill-open',
       model: 'open',
       sent: this.sent,
-      completed: this.ok + this.errors,
+      completed: this.ok + this.errors + this.wrongAnswers,
       errors: this.errors,
       timeouts: this.timeouts,
       dropped: this.dropped,
@@ -557,6 +688,12 @@ class OpenRun {
       latencyMs: summarizeHistogram(this.okTotal),
       loopLagP99Ms,
     };
+    if (this.wrongAnswers > 0 || this.options.validate !== undefined)
+      summary.wrongAnswers = this.wrongAnswers;
+    if (this.streamTotal !== undefined) {
+      summary.streaming = this.streamTotal.toSummary(this.totalMs / 1000);
+      this.streamTotal.destroy();
+    }
     this.okTotal.destroy();
     this.recent.destroy();
     const settle = this.settle;

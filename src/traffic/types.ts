@@ -5,8 +5,43 @@
  * inside histograms and milliseconds in summaries.
  */
 
-/** Outcome of one request. `timeout` is counted as a failure with latency = timeout. */
-export type RequestOutcome = 'ok' | 'http-error' | 'network-error' | 'timeout';
+import type { ArrivalProcess } from './arrivals.ts';
+
+/**
+ * Outcome of one request. `timeout` is counted as a failure with latency = timeout. `wrong-answer` is a
+ * 2xx response that failed response validation (or a malformed stream): counted apart from HTTP errors.
+ */
+export type RequestOutcome = 'ok' | 'http-error' | 'network-error' | 'timeout' | 'wrong-answer';
+
+/**
+ * Checks one successful (2xx) response body; returns undefined when it is right, else why it is wrong
+ * (one short phrase). Called on the event loop: keep it cheap, never block.
+ */
+export type ResponseValidator = (body: string) => string | undefined;
+
+/** Streaming statistics of the streamed requests of a window (present only when some were streamed). */
+export interface StreamingWindowStats {
+  /** Time to first token from intended start, µs, base64 HDR. */
+  ttftHistogram: string;
+  /** Inter-token latency (gap between successive content chunks), µs, base64 HDR. */
+  itlHistogram: string;
+  /** Time per output token after the first, (E2E − TTFT)/(tokens − 1), µs, base64 HDR. */
+  tpotHistogram: string;
+  /** Output tokens (usage.completion_tokens when sent, else content chunks) of the window's streamed requests. */
+  outputTokens: number;
+  /** Streamed requests that finished ok in the window. */
+  streams: number;
+}
+
+export interface StreamingSummary {
+  ttftMs: LatencySummaryMs;
+  itlMs: LatencySummaryMs;
+  tpotMs: LatencySummaryMs;
+  outputTokens: number;
+  /** Output tokens per second over the run's sending span. */
+  outputTokensPerSecond: number;
+  streams: number;
+}
 
 /** One second of intended start times: [startAt, startAt + 1000). */
 export interface TrafficWindow {
@@ -30,6 +65,10 @@ export interface TrafficWindow {
   errorHistogram: string;
   /** Status code → count. */
   statusCodes: Record<string, number>;
+  /** 2xx responses that failed validation (not in `ok`, nor in the HTTP errors); absent = 0. Latency in errorHistogram. */
+  wrongAnswers?: number;
+  /** Present when some requests of the window were streamed (`stream: 'openai-sse'`). */
+  streaming?: StreamingWindowStats;
 }
 
 export interface LatencySummaryMs {
@@ -56,6 +95,10 @@ export interface EngineSummary {
   latencyMs: LatencySummaryMs;
   /** p99 event-loop lag of the generator process during the run, ms (beyond the sampling interval), when measured. */
   loopLagP99Ms?: number;
+  /** 2xx responses that failed validation; not in `errors`; `completed` includes them. */
+  wrongAnswers?: number;
+  /** Present when some requests were streamed. */
+  streaming?: StreamingSummary;
 }
 
 /** A live view of a run, for a progress line (about once a second). */
@@ -83,6 +126,8 @@ export type RequestFactory = (
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** The response is an OpenAI-compatible SSE stream: measure TTFT, inter-token latency and tokens. */
+  stream?: 'openai-sse';
 };
 
 export interface TrafficRunOptions {
@@ -102,6 +147,26 @@ export interface TrafficRunOptions {
   now: () => number;
   /** Called about once a second while the run sends, for a progress line. Never called concurrently; do not block here. */
   onProgress?: (progress: TrafficProgress) => void;
+  /** How arrivals are spaced within the stages' rates (default uniform). See arrivals.ts. */
+  arrival?: ArrivalProcess;
+  /** Validates each 2xx body; a failure counts as `wrong-answer`. Absent: bodies are discarded unread. */
+  validate?: ResponseValidator;
+}
+
+/** A closed-model stage: `vus` virtual users, each looping request → response. */
+export type ConcurrencyStage =
+  | { kind: 'concurrency'; vus: number; durationMs: number }
+  | { kind: 'concurrency-ramp'; from: number; to: number; durationMs: number };
+
+/** Options of a closed-model run: as the open model's, with concurrency stages instead of rates. */
+export interface ClosedRunOptions extends Omit<TrafficRunOptions, 'stages' | 'arrival' | 'maxInFlight'> {
+  stages: readonly ConcurrencyStage[];
+}
+
+export interface ClosedTrafficEngine {
+  readonly name: string;
+  readonly model: 'closed';
+  run(options: ClosedRunOptions): Promise<EngineSummary>;
 }
 
 export interface TrafficEngine {

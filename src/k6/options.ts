@@ -1,0 +1,267 @@
+import { assertNever, FiredrillError } from '../core/errors.ts';
+import type { Plan } from '../scenario/plan.ts';
+import type { Stage } from '../scenario/schema.ts';
+
+/**
+ * Pure translation of a firedrill plan into k6 `options`: the traffic shape as one `ramping-arrival-rate`
+ * scenario, the phase spans the script tags requests with, and the `threshold` expectations as k6 thresholds.
+ * No I/O; `renderK6Script` (script.ts) serialises what this returns.
+ */
+
+/** One k6 stage: the rate (iterations per `timeUnit`) reached at the END of `duration`, linearly from the previous one. */
+export interface K6Stage {
+  target: number;
+  duration: string;
+}
+
+/** The fields of k6's ramping-arrival-rate executor that firedrill sets (see @types/k6 RampingArrivalRateScenario). */
+export interface K6RampingArrivalRate {
+  executor: 'ramping-arrival-rate';
+  /** Iterations per `timeUnit` at t = 0 (k6's default is 0, so it is always written). */
+  startRate: number;
+  timeUnit: string;
+  preAllocatedVUs: number;
+  maxVUs: number;
+  stages: K6Stage[];
+  /** Lets requests in flight at the end finish (up to the scenario's timeout) instead of interrupting them. */
+  gracefulStop: string;
+}
+
+export interface K6Shape {
+  scenario: K6RampingArrivalRate;
+  /** Iterations per second = target / scale (timeUnit = `${scale}s`); 1 unless a rate has decimals. */
+  scale: number;
+  /** Present when a rate had to be rounded (more than 3 decimals): what changed. */
+  warnings: string[];
+}
+
+/** `phase` tag values: the plan's phases that do not overlap. "between" covers gaps between faults. */
+export const PHASE_TAGS = ['baseline', 'fault', 'recovery', 'between'] as const;
+export type PhaseTag = (typeof PHASE_TAGS)[number];
+
+export interface PhaseSpanTag {
+  tag: PhaseTag;
+  startMs: number;
+  endMs: number;
+}
+
+export interface StageSpanTag {
+  name: string;
+  startMs: number;
+  endMs: number;
+}
+
+/** A k6 threshold derived from one `threshold` expectation; `source` is the expectation's id. */
+export interface K6Threshold {
+  source: string;
+  metric: string;
+  expression: string;
+}
+
+/** A k6 duration string with no rounding: whole seconds as "70s", anything else as "250ms". */
+export function k6Duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new FiredrillError('FD_INTERNAL', `not a duration: ${ms} ms`);
+  }
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
+}
+
+/**
+ * Start and end rate of an open-model stage. Other stage kinds (the closed model's fixed concurrency) have no
+ * arrival rate to give ramping-arrival-rate and are refused.
+ */
+export function stageRates(stage: Stage): { from: number; to: number } {
+  if (stage.kind === 'constant') return { from: stage.rate, to: stage.rate };
+  if (stage.kind === 'ramp') return { from: stage.from, to: stage.to };
+  throw new FiredrillError(
+    'FD_USAGE',
+    `the k6 export carries open-model traffic only (constant and ramp stages), not a "${(stage as { kind: string }).kind}" stage`,
+    { hint: 'export a scenario with model "open"' },
+  );
+}
+
+const SCALES = [1, 10, 100, 1000] as const;
+
+/**
+ * k6 targets and startRate are integers (iterations per timeUnit). Rates with decimals keep their exact value
+ * by widening timeUnit: 0.5 req/s becomes 5 per "10s". Beyond 3 decimals the rate is rounded (and warned).
+ */
+function chooseScale(rates: readonly number[]): { scale: number; exact: boolean } {
+  for (const scale of SCALES) {
+    if (rates.every((r) => Math.abs(r * scale - Math.round(r * scale)) < 1e-9)) return { scale, exact: true };
+  }
+  return { scale: 1000, exact: false };
+}
+
+/**
+ * The traffic as one ramping-arrival-rate scenario. k6's semantics: the rate starts at `startRate` and each
+ * stage moves it LINEARLY to `target` over `duration`; a stage with duration "0s" is an instant jump. So a
+ * constant stage is a flat segment (target = its rate) preceded by a 0 s jump when the rate changes, and a
+ * ramp is a jump to `from` (when needed) then a linear segment to `to`. Like firedrill's schedule, k6 spaces
+ * iterations evenly along the cumulative rate (no Poisson).
+ *
+ * VUs: an arrival-rate executor needs one free VU per request in flight and DROPS an iteration (counted as
+ * `dropped_iterations`) when none is free; it never lowers the rate. maxVUs = the scenario's `maxInFlight`
+ * (the same cap on concurrency firedrill's engine has; firedrill queues beyond it, k6 drops). preAllocatedVUs
+ * covers a 1 s response time at the peak rate (allocating VUs mid-run is slow and skews timing), capped at maxVUs.
+ */
+export function k6Shape(plan: Plan): K6Shape {
+  const { traffic } = plan.scenario;
+  const all = traffic.stages.flatMap((s) => {
+    const { from, to } = stageRates(s);
+    return [from, to];
+  });
+  const { scale, exact } = chooseScale(all);
+  const warnings: string[] = [];
+  const arrival = (traffic as { arrival?: { kind: string } }).arrival?.kind ?? 'uniform';
+  if (arrival !== 'uniform') {
+    warnings.push(
+      `traffic.arrival is "${arrival}" but k6's arrival-rate executors space iterations evenly: the export sends the same rates, uniformly`,
+    );
+  }
+  if (!exact) {
+    warnings.push(
+      `rates with more than 3 decimals were rounded to 0.001 req/s (k6 rates are integers per timeUnit "${scale}s")`,
+    );
+  }
+  const toTarget = (rate: number) => Math.round(rate * scale);
+  const first = traffic.stages[0];
+  if (first === undefined) throw new FiredrillError('FD_SCENARIO_INVALID', 'traffic.stages is empty');
+  const startRate = toTarget(stageRates(first).from);
+  let current = startRate;
+  const stages: K6Stage[] = [];
+  for (const stage of traffic.stages) {
+    const { from, to } = stageRates(stage);
+    if (toTarget(from) !== current) stages.push({ target: toTarget(from), duration: '0s' });
+    stages.push({ target: toTarget(to), duration: k6Duration(stage.duration) });
+    current = toTarget(to);
+  }
+  const peak = Math.max(...all);
+  const maxVUs = traffic.maxInFlight;
+  const preAllocatedVUs = Math.max(1, Math.min(maxVUs, Math.ceil(peak)));
+  return {
+    scenario: {
+      executor: 'ramping-arrival-rate',
+      startRate,
+      timeUnit: `${scale}s`,
+      preAllocatedVUs,
+      maxVUs,
+      stages,
+      gracefulStop: k6Duration(traffic.timeout),
+    },
+    scale,
+    warnings,
+  };
+}
+
+/**
+ * Non-overlapping phase spans for the `phase` tag: "fault" where any fault is active, "baseline" before the
+ * first fault, "recovery" after the last revert, "between" in gaps between faults. ("run" needs no tag: it
+ * is every request; stage names go in a separate `stage` tag because stages overlap these phases.)
+ */
+export function phaseSpans(plan: Plan): PhaseSpanTag[] {
+  const spansOf = (name: string) => plan.phases.find((p) => p.name === name)?.spans ?? [];
+  const out: PhaseSpanTag[] = [];
+  for (const tag of ['baseline', 'fault', 'recovery'] as const) {
+    for (const s of spansOf(tag)) if (s.endMs > s.startMs) out.push({ tag, ...s });
+  }
+  const faults = spansOf('fault');
+  for (let i = 1; i < faults.length; i += 1) {
+    const gap = { startMs: faults[i - 1]!.endMs, endMs: faults[i]!.startMs };
+    if (gap.endMs > gap.startMs) out.push({ tag: 'between', ...gap });
+  }
+  return out.sort((a, b) => a.startMs - b.startMs);
+}
+
+export function stageSpans(plan: Plan): StageSpanTag[] {
+  return plan.stages.map((s) => ({ name: s.name, startMs: s.startMs, endMs: s.endMs }));
+}
+
+/** The k6 tag filter that selects a firedrill phase: "" for "run", `phase:x` for the built-in ones, `stage:x` for stage names. */
+export function phaseFilter(phase: string): string {
+  if (phase === 'run') return '';
+  if ((PHASE_TAGS as readonly string[]).includes(phase)) return `phase:${phase}`;
+  if (!TAG_VALUE.test(phase)) {
+    throw new FiredrillError(
+      'FD_SCENARIO_INVALID',
+      `stage name "${phase}" cannot be used in a k6 threshold (k6 splits tag filters on ",", ":" and braces)`,
+      { hint: 'name the stage with letters, digits, ".", "_" and "-" only' },
+    );
+  }
+  return `stage:${phase}`;
+}
+
+/** Tag values that survive k6's `metric{key:value,...}` threshold syntax unchanged. */
+const TAG_VALUE = /^[A-Za-z0-9._-]+$/;
+
+function withTags(metric: string, ...tags: string[]): string {
+  const present = tags.filter((t) => t !== '');
+  return present.length === 0 ? metric : `${metric}{${present.join(',')}}`;
+}
+
+/** Seconds the plan spends in a phase (the denominator of firedrill's throughput). */
+function phaseSeconds(plan: Plan, phase: string): number {
+  const spans = plan.phases.find((p) => p.name === phase)?.spans ?? [];
+  return spans.reduce((sum, s) => sum + Math.max(0, s.endMs - s.startMs), 0) / 1000;
+}
+
+/**
+ * firedrill `threshold` expectations as k6 thresholds, with the same meaning:
+ * - p50/p90/p99/max: firedrill's latency is that of SUCCESSFUL requests, so the metric is
+ *   `http_req_duration{<phase>,expected_response:true}` (the script's response callback makes 2xx the expected
+ *   responses, as in firedrill) with `p(50)`, `p(90)`, `p(99)`, `max`.
+ * - error-ratio: `http_req_failed{<phase>}` `rate` (failed / all requests of the phase).
+ * - throughput: k6's counter `rate` divides by the WHOLE test's duration, not the phase's; the exact equivalent
+ *   of firedrill's completed-per-second-of-phase is a `count` bound: value × phase seconds on `http_reqs{<phase>}`.
+ */
+export function k6Thresholds(plan: Plan): K6Threshold[] {
+  const out: K6Threshold[] = [];
+  for (const { id, expectation: e } of plan.expectations) {
+    if (e.kind !== 'threshold') continue;
+    const filter = phaseFilter(e.phase);
+    switch (e.metric) {
+      case 'p50':
+      case 'p90':
+      case 'p99':
+        out.push({
+          source: id,
+          metric: withTags('http_req_duration', filter, 'expected_response:true'),
+          expression: `p(${e.metric.slice(1)})${e.op}${e.value}`,
+        });
+        break;
+      case 'max':
+        out.push({
+          source: id,
+          metric: withTags('http_req_duration', filter, 'expected_response:true'),
+          expression: `max${e.op}${e.value}`,
+        });
+        break;
+      case 'error-ratio':
+        out.push({
+          source: id,
+          metric: withTags('http_req_failed', filter),
+          expression: `rate${e.op}${e.value}`,
+        });
+        break;
+      case 'throughput': {
+        const count = Number((e.value * phaseSeconds(plan, e.phase)).toFixed(6));
+        out.push({ source: id, metric: withTags('http_reqs', filter), expression: `count${e.op}${count}` });
+        break;
+      }
+      default:
+        assertNever(e.metric, 'threshold metric');
+    }
+  }
+  return out;
+}
+
+/** Thresholds grouped by metric key, the shape of k6's `options.thresholds`. */
+export function thresholdsOption(thresholds: readonly K6Threshold[]): Record<string, string[]> {
+  const grouped: Record<string, string[]> = {};
+  for (const t of thresholds) {
+    const list = grouped[t.metric] ?? [];
+    list.push(t.expression);
+    grouped[t.metric] = list;
+  }
+  return grouped;
+}
