@@ -1,7 +1,7 @@
 // One autocannon run (closed loop; with -R its per-connection budget resets every second, so it is bursty)
 // against the bench target, in its own process; prints one JSON line. CPU = user + sys of this process during
 // the measured run (after a short warm-up). Coordinated-omission correction is off unless `correct` is true:
-// its correction uses a wrong (1 ms) expected interval, see shared/reference/load-measurement.md.
+// its correction uses a wrong (1 ms) expected interval, so it always records a 1 ms interval and mis-scales the correction.
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
