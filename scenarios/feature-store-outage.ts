@@ -11,7 +11,8 @@ import { defineScenario } from '../src/scenario/index.ts';
  */
 export default defineScenario({
   name: 'feature-store-outage',
-  description: 'A slow feature store pages on lookup errors and latency within 12 s; drift and GPU stay silent',
+  description:
+    'A slow feature store pages on lookup errors and latency within 12 s; drift and GPU stay silent',
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
