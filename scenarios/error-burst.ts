@@ -1,7 +1,7 @@
 import { defineScenario } from '../src/scenario/index.ts';
 
 /**
- * 30% of inference requests answer 500 for 20 s: the error-ratio page must fire within 15 s and resolve
+ * 30% of inference requests answer 500 for 15 s: the error-ratio page must fire within 15 s and resolve
  * within 25 s of the revert; the latency page must stay silent (errors are fast).
  */
 export default defineScenario({
@@ -10,10 +10,10 @@ export default defineScenario({
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
-    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '70s' }],
+    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '55s' }],
     timeout: '5s',
   },
-  faults: [{ id: 'errors', kind: 'error-burst', at: '20s', duration: '20s', ratio: 0.3, status: 500 }],
+  faults: [{ id: 'errors', kind: 'error-burst', at: '15s', duration: '15s', ratio: 0.3, status: 500 }],
   expect: [
     { kind: 'alert-fires', alert: 'ModelErrorRatioHigh', after: 'errors', within: '15s' },
     { kind: 'alert-resolves', alert: 'ModelErrorRatioHigh', after: 'errors', within: '25s' },
@@ -24,5 +24,5 @@ export default defineScenario({
     { kind: 'threshold', phase: 'fault', metric: 'error-ratio', op: '>', value: 0.2 },
     { kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 150 },
   ],
-  recovery: '30s',
+  recovery: '25s',
 });

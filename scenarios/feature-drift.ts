@@ -1,7 +1,7 @@
 import { defineScenario } from '../src/scenario/index.ts';
 
 /**
- * From 30 s every request's flipper length is shifted by 2σ (σ ≈ 14.0 mm in the reference, so +28 mm): the
+ * From 25 s every request's flipper length is shifted by 2σ (σ ≈ 14.0 mm in the reference, so +28 mm): the
  * drift ticket for that feature must fire within 20 s (the window needs ~50 shifted rows, then the rule's
  * `for: 5s`); the other three features keep their reference distribution and must stay silent (their
  * expected PSI is 0.02, 95th percentile 0.035, far below 0.25); latency and error alerts stay silent too,
@@ -14,12 +14,12 @@ export default defineScenario({
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
-    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '80s' }],
+    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '65s' }],
     timeout: '5s',
     seed: 7,
   },
   payload: {
-    drift: [{ id: 'flipper-shift', kind: 'mean-shift', feature: 'flipper_length_mm', sigma: 2, at: '30s' }],
+    drift: [{ id: 'flipper-shift', kind: 'mean-shift', feature: 'flipper_length_mm', sigma: 2, at: '25s' }],
   },
   expect: [
     { kind: 'drift-detected', alert: 'FeatureDriftPSIHigh', feature: 'flipper_length_mm', within: '20s' },

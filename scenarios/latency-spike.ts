@@ -2,7 +2,7 @@ import { defineScenario } from '../src/scenario/index.ts';
 
 /**
  * The sample game day: a steady 40 req/s of real inference traffic, a 400 ms latency spike on the model
- * server for 20 s, and the latency page must fire within 15 s and resolve within 25 s of the revert,
+ * server for 15 s, and the latency page must fire within 15 s and resolve within 25 s of the revert,
  * while the error-ratio and availability alerts stay silent.
  */
 export default defineScenario({
@@ -11,10 +11,10 @@ export default defineScenario({
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
-    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '70s' }],
+    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '55s' }],
     timeout: '5s',
   },
-  faults: [{ id: 'slow-model', kind: 'latency-spike', at: '20s', duration: '20s', delay: '400ms' }],
+  faults: [{ id: 'slow-model', kind: 'latency-spike', at: '15s', duration: '15s', delay: '400ms' }],
   expect: [
     { kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow-model', within: '15s' },
     {
@@ -33,5 +33,5 @@ export default defineScenario({
     { kind: 'threshold', phase: 'fault', metric: 'p50', op: '>=', value: 400 },
     { kind: 'threshold', phase: 'run', metric: 'error-ratio', op: '<', value: 0.01 },
   ],
-  recovery: '30s',
+  recovery: '25s',
 });

@@ -45,47 +45,17 @@ export interface StackEndpoints {
   controlFile?: string;
 }
 
-/** The serialisable endpoints of a stack (what `firedrill up` keeps in .firedrill/stack.json). */
-export function stackEndpoints(stack: StackEndpoints): StackEndpoints {
-  const {
-    prometheus,
-    alertmanager,
-    target,
-    gpuExporter,
-    admin,
-    adminToken,
-    redis,
-    webhookUrl,
-    webhookPort,
-    selfMetricsPort,
-    embedded,
-    supervisors,
-    featureStoreProxy,
-    controlFile,
-  } = stack;
-  return {
-    prometheus,
-    alertmanager,
-    target,
-    gpuExporter,
-    admin,
-    adminToken,
-    redis,
-    webhookUrl,
-    webhookPort,
-    selfMetricsPort,
-    embedded,
-    ...(supervisors ? { supervisors } : {}),
-    ...(featureStoreProxy ? { featureStoreProxy } : {}),
-    ...(controlFile ? { controlFile } : {}),
-  };
-}
-
 export interface EmbeddedStack extends StackEndpoints {
   components: Component[];
   dataDir: string;
   /** Components in start order; watch `exited` to notice a crash. */
   stop(): Promise<void>;
+}
+
+/** The serialisable endpoints of a stack (what `firedrill up` keeps in .firedrill/stack.json). */
+export function stackEndpoints(stack: EmbeddedStack): StackEndpoints {
+  const { components: _components, dataDir: _dataDir, stop: _stop, ...endpoints } = stack;
+  return endpoints;
 }
 
 export interface StackOptions {

@@ -15,6 +15,40 @@ describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
   let stack: { target: string; admin: string; adminToken: string; components: Array<{ pid: number }> };
   const env = () => ({ ...process.env, FIREDRILL_STATE_DIR: stateDir });
 
+  const adminState = async (): Promise<{ latency: unknown }> =>
+    (await (
+      await fetch(`${stack.admin}/faults`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
+    ).json()) as { latency: unknown };
+
+  /** Starts `firedrill run` on a long latency fault and resolves once the journal says the fault landed. */
+  async function runUntilFaultLanded(name: string) {
+    const { file, dir } = await writeScenario(
+      shortScenario({
+        name,
+        traffic: { stages: [{ kind: 'constant', rate: 20, duration: '90s' }] },
+        faults: [{ id: 'slow', kind: 'latency-spike', at: '2s', duration: '60s', delay: '300ms' }],
+      }),
+    );
+    const out = join(dir, 'reports');
+    const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
+      cwd: root,
+      env: env(),
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const journal = join(out, 'latest', 'events.ndjson');
+    const deadline = Date.now() + 60_000;
+    let landed = false;
+    while (Date.now() < deadline && !landed) {
+      await new Promise((r) => setTimeout(r, 200));
+      landed = existsSync(journal) && readFileSync(journal, 'utf8').includes('"type":"fault-landed"');
+    }
+    expect(landed, stderr).toBe(true);
+    expect((await adminState()).latency).not.toBeNull();
+    return { child, out, exited, stderr: () => stderr };
+  }
+
   beforeAll(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'firedrill-state-'));
     process.env.FIREDRILL_STATE_DIR = stateDir;
@@ -33,43 +67,11 @@ describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
   });
 
   it('reverts the fault, exits 130 within 5 s, and leaves the model server healthy', async () => {
-    const { file, dir } = await writeScenario(
-      shortScenario({
-        name: 'interrupted',
-        traffic: { stages: [{ kind: 'constant', rate: 20, duration: '90s' }] },
-        faults: [{ id: 'slow', kind: 'latency-spike', at: '2s', duration: '60s', delay: '300ms' }],
-      }),
-    );
-    const out = join(dir, 'reports');
-    const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
-      cwd: root,
-      env: env(),
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
-    // Wait (with a deadline) until the journal says the fault landed.
-    const deadline = Date.now() + 60_000;
-    let landed = false;
-    while (Date.now() < deadline && !landed) {
-      await new Promise((r) => setTimeout(r, 200));
-      const latest = join(out, 'latest', 'events.ndjson');
-      landed = existsSync(latest) && readFileSync(latest, 'utf8').includes('"type":"fault-landed"');
-    }
-    expect(landed, stderr).toBe(true);
-    const adminState = async (): Promise<{ latency: unknown }> =>
-      (await (
-        await fetch(`${stack.admin}/faults`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
-      ).json()) as {
-        latency: unknown;
-      };
-    expect((await adminState()).latency).not.toBeNull();
-
+    const { child, out, exited, stderr } = await runUntilFaultLanded('interrupted');
     const interruptedAt = Date.now();
     child.kill('SIGINT');
     const code = await exited;
-    expect(code, stderr).toBe(130);
+    expect(code, stderr()).toBe(130);
     expect(Date.now() - interruptedAt).toBeLessThan(5000);
 
     expect((await adminState()).latency).toBeNull();
@@ -99,33 +101,9 @@ describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
   });
 
   it('after SIGKILL mid-fault, `firedrill recover` reverts the fault from the journal, and twice is harmless', async () => {
-    const { file, dir } = await writeScenario(
-      shortScenario({
-        name: 'killed',
-        traffic: { stages: [{ kind: 'constant', rate: 20, duration: '90s' }] },
-        faults: [{ id: 'slow', kind: 'latency-spike', at: '2s', duration: '60s', delay: '300ms' }],
-      }),
-    );
-    const out = join(dir, 'reports');
-    const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
-      cwd: root,
-      env: env(),
-    });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    const deadline = Date.now() + 60_000;
-    let landed = false;
-    while (Date.now() < deadline && !landed) {
-      await new Promise((r) => setTimeout(r, 200));
-      const latest = join(out, 'latest', 'events.ndjson');
-      landed = existsSync(latest) && readFileSync(latest, 'utf8').includes('"type":"fault-landed"');
-    }
-    expect(landed).toBe(true);
+    const { child, out, exited } = await runUntilFaultLanded('killed');
     child.kill('SIGKILL');
     await exited;
-    const adminState = async (): Promise<{ latency: unknown }> =>
-      (await (
-        await fetch(`${stack.admin}/faults`, { headers: { authorization: `Bearer ${stack.adminToken}` } })
-      ).json()) as { latency: unknown };
     expect((await adminState()).latency).not.toBeNull();
 
     const first = await runCli(['recover', '--out', out], { timeoutMs: 30_000 });
