@@ -90,11 +90,11 @@ describe('firedrill export k6', () => {
     expect(output).toContain('preallocatedVUs');
   }, 60_000);
 
-  it('reproduces the scenario: 40 req/s for 70 s, phase-tagged thresholds, one body per planned request', () => {
+  it('reproduces the scenario: 40 req/s for 55 s, phase-tagged thresholds, one body per planned request', () => {
     expect(script).toContain('"executor": "ramping-arrival-rate"');
     expect(script).toContain('"startRate": 40');
     expect(script).toContain('"timeUnit": "1s"');
-    expect(script).toMatch(/"target": 40,\s*"duration": "70s"/);
+    expect(script).toMatch(/"target": 40,\s*"duration": "55s"/);
     expect(script).toMatch(
       /"http_req_duration\{phase:baseline,expected_response:true\}": \[\s*"p\(99\)<150"\s*\]/,
     );
@@ -105,7 +105,7 @@ describe('firedrill export k6', () => {
     expect(script).toContain("new SharedArray('payloads'");
     expect(script).toContain('exec.scenario.iterationInTest % payloads.length');
     expect(script).toContain('http://127.0.0.1:8080');
-    expect(payloads).toHaveLength(40 * 70);
+    expect(payloads).toHaveLength(40 * 55);
     const first = JSON.parse(payloads[0]!);
     expect(first.inputs[0]).toMatchObject({ name: 'features', datatype: 'FP32', shape: [1, 4] });
   });
