@@ -11,6 +11,8 @@ interface Args {
   durationMs: number;
   maxInFlight?: number;
   timeoutMs?: number;
+  /** Use the precise (worker-thread) waker for the last 2 ms before a send (default true, as the engine). */
+  preciseWake?: boolean;
   /** Sample RSS every second (for the memory-growth run). */
   rss?: boolean;
 }
@@ -26,7 +28,7 @@ const request: TrafficRunOptions['request'] = () => ({
 });
 
 async function once(rate: number, durationMs: number) {
-  return createOpenEngine().run({
+  return createOpenEngine({ preciseWake: args.preciseWake ?? true }).run({
     target: args.target,
     stages: [{ kind: 'constant', rate, durationMs }],
     timeoutMs: args.timeoutMs ?? 10_000,

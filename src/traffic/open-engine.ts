@@ -1,5 +1,4 @@
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { type Dispatcher, Pool } from 'undici';
 import { FiredrillError } from '../core/index.ts';
 import {
   createHistogram,
@@ -8,6 +7,7 @@ import {
   recordMicros,
   summarizeHistogram,
 } from './histogram.ts';
+import { Http1Error, Http1Pool, type Http1Request, type Http1ResponseHandler } from './http1.ts';
 import { arrivalOffsets, stagesDurationMs, validateStages } from './schedule.ts';
 import { OpenAiStreamTracker, StreamStats } from './sse.ts';
 import type {
@@ -18,6 +18,7 @@ import type {
   TrafficRunOptions,
   TrafficWindow,
 } from './types.ts';
+import { PreciseWaker } from './waker.ts';
 
 export interface OpenEngineOptions {
   /** A send more than this many ms after its intended time is `late`. Default 1. */
@@ -26,16 +27,19 @@ export interface OpenEngineOptions {
   maxLateRatio?: number;
   /** p99 event-loop lag (ms, beyond the sampling interval) above which the run is flagged saturated. Default 20. */
   maxLoopLagMs?: number;
-  /** Within this many ms of a due time the scheduler polls with setImmediate instead of a timer (precision vs CPU). Default 1. */
-  spinMs?: number;
+  /**
+   * Wake for sends due within PRECISE_WINDOW_MS with the worker-thread waker (./waker.ts: sub-ms, costs a thread
+   * wake-up per use) instead of a 1 ms-grained timer (fires up to ~1 ms late). Default true.
+   */
+  preciseWake?: boolean;
 }
 
 /**
- * Remaining time (ms) below which the scheduler stops using timers and polls with setImmediate.
- * Node timers have 1 ms granularity and fire up to ~1 ms late, so polling the last 1 ms keeps sends
- * within the 1 ms `late` threshold; the price is CPU (at most spinMs × rate / 1000 of a core).
+ * Remaining time (ms) below which the scheduler hands its wake-up to the precise waker. Node timers fire
+ * 0–1 ms (rarely more) after their time, so a timer aimed PRECISE_WINDOW_MS early lands before the due time
+ * and the waker takes the last stretch.
  */
-const SPIN_MS = 1;
+const PRECISE_WINDOW_MS = 2;
 /** Longest single timer sleep, so an abort or a window boundary is noticed promptly. */
 const MAX_SLEEP_MS = 250;
 /** Most requests issued in one scheduler turn before yielding to I/O (a generator behind schedule must not starve responses). */
@@ -45,19 +49,18 @@ const LOOP_RESOLUTION_MS = 10;
 /** After an abort, how long beyond timeoutMs to wait for in-flight requests before destroying the pool. */
 const DRAIN_GRACE_MS = 1000;
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-
 /**
  * The open-model engine: requests are due on an absolute schedule that does not depend on the
  * server, and latency is measured from each request's intended start (coordinated-omission free).
- * Each run uses its own undici Pool (connections = maxInFlight, no pipelining), closed at the end.
+ * Each run uses its own keep-alive connection pool (./http1.ts; connections = maxInFlight, no pipelining),
+ * closed at the end.
  */
 export function createOpenEngine(engineOptions: OpenEngineOptions = {}): TrafficEngine {
   const config: Required<OpenEngineOptions> = {
     lateThresholdMs: engineOptions.lateThresholdMs ?? 1,
     maxLateRatio: engineOptions.maxLateRatio ?? 0.01,
     maxLoopLagMs: engineOptions.maxLoopLagMs ?? 20,
-    spinMs: engineOptions.spinMs ?? SPIN_MS,
+    preciseWake: engineOptions.preciseWake ?? true,
   };
   return {
     name: 'firedrill-open',
@@ -105,21 +108,17 @@ function newWindow(second: number): WindowState {
   };
 }
 
-class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-  readonly code = 'FD_REQUEST_TIMEOUT';
-}
-
 /**
- * One request: its times, and the undici handler for its response. The body is consumed chunk by
- * chunk and discarded. `done` guards against the second of two racing ends (response vs timeout).
+ * One request: its times, and the handler of its response. The body is discarded unless the run validates
+ * responses or the request is streamed. `done` guards against the second of two racing ends (response vs timeout).
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Http1ResponseHandler {
   /** performance.now() ms. */
   sent = 0;
   status = 0;
   done = false;
-  controller: Dispatcher.DispatchController | null = null;
+  wantsBody = false;
+  request: Http1Request | null = null;
   /** Neighbours in the run's in-flight list (send order); `tracked` while in it. */
   older: Exchange | null = null;
   newer: Exchange | null = null;
@@ -139,39 +138,38 @@ class Exchange implements Dispatcher.DispatchHandler {
     readonly intended: number,
   ) {}
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    if (this.done) controller.abort(new TimeoutError('request timed out before it was written'));
-    else this.controller = controller;
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+  onHead(statusCode: number): void {
     this.status = statusCode;
     this.firstByteAt = performance.now();
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     if (this.stream !== null) this.stream.push(chunk, performance.now());
-    else if (this.body !== null) this.body.push(chunk);
+    else if (this.body !== null) this.body.push(Buffer.from(chunk)); // copy: the socket may reuse its buffer
   }
 
-  onResponseEnd(): void {
+  onEnd(): void {
+    this.request = null;
     if (this.status < 200 || this.status >= 300) this.run.finish(this, 'http-error');
     else if (this.stream === null && this.body === null) this.run.finish(this, 'ok');
     else this.run.finish(this, this.run.judge(this));
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    const code = (error as { code?: unknown }).code;
-    this.run.finish(this, typeof code === 'string' && TIMEOUT_CODES.has(code) ? 'timeout' : 'network-error');
+  onError(_error: Error): void {
+    this.request = null;
+    this.run.finish(this, 'network-error');
   }
 }
 
 function expire(exchange: Exchange): void {
   // A timeout's latency is the timeout itself (plus the dispatch lag), not when the timer happened to
   // fire: Node timers run on a millisecond loop clock and may fire a fraction of a ms early or late.
+  // Abort first: finishing frees an in-flight slot that a queued send may take at once, and the pool must
+  // have let go of this connection by then.
   const latencyMs = exchange.sent - exchange.intended + exchange.run.timeoutMs;
+  exchange.request?.abort();
+  exchange.request = null;
   exchange.run.finish(exchange, 'timeout', latencyMs);
-  exchange.controller?.abort(new TimeoutError(`request timed out after ${exchange.run.timeoutMs} ms`));
 }
 
 /** FIFO of due requests waiting for an in-flight slot. */
@@ -201,7 +199,7 @@ class OpenRun {
   readonly timeoutMs: number;
   private readonly options: TrafficRunOptions;
   private readonly config: Required<OpenEngineOptions>;
-  private readonly pool: Pool;
+  private readonly pool: Http1Pool;
   private readonly basePath: string;
   private readonly schedule: Generator<number, void, undefined>;
   private readonly totalMs: number;
@@ -248,8 +246,9 @@ class OpenRun {
   private settle: { resolve: (summary: EngineSummary) => void; reject: (error: unknown) => void } | undefined;
   private readonly onAbort = () => this.stop();
   private readonly onTick = () => this.tick();
-  /** Offset (ms) of the last issued arrival (for the spin-or-sleep choice). */
-  private lastOffset = 0;
+  private readonly waker: PreciseWaker | undefined;
+  /** Due time (performance.now() ms) the waker is armed for; undefined when it is not. */
+  private wakerDue: number | undefined;
   /** In-flight requests in order of send time (so of deadline): a linked list, and one timer for its head. */
   private oldest: Exchange | null = null;
   private newest: Exchange | null = null;
@@ -282,14 +281,9 @@ class OpenRun {
     this.windowLimit = Math.ceil(this.totalMs / 1000);
     this.schedule = arrivalOffsets(options.stages, options.arrival);
     this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-    this.pool = new Pool(url.origin, {
-      connections: options.maxInFlight,
-      pipelining: 1,
-      // Our own per-request timer ends requests at timeoutMs; undici's own timeouts are a backstop.
-      headersTimeout: options.timeoutMs + DRAIN_GRACE_MS,
-      bodyTimeout: options.timeoutMs + DRAIN_GRACE_MS,
-      connect: { timeout: options.timeoutMs },
-    });
+    if (config.preciseWake) this.waker = new PreciseWaker(this.onTick);
+    // Connect, header and body time all count against the run's own per-request deadline (one timer).
+    this.pool = new Http1Pool(url.origin, { connections: options.maxInFlight });
   }
 
   start(): Promise<EngineSummary> {
@@ -317,8 +311,10 @@ class OpenRun {
 
   /** Scheduler turn: issue everything due, then sleep until just before the next arrival. */
   private tick(): void {
+    clearTimeout(this.tickTimer); // this turn may come from the waker, before its backup timer
     this.tickTimer = undefined;
     this.tickImmediate = undefined;
+    this.wakerDue = undefined; // one-shot: a fired (or bypassed) arming is spent
     if (this.phase !== 'sending') return;
     try {
       let now = performance.now();
@@ -341,23 +337,40 @@ class OpenRun {
         this.tickImmediate = setImmediate(this.onTick);
         return;
       }
-      const dueAt = this.t0 + (this.nextOffset ?? this.totalMs);
-      const remaining = dueAt - now;
-      // Poll with setImmediate only for a sparse schedule (arrivals more than 2 × spinMs apart): with denser
-      // arrivals the loop would poll all the time and burn a core; there a 1 ms timer plus the response
-      // wake-ups (finish() issues whatever fell due) keep sends within about 1 ms at a fraction of the CPU.
-      const gapMs =
-        this.nextOffset === undefined ? Number.POSITIVE_INFINITY : this.nextOffset - this.lastOffset;
-      if (remaining > this.config.spinMs) {
-        this.tickTimer = setTimeout(this.onTick, Math.min(remaining - this.config.spinMs, MAX_SLEEP_MS));
-      } else if (gapMs > 2 * this.config.spinMs) {
-        this.tickImmediate = setImmediate(this.onTick);
-      } else {
-        this.tickTimer = setTimeout(this.onTick, 1);
-      }
+      this.sleep(now);
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * Arranges the next scheduler turn: a timer (aimed PRECISE_WINDOW_MS early when the waker is on) for the
+   * next due arrival, the precise waker for the last stretch, and a backup timer that keeps the loop alive.
+   */
+  private sleep(now: number): void {
+    clearTimeout(this.tickTimer);
+    const dueAt = this.t0 + (this.nextOffset ?? this.totalMs);
+    const remaining = dueAt - now;
+    if (this.waker === undefined) {
+      this.tickTimer = setTimeout(this.onTick, Math.min(Math.max(remaining, 1), MAX_SLEEP_MS));
+      return;
+    }
+    if (remaining > PRECISE_WINDOW_MS) {
+      this.disarmWaker();
+      this.tickTimer = setTimeout(this.onTick, Math.min(remaining - PRECISE_WINDOW_MS, MAX_SLEEP_MS));
+      return;
+    }
+    if (this.wakerDue !== dueAt) {
+      this.wakerDue = dueAt;
+      this.waker.arm(dueAt);
+    }
+    this.tickTimer = setTimeout(this.onTick, Math.ceil(remaining) + 1); // backup: keeps the loop alive
+  }
+
+  private disarmWaker(): void {
+    if (this.wakerDue === undefined) return;
+    this.wakerDue = undefined;
+    this.waker?.disarm();
   }
 
   private windowAt(second: number): WindowState {
@@ -370,7 +383,6 @@ class OpenRun {
   }
 
   private issue(offsetMs: number): void {
-    this.lastOffset = offsetMs;
     const window = this.windowAt(Math.floor(offsetMs / 1000));
     window.intended += 1;
     window.pending += 1;
@@ -395,18 +407,31 @@ class OpenRun {
     this.sent += 1;
     this.inFlight += 1;
     this.track(exchange);
-    if (request.stream === 'openai-sse') exchange.stream = new OpenAiStreamTracker();
-    else if (this.options.validate !== undefined) exchange.body = [];
-    const dispatchOptions: Dispatcher.DispatchOptions = {
-      path: this.basePath + request.path,
-      method: request.method,
-      headers: request.headers,
-      body: request.body ?? null,
-    };
+    if (request.stream === 'openai-sse') {
+      exchange.stream = new OpenAiStreamTracker();
+      exchange.wantsBody = true;
+    } else if (this.options.validate !== undefined) {
+      exchange.body = [];
+      exchange.wantsBody = true;
+    }
     try {
-      this.pool.dispatch(dispatchOptions, exchange);
-    } catch {
+      exchange.request = this.pool.request(
+        request.method,
+        this.basePath + request.path,
+        request.headers,
+        request.body,
+        exchange,
+      );
+    } catch (error) {
+      // A header the client refuses (or a broken in-flight cap): this request ends, and so does the run.
       this.finish(exchange, 'network-error');
+      this.fail(
+        error instanceof Http1Error && error.code === 'HTTP1_BAD_HEADER'
+          ? new FiredrillError('FD_USAGE', `request ${exchange.seq}: ${error.message}`, {
+              hint: 'check the headers and path the scenario payload builds',
+            })
+          : error,
+      );
     }
   }
 
@@ -474,6 +499,10 @@ class OpenRun {
         this.issue(this.nextOffset);
         this.nextOffset = this.advance();
         burst += 1;
+      }
+      // The wake-up that was set for what just went out is stale: aim it at the next arrival instead.
+      if (this.phase === 'sending' && this.nextOffset !== undefined && burst < MAX_BURST) {
+        this.sleep(performance.now());
       }
     } catch (error) {
       this.fail(error);
@@ -637,6 +666,7 @@ class OpenRun {
     this.phase = 'draining';
     clearTimeout(this.tickTimer);
     if (this.tickImmediate !== undefined) clearImmediate(this.tickImmediate);
+    this.waker?.close();
     if (aborted) {
       // Keep the seconds that fully elapsed, and the current one if anything fell due in it.
       const elapsedSeconds = Math.floor((performance.now() - this.t0) / 1000);
@@ -656,9 +686,7 @@ class OpenRun {
       return;
     }
     // Every in-flight request has its own timeout timer; this only guards against a stuck pool.
-    this.drainTimer = setTimeout(() => {
-      void this.pool.destroy(new TimeoutError('traffic run drain timed out')).catch(() => {});
-    }, this.timeoutMs + DRAIN_GRACE_MS);
+    this.drainTimer = setTimeout(() => this.pool.destroy(), this.timeoutMs + DRAIN_GRACE_MS);
   }
 
   private finalize(): void {
@@ -669,6 +697,7 @@ class OpenRun {
     clearInterval(this.progressTimer);
     this.options.signal.removeEventListener('abort', this.onAbort);
     this.loopDelay.disable();
+    this.waker?.close();
     this.emitReady();
     const loopLagP99Ms =
       this.loopDelay.count > 0 ? Math.max(0, this.loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : 0;
@@ -696,13 +725,8 @@ class OpenRun {
     }
     this.okTotal.destroy();
     this.recent.destroy();
-    const settle = this.settle;
-    const closed = this.pool.destroyed ? Promise.resolve() : this.pool.close();
-    closed
-      .catch(() => {})
-      .then(() => {
-        if (this.failure !== undefined) settle?.reject(this.failure);
-        else settle?.resolve(summary);
-      });
+    this.pool.close();
+    if (this.failure !== undefined) this.settle?.reject(this.failure);
+    else this.settle?.resolve(summary);
   }
 }
