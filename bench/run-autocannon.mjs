@@ -4,6 +4,7 @@
 // its correction uses a wrong (1 ms) expected interval, so it always records a 1 ms interval and mis-scales the correction.
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { contextSwitches, wakesPerRequest } from './proc.mjs';
 
 const args = JSON.parse(process.argv[2] ?? '{}');
 const base = {
@@ -19,6 +20,7 @@ const base = {
 const rateOpts = (rate) => (rate ? { overallRate: rate, ignoreCoordinatedOmission: !args.correct } : {});
 
 await autocannon({ ...base, duration: 0.5, ...rateOpts(Math.min(args.rate || 500, 500)) }); // warm-up
+const switches0 = contextSwitches();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const result = await autocannon({ ...base, duration: args.durationMs / 1000, ...rateOpts(args.rate) });
@@ -31,6 +33,7 @@ process.stdout.write(
     tool: args.correct ? 'autocannon-co' : 'autocannon',
     cpuUs,
     cpuUsPerRequest: completed > 0 ? cpuUs / completed : null,
+    wakesPerRequest: wakesPerRequest(switches0, contextSwitches(), completed),
     wallMs,
     achievedRate: completed / (args.durationMs / 1000),
     completed,

@@ -4,6 +4,7 @@
 // one-off WASM compile and the JIT warm-up), so the figure is per request, not per process start.
 import { performance } from 'node:perf_hooks';
 import { createOpenEngine, type TrafficRunOptions } from '../src/traffic/index.ts';
+import { contextSwitches, wakesPerRequest } from './proc.mjs';
 
 interface Args {
   target: string;
@@ -13,6 +14,8 @@ interface Args {
   timeoutMs?: number;
   /** Use the precise (worker-thread) waker for the last 2 ms before a send (default true, as the engine). */
   preciseWake?: boolean;
+  /** Engine option wakeGridMs (default 0). */
+  wakeGridMs?: number;
   /** Sample RSS every second (for the memory-growth run). */
   rss?: boolean;
 }
@@ -28,7 +31,7 @@ const request: TrafficRunOptions['request'] = () => ({
 });
 
 async function once(rate: number, durationMs: number) {
-  return createOpenEngine({ preciseWake: args.preciseWake ?? true }).run({
+  return createOpenEngine({ preciseWake: args.preciseWake ?? true, wakeGridMs: args.wakeGridMs ?? 0 }).run({
     target: args.target,
     stages: [{ kind: 'constant', rate, durationMs }],
     timeoutMs: args.timeoutMs ?? 10_000,
@@ -43,6 +46,7 @@ async function once(rate: number, durationMs: number) {
 await once(Math.min(args.rate, 500), 500); // warm-up, not measured
 const rss: number[] = [];
 const sampler = args.rss ? setInterval(() => rss.push(process.memoryUsage.rss()), 1000) : undefined;
+const switches0 = contextSwitches();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const summary = await once(args.rate, args.durationMs);
@@ -52,9 +56,10 @@ clearInterval(sampler);
 const cpuUs = cpu.user + cpu.system;
 process.stdout.write(
   `${JSON.stringify({
-    tool: 'firedrill',
+    tool: args.preciseWake === false ? 'firedrill-coarse' : 'firedrill',
     cpuUs,
     cpuUsPerRequest: summary.completed > 0 ? cpuUs / summary.completed : null,
+    wakesPerRequest: wakesPerRequest(switches0, contextSwitches(), summary.completed),
     wallMs,
     achievedRate: summary.completed / (args.durationMs / 1000),
     sent: summary.sent,

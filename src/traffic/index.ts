@@ -31,6 +31,7 @@ export type {
   PhaseStats,
   RequestFactory,
   RequestOutcome,
+  RequestRecord,
   ResponseValidator,
   StreamingSummary,
   StreamingWindowStats,

@@ -4,7 +4,13 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeHistogram, summarizeWindows } from './histogram.ts';
 import { createOpenEngine } from './open-engine.ts';
-import type { EngineSummary, TrafficProgress, TrafficRunOptions, TrafficWindow } from './types.ts';
+import type {
+  EngineSummary,
+  RequestRecord,
+  TrafficProgress,
+  TrafficRunOptions,
+  TrafficWindow,
+} from './types.ts';
 
 // One real loopback server; the path picks the behaviour. Times are performance.now() of this process.
 let server: Server;
@@ -210,6 +216,37 @@ describe('open engine against a real loopback server', () => {
       expect(ms).toBeLessThanOrEqual((200 + summary.maxLateMs) * 1.001); // timeout + its dispatch lag, never timer jitter
     }
     expect(wallMs).toBeLessThan(1500);
+  });
+
+  it('reports every request once with ordered timestamps: intended ≤ sent ≤ first byte ≤ end', async () => {
+    const records: RequestRecord[] = [];
+    const before = Date.now();
+    const { summary } = await run('/delay/20', {
+      stages: [{ kind: 'constant', rate: 50, durationMs: 400 }],
+      onRequest: (record) => records.push(record),
+    });
+    expect(records).toHaveLength(summary.sent);
+    expect(new Set(records.map((r) => r.seq)).size).toBe(records.length);
+    for (const r of records) {
+      expect(r).toMatchObject({ outcome: 'ok', status: 200 });
+      expect(r.intendedAt).toBeGreaterThanOrEqual(before);
+      expect(r.sentAt as number).toBeGreaterThanOrEqual(r.intendedAt);
+      expect(r.firstByteAt as number).toBeGreaterThanOrEqual((r.sentAt as number) + 19);
+      expect(r.endAt).toBeGreaterThanOrEqual(r.firstByteAt as number);
+    }
+    // Intended times follow the schedule: 20 ms apart at 50 req/s.
+    const intended = records.map((r) => r.intendedAt).sort((a, b) => a - b);
+    expect((intended.at(-1) as number) - (intended[0] as number)).toBeCloseTo(19 * 20, 0);
+    const timedOut: RequestRecord[] = [];
+    await run('/hang', {
+      stages: [{ kind: 'constant', rate: 20, durationMs: 100 }],
+      timeoutMs: 100,
+      onRequest: (record) => timedOut.push(record),
+    });
+    expect(timedOut.map((r) => [r.outcome, r.status, r.firstByteAt])).toEqual([
+      ['timeout', 0, null],
+      ['timeout', 0, null],
+    ]);
   });
 
   it('counts non-2xx answers as http errors by status code', async () => {

@@ -151,6 +151,23 @@ export interface TrafficRunOptions {
   arrival?: ArrivalProcess;
   /** Validates each 2xx body; a failure counts as `wrong-answer`. Absent: bodies are discarded unread. */
   validate?: ResponseValidator;
+  /** Called once per finished request with its timestamps (for a per-request log). Keep it cheap. */
+  onRequest?: (record: RequestRecord) => void;
+}
+
+/**
+ * One finished request. Times are epoch ms (sub-ms precision, from the monotonic clock anchored at traffic
+ * start). `sentAt` is when the request was handed to the socket; `firstByteAt`/`endAt` are null when none came.
+ */
+export interface RequestRecord {
+  seq: number;
+  intendedAt: number;
+  sentAt: number | null;
+  firstByteAt: number | null;
+  endAt: number;
+  outcome: RequestOutcome;
+  /** HTTP status, 0 when no response head arrived. */
+  status: number;
 }
 
 /** A closed-model stage: `vus` virtual users, each looping request → response. */
