@@ -359,6 +359,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
               (window) => {
                 windows.push(window);
                 journal.append({ type: 'traffic-window', at: clock.now(), window });
+                selfMetrics.recordWindow(window);
               },
             )
           : engine.run({
@@ -374,6 +375,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
               onWindow: (window) => {
                 windows.push(window);
                 journal.append({ type: 'traffic-window', at: clock.now(), window });
+                selfMetrics.recordWindow(window);
               },
               onProgress: (progress) => {
                 lastProgress = progress;

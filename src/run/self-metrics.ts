@@ -1,16 +1,25 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { decodeHistogram, summarizeHistogram, type TrafficWindow } from '../traffic/index.ts';
 
 /**
  * firedrill's own state as Prometheus metrics, scraped (job `firedrill`) during a run so dashboards can
  * annotate faults and phases: `firedrill_fault_active{run_id,fault_id,kind}` is 1 while a fault is active,
  * `firedrill_phase{run_id,phase}` is 1 for the current phase, `firedrill_run_info{run_id,scenario}` is 1.
+ *
+ * Traffic, one update per completed one-second window (a window completes once every request intended in it
+ * has ended, so these lag real time by up to the request timeout):
+ * `firedrill_requests_total{run_id,outcome}` (ok, http_error, network_error, timeout, wrong_answer),
+ * `firedrill_sends_late_total` / `firedrill_sends_dropped_total`, and the last window's latency from intended
+ * start of its successful requests, `firedrill_window_latency_seconds{run_id,quantile}` (0.5, 0.9, 0.99, 1;
+ * NaN when it had none), with `firedrill_window_start_seconds` (epoch s of that window).
  */
 export interface SelfMetrics {
   readonly url: string;
   setFault(faultId: string, kind: string, active: boolean): void;
   setPhase(phase: string): void;
+  recordWindow(window: TrafficWindow): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +49,42 @@ export async function startSelfMetrics(options: {
     registers: [registry],
   });
   runInfo.set({ run_id: options.runId, scenario: options.scenario }, 1);
+  const requests = new Counter({
+    name: 'firedrill_requests_total',
+    help: 'Requests firedrill finished, by outcome (counted per completed one-second window of intended start).',
+    labelNames: ['run_id', 'outcome'] as const,
+    registers: [registry],
+  });
+  const late = new Counter({
+    name: 'firedrill_sends_late_total',
+    help: 'Sends that left more than 1 ms after their intended time.',
+    labelNames: ['run_id'] as const,
+    registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'firedrill_sends_dropped_total',
+    help: 'Sends the schedule called for and firedrill never made (queued at the end of the run).',
+    labelNames: ['run_id'] as const,
+    registers: [registry],
+  });
+  const windowLatency = new Gauge({
+    name: 'firedrill_window_latency_seconds',
+    help: "Latency from intended start of the last completed window's successful requests, by quantile.",
+    labelNames: ['run_id', 'quantile'] as const,
+    registers: [registry],
+  });
+  const windowStart = new Gauge({
+    name: 'firedrill_window_start_seconds',
+    help: 'Start (epoch seconds) of the window firedrill_window_latency_seconds describes.',
+    labelNames: ['run_id'] as const,
+    registers: [registry],
+  });
+  const run = { run_id: options.runId };
+  for (const outcome of ['ok', 'http_error', 'network_error', 'timeout', 'wrong_answer']) {
+    requests.inc({ ...run, outcome }, 0); // every series exists from the start (rate() needs a first sample)
+  }
+  late.inc(run, 0);
+  dropped.inc(run, 0);
   let currentPhase: string | undefined;
 
   const server = createServer((req, res) => {
@@ -74,6 +119,28 @@ export async function startSelfMetrics(options: {
       if (currentPhase !== undefined) phase.set({ run_id: options.runId, phase: currentPhase }, 0);
       phase.set({ run_id: options.runId, phase: name }, 1);
       currentPhase = name;
+    },
+    recordWindow(window) {
+      requests.inc({ ...run, outcome: 'ok' }, window.ok);
+      requests.inc({ ...run, outcome: 'http_error' }, window.httpErrors);
+      requests.inc({ ...run, outcome: 'network_error' }, window.networkErrors);
+      requests.inc({ ...run, outcome: 'timeout' }, window.timeouts);
+      requests.inc({ ...run, outcome: 'wrong_answer' }, window.wrongAnswers ?? 0);
+      late.inc(run, window.late);
+      dropped.inc(run, window.dropped);
+      const histogram = decodeHistogram(window.okHistogram);
+      const summary = summarizeHistogram(histogram);
+      histogram.destroy();
+      const quantiles: Array<[string, number]> = [
+        ['0.5', summary.p50],
+        ['0.9', summary.p90],
+        ['0.99', summary.p99],
+        ['1', summary.max],
+      ];
+      for (const [quantile, ms] of quantiles) {
+        windowLatency.set({ ...run, quantile }, summary.count === 0 ? Number.NaN : ms / 1000);
+      }
+      windowStart.set(run, window.startAt / 1000);
     },
     close: () =>
       new Promise<void>((resolve) => {
