@@ -1,7 +1,8 @@
 #!/usr/bin/env zx
 // Issue #6: firedrill's open engine against peers, same local target, same run, tools alternating, medians of
 // `--reps` (default 3) runs. Writes reports/bench/engines.json and prints a table.
-//   zx bench/engines.mjs [--long] [--quick] [--reps 3] [--only a,b,c,d,e]
+//   zx bench/engines.mjs [--long] [--quick] [--reps 3] [--only a,b,c,d,e]   (--only keeps the other sections of
+//   an earlier reports/bench/engines.json; every section has its own date)
 // (a) CPU µs/request at a fixed 3,000 req/s (+ wrk at max rate as the CPU floor)
 // (b) firedrill achieved rate, late and dropped sends at 1k/2k/3k/5k req/s offered
 // (c) p50/p99 error against a target that adds a fixed 20 ms
@@ -11,7 +12,7 @@
 // bounded in time. CPU = user + sys of the generator process (in-process cpuUsage() for the Node tools around
 // the measured run; waited-for child times from /proc for wrk).
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { $, argv } from 'zx';
 
@@ -338,8 +339,22 @@ try {
   server.kill('SIGTERM');
 }
 
+// Each section carries its own date; with --only, the other sections of an earlier report are kept.
+for (const section of Object.values(report.results)) section.date = report.date;
 mkdirSync('reports/bench', { recursive: true });
-writeFileSync('reports/bench/engines.json', `${JSON.stringify(report, null, 2)}\n`);
+const reportPath = 'reports/bench/engines.json';
+if (argv.only && existsSync(reportPath)) {
+  try {
+    const earlier = JSON.parse(readFileSync(reportPath, 'utf8'));
+    for (const [key, section] of Object.entries(earlier.results ?? {})) {
+      if (!only.has(key)) report.results[key] = { date: earlier.date, ...section };
+    }
+  } catch {
+    // an unreadable earlier report is replaced
+  }
+}
+report.results = Object.fromEntries(Object.entries(report.results).sort(([a], [b]) => a.localeCompare(b)));
+writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
 
 // ---- table ---------------------------------------------------------------------------------------------------
 const f = (x, d = 1) =>
