@@ -157,4 +157,28 @@ describe('engines with streaming and validation', () => {
     expect(windows.map((w) => w.second)).toEqual([0]);
     expect(windows[0]?.ok).toBe(summary.sent);
   });
+
+  it('closed engine reports progress about once a second: users active and requests per second', async () => {
+    const reports: Array<{
+      offeredRate: number;
+      achievedRate: number;
+      inFlight: number;
+      p99Ms: number | null;
+    }> = [];
+    await createClosedEngine().run({
+      ...base(),
+      target,
+      stages: [{ kind: 'concurrency', vus: 3, durationMs: 1300 }],
+      request: () => ({ method: 'GET', path: '/slow', headers: {} }),
+      onWindow: () => {},
+      onProgress: (p) => reports.push(p),
+    });
+    expect(reports).toHaveLength(1);
+    const [report] = reports;
+    expect(report!.inFlight).toBe(3);
+    // 3 users × one 10 ms request each at a time: well over 100 started and ended per second.
+    expect(report!.offeredRate).toBeGreaterThan(100);
+    expect(report!.achievedRate).toBeGreaterThan(100);
+    expect(report!.p99Ms).toBeGreaterThanOrEqual(10);
+  });
 });
