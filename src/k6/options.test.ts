@@ -10,6 +10,7 @@ import {
   k6Shape,
   k6Thresholds,
   phaseSpans,
+  unexportedThresholds,
 } from './options.ts';
 
 function planOf(traffic: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -299,6 +300,30 @@ describe('k6Thresholds', () => {
         .map((t) => t.source)
         .slice(4),
     ).toEqual(['errors', 'tput']);
+  });
+
+  it('leaves out wrong-answer-ratio (k6 does not check bodies) and says so', () => {
+    const withWrong = planOf(
+      { stages: [{ kind: 'constant', rate: 10, duration: '10s' }], validate: {} },
+      {
+        expect: [
+          {
+            kind: 'threshold',
+            id: 'right',
+            phase: 'run',
+            metric: 'wrong-answer-ratio',
+            op: '<',
+            value: 0.01,
+          },
+          { kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 100 },
+        ],
+      },
+    );
+    expect(k6Thresholds(withWrong).map((t) => t.expression)).toEqual(['p(99)<100']);
+    expect(unexportedThresholds(withWrong)).toEqual([
+      expect.stringMatching(/^right: wrong-answer-ratio is not exported/),
+    ]);
+    expect(unexportedThresholds(plan)).toEqual([]);
   });
 
   it('refuses a stage name that would break the k6 tag filter', () => {

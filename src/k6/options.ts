@@ -296,6 +296,8 @@ function phaseSeconds(plan: Plan, phase: string): number {
  * - error-ratio: `http_req_failed{<phase>}` `rate` (failed / all requests of the phase).
  * - throughput: k6's counter `rate` divides by the WHOLE test's duration, not the phase's; the exact equivalent
  *   of firedrill's completed-per-second-of-phase is a `count` bound: value × phase seconds on `http_reqs{<phase>}`.
+ * - wrong-answer-ratio has no k6 equivalent (the script checks status codes, not bodies) and is left out; see
+ *   unexportedThresholds.
  */
 export function k6Thresholds(plan: Plan): K6Threshold[] {
   const out: K6Threshold[] = [];
@@ -331,11 +333,24 @@ export function k6Thresholds(plan: Plan): K6Threshold[] {
         out.push({ source: id, metric: withTags('http_reqs', filter), expression: `count${e.op}${count}` });
         break;
       }
+      case 'wrong-answer-ratio':
+        break;
       default:
         assertNever(e.metric, 'threshold metric');
     }
   }
   return out;
+}
+
+/** One warning per `threshold` expectation the k6 script cannot carry (wrong-answer-ratio: k6 does not check bodies). */
+export function unexportedThresholds(plan: Plan): string[] {
+  return plan.expectations.flatMap(({ id, expectation: e }) =>
+    e.kind === 'threshold' && e.metric === 'wrong-answer-ratio'
+      ? [
+          `${id}: wrong-answer-ratio is not exported: the k6 script checks status codes, not response bodies (firedrill's own engines validate them)`,
+        ]
+      : [],
+  );
 }
 
 /** Thresholds grouped by metric key, the shape of k6's `options.thresholds`. */

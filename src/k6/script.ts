@@ -10,6 +10,7 @@ import {
   type StageSpanTag,
   stageSpans,
   thresholdsOption,
+  unexportedThresholds,
 } from './options.ts';
 
 /** The request every iteration sends, apart from its body (taken from the pre-generated payloads). */
@@ -62,6 +63,7 @@ export function renderK6Script(input: K6ScriptInput): K6Script {
   const { plan, request } = input;
   const shape = k6Shape(plan);
   const thresholds = k6Thresholds(plan);
+  const warnings = [...shape.warnings, ...unexportedThresholds(plan)];
   const phases = phaseSpans(plan);
   const stages = stageSpans(plan);
   const options = {
@@ -83,7 +85,7 @@ export function renderK6Script(input: K6ScriptInput): K6Script {
     ...(thresholds.length > 0
       ? ['// Thresholds (firedrill expectation: k6 threshold):', ...thresholdNotes]
       : []),
-    ...shape.warnings.map((w) => `// warning: ${w}`),
+    ...warnings.map((w) => `// warning: ${w}`),
     "import http from 'k6/http';",
     "import { check } from 'k6';",
     "import exec from 'k6/execution';",
@@ -144,6 +146,6 @@ export function renderK6Script(input: K6ScriptInput): K6Script {
     thresholds,
     phases,
     stages,
-    warnings: shape.warnings,
+    warnings,
   };
 }

@@ -151,6 +151,15 @@ describe('buildSummaryMarkdown', () => {
     expect(traffic).toContain('no coordinated-omission correction is applied');
   });
 
+  it('adds a wrong-answer column when some phase checked responses ("—" for one that did not)', () => {
+    const o = sampleOutcome();
+    o.phases.fault = { ...o.phases.fault!, ok: 582, completed: 600, wrongAnswers: 6, wrongAnswerRatio: 0.01 };
+    const rows = tableRows(section(buildSummaryMarkdown(o), 'Traffic'));
+    expect(rows[0]?.slice(4, 7)).toEqual(['error ratio', 'wrong answers', 'p50 ms']);
+    expect(rows[1]?.[5]).toBe('—');
+    expect(rows[2]?.slice(2, 6)).toEqual(['582', '12', '2.00%', '6 (1.00%)']);
+  });
+
   it('notes when the load generator was saturated', () => {
     const o = sampleOutcome();
     o.traffic!.saturated = true;

@@ -231,36 +231,47 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
         '',
       );
     }
+    // The wrong-answer column only when some phase checked responses (traffic.validate or streamed answers).
+    const checked = Object.values(o.phases).some((p) => p.wrongAnswers !== null);
     const rows = Object.entries(o.phases).map(([name, p]) => [
       code(name),
       int(p.sent),
       int(p.ok),
       int(p.errors),
       `${(p.errorRatio * 100).toFixed(2)}%`,
+      ...(checked
+        ? [
+            p.wrongAnswers === null || p.wrongAnswerRatio === null
+              ? none
+              : `${int(p.wrongAnswers)} (${(p.wrongAnswerRatio * 100).toFixed(2)}%)`,
+          ]
+        : []),
       ms(p.latencyMs.p50),
       ms(p.latencyMs.p90),
       ms(p.latencyMs.p99),
       ms(p.latencyMs.max),
       `${p.throughput.toFixed(1)}/s`,
     ]);
+    const header = [
+      'phase',
+      'sent',
+      'ok',
+      'errors',
+      'error ratio',
+      ...(checked ? ['wrong answers'] : []),
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'max ms',
+      'throughput',
+    ];
     if (rows.length === 0) out.push('No per-phase statistics were recorded.', '');
     else
       out.push(
         table(
-          [
-            'phase',
-            'sent',
-            'ok',
-            'errors',
-            'error ratio',
-            'p50 ms',
-            'p90 ms',
-            'p99 ms',
-            'max ms',
-            'throughput',
-          ],
+          header,
           rows,
-          [1, 2, 3, 4, 5, 6, 7, 8, 9],
+          header.map((_, i) => i).filter((i) => i > 0),
         ),
         '',
       );

@@ -163,6 +163,34 @@ describe('planner', () => {
   });
 });
 
+describe('wrong-answer-ratio threshold', () => {
+  const withThreshold = (traffic: Record<string, unknown>, protocol = 'kserve-v2') => ({
+    ...valid,
+    target: { model: 'penguins', protocol },
+    faults: [],
+    expect: [{ kind: 'threshold', phase: 'run', metric: 'wrong-answer-ratio', op: '<', value: 0.01 }],
+    traffic: { stages: [{ kind: 'constant', rate: 10, duration: '10s' }], ...traffic },
+  });
+
+  it('is accepted when responses are validated', () => {
+    const result = parseScenario(withThreshold({ validate: { outputs: [{ name: 'probabilities' }] } }));
+    expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+  });
+
+  it.each([
+    [{}, 'kserve-v2', 'responses are not checked without traffic.validate'],
+    [{ validate: {} }, 'raw', 'responses of the raw protocol are not validated'],
+  ])('is refused when nothing would check the answers (%j, %s)', (traffic, protocol, message) => {
+    const result = parseScenario(withThreshold(traffic, protocol));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues).toContainEqual({
+        path: 'expect[0].metric',
+        message: expect.stringContaining(message),
+      });
+  });
+});
+
 describe('missing fields', () => {
   it('says a required field is missing rather than "received undefined"', () => {
     const result = parseScenario({ name: 'x' });

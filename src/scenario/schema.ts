@@ -81,6 +81,22 @@ export const scenarioSchema = z
           message: `"during" is "run" or a fault id; no fault has id "${expectation.during}"`,
         });
       }
+      if (expectation.kind === 'threshold' && expectation.metric === 'wrong-answer-ratio') {
+        // Only checked responses can be wrong: without validation the ratio would read 0, a pass by default.
+        const problem =
+          scenario.traffic.validate === undefined
+            ? 'responses are not checked without traffic.validate'
+            : scenario.target.protocol === 'raw'
+              ? 'responses of the raw protocol are not validated'
+              : undefined;
+        if (problem !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expect', index, 'metric'],
+            message: `wrong-answer-ratio needs checked responses, but ${problem} (give traffic.validate, e.g. { outputs: [{ name: 'probabilities' }] })`,
+          });
+        }
+      }
       if (expectation.kind === 'threshold') {
         const phases = ['baseline', 'fault', 'recovery', 'run', ...stageNames];
         if (!phases.includes(expectation.phase)) {
