@@ -191,6 +191,37 @@ describe('wrong-answer-ratio threshold', () => {
   });
 });
 
+describe('payload.stream', () => {
+  const streamed = (protocol: string, expect: unknown[] = [{ kind: 'alert-silent', alert: 'X' }]) => ({
+    ...valid,
+    target: { model: 'penguin-chat', protocol },
+    faults: [],
+    expect,
+    payload: { stream: true },
+  });
+
+  it('is accepted for the OpenAI protocols, and its streams count as checked answers', () => {
+    const wrong = [{ kind: 'threshold', phase: 'run', metric: 'wrong-answer-ratio', op: '<', value: 0.01 }];
+    for (const protocol of ['openai-chat', 'openai-completions']) {
+      const result = parseScenario(streamed(protocol, wrong));
+      expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+      expect(result.ok && result.scenario.payload?.stream).toBe(true);
+    }
+  });
+
+  it('is refused for a protocol that does not stream, at payload.stream', () => {
+    const result = parseScenario(streamed('kserve-v2'));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues).toEqual([
+        {
+          path: 'payload.stream',
+          message: expect.stringContaining('belong to the OpenAI protocols, not kserve-v2'),
+        },
+      ]);
+  });
+});
+
 describe('missing fields', () => {
   it('says a required field is missing rather than "received undefined"', () => {
     const result = parseScenario({ name: 'x' });

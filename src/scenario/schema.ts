@@ -61,6 +61,16 @@ export const scenarioSchema = z
         });
       }
     });
+    const openAi =
+      scenario.target.protocol === 'openai-chat' || scenario.target.protocol === 'openai-completions';
+    const streamed = openAi && scenario.payload?.stream === true;
+    if (scenario.payload?.stream === true && !openAi) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['payload', 'stream'],
+        message: `streamed answers (server-sent events) belong to the OpenAI protocols, not ${scenario.target.protocol} (use target.protocol "openai-chat" or "openai-completions")`,
+      });
+    }
     const stageNames = new Set(scenario.traffic.stages.flatMap((stage) => (stage.name ? [stage.name] : [])));
     scenario.expect.forEach((expectation, index) => {
       if ('after' in expectation && !faultIds.has(expectation.after)) {
@@ -81,8 +91,9 @@ export const scenarioSchema = z
           message: `"during" is "run" or a fault id; no fault has id "${expectation.during}"`,
         });
       }
-      if (expectation.kind === 'threshold' && expectation.metric === 'wrong-answer-ratio') {
+      if (expectation.kind === 'threshold' && expectation.metric === 'wrong-answer-ratio' && !streamed) {
         // Only checked responses can be wrong: without validation the ratio would read 0, a pass by default.
+        // (Streamed OpenAI answers are always checked: a malformed stream is a wrong answer.)
         const problem =
           scenario.traffic.validate === undefined
             ? 'responses are not checked without traffic.validate'
