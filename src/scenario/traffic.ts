@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from '../core/errors.ts';
 import { capacityIssues, peakRate, type TrafficStage } from '../traffic/schedule.ts';
 import { duration, positiveRate } from './common.ts';
 
@@ -206,8 +207,11 @@ export function rateStages(stages: ReadonlyArray<OpenStage | ClosedStage>): Traf
         return [{ kind: 'constant', rate: stage.rate, durationMs: stage.duration }];
       case 'ramp':
         return [{ kind: 'ramp', from: stage.from, to: stage.to, durationMs: stage.duration }];
-      default:
+      case 'concurrency':
+      case 'concurrency-ramp':
         return [];
+      default:
+        return assertNever(stage, 'stage kind');
     }
   });
 }
