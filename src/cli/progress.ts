@@ -1,12 +1,17 @@
 import { formatDuration } from '../core/duration.ts';
 import type { RunProgress } from '../run/runner.ts';
 
-/** One line of live state: phase, offered/achieved rate, p99, faults, alerts pending/firing. */
+/**
+ * One line of live state: phase, offered→achieved rate (open model) or users and achieved rate (closed
+ * model, which offers no rate of its own), p99, faults, alerts pending/firing.
+ */
 export function formatProgress(p: RunProgress): string {
   const parts = [
     `${formatDuration(p.elapsedMs)}/${formatDuration(p.totalMs)}`,
     p.phase,
-    `rate ${p.offeredRate.toFixed(0)}→${p.achievedRate.toFixed(0)}/s`,
+    p.model === 'closed'
+      ? `${p.inFlight} VUs · rate ${p.achievedRate.toFixed(0)}/s`
+      : `rate ${p.offeredRate.toFixed(0)}→${p.achievedRate.toFixed(0)}/s`,
     `p99 ${p.p99Ms === null ? '-' : `${p.p99Ms.toFixed(0)}ms`}`,
     `faults ${p.faults.length > 0 ? p.faults.join(',') : '-'}`,
     `pending ${p.pending.length > 0 ? p.pending.join(',') : '-'}`,

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.ts';
-import { ExitCode } from '../core/errors.ts';
+import { assertNever, ExitCode } from '../core/errors.ts';
 import { assertPayloadValid } from '../run/drift.ts';
-import { type Expectation, loadScenario, planScenario } from '../scenario/index.ts';
+import { type Expectation, loadScenario, planScenario, type Stage } from '../scenario/index.ts';
 
 /** `firedrill validate`: load, validate (errors throw FD_SCENARIO_INVALID → exit 2), print the plan. */
 export async function validateCommand(file: string): Promise<number> {
@@ -11,13 +11,11 @@ export async function validateCommand(file: string): Promise<number> {
   const lines = [
     `${file}: valid scenario "${scenario.name}" — ${scenario.description}`,
     '',
-    'traffic (open model):',
+    `traffic (${scenario.traffic.model === 'closed' ? 'closed model, fixed concurrency' : 'open model'}):`,
   ];
   for (const s of plan.stages) {
-    const shape =
-      s.stage.kind === 'constant' ? `${s.stage.rate} req/s` : `${s.stage.from}→${s.stage.to} req/s`;
     lines.push(
-      `  +${formatDuration(s.startMs)}…+${formatDuration(s.endMs)}  ${s.name}: ${s.stage.kind} ${shape}`,
+      `  +${formatDuration(s.startMs)}…+${formatDuration(s.endMs)}  ${s.name}: ${describeStage(s.stage)}`,
     );
   }
   lines.push('faults:');
@@ -35,6 +33,22 @@ export async function validateCommand(file: string): Promise<number> {
   lines.push('', `run length: ${formatDuration(plan.endMs)} (traffic ${formatDuration(plan.trafficEndMs)})`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return ExitCode.passed;
+}
+
+/** `constant 40 req/s`, `ramp 0→20 req/s`, `concurrency 20 VUs for 30s`, `concurrency-ramp 1→16 VUs over 30s`. */
+export function describeStage(stage: Stage): string {
+  switch (stage.kind) {
+    case 'constant':
+      return `constant ${stage.rate} req/s`;
+    case 'ramp':
+      return `ramp ${stage.from}→${stage.to} req/s`;
+    case 'concurrency':
+      return `concurrency ${stage.vus} VU${stage.vus === 1 ? '' : 's'} for ${formatDuration(stage.duration)}`;
+    case 'concurrency-ramp':
+      return `concurrency-ramp ${stage.from}→${stage.to} VUs over ${formatDuration(stage.duration)}`;
+    default:
+      return assertNever(stage, 'stage kind');
+  }
 }
 
 function describeExpectation(e: Expectation): string {

@@ -48,6 +48,7 @@ function rec(partial: Partial<AlertRecord> & { firingAt: number | null }): Alert
   };
 }
 
+/** A phase's stats; `completed` follows ok + errors + wrong answers unless given. Responses unchecked by default. */
 function stats(partial: Partial<PhaseStats> = {}): PhaseStats {
   return {
     windows: 10,
@@ -55,7 +56,10 @@ function stats(partial: Partial<PhaseStats> = {}): PhaseStats {
     sent: 1000,
     ok: 990,
     errors: 10,
+    completed: (partial.ok ?? 990) + (partial.errors ?? 10) + (partial.wrongAnswers ?? 0),
     errorRatio: 0.01,
+    wrongAnswers: null,
+    wrongAnswerRatio: null,
     throughput: 100,
     late: 0,
     dropped: 0,
@@ -72,7 +76,7 @@ function run(expectation: ExpectInput, world: Partial<Omit<JudgeInput, 'plan'>> 
       name: 'judge-test',
       description: 'judge unit test',
       target: { model: 'iris' },
-      traffic: { stages: [{ kind: 'constant', rate: 10, duration: '60s' }] },
+      traffic: { stages: [{ kind: 'constant', rate: 10, duration: '60s' }], validate: {} },
       faults: [{ id: 'f1', kind: 'latency-spike', at: '10s', duration: '20s', delay: '500ms' }],
       expect: [expectation],
     } satisfies ScenarioInput,
@@ -570,6 +574,41 @@ describe('judge: threshold', () => {
     expect(
       run(t('baseline', 'error-ratio', '<', 0.5), { phaseStats: { baseline: allFailed } }),
     ).toMatchObject({ verdict: 'failed', measured: 1 });
+  });
+
+  describe('wrong-answer-ratio', () => {
+    // 990 ok, 10 errors and 5 wrong answers: 5 / 1005 completed.
+    const checked = { baseline: stats({ ok: 985, wrongAnswers: 5, wrongAnswerRatio: 5 / 1000 }) };
+
+    it('passes when the share of wrong answers meets the threshold', () => {
+      const result = run(t('baseline', 'wrong-answer-ratio', '<', 0.01), { phaseStats: checked });
+      expect(result).toMatchObject({ verdict: 'passed', measuredMs: null, budgetMs: null, measured: 0.005 });
+      expect(result.detail).toBe(
+        'wrong-answer-ratio in baseline was 0.005 (0.5%), meeting the threshold < 0.01 (1%) (5 wrong of 1000 requests)',
+      );
+    });
+
+    it('fails when it does not', () => {
+      const result = run(t('baseline', 'wrong-answer-ratio', '<=', 0.001), { phaseStats: checked });
+      expect(result).toMatchObject({ verdict: 'failed', measured: 0.005 });
+      expect(result.detail).toMatch(
+        /missing the threshold <= 0\.001 \(0\.1%\) \(5 wrong of 1000 requests\)$/,
+      );
+      // judged on the wrong answers, not on the errors (error ratio 0.01 here)
+      expect(run(t('baseline', 'wrong-answer-ratio', '>', 0.009), { phaseStats: checked }).verdict).toBe(
+        'failed',
+      );
+    });
+
+    it('is inconclusive, never passed, when no response was checked', () => {
+      const unchecked = run(t('baseline', 'wrong-answer-ratio', '<', 0.01));
+      expect(unchecked.verdict).toBe('inconclusive');
+      expect(unchecked.detail).toMatch(/responses were not checked in phase "baseline"/);
+      const nothing = stats({ sent: 0, ok: 0, errors: 0, wrongAnswers: 0, wrongAnswerRatio: 0 });
+      expect(
+        run(t('baseline', 'wrong-answer-ratio', '<', 0.01), { phaseStats: { baseline: nothing } }).verdict,
+      ).toBe('inconclusive');
+    });
   });
 
   it('puts time thresholds in budgetMs and leaves it null for others', () => {

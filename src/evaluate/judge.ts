@@ -405,7 +405,7 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
     measuredMs: null,
   };
   const stats = input.phaseStats[e.phase];
-  if (!stats || (stats.sent === 0 && stats.ok + stats.errors === 0)) {
+  if (!stats || (stats.sent === 0 && stats.completed === 0)) {
     return { ...base, verdict: 'inconclusive', detail: `no requests were recorded in phase "${e.phase}"` };
   }
   let value: number;
@@ -424,7 +424,7 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
       value = stats.latencyMs[e.metric];
       break;
     case 'error-ratio':
-      if (stats.ok + stats.errors === 0) {
+      if (stats.completed === 0) {
         return {
           ...base,
           verdict: 'inconclusive',
@@ -432,6 +432,23 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
         };
       }
       value = stats.errorRatio;
+      break;
+    case 'wrong-answer-ratio':
+      if (stats.wrongAnswerRatio === null) {
+        return {
+          ...base,
+          verdict: 'inconclusive',
+          detail: `responses were not checked in phase "${e.phase}", so there is no wrong-answer ratio (give traffic.validate; the k6 engine does not check bodies)`,
+        };
+      }
+      if (stats.completed === 0) {
+        return {
+          ...base,
+          verdict: 'inconclusive',
+          detail: `no request completed in phase "${e.phase}", so there is no wrong-answer ratio`,
+        };
+      }
+      value = stats.wrongAnswerRatio;
       break;
     case 'throughput':
       value = stats.throughput;
@@ -443,15 +460,19 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
   const show = (v: number) =>
     isTime
       ? fmt(v)
-      : e.metric === 'error-ratio'
-        ? `${Number(v.toFixed(4))} (${Number((v * 100).toFixed(2))}%)`
-        : `${Number(v.toFixed(1))} req/s`;
+      : e.metric === 'throughput'
+        ? `${Number(v.toFixed(1))} req/s`
+        : `${Number(v.toFixed(4))} (${Number((v * 100).toFixed(2))}%)`;
+  const counted =
+    e.metric === 'wrong-answer-ratio'
+      ? `${stats.wrongAnswers} wrong of ${stats.completed} requests`
+      : `${stats.completed} requests`;
   return {
     ...base,
     verdict: ok ? 'passed' : 'failed',
     measuredMs: isTime ? value : null,
     measured: value,
-    detail: `${e.metric} in ${e.phase} was ${show(value)}, ${ok ? 'meeting' : 'missing'} the threshold ${e.op} ${show(e.value)} (${stats.ok + stats.errors} requests)`,
+    detail: `${e.metric} in ${e.phase} was ${show(value)}, ${ok ? 'meeting' : 'missing'} the threshold ${e.op} ${show(e.value)} (${counted})`,
   };
 }
 

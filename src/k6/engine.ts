@@ -25,6 +25,8 @@ export interface K6EngineOptions {
   signal?: AbortSignal;
   /** Epoch ms of traffic start for window numbering (default: the first request). */
   startAt?: number;
+  /** The script's k6 executor, which decides the summary's model (arrival-rate = open). Default ramping-arrival-rate. */
+  executor?: string;
   /** Each line k6 prints (stdout and stderr), e.g. for a log. Never called concurrently; do not block here. */
   onOutput?: (line: string) => void;
   /** Injected for tests (zx style); default node:child_process spawn. */
@@ -105,7 +107,7 @@ export async function runK6Engine(scriptDir: string, options: K6EngineOptions = 
       hint: 'run the same command by hand to see the whole output: k6 run script.js (in the export folder)',
     });
   }
-  const parsed = await parseK6Output(outFile, { startAt: options.startAt });
+  const parsed = await parseK6Output(outFile, { startAt: options.startAt, executor: options.executor });
   let thresholds: K6ThresholdResult[] = [];
   try {
     thresholds = parseK6SummaryExport(JSON.parse(await readFile(summaryFile, 'utf8'))).thresholds;

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { isFiredrillError } from '../core/errors.ts';
 import { parseScenario, planScenario } from '../scenario/index.ts';
+import { vusAt } from '../traffic/closed-engine.ts';
 import { expectedArrivals } from '../traffic/schedule.ts';
-import { k6Shape, k6Thresholds, phaseSpans } from './options.ts';
+import {
+  type K6RampingArrivalRate,
+  type K6Shape,
+  type K6Stage,
+  k6Shape,
+  k6Thresholds,
+  phaseSpans,
+  unexportedThresholds,
+} from './options.ts';
 
 function planOf(traffic: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   const result = parseScenario({
@@ -17,11 +26,17 @@ function planOf(traffic: Record<string, unknown>, extra: Record<string, unknown>
   return planScenario(result.scenario);
 }
 
+function arrivalRate(shape: K6Shape): K6RampingArrivalRate {
+  if (shape.scenario.executor !== 'ramping-arrival-rate') throw new Error(`got ${shape.scenario.executor}`);
+  return shape.scenario;
+}
+
 /** Iterations k6 starts for a ramping-arrival-rate config: the area under its piecewise-linear rate. */
-function k6Iterations(shape: ReturnType<typeof k6Shape>): number {
-  let rate = shape.scenario.startRate;
+function k6Iterations(shape: K6Shape): number {
+  const scenario = arrivalRate(shape);
+  let rate = scenario.startRate;
   let total = 0;
-  for (const stage of shape.scenario.stages) {
+  for (const stage of scenario.stages) {
     const seconds = stage.duration.endsWith('ms')
       ? Number(stage.duration.slice(0, -2)) / 1000
       : Number(stage.duration.slice(0, -1));
@@ -131,9 +146,98 @@ describe('k6Shape', () => {
 
   it('warns, and rounds, a rate with more than 3 decimals', () => {
     const shape = k6Shape(planOf({ stages: [{ kind: 'constant', rate: 0.12345, duration: '10s' }] }));
-    expect(shape.scenario.timeUnit).toBe('1000s');
-    expect(shape.scenario.startRate).toBe(123);
+    expect(arrivalRate(shape).timeUnit).toBe('1000s');
+    expect(arrivalRate(shape).startRate).toBe(123);
     expect(shape.warnings).toHaveLength(1);
+  });
+});
+
+/** Milliseconds of a k6 duration string as k6Duration writes them ("70s", "250ms"). */
+function k6Ms(duration: string): number {
+  return duration.endsWith('ms') ? Number(duration.slice(0, -2)) : Number(duration.slice(0, -1)) * 1000;
+}
+
+/** VUs a ramping-vus config asks for at `ms`: linear from each stage's start value to its target. */
+function k6VusAt(startVUs: number, stages: readonly K6Stage[], ms: number): number {
+  let from = startVUs;
+  let start = 0;
+  for (const stage of stages) {
+    const duration = k6Ms(stage.duration);
+    if (ms < start + duration) return from + ((stage.target - from) * (ms - start)) / duration;
+    from = stage.target;
+    start += duration;
+  }
+  return 0;
+}
+
+describe('k6Shape, closed model', () => {
+  const closed = (stages: unknown[], extra: Record<string, unknown> = {}) =>
+    planOf({ model: 'closed', stages, timeout: '2s', ...extra });
+
+  it('exports one concurrency stage as constant-vus, letting the last requests finish', () => {
+    const shape = k6Shape(closed([{ kind: 'concurrency', vus: 20, duration: '30s' }]));
+    expect(shape.scenario).toEqual({
+      executor: 'constant-vus',
+      vus: 20,
+      duration: '30s',
+      gracefulStop: '2s',
+    });
+    expect(shape.warnings).toEqual([]);
+  });
+
+  it.each([
+    {
+      what: 'a ramp then a hold at its end needs no jump',
+      stages: [
+        { kind: 'concurrency-ramp', from: 1, to: 16, duration: '20s' },
+        { kind: 'concurrency', vus: 16, duration: '10s' },
+      ],
+      startVUs: 1,
+      k6: [
+        { target: 16, duration: '20s' },
+        { target: 16, duration: '10s' },
+      ],
+    },
+    {
+      what: 'a change of concurrency is a 0 s jump then a flat segment',
+      stages: [
+        { kind: 'concurrency', vus: 4, duration: '10s' },
+        { kind: 'concurrency', vus: 8, duration: '1500ms' },
+        { kind: 'concurrency-ramp', from: 2, to: 0, duration: '4s' },
+      ],
+      startVUs: 4,
+      k6: [
+        { target: 4, duration: '10s' },
+        { target: 8, duration: '0s' },
+        { target: 8, duration: '1500ms' },
+        { target: 2, duration: '0s' },
+        { target: 0, duration: '4s' },
+      ],
+    },
+  ])('exports $what as ramping-vus following the same user count', ({ stages, startVUs, k6 }) => {
+    const plan = closed(stages);
+    const shape = k6Shape(plan);
+    expect(shape.scenario).toEqual({
+      executor: 'ramping-vus',
+      startVUs,
+      stages: k6,
+      gracefulRampDown: '2s',
+      gracefulStop: '2s',
+    });
+    // k6's user curve is the one firedrill's closed engine follows (before it rounds to whole users).
+    const traffic = plan.scenario.traffic;
+    if (traffic.model !== 'closed' || shape.scenario.executor !== 'ramping-vus')
+      throw new Error('not closed');
+    const engineStages = traffic.stages.map((s) =>
+      s.kind === 'concurrency'
+        ? { kind: s.kind, vus: s.vus, durationMs: s.duration }
+        : { kind: s.kind, from: s.from, to: s.to, durationMs: s.duration },
+    );
+    for (let ms = 0; ms < plan.trafficEndMs; ms += 250) {
+      expect(vusAt(engineStages, ms), `at ${ms} ms`).toBe(
+        Math.round(k6VusAt(shape.scenario.startVUs, shape.scenario.stages, ms)),
+      );
+    }
   });
 });
 
@@ -196,6 +300,30 @@ describe('k6Thresholds', () => {
         .map((t) => t.source)
         .slice(4),
     ).toEqual(['errors', 'tput']);
+  });
+
+  it('leaves out wrong-answer-ratio (k6 does not check bodies) and says so', () => {
+    const withWrong = planOf(
+      { stages: [{ kind: 'constant', rate: 10, duration: '10s' }], validate: {} },
+      {
+        expect: [
+          {
+            kind: 'threshold',
+            id: 'right',
+            phase: 'run',
+            metric: 'wrong-answer-ratio',
+            op: '<',
+            value: 0.01,
+          },
+          { kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 100 },
+        ],
+      },
+    );
+    expect(k6Thresholds(withWrong).map((t) => t.expression)).toEqual(['p(99)<100']);
+    expect(unexportedThresholds(withWrong)).toEqual([
+      expect.stringMatching(/^right: wrong-answer-ratio is not exported/),
+    ]);
+    expect(unexportedThresholds(plan)).toEqual([]);
   });
 
   it('refuses a stage name that would break the k6 tag filter', () => {

@@ -1,14 +1,17 @@
 import { assertNever, FiredrillError } from '../core/errors.ts';
-import type { Plan } from '../scenario/plan.ts';
-import type { Stage } from '../scenario/schema.ts';
+import type { ClosedTraffic, OpenStage, OpenTraffic, Plan } from '../scenario/index.ts';
 
 /**
- * Pure translation of a firedrill plan into k6 `options`: the traffic shape as one `ramping-arrival-rate`
- * scenario, the phase spans the script tags requests with, and the `threshold` expectations as k6 thresholds.
+ * Pure translation of a firedrill plan into k6 `options`: the traffic shape as one k6 scenario
+ * (`ramping-arrival-rate` for the open model; `constant-vus` or `ramping-vus` for the closed model), the
+ * phase spans the script tags requests with, and the `threshold` expectations as k6 thresholds.
  * No I/O; `renderK6Script` (script.ts) serialises what this returns.
  */
 
-/** One k6 stage: the rate (iterations per `timeUnit`) reached at the END of `duration`, linearly from the previous one. */
+/**
+ * One k6 stage: the `target` reached at the END of `duration`, linearly from the previous one. The target is
+ * a rate (iterations per `timeUnit`) in ramping-arrival-rate, a number of VUs in ramping-vus.
+ */
 export interface K6Stage {
   target: number;
   duration: string;
@@ -27,8 +30,31 @@ export interface K6RampingArrivalRate {
   gracefulStop: string;
 }
 
+/** k6's constant-vus executor (see @types/k6 ConstantVUsScenario): `vus` users loop for `duration`. */
+export interface K6ConstantVUs {
+  executor: 'constant-vus';
+  vus: number;
+  duration: string;
+  /** Lets requests in flight at the end finish (up to the scenario's timeout) instead of interrupting them. */
+  gracefulStop: string;
+}
+
+/** k6's ramping-vus executor (see @types/k6 RampingVUsScenario): the user count follows `stages`. */
+export interface K6RampingVUs {
+  executor: 'ramping-vus';
+  /** Users at t = 0 (k6's default is 1, so it is always written). */
+  startVUs: number;
+  stages: K6Stage[];
+  /** A user removed by a ramp down finishes its request first (up to the timeout), as in firedrill's closed engine. */
+  gracefulRampDown: string;
+  gracefulStop: string;
+}
+
+/** The one k6 scenario a firedrill plan becomes. */
+export type K6Scenario = K6RampingArrivalRate | K6ConstantVUs | K6RampingVUs;
+
 export interface K6Shape {
-  scenario: K6RampingArrivalRate;
+  scenario: K6Scenario;
   /** Iterations per second = target / scale (timeUnit = `${scale}s`); 1 unless a rate has decimals. */
   scale: number;
   /** Present when a rate had to be rounded (more than 3 decimals): what changed. */
@@ -66,18 +92,31 @@ export function k6Duration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
 }
 
+/** Start and end rate (req/s) of an open-model stage. */
+export function stageRates(stage: OpenStage): { from: number; to: number } {
+  return stage.kind === 'constant'
+    ? { from: stage.rate, to: stage.rate }
+    : { from: stage.from, to: stage.to };
+}
+
 /**
- * Start and end rate of an open-model stage. Other stage kinds (the closed model's fixed concurrency) have no
- * arrival rate to give ramping-arrival-rate and are refused.
+ * Piecewise-linear k6 stages through `(from, to)` segments: a segment whose `from` differs from where the
+ * previous one ended is preceded by a 0 s stage (an instant jump; k6 accepts 0 s stages in both ramping
+ * executors). Returns the start value and the stages.
  */
-export function stageRates(stage: Stage): { from: number; to: number } {
-  if (stage.kind === 'constant') return { from: stage.rate, to: stage.rate };
-  if (stage.kind === 'ramp') return { from: stage.from, to: stage.to };
-  throw new FiredrillError(
-    'FD_USAGE',
-    `the k6 export carries open-model traffic only (constant and ramp stages), not a "${(stage as { kind: string }).kind}" stage`,
-    { hint: 'export a scenario with model "open"' },
-  );
+function linearStages(segments: ReadonlyArray<{ from: number; to: number; durationMs: number }>): {
+  start: number;
+  stages: K6Stage[];
+} {
+  const start = segments[0]?.from ?? 0;
+  let current = start;
+  const stages: K6Stage[] = [];
+  for (const { from, to, durationMs } of segments) {
+    if (from !== current) stages.push({ target: from, duration: '0s' });
+    stages.push({ target: to, duration: k6Duration(durationMs) });
+    current = to;
+  }
+  return { start, stages };
 }
 
 const SCALES = [1, 10, 100, 1000] as const;
@@ -93,8 +132,14 @@ function chooseScale(rates: readonly number[]): { scale: number; exact: boolean 
   return { scale: 1000, exact: false };
 }
 
+/** The traffic as one k6 scenario of the plan's workload model (see k6OpenShape, k6ClosedShape). */
+export function k6Shape(plan: Plan): K6Shape {
+  const { traffic } = plan.scenario;
+  return traffic.model === 'closed' ? k6ClosedShape(traffic) : k6OpenShape(traffic);
+}
+
 /**
- * The traffic as one ramping-arrival-rate scenario. k6's semantics: the rate starts at `startRate` and each
+ * Open model: one ramping-arrival-rate scenario. k6's semantics: the rate starts at `startRate` and each
  * stage moves it LINEARLY to `target` over `duration`; a stage with duration "0s" is an instant jump. So a
  * constant stage is a flat segment (target = its rate) preceded by a 0 s jump when the rate changes, and a
  * ramp is a jump to `from` (when needed) then a linear segment to `to`. Like firedrill's schedule, k6 spaces
@@ -105,18 +150,17 @@ function chooseScale(rates: readonly number[]): { scale: number; exact: boolean 
  * (the same cap on concurrency firedrill's engine has; firedrill queues beyond it, k6 drops). preAllocatedVUs
  * covers a 1 s response time at the peak rate (allocating VUs mid-run is slow and skews timing), capped at maxVUs.
  */
-export function k6Shape(plan: Plan): K6Shape {
-  const { traffic } = plan.scenario;
+function k6OpenShape(traffic: OpenTraffic): K6Shape {
+  if (traffic.stages.length === 0) throw new FiredrillError('FD_SCENARIO_INVALID', 'traffic.stages is empty');
   const all = traffic.stages.flatMap((s) => {
     const { from, to } = stageRates(s);
     return [from, to];
   });
   const { scale, exact } = chooseScale(all);
   const warnings: string[] = [];
-  const arrival = (traffic as { arrival?: { kind: string } }).arrival?.kind ?? 'uniform';
-  if (arrival !== 'uniform') {
+  if (traffic.arrival.kind !== 'uniform') {
     warnings.push(
-      `traffic.arrival is "${arrival}" but k6's arrival-rate executors space iterations evenly: the export sends the same rates, uniformly`,
+      `traffic.arrival is "${traffic.arrival.kind}" but k6's arrival-rate executors space iterations evenly: the export sends the same rates, uniformly`,
     );
   }
   if (!exact) {
@@ -125,24 +169,19 @@ export function k6Shape(plan: Plan): K6Shape {
     );
   }
   const toTarget = (rate: number) => Math.round(rate * scale);
-  const first = traffic.stages[0];
-  if (first === undefined) throw new FiredrillError('FD_SCENARIO_INVALID', 'traffic.stages is empty');
-  const startRate = toTarget(stageRates(first).from);
-  let current = startRate;
-  const stages: K6Stage[] = [];
-  for (const stage of traffic.stages) {
-    const { from, to } = stageRates(stage);
-    if (toTarget(from) !== current) stages.push({ target: toTarget(from), duration: '0s' });
-    stages.push({ target: toTarget(to), duration: k6Duration(stage.duration) });
-    current = toTarget(to);
-  }
+  const { start, stages } = linearStages(
+    traffic.stages.map((stage) => {
+      const { from, to } = stageRates(stage);
+      return { from: toTarget(from), to: toTarget(to), durationMs: stage.duration };
+    }),
+  );
   const peak = Math.max(...all);
   const maxVUs = traffic.maxInFlight;
   const preAllocatedVUs = Math.max(1, Math.min(maxVUs, Math.ceil(peak)));
   return {
     scenario: {
       executor: 'ramping-arrival-rate',
-      startRate,
+      startRate: start,
       timeUnit: `${scale}s`,
       preAllocatedVUs,
       maxVUs,
@@ -151,6 +190,50 @@ export function k6Shape(plan: Plan): K6Shape {
     },
     scale,
     warnings,
+  };
+}
+
+/**
+ * Closed model: a single `concurrency` stage is one constant-vus scenario; anything else one ramping-vus
+ * scenario whose stages follow the users' count (a `concurrency` stage is a flat segment, a
+ * `concurrency-ramp` a linear one, with 0 s jumps between them where the count changes). Each k6 VU loops
+ * one request per iteration with no think time, as firedrill's closed engine does. `gracefulRampDown` and
+ * `gracefulStop` = the request timeout: a user removed by a ramp down, or still busy at the end, finishes
+ * its request first. `scale` is 1 (VU counts are whole numbers already).
+ */
+function k6ClosedShape(traffic: ClosedTraffic): K6Shape {
+  const gracefulStop = k6Duration(traffic.timeout);
+  const [first, ...rest] = traffic.stages;
+  if (first === undefined) throw new FiredrillError('FD_SCENARIO_INVALID', 'traffic.stages is empty');
+  if (first.kind === 'concurrency' && rest.length === 0) {
+    return {
+      scenario: {
+        executor: 'constant-vus',
+        vus: first.vus,
+        duration: k6Duration(first.duration),
+        gracefulStop,
+      },
+      scale: 1,
+      warnings: [],
+    };
+  }
+  const { start, stages } = linearStages(
+    traffic.stages.map((stage) =>
+      stage.kind === 'concurrency'
+        ? { from: stage.vus, to: stage.vus, durationMs: stage.duration }
+        : { from: stage.from, to: stage.to, durationMs: stage.duration },
+    ),
+  );
+  return {
+    scenario: {
+      executor: 'ramping-vus',
+      startVUs: start,
+      stages,
+      gracefulRampDown: gracefulStop,
+      gracefulStop,
+    },
+    scale: 1,
+    warnings: [],
   };
 }
 
@@ -213,6 +296,8 @@ function phaseSeconds(plan: Plan, phase: string): number {
  * - error-ratio: `http_req_failed{<phase>}` `rate` (failed / all requests of the phase).
  * - throughput: k6's counter `rate` divides by the WHOLE test's duration, not the phase's; the exact equivalent
  *   of firedrill's completed-per-second-of-phase is a `count` bound: value × phase seconds on `http_reqs{<phase>}`.
+ * - wrong-answer-ratio has no k6 equivalent (the script checks status codes, not bodies) and is left out; see
+ *   unexportedThresholds.
  */
 export function k6Thresholds(plan: Plan): K6Threshold[] {
   const out: K6Threshold[] = [];
@@ -248,11 +333,24 @@ export function k6Thresholds(plan: Plan): K6Threshold[] {
         out.push({ source: id, metric: withTags('http_reqs', filter), expression: `count${e.op}${count}` });
         break;
       }
+      case 'wrong-answer-ratio':
+        break;
       default:
         assertNever(e.metric, 'threshold metric');
     }
   }
   return out;
+}
+
+/** One warning per `threshold` expectation the k6 script cannot carry (wrong-answer-ratio: k6 does not check bodies). */
+export function unexportedThresholds(plan: Plan): string[] {
+  return plan.expectations.flatMap(({ id, expectation: e }) =>
+    e.kind === 'threshold' && e.metric === 'wrong-answer-ratio'
+      ? [
+          `${id}: wrong-answer-ratio is not exported: the k6 script checks status codes, not response bodies (firedrill's own engines validate them)`,
+        ]
+      : [],
+  );
 }
 
 /** Thresholds grouped by metric key, the shape of k6's `options.thresholds`. */

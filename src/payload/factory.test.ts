@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseGenerationRequest } from '../../fixtures/model-server/openai.ts';
 import { parseScenarioOrThrow } from '../scenario/validate.ts';
 import { preparePayload } from './factory.ts';
 import { createPayloadGenerator } from './generator.ts';
+import { promptReference } from './prompts.ts';
 import { loadReference, numericStats, type PayloadRow } from './reference.ts';
 import { planDrift } from './timeline.ts';
 import { isSchemaBreak } from './transforms.ts';
@@ -195,4 +197,34 @@ describe('ramp', () => {
       /one prompt per request/,
     );
   });
+});
+
+describe('streamed OpenAI payloads', () => {
+  const prompts = promptReference();
+  it.each([
+    ['openai-chat', 'chat'],
+    ['openai-completions', 'completion'],
+  ] as const)('%s with payload.stream asks for SSE and marks the request openai-sse', (protocol, kind) => {
+    const { request } = preparePayload(scenario({ stream: true }, 1, protocol), prompts);
+    const sent = request(3, 1000);
+    expect(sent.stream).toBe('openai-sse');
+    const body = JSON.parse(sent.body!);
+    expect(body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    // an OpenAI-compatible server (the fixture's parser) reads it as a streamed request with usage
+    const parsed = parseGenerationRequest(kind, body);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.value).toMatchObject({ stream: true, includeUsage: true, seed: 3 });
+  });
+
+  it.each(['openai-chat', 'openai-completions'] as const)(
+    '%s without payload.stream sends one JSON answer request, not marked as a stream',
+    (protocol) => {
+      const { request } = preparePayload(scenario({}, 1, protocol), prompts);
+      const sent = request(3, 1000);
+      expect(sent).not.toHaveProperty('stream');
+      const body = JSON.parse(sent.body!);
+      expect(body).not.toHaveProperty('stream');
+      expect(body).not.toHaveProperty('stream_options');
+    },
+  );
 });

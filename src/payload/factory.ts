@@ -81,14 +81,18 @@ export function preparePayload(
     referenceColumns: new Set(names),
     seed: scenario.traffic.seed,
     maxTokens: payload.maxTokens,
+    stream: payload.stream,
     raw: payload.raw,
   });
   const headers = { 'content-type': codec.contentType };
+  // A streamed answer is read as SSE by the engines (TTFT, inter-token latency, TPOT, tokens).
+  const stream = codec.stream === undefined ? {} : { stream: codec.stream };
   const request: RequestFactory = (seq, offsetMs = 0) => ({
     method: codec.method,
     path: codec.path,
     headers,
     body: codec.encode(generator.rowsAt(seq, offsetMs), seq),
+    ...stream,
   });
   return { generator, codec, request };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/validate.ts';
-import { intensityAt, payloadIssues, planDrift } from './timeline.ts';
+import { intensityAt, payloadIssues, planDrift, slowestRate } from './timeline.ts';
 
 function scenario(
   payload: unknown,
@@ -79,5 +79,31 @@ describe('payloadIssues', () => {
       'expect.0.phase: unknown phase "nope" (phases: run, baseline, fault, recovery, steady, x, sweep-0, sweep-1, sweep-2, sweep-3, sweep-4, sweep-5, sweep-6, sweep-7, sweep-8)',
       'expect.2.feature: no drift step changes feature "body_mass_g" (give a payload.drift entry or a payload.sweep on it)',
     ]);
+  });
+});
+
+describe('slowestRate, closed model', () => {
+  it('counts a concurrency stage at the rate its users cannot fall below: vus / timeout', () => {
+    const result = parseScenario({
+      name: 's',
+      description: 'closed timeline test',
+      target: { model: 'penguins' },
+      traffic: {
+        model: 'closed',
+        timeout: '2s',
+        stages: [
+          { kind: 'concurrency', vus: 16, duration: '60s' },
+          { kind: 'concurrency-ramp', from: 4, to: 8, duration: '60s' },
+        ],
+      },
+      payload: { sweep: { feature: 'flipper_length_mm', sigmas: [1, 2], stepDuration: '30s' } },
+      expect: [{ kind: 'alert-silent', alert: 'X' }],
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    // 16 users ≥ 8 req/s; the ramp's slowest end, 4 users, ≥ 2 req/s
+    expect(slowestRate(result.scenario)).toBe(2);
+    // so the sweep's gap clears the 500-row window at 2 req/s: 250 s, + 10 s
+    const steps = planDrift(result.scenario);
+    expect(steps[1]!.startMs - steps[0]!.endMs).toBe(260_000);
   });
 });

@@ -1,3 +1,4 @@
+import { assertNever } from '../core/errors.ts';
 import type { DriftTransform, Payload } from '../scenario/payload.ts';
 import { payloadSchema } from '../scenario/payload.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -26,12 +27,33 @@ export interface DriftStep {
   endMs: number;
 }
 
-/** The slowest planned rate above 0, req/s (a ramp from 0 counts from its end rate's 10%). */
+/**
+ * The slowest planned rate above 0, req/s (a ramp from 0 counts from its end rate's 10%). A closed-model
+ * stage plans no rate; it counts with the rate its users cannot fall below, vus / timeout (each user's
+ * request ends by the timeout at the latest), so a window-clearing gap derived from it is long enough
+ * whatever the server's latency.
+ */
 export function slowestRate(scenario: Pick<Scenario, 'traffic'>): number {
   let slowest = Number.POSITIVE_INFINITY;
+  const perUser = 1000 / scenario.traffic.timeout;
   for (const stage of scenario.traffic.stages) {
-    const rate =
-      stage.kind === 'constant' ? stage.rate : Math.max(Math.min(stage.from, stage.to), stage.to / 10);
+    let rate: number;
+    switch (stage.kind) {
+      case 'constant':
+        rate = stage.rate;
+        break;
+      case 'ramp':
+        rate = Math.max(Math.min(stage.from, stage.to), stage.to / 10);
+        break;
+      case 'concurrency':
+        rate = stage.vus * perUser;
+        break;
+      case 'concurrency-ramp':
+        rate = Math.max(Math.min(stage.from, stage.to), stage.to / 10) * perUser;
+        break;
+      default:
+        return assertNever(stage, 'stage kind');
+    }
     slowest = Math.min(slowest, rate);
   }
   return Number.isFinite(slowest) ? slowest : 1;

@@ -67,3 +67,12 @@ export function summaryLine(
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n\t]+\s*/g, ' ').trim();
 }
+
+/**
+ * How to read a closed-model run (fixed concurrency), said wherever its figures are shown: its latency is
+ * measured from each request's actual send, so it leaves out the queueing an open arrival process would see
+ * (firedrill applies no coordinated-omission "correction"), and its throughput is what that concurrency
+ * achieved against this server, not a capacity.
+ */
+export const CLOSED_MODEL_NOTE =
+  'closed-model run (fixed concurrency): latency is measured from each request’s actual send, so it does not include the queueing a real open arrival process would see (no coordinated-omission correction is applied); throughput is what this concurrency achieved, not capacity';

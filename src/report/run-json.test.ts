@@ -86,6 +86,7 @@ describe('buildRunJson', () => {
       saturated: false,
       maxLateMs: 4.3,
       loopLagP99Ms: null,
+      wrongAnswers: null,
     });
   });
 
@@ -100,7 +101,10 @@ describe('buildRunJson', () => {
       sent: 600,
       ok: 588,
       errors: 12,
+      completed: 600,
       errorRatio: 0.02,
+      wrongAnswers: null,
+      wrongAnswerRatio: null,
       throughput: 20,
     });
     expect(json.phases.fault?.latencyMs).toEqual({
@@ -130,6 +134,21 @@ describe('buildRunJson', () => {
       },
     ]);
     expect(json.warnings).toEqual(['scrape interval 1s is longer than half of the shortest budget']);
+  });
+
+  it('carries wrong answers per phase and for the run when responses were checked', () => {
+    const o = sampleOutcome();
+    o.traffic!.wrongAnswers = 7;
+    o.phases.fault = {
+      ...o.phases.fault!,
+      ok: 581,
+      completed: 600,
+      wrongAnswers: 7,
+      wrongAnswerRatio: 7 / 600,
+    };
+    const j = buildRunJson(o);
+    expect(j.traffic?.wrongAnswers).toBe(7);
+    expect(j.phases.fault).toMatchObject({ wrongAnswers: 7, wrongAnswerRatio: 0.011667, completed: 600 });
   });
 
   it('round-trips through JSON unchanged', () => {

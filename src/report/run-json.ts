@@ -73,6 +73,8 @@ export interface RunJsonTraffic {
   maxLateMs: number;
   /** p99 event-loop lag of the generator, when measured. */
   loopLagP99Ms: number | null;
+  /** 2xx answers that failed validation (in `completed`, not in `errors`); null when responses were not checked. */
+  wrongAnswers: number | null;
 }
 
 export interface RunJsonPhase {
@@ -81,8 +83,14 @@ export interface RunJsonPhase {
   sent: number;
   ok: number;
   errors: number;
-  /** errors / (ok + errors), 6 decimals. */
+  /** ok + errors + wrong answers. */
+  completed: number;
+  /** errors / completed, 6 decimals. */
   errorRatio: number;
+  /** 2xx answers that failed validation; null when the phase's responses were not checked. */
+  wrongAnswers: number | null;
+  /** wrongAnswers / completed, 6 decimals; null when not checked. */
+  wrongAnswerRatio: number | null;
   /** Completed requests per second, 2 decimals. */
   throughput: number;
   late: number;
@@ -168,7 +176,10 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       sent: p.sent,
       ok: p.ok,
       errors: p.errors,
+      completed: p.completed,
       errorRatio: roundTo(p.errorRatio, 6),
+      wrongAnswers: p.wrongAnswers,
+      wrongAnswerRatio: p.wrongAnswerRatio === null ? null : roundTo(p.wrongAnswerRatio, 6),
       throughput: roundTo(p.throughput, 2),
       late: p.late,
       dropped: p.dropped,
@@ -239,6 +250,7 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
             saturated: t.saturated,
             maxLateMs: roundMs(t.maxLateMs),
             loopLagP99Ms: roundMsOrNull(t.loopLagP99Ms),
+            wrongAnswers: t.wrongAnswers ?? null,
           },
     exitCode: outcome.exitCode,
     reason: outcome.reason ?? null,

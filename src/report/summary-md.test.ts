@@ -134,6 +134,32 @@ describe('buildSummaryMarkdown', () => {
     expect(traffic).not.toContain('saturated');
   });
 
+  it('says a closed-model run measured latency from the actual send, without coordinated-omission correction', () => {
+    expect(md).not.toContain('closed-model');
+    const o = sampleOutcome();
+    o.traffic!.model = 'closed';
+    o.traffic!.engine = 'firedrill-closed';
+    const text = buildSummaryMarkdown(o);
+    expect(text.split('\n')[2]).toContain(
+      'The firedrill-closed engine (closed model: fixed concurrency, latency from each actual send) sent 1300',
+    );
+    const traffic = section(text, 'Traffic');
+    expect(traffic).toContain('Engine `firedrill-closed`, closed model: 1300 sent');
+    expect(traffic).toContain('Latency of the whole run from each request’s actual send: p50 11.0 ms');
+    expect(traffic).not.toContain('intended start');
+    expect(traffic).toContain('> **Note:** this was a closed-model run (fixed concurrency)');
+    expect(traffic).toContain('no coordinated-omission correction is applied');
+  });
+
+  it('adds a wrong-answer column when some phase checked responses ("—" for one that did not)', () => {
+    const o = sampleOutcome();
+    o.phases.fault = { ...o.phases.fault!, ok: 582, completed: 600, wrongAnswers: 6, wrongAnswerRatio: 0.01 };
+    const rows = tableRows(section(buildSummaryMarkdown(o), 'Traffic'));
+    expect(rows[0]?.slice(4, 7)).toEqual(['error ratio', 'wrong answers', 'p50 ms']);
+    expect(rows[1]?.[5]).toBe('—');
+    expect(rows[2]?.slice(2, 6)).toEqual(['582', '12', '2.00%', '6 (1.00%)']);
+  });
+
   it('notes when the load generator was saturated', () => {
     const o = sampleOutcome();
     o.traffic!.saturated = true;

@@ -3,7 +3,7 @@
  * Times are shown as offsets from the run start (`+12.3s`), durations with formatDuration.
  */
 import { formatDuration } from '../core/duration.ts';
-import { countVerdicts, durationOr, offset, oneLine } from './format.ts';
+import { CLOSED_MODEL_NOTE, countVerdicts, durationOr, offset, oneLine } from './format.ts';
 import type { RunOutcome } from './types.ts';
 
 const none = '—';
@@ -61,7 +61,7 @@ function paragraph(o: RunOutcome): string {
   }
   if (o.traffic !== null) {
     s.push(
-      `The ${escapeMarkdown(o.traffic.engine)} engine (${o.traffic.model} model) sent ${o.traffic.sent} requests,` +
+      `The ${escapeMarkdown(o.traffic.engine)} engine (${o.traffic.model === 'closed' ? 'closed model: fixed concurrency, latency from each actual send' : 'open model'}) sent ${o.traffic.sent} requests,` +
         ` ${o.traffic.errors} failed.`,
     );
   }
@@ -206,14 +206,23 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
   if (t === null) {
     out.push('No traffic was sent.', '');
   } else {
+    const closed = t.model === 'closed';
     out.push(
       `Engine ${code(t.engine)}, ${t.model} model: ${t.sent} sent, ${t.completed} completed, ${t.errors} errors` +
         ` (${t.timeouts} timeouts), ${t.dropped} dropped, ${t.late} late (max ${formatDuration(t.maxLateMs)}).` +
-        ` Latency of the whole run from each request’s intended start: p50 ${ms(t.latencyMs.p50)} ms,` +
-        ` p90 ${ms(t.latencyMs.p90)} ms, p99 ${ms(t.latencyMs.p99)} ms, max ${ms(t.latencyMs.max)} ms.`,
+        ` Latency of the whole run from each request’s ${closed ? 'actual send' : 'intended start'}:` +
+        ` p50 ${ms(t.latencyMs.p50)} ms, p90 ${ms(t.latencyMs.p90)} ms, p99 ${ms(t.latencyMs.p99)} ms,` +
+        ` max ${ms(t.latencyMs.max)} ms.`,
       '',
     );
-    if (t.saturated) {
+    if (closed) out.push(`> **Note:** this was a ${escapeMarkdown(CLOSED_MODEL_NOTE)}.`, '');
+    if (t.saturated && closed) {
+      out.push(
+        `> **Note:** the load generator was saturated${t.loopLagP99Ms ? ` (event-loop lag p99 ${ms(t.loopLagP99Ms)} ms)` : ''}:` +
+          ' that lag is inside the latency figures below; where it is large next to them, they describe the generator, not the server.',
+        '',
+      );
+    } else if (t.saturated) {
       out.push(
         `> **Note:** the load generator fell behind its schedule: ${t.late} of ${t.sent} sends left more than` +
           ` 1 ms late (max ${formatDuration(t.maxLateMs)})${t.loopLagP99Ms ? `, event-loop lag p99 ${ms(t.loopLagP99Ms)} ms` : ''}.` +
@@ -222,36 +231,47 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
         '',
       );
     }
+    // The wrong-answer column only when some phase checked responses (traffic.validate or streamed answers).
+    const checked = Object.values(o.phases).some((p) => p.wrongAnswers !== null);
     const rows = Object.entries(o.phases).map(([name, p]) => [
       code(name),
       int(p.sent),
       int(p.ok),
       int(p.errors),
       `${(p.errorRatio * 100).toFixed(2)}%`,
+      ...(checked
+        ? [
+            p.wrongAnswers === null || p.wrongAnswerRatio === null
+              ? none
+              : `${int(p.wrongAnswers)} (${(p.wrongAnswerRatio * 100).toFixed(2)}%)`,
+          ]
+        : []),
       ms(p.latencyMs.p50),
       ms(p.latencyMs.p90),
       ms(p.latencyMs.p99),
       ms(p.latencyMs.max),
       `${p.throughput.toFixed(1)}/s`,
     ]);
+    const header = [
+      'phase',
+      'sent',
+      'ok',
+      'errors',
+      'error ratio',
+      ...(checked ? ['wrong answers'] : []),
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'max ms',
+      'throughput',
+    ];
     if (rows.length === 0) out.push('No per-phase statistics were recorded.', '');
     else
       out.push(
         table(
-          [
-            'phase',
-            'sent',
-            'ok',
-            'errors',
-            'error ratio',
-            'p50 ms',
-            'p90 ms',
-            'p99 ms',
-            'max ms',
-            'throughput',
-          ],
+          header,
           rows,
-          [1, 2, 3, 4, 5, 6, 7, 8, 9],
+          header.map((_, i) => i).filter((i) => i > 0),
         ),
         '',
       );

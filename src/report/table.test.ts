@@ -76,4 +76,17 @@ describe('formatVerdictTable', () => {
       'verdict: errored (exit 3) · 0 passed, 0 failed, 0 inconclusive',
     );
   });
+
+  it('says plainly that a closed-model run measured latency from the actual send, before the verdict line', () => {
+    expect(plain).not.toContain('closed-model');
+    const o = sampleOutcome();
+    o.traffic!.model = 'closed';
+    const lines = formatVerdictTable(o, { color: false }).trimEnd().split('\n');
+    const note = lines.at(-2)!;
+    expect(note).toMatch(/^note: closed-model run \(fixed concurrency\)/);
+    expect(note).toContain('from each request’s actual send');
+    expect(note).toContain('does not include the queueing a real open arrival process would see');
+    expect(note).toContain('not capacity');
+    expect(lines.at(-1)).toMatch(/^verdict: failed/);
+  });
 });

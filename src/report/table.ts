@@ -2,7 +2,7 @@
  * The verdict table printed on stdout at the end of a run: aligned columns, one row per expectation, then
  * one summary line. ANSI colour only when asked (the CLI decides from the TTY and NO_COLOR).
  */
-import { durationOr, oneLine, summaryLine } from './format.ts';
+import { CLOSED_MODEL_NOTE, durationOr, oneLine, summaryLine } from './format.ts';
 import type { RunOutcome, RunVerdict } from './types.ts';
 
 export interface VerdictTableOptions {
@@ -78,6 +78,7 @@ export function formatVerdictTable(outcome: RunOutcome, options: VerdictTableOpt
   for (const r of rows) lines.push(line(r.cells, r.verdict));
   if (rows.length === 0) lines.push('(no expectation was judged)');
   if (outcome.reason !== undefined) lines.push(`reason: ${oneLine(outcome.reason)}`);
+  if (outcome.traffic?.model === 'closed') lines.push(`note: ${CLOSED_MODEL_NOTE}`);
   for (const f of outcome.faults) {
     if (f.revertError !== null) {
       const hint = f.cleanupHint !== null ? `; clean up with: ${f.cleanupHint}` : '';

@@ -41,18 +41,13 @@ import {
   type Scenario,
 } from '../scenario/index.ts';
 import { projectRoot } from '../stack/index.ts';
-import {
-  createOpenEngine,
-  type EngineSummary,
-  summarizeWindows,
-  type TrafficWindow,
-} from '../traffic/index.ts';
+import { type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
 import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
 import { startSelfMetrics } from './self-metrics.ts';
-import { prepareTraffic } from './traffic-setup.ts';
+import { engineFor, prepareTraffic } from './traffic-setup.ts';
 
 export interface RunOptions extends StackFlags {
   scenarioFile: string;
@@ -79,8 +74,13 @@ export interface RunProgress {
   elapsedMs: number;
   totalMs: number;
   phase: string;
+  /** The scenario's workload model: open (offeredRate is the schedule's) or closed (inFlight ≈ active users). */
+  model: 'open' | 'closed';
+  /** Requests that fell due (open) or were started (closed) per second since the previous report. */
   offeredRate: number;
   achievedRate: number;
+  /** Requests in flight at the report (closed model: one per active virtual user). */
+  inFlight: number;
   p99Ms: number | null;
   faults: string[];
   pending: string[];
@@ -324,14 +324,16 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       },
     });
 
-    const engine = createOpenEngine();
+    const engine = engineFor(trafficSetup);
     const engineName = options.engine === 'k6' ? 'k6' : engine.name;
+    // The scenario's model, whichever engine carries it (the k6 export follows it too).
+    const model = scenario.traffic.model;
     startedAt = clock.now();
-    journal.append({ type: 'traffic-started', at: startedAt, engine: engineName, model: engine.model });
+    journal.append({ type: 'traffic-started', at: startedAt, engine: engineName, model });
     log.info(
-      `traffic: ${engineName} (${engine.model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`,
+      `traffic: ${engineName} (${model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`,
     );
-    let lastProgress = { offeredRate: 0, achievedRate: 0, p99Ms: null as number | null };
+    let lastProgress = { offeredRate: 0, achievedRate: 0, inFlight: 0, p99Ms: null as number | null };
     selfMetrics.setPhase('baseline');
     const progressTimer = setInterval(() => {
       const elapsedMs = clock.now() - startedAt;
@@ -340,6 +342,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         elapsedMs,
         totalMs: plan.endMs,
         phase: phaseAt(plan, elapsedMs),
+        model,
         ...lastProgress,
         faults: faultTimeline?.activeIds() ?? [],
         pending: activeAlerts(observations, 'pending'),
@@ -364,11 +367,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
             )
           : engine.run({
               target: stack.target,
-              stages: trafficSetup.stages,
-              arrival: trafficSetup.arrival,
-              ...(trafficSetup.validate ? { validate: trafficSetup.validate } : {}),
               timeoutMs: scenario.traffic.timeout,
-              maxInFlight: scenario.traffic.maxInFlight,
               request: createPayloadFactory(scenario, plan, reference),
               signal: runAbort.signal,
               now: clock.now,
@@ -534,11 +533,12 @@ async function runK6Traffic(
   startAt: number,
   onWindow: (window: TrafficWindow) => void,
 ): Promise<EngineSummary> {
-  await exportK6(scenarioFile, { outDir: dir, targetUrl: target });
+  const exported = await exportK6(scenarioFile, { outDir: dir, targetUrl: target });
   const result = await runK6Engine(dir, {
     env: { ...process.env, FIREDRILL_TARGET: target },
     signal,
     startAt,
+    executor: exported.script.scenario.executor,
   });
   for (const window of result.windows) onWindow(window);
   return result.summary;

@@ -1,32 +1,87 @@
 import { FiredrillError } from '../core/errors.ts';
-import type { Scenario } from '../scenario/index.ts';
+import { rateStages, type Scenario } from '../scenario/index.ts';
 import {
   type ArrivalProcess,
+  type ClosedRunOptions,
+  type ConcurrencyStage,
   capacityIssues,
+  createClosedEngine,
+  createOpenEngine,
   createResponseValidator,
+  type EngineSummary,
   loadArrivalTrace,
   type ResponseValidator,
   type TrafficStage,
 } from '../traffic/index.ts';
 
-export interface TrafficSetup {
-  stages: TrafficStage[];
-  arrival: ArrivalProcess;
-  validate: ResponseValidator | undefined;
+/** What the engine of the scenario's model takes: rate stages and arrivals (open), or concurrency stages (closed). */
+export type TrafficSetup =
+  | {
+      model: 'open';
+      stages: TrafficStage[];
+      arrival: ArrivalProcess;
+      maxInFlight: number;
+      validate: ResponseValidator | undefined;
+    }
+  | { model: 'closed'; stages: ConcurrencyStage[]; validate: ResponseValidator | undefined };
+
+/** What both engines take besides the traffic shape (target, timeout, payloads, sinks, signal, clock). */
+export type EngineRunOptions = Omit<ClosedRunOptions, 'stages' | 'validate'>;
+
+export interface BoundEngine {
+  readonly name: string;
+  readonly model: 'open' | 'closed';
+  run(options: EngineRunOptions): Promise<EngineSummary>;
 }
 
 /**
- * Turns the scenario's traffic into what the engine takes, before anything starts: reads an arrival
- * trace (a malformed one is an error naming file:line), and refuses settings the in-flight cap cannot
- * carry (Little's law: rate × timeout requests can be in flight when the server answers at the timeout).
+ * firedrill's engine for the setup's model, bound to its stages (and, open model, its arrivals and
+ * in-flight cap): the open engine by default, the closed engine for `model: 'closed'`.
+ */
+export function engineFor(setup: TrafficSetup): BoundEngine {
+  const validate = setup.validate ? { validate: setup.validate } : {};
+  if (setup.model === 'closed') {
+    const engine = createClosedEngine();
+    return {
+      name: engine.name,
+      model: engine.model,
+      run: (options) => engine.run({ ...options, ...validate, stages: setup.stages }),
+    };
+  }
+  const engine = createOpenEngine();
+  return {
+    name: engine.name,
+    model: engine.model,
+    run: (options) =>
+      engine.run({
+        ...options,
+        ...validate,
+        stages: setup.stages,
+        arrival: setup.arrival,
+        maxInFlight: setup.maxInFlight,
+      }),
+  };
+}
+
+/**
+ * Turns the scenario's traffic into what the engine takes, before anything starts. Open model: reads an
+ * arrival trace (a malformed one is an error naming file:line), and refuses settings the in-flight cap
+ * cannot carry (Little's law: rate × timeout requests can be in flight when the server answers at the
+ * timeout). Closed model: the stages' vus are the concurrency, so there is no cap to check.
  */
 export function prepareTraffic(scenario: Scenario, file: string): TrafficSetup {
   const { traffic } = scenario;
-  const stages: TrafficStage[] = traffic.stages.map((stage) =>
-    stage.kind === 'constant'
-      ? { kind: 'constant', rate: stage.rate, durationMs: stage.duration }
-      : { kind: 'ramp', from: stage.from, to: stage.to, durationMs: stage.duration },
-  );
+  const validate = responseValidator(scenario);
+  if (traffic.model === 'closed') {
+    const stages = traffic.stages.map(
+      (stage): ConcurrencyStage =>
+        stage.kind === 'concurrency'
+          ? { kind: 'concurrency', vus: stage.vus, durationMs: stage.duration }
+          : { kind: 'concurrency-ramp', from: stage.from, to: stage.to, durationMs: stage.duration },
+    );
+    return { model: 'closed', stages, validate };
+  }
+  const stages = rateStages(traffic.stages);
   const a = traffic.arrival;
   const arrival: ArrivalProcess =
     a.kind === 'trace'
@@ -47,22 +102,23 @@ export function prepareTraffic(scenario: Scenario, file: string): TrafficSetup {
       hint: 'raise traffic.maxInFlight or lower traffic.timeout',
     });
   }
-  const v = traffic.validate;
-  const validate =
-    v && scenario.target.protocol !== 'raw'
-      ? createResponseValidator({
-          protocol: scenario.target.protocol,
-          ...(v.outputs
-            ? {
-                outputs: v.outputs.map((o) => ({
-                  name: o.name,
-                  ...(o.datatype !== undefined ? { datatype: o.datatype } : {}),
-                  ...(o.shape !== undefined ? { shape: o.shape } : {}),
-                })),
-              }
-            : {}),
-          ...(v.predicate ? { predicate: v.predicate } : {}),
-        })
-      : undefined;
-  return { stages, arrival, validate };
+  return { model: 'open', stages, arrival, maxInFlight: traffic.maxInFlight, validate };
+}
+
+function responseValidator(scenario: Scenario): ResponseValidator | undefined {
+  const v = scenario.traffic.validate;
+  if (!v || scenario.target.protocol === 'raw') return undefined;
+  return createResponseValidator({
+    protocol: scenario.target.protocol,
+    ...(v.outputs
+      ? {
+          outputs: v.outputs.map((o) => ({
+            name: o.name,
+            ...(o.datatype !== undefined ? { datatype: o.datatype } : {}),
+            ...(o.shape !== undefined ? { shape: o.shape } : {}),
+          })),
+        }
+      : {}),
+    ...(v.predicate ? { predicate: v.predicate } : {}),
+  });
 }

@@ -43,8 +43,13 @@ export const expectationSchema = z.discriminatedUnion(
       id: name.optional(),
       /** A stage name, "baseline" (before the first fault), "fault" (any fault active), "recovery", or "run". */
       phase: z.string().min(1),
-      metric: z.enum(['p50', 'p90', 'p99', 'max', 'error-ratio', 'throughput'], {
-        error: 'metric is one of p50, p90, p99, max (ms), error-ratio (0..1), throughput (req/s)',
+      /**
+       * Latency percentiles of the successful requests (ms); error-ratio = errors / completed; wrong-answer-ratio
+       * = 2xx answers that failed `traffic.validate` / completed; throughput = completed per second.
+       */
+      metric: z.enum(['p50', 'p90', 'p99', 'max', 'error-ratio', 'wrong-answer-ratio', 'throughput'], {
+        error:
+          'metric is one of p50, p90, p99, max (ms), error-ratio, wrong-answer-ratio (0..1), throughput (req/s)',
       }),
       op: z.enum(['<', '<=', '>', '>=']),
       value: z.number(),

@@ -12,6 +12,14 @@ export {
 } from './plan.ts';
 export type { Expectation, Fault, FaultKind, Scenario, ScenarioInput, Stage } from './schema.ts';
 export {
+  type ClosedStage,
+  type ClosedTraffic,
+  type OpenStage,
+  type OpenTraffic,
+  rateStages,
+  type Traffic,
+} from './traffic.ts';
+export {
   formatPath,
   type ParseResult,
   parseScenario,

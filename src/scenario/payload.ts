@@ -147,6 +147,12 @@ export const payloadSchema = z.strictObject({
     .optional(),
   /** OpenAI protocols: max tokens asked per request. */
   maxTokens: z.number().int().min(1).max(4096).default(16),
+  /**
+   * OpenAI protocols: ask for a streamed answer (`stream: true` with `stream_options.include_usage`), read as
+   * server-sent events, so that the run measures time to first token, inter-token latency and time per output
+   * token, and counts a malformed stream as a wrong answer. Default false (one JSON answer).
+   */
+  stream: z.boolean().default(false),
 });
 
 export type PayloadInput = z.input<typeof payloadSchema>;

@@ -1,3 +1,4 @@
+import { assertNever } from '../core/errors.ts';
 import type { Expectation, Fault, Scenario, Stage } from './schema.ts';
 
 /**
@@ -119,12 +120,25 @@ function mergeSpans(
   return merged;
 }
 
-/** Offered rate (req/s) at offset `ms` according to the plan; 0 outside the traffic window. */
-export function offeredRateAt(plan: Plan, ms: number): number {
+/**
+ * Offered rate (req/s) at offset `ms` according to the plan; 0 outside the traffic window. null in a
+ * closed-model stage: a fixed concurrency offers no rate (it gets what the server's latency allows); see
+ * traffic/closed-engine.ts `vusAt`.
+ */
+export function offeredRateAt(plan: Plan, ms: number): number | null {
   const planned = plan.stages.find((s) => ms >= s.startMs && ms < s.endMs);
   if (!planned) return 0;
   const { stage } = planned;
-  if (stage.kind === 'constant') return stage.rate;
   const progress = (ms - planned.startMs) / stage.duration;
-  return stage.from + (stage.to - stage.from) * progress;
+  switch (stage.kind) {
+    case 'constant':
+      return stage.rate;
+    case 'ramp':
+      return stage.from + (stage.to - stage.from) * progress;
+    case 'concurrency':
+    case 'concurrency-ramp':
+      return null;
+    default:
+      return assertNever(stage, 'stage kind');
+  }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { offeredRateAt, planScenario } from './plan.ts';
 import type { Scenario } from './schema.ts';
+import type { ClosedStage, OpenStage } from './traffic.ts';
 import { parseScenario, parseScenarioOrThrow } from './validate.ts';
 
 const valid = {
@@ -162,6 +163,65 @@ describe('planner', () => {
   });
 });
 
+describe('wrong-answer-ratio threshold', () => {
+  const withThreshold = (traffic: Record<string, unknown>, protocol = 'kserve-v2') => ({
+    ...valid,
+    target: { model: 'penguins', protocol },
+    faults: [],
+    expect: [{ kind: 'threshold', phase: 'run', metric: 'wrong-answer-ratio', op: '<', value: 0.01 }],
+    traffic: { stages: [{ kind: 'constant', rate: 10, duration: '10s' }], ...traffic },
+  });
+
+  it('is accepted when responses are validated', () => {
+    const result = parseScenario(withThreshold({ validate: { outputs: [{ name: 'probabilities' }] } }));
+    expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+  });
+
+  it.each([
+    [{}, 'kserve-v2', 'responses are not checked without traffic.validate'],
+    [{ validate: {} }, 'raw', 'responses of the raw protocol are not validated'],
+  ])('is refused when nothing would check the answers (%j, %s)', (traffic, protocol, message) => {
+    const result = parseScenario(withThreshold(traffic, protocol));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues).toContainEqual({
+        path: 'expect[0].metric',
+        message: expect.stringContaining(message),
+      });
+  });
+});
+
+describe('payload.stream', () => {
+  const streamed = (protocol: string, expect: unknown[] = [{ kind: 'alert-silent', alert: 'X' }]) => ({
+    ...valid,
+    target: { model: 'penguin-chat', protocol },
+    faults: [],
+    expect,
+    payload: { stream: true },
+  });
+
+  it('is accepted for the OpenAI protocols, and its streams count as checked answers', () => {
+    const wrong = [{ kind: 'threshold', phase: 'run', metric: 'wrong-answer-ratio', op: '<', value: 0.01 }];
+    for (const protocol of ['openai-chat', 'openai-completions']) {
+      const result = parseScenario(streamed(protocol, wrong));
+      expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+      expect(result.ok && result.scenario.payload?.stream).toBe(true);
+    }
+  });
+
+  it('is refused for a protocol that does not stream, at payload.stream', () => {
+    const result = parseScenario(streamed('kserve-v2'));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues).toEqual([
+        {
+          path: 'payload.stream',
+          message: expect.stringContaining('belong to the OpenAI protocols, not kserve-v2'),
+        },
+      ]);
+  });
+});
+
 describe('missing fields', () => {
   it('says a required field is missing rather than "received undefined"', () => {
     const result = parseScenario({ name: 'x' });
@@ -188,9 +248,11 @@ describe('in-flight cap', () => {
   });
   it('defaults to what the peak rate needs at the timeout (Little’s law), at least 256', () => {
     const result = parseScenario(withRate({}));
-    expect(result.ok && result.scenario.traffic.maxInFlight).toBe(500);
+    expect(result.ok && result.scenario.traffic.model === 'open' && result.scenario.traffic.maxInFlight).toBe(
+      500,
+    );
     const slow = parseScenario(withRate({ timeout: '1s' }));
-    expect(slow.ok && slow.scenario.traffic.maxInFlight).toBe(256);
+    expect(slow.ok && slow.scenario.traffic.model === 'open' && slow.scenario.traffic.maxInFlight).toBe(256);
   });
   it('refuses an explicit cap the rate cannot fit in, with the numbers', () => {
     const result = parseScenario(withRate({ maxInFlight: 100 }));
@@ -200,5 +262,119 @@ describe('in-flight cap', () => {
         path: 'traffic.maxInFlight',
         message: expect.stringContaining('100 × 5 = 500'),
       });
+  });
+});
+
+describe('closed model', () => {
+  const closed = (traffic: Record<string, unknown>) => ({
+    ...valid,
+    faults: [],
+    expect: [{ kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 100 }],
+    traffic: {
+      model: 'closed',
+      stages: [
+        { kind: 'concurrency-ramp', name: 'climb', from: 1, to: 16, duration: '20s' },
+        { kind: 'concurrency', name: 'hold', vus: 16, duration: '10s' },
+      ],
+      ...traffic,
+    },
+  });
+  const issuesOf = (data: unknown) => {
+    const result = parseScenario(data);
+    return result.ok ? [] : result.issues;
+  };
+
+  it('accepts concurrency stages, in ms, with no arrival process and no in-flight cap', () => {
+    const result = parseScenario(closed({}));
+    expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+    if (!result.ok) return;
+    const { traffic } = result.scenario;
+    expect(traffic).toMatchObject({ model: 'closed', timeout: 5000, seed: 1 });
+    expect(traffic.stages).toEqual([
+      { kind: 'concurrency-ramp', name: 'climb', from: 1, to: 16, duration: 20_000 },
+      { kind: 'concurrency', name: 'hold', vus: 16, duration: 10_000 },
+    ]);
+    expect(traffic).not.toHaveProperty('maxInFlight');
+    expect(traffic).not.toHaveProperty('arrival');
+    // The model narrows the stages' type: closed traffic has concurrency stages only.
+    if (traffic.model === 'closed') expectTypeOf(traffic.stages).toEqualTypeOf<ClosedStage[]>();
+    else expectTypeOf(traffic.stages).toEqualTypeOf<OpenStage[]>();
+  });
+
+  it('refuses an open-model stage in a closed model, at the stage kind', () => {
+    const data = closed({});
+    (data.traffic.stages as any[])[1] = { kind: 'constant', rate: 10, duration: '10s' };
+    expect(issuesOf(data)).toEqual([
+      {
+        path: 'traffic.stages[1].kind',
+        message: expect.stringContaining(
+          '"constant" is an open-model stage; the closed model takes "concurrency"',
+        ),
+      },
+    ]);
+  });
+
+  it('refuses a closed-model stage in the (default) open model, at the stage kind', () => {
+    const data = withChange((s) => s.traffic.stages.push({ kind: 'concurrency', vus: 4, duration: '5s' }));
+    expect(issuesOf(data)).toEqual([
+      {
+        path: 'traffic.stages[2].kind',
+        message: expect.stringContaining('"concurrency" is a closed-model stage; the open model takes'),
+      },
+    ]);
+    const second = withChange(
+      (s) => (s.traffic.stages[1] = { kind: 'concurrency', vus: 4, duration: '20s' }),
+    );
+    expect(issuesOf(second).map((i) => i.path)).toEqual(['traffic.stages[1].kind']);
+  });
+
+  it.each([
+    [{ arrival: { kind: 'poisson' } }, 'traffic.arrival', 'arrival processes belong to the open model'],
+    [{ maxInFlight: 64 }, 'traffic.maxInFlight', "the stages' vus are the concurrency"],
+  ])('refuses open-model settings: %j', (extra, path, message) => {
+    expect(issuesOf(closed(extra))).toEqual([{ path, message: expect.stringContaining(message) }]);
+  });
+
+  it.each([
+    [{ kind: 'concurrency', vus: 0, duration: '5s' }, 'traffic.stages[0].vus', 'at least 1 virtual user'],
+    [
+      { kind: 'concurrency-ramp', from: 1, to: 20_000, duration: '5s' },
+      'traffic.stages[0].to',
+      'more than 10000 virtual users',
+    ],
+    [{ kind: 'concurrency', vus: 2.5, duration: '5s' }, 'traffic.stages[0].vus', 'whole number'],
+    [
+      { kind: 'concurency', vus: 2, duration: '5s' },
+      'traffic.stages[0].kind',
+      '"concurrency" or "concurrency-ramp"',
+    ],
+    // Per-kind messages survive the combined union (a z.union would only say "Invalid input").
+    [
+      { kind: 'ramp', from: 1, duration: '5s' },
+      'traffic.stages[0].to',
+      'expected a rate in requests per second',
+    ],
+  ])('reports a bad stage %j with its path', (stage, path, message) => {
+    const issues = issuesOf(closed({ stages: [stage] }));
+    const issue = issues.find((i) => i.path === path);
+    expect(issue, JSON.stringify(issues)).toBeDefined();
+    expect(issue?.message).toContain(message);
+  });
+
+  it('plans concurrency stages back to back, with phases and no offered rate', () => {
+    const plan = planScenario(parseScenarioOrThrow(closed({}), 'test'));
+    expect(plan.stages.map((s) => [s.name, s.stage.kind, s.startMs, s.endMs])).toEqual([
+      ['climb', 'concurrency-ramp', 0, 20_000],
+      ['hold', 'concurrency', 20_000, 30_000],
+    ]);
+    expect(plan.trafficEndMs).toBe(30_000);
+    // No faults: the run ends after the default 30 s recovery window (which starts at 0).
+    expect(plan.endMs).toBe(30_000);
+    const phase = (name: string) => plan.phases.find((p) => p.name === name)?.spans;
+    expect(phase('run')).toEqual([{ startMs: 0, endMs: 30_000 }]);
+    expect(phase('baseline')).toEqual([{ startMs: 0, endMs: 30_000 }]);
+    expect(phase('hold')).toEqual([{ startMs: 20_000, endMs: 30_000 }]);
+    expect(offeredRateAt(plan, 5_000)).toBeNull();
+    expect(offeredRateAt(plan, 30_000)).toBe(0);
   });
 });

@@ -61,6 +61,16 @@ export const scenarioSchema = z
         });
       }
     });
+    const openAi =
+      scenario.target.protocol === 'openai-chat' || scenario.target.protocol === 'openai-completions';
+    const streamed = openAi && scenario.payload?.stream === true;
+    if (scenario.payload?.stream === true && !openAi) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['payload', 'stream'],
+        message: `streamed answers (server-sent events) belong to the OpenAI protocols, not ${scenario.target.protocol} (use target.protocol "openai-chat" or "openai-completions")`,
+      });
+    }
     const stageNames = new Set(scenario.traffic.stages.flatMap((stage) => (stage.name ? [stage.name] : [])));
     scenario.expect.forEach((expectation, index) => {
       if ('after' in expectation && !faultIds.has(expectation.after)) {
@@ -80,6 +90,23 @@ export const scenarioSchema = z
           path: ['expect', index, 'during'],
           message: `"during" is "run" or a fault id; no fault has id "${expectation.during}"`,
         });
+      }
+      if (expectation.kind === 'threshold' && expectation.metric === 'wrong-answer-ratio' && !streamed) {
+        // Only checked responses can be wrong: without validation the ratio would read 0, a pass by default.
+        // (Streamed OpenAI answers are always checked: a malformed stream is a wrong answer.)
+        const problem =
+          scenario.traffic.validate === undefined
+            ? 'responses are not checked without traffic.validate'
+            : scenario.target.protocol === 'raw'
+              ? 'responses of the raw protocol are not validated'
+              : undefined;
+        if (problem !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expect', index, 'metric'],
+            message: `wrong-answer-ratio needs checked responses, but ${problem} (give traffic.validate, e.g. { outputs: [{ name: 'probabilities' }] })`,
+          });
+        }
       }
       if (expectation.kind === 'threshold') {
         const phases = ['baseline', 'fault', 'recovery', 'run', ...stageNames];

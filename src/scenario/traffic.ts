@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertNever } from '../core/errors.ts';
 import { capacityIssues, peakRate, type TrafficStage } from '../traffic/schedule.ts';
 import { duration, positiveRate } from './common.ts';
 
@@ -35,11 +36,7 @@ export const stageSchema = z.discriminatedUnion(
   { error: 'a stage kind is "constant" or "ramp" (open model)' },
 );
 
-/**
- * Closed-model stages. NOT yet accepted in `traffic.stages`: widening that union needs its consumers
- * (src/cli/validate.ts, src/k6/options.ts, src/k6/payloads.ts, src/payload/timeline.ts, src/run/runner.ts)
- * to handle the two kinds first; then `stages: z.array(z.union([stageSchema, closedStageSchema]))`.
- */
+/** Closed-model stages: `vus` virtual users, each looping request → response (see traffic/closed-engine.ts). */
 export const closedStageSchema = z.discriminatedUnion(
   'kind',
   [
@@ -59,6 +56,19 @@ export const closedStageSchema = z.discriminatedUnion(
   ],
   { error: 'a closed-model stage kind is "concurrency" or "concurrency-ramp"' },
 );
+
+/**
+ * Any stage, open or closed. A discriminated union of the two unions (not `z.union`): zod then picks the
+ * variant by `kind`, so a ramp missing `to` still says "expected a rate…" at `stages[i].to`, and an unknown
+ * kind names all four. Whether the kinds fit `model` is checked by the traffic schema's superRefine.
+ */
+export const anyStageSchema = z.discriminatedUnion('kind', [stageSchema, closedStageSchema], {
+  error:
+    'a stage kind is "constant" or "ramp" (open model), or "concurrency" or "concurrency-ramp" (closed model)',
+});
+
+export type OpenStage = z.output<typeof stageSchema>;
+export type ClosedStage = z.output<typeof closedStageSchema>;
 
 /** How arrivals are spaced within each open-model stage's rate (see traffic/arrivals.ts). */
 export const arrivalSchema = z.discriminatedUnion(
@@ -101,28 +111,45 @@ export const validationSchema = z.strictObject({
 
 const OPEN_KINDS = new Set(['constant', 'ramp']);
 
-export const trafficSchema = z
-  .strictObject({
-    model: z
-      .enum(['open', 'closed'], { error: 'the model is "open" (arrival rate) or "closed" (concurrency)' })
-      .default('open'),
-    stages: z.array(stageSchema).min(1, { error: 'give at least one traffic stage' }),
-    /** Open model only: spacing of arrivals within each stage's rate. */
-    arrival: arrivalSchema.default({ kind: 'uniform' }),
-    /** Requests slower than this are counted as timeouts, with latency = timeout. */
-    timeout: duration('a request timeout').default(5000),
-    /**
-     * Cap on requests in flight; sends beyond it are queued and counted as late, never dropped silently.
-     * Default: enough for the peak rate at the timeout (rate × timeout, at least 256, at most 10000).
-     */
-    maxInFlight: z.number().int().positive().max(10_000).optional(),
-    seed: z.number().int().default(1),
-    /** Check every 2xx body; wrong answers are counted apart from HTTP errors. */
-    validate: validationSchema.optional(),
-  })
+const trafficFields = z.strictObject({
+  model: z
+    .enum(['open', 'closed'], { error: 'the model is "open" (arrival rate) or "closed" (concurrency)' })
+    .default('open'),
+  stages: z.array(anyStageSchema).min(1, { error: 'give at least one traffic stage' }),
+  /** Open model only: spacing of arrivals within each stage's rate. */
+  arrival: arrivalSchema.default({ kind: 'uniform' }),
+  /** Requests slower than this are counted as timeouts, with latency = timeout. */
+  timeout: duration('a request timeout').default(5000),
+  /**
+   * Open model only: cap on requests in flight; sends beyond it are queued and counted as late, never
+   * dropped silently. Default: enough for the peak rate at the timeout (rate × timeout, at least 256, at
+   * most 10000). The closed model has no such cap: its stages' `vus` are the concurrency.
+   */
+  maxInFlight: z.number().int().positive().max(10_000).optional(),
+  seed: z.number().int().default(1),
+  /** Check every 2xx body; wrong answers are counted apart from HTTP errors. */
+  validate: validationSchema.optional(),
+});
+
+type TrafficCommon = Omit<z.output<typeof trafficFields>, 'model' | 'stages' | 'arrival' | 'maxInFlight'>;
+
+/** Open-model traffic (arrival rate): rate stages, an arrival process and an in-flight cap (defaulted). */
+export type OpenTraffic = TrafficCommon & {
+  model: 'open';
+  stages: OpenStage[];
+  arrival: z.output<typeof arrivalSchema>;
+  maxInFlight: number;
+};
+
+/** Closed-model traffic (fixed concurrency): concurrency stages only; no arrival process, no in-flight cap. */
+export type ClosedTraffic = TrafficCommon & { model: 'closed'; stages: ClosedStage[] };
+
+export type Traffic = OpenTraffic | ClosedTraffic;
+
+export const trafficSchema = trafficFields
   .superRefine((traffic, ctx) => {
     const open = traffic.model === 'open';
-    traffic.stages.forEach((stage: { kind: string }, index) => {
+    traffic.stages.forEach((stage, index) => {
       if (OPEN_KINDS.has(stage.kind) !== open) {
         ctx.addIssue({
           code: 'custom',
@@ -140,15 +167,18 @@ export const trafficSchema = z
         message: 'arrival processes belong to the open model; a closed model has no arrival schedule',
       });
     }
+    if (!open && traffic.maxInFlight !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxInFlight'],
+        message:
+          "maxInFlight belongs to the open model; in the closed model the stages' vus are the concurrency (leave it out)",
+      });
+    }
     // An explicit cap is checked against the rate stages (a trace's own peak when its file is read).
     if (open && traffic.arrival.kind !== 'trace' && traffic.maxInFlight !== undefined) {
-      const stages = traffic.stages.map((stage) =>
-        stage.kind === 'constant'
-          ? { kind: 'constant' as const, rate: stage.rate, durationMs: stage.duration }
-          : { kind: 'ramp' as const, from: stage.from, to: stage.to, durationMs: stage.duration },
-      );
       for (const message of capacityIssues({
-        stages,
+        stages: rateStages(traffic.stages),
         timeoutMs: traffic.timeout,
         maxInFlight: traffic.maxInFlight,
       })) {
@@ -156,20 +186,37 @@ export const trafficSchema = z
       }
     }
   })
-  .transform((traffic) => ({
-    ...traffic,
-    maxInFlight: traffic.maxInFlight ?? defaultMaxInFlight(traffic),
-  }));
+  .transform(({ model, stages, arrival, maxInFlight, ...common }): Traffic => {
+    // The superRefine above has checked that every stage's kind belongs to `model`.
+    if (model === 'closed') return { ...common, model, stages: stages as ClosedStage[] };
+    const open = stages as OpenStage[];
+    return {
+      ...common,
+      model,
+      stages: open,
+      arrival,
+      maxInFlight: maxInFlight ?? defaultMaxInFlight(rateStages(open), common.timeout),
+    };
+  });
+
+/** The open-model stages as the schedule takes them (rates in req/s, durations in ms); other kinds are skipped. */
+export function rateStages(stages: ReadonlyArray<OpenStage | ClosedStage>): TrafficStage[] {
+  return stages.flatMap((stage): TrafficStage[] => {
+    switch (stage.kind) {
+      case 'constant':
+        return [{ kind: 'constant', rate: stage.rate, durationMs: stage.duration }];
+      case 'ramp':
+        return [{ kind: 'ramp', from: stage.from, to: stage.to, durationMs: stage.duration }];
+      case 'concurrency':
+      case 'concurrency-ramp':
+        return [];
+      default:
+        return assertNever(stage, 'stage kind');
+    }
+  });
+}
 
 /** rate × timeout requests can be in flight when the server answers at the timeout (Little's law). */
-function defaultMaxInFlight(traffic: { stages: ReadonlyArray<{ kind: string }>; timeout: number }): number {
-  const stages = traffic.stages.flatMap((stage): TrafficStage[] => {
-    const s = stage as { kind: string; rate?: number; from?: number; to?: number; duration: number };
-    if (s.kind === 'constant')
-      return [{ kind: 'constant' as const, rate: s.rate ?? 0, durationMs: s.duration }];
-    if (s.kind === 'ramp')
-      return [{ kind: 'ramp' as const, from: s.from ?? 0, to: s.to ?? 0, durationMs: s.duration }];
-    return [];
-  });
-  return Math.min(10_000, Math.max(256, Math.ceil((peakRate(stages) * traffic.timeout) / 1000)));
+function defaultMaxInFlight(stages: readonly TrafficStage[], timeoutMs: number): number {
+  return Math.min(10_000, Math.max(256, Math.ceil((peakRate(stages) * timeoutMs) / 1000)));
 }

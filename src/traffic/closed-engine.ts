@@ -26,6 +26,8 @@ import type {
  * Windows are one second of send time; `intended` = `sent`, `late` = `dropped` = 0 by construction.
  * Ramping: the target count follows the stages (linear within a ramp), re-read every CONTROL_MS; a user
  * above the target stops after its current request (graceful ramp-down). Own undici Pool per run.
+ * Progress (about once a second): `offeredRate` = requests started per second (the closed model offers no
+ * rate of its own), `inFlight` = active users.
  */
 const CONTROL_MS = 50;
 const LOOP_RESOLUTION_MS = 10;
@@ -119,6 +121,8 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
   const okTotal = createHistogram();
   let streamTotal: StreamStats | undefined;
   const totals = { sent: 0, ok: 0, errors: 0, timeouts: 0, wrongAnswers: 0 };
+  /** Since the previous progress report: requests started and ended, and the ok latencies (µs). */
+  const recent = { started: 0, ended: 0, at: performance.now(), ok: createHistogram() };
   let emitted = 0;
   let failure: unknown;
   const t0 = performance.now();
@@ -204,6 +208,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     window.sent += 1;
     window.pending += 1;
     totals.sent += 1;
+    recent.started += 1;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), options.timeoutMs);
     let outcome: RequestOutcome;
@@ -244,6 +249,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     const endAt = performance.now();
     const latencyMs = outcome === 'timeout' ? options.timeoutMs : endAt - sentAt;
     window.pending -= 1;
+    recent.ended += 1;
     if (status !== 0 && outcome !== 'timeout' && outcome !== 'network-error') {
       window.statusCodes[String(status)] = (window.statusCodes[String(status)] ?? 0) + 1;
     }
@@ -251,6 +257,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
       totals.ok += 1;
       window.ok += 1;
       recordMicros(window.okHistogram, latencyMs * 1000);
+      recordMicros(recent.ok, latencyMs * 1000);
       if (tracker !== null) {
         window.streaming ??= new StreamStats();
         window.streaming.record(tracker, sentAt, endAt);
@@ -295,8 +302,32 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     emitReady(false);
   };
 
+  /** One progress report; never called concurrently (a timer on the event loop). */
+  const progress = () => {
+    const onProgress = options.onProgress;
+    if (onProgress === undefined || failure !== undefined) return;
+    const now = performance.now();
+    const seconds = Math.max((now - recent.at) / 1000, 1e-3);
+    const snapshot = {
+      offeredRate: recent.started / seconds,
+      achievedRate: recent.ended / seconds,
+      inFlight: active,
+      p99Ms: recent.ok.totalCount === 0 ? null : recent.ok.getValueAtPercentile(99) / 1000,
+    };
+    recent.at = now;
+    recent.started = 0;
+    recent.ended = 0;
+    recent.ok.reset();
+    try {
+      onProgress(snapshot);
+    } catch (error) {
+      failure = error;
+    }
+  };
+
   control();
   const timer = setInterval(control, CONTROL_MS);
+  const progressTimer = options.onProgress ? setInterval(progress, 1000) : undefined;
   await new Promise<void>((resolve) => {
     const check = () => {
       if (stopped()) {
@@ -310,6 +341,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     check();
   });
   clearInterval(timer);
+  clearInterval(progressTimer);
   target = 0;
   await Promise.all(users);
   loopDelay.disable();
@@ -336,6 +368,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     streamTotal.destroy();
   }
   okTotal.destroy();
+  recent.ok.destroy();
   await pool.close().catch(() => {});
   if (failure !== undefined) throw failure;
   return summary;

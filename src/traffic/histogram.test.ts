@@ -116,6 +116,38 @@ describe('summarizeWindows', () => {
     expect(stats.latencyMs.p50).toBeCloseTo(9, 1); // the 9th of 18 sorted values
   });
 
+  it('counts wrong answers as completed, apart from ok and errors, with their ratio to completed', () => {
+    const windows = [
+      window(0, { sent: 10, httpErrors: 1, wrongAnswers: 3 }, [1000, 2000, 3000, 4000, 5000, 6000]),
+      // a window that checked nothing carries no wrongAnswers: counted as 0
+      window(1, { sent: 4 }, [1000, 2000, 3000, 4000]),
+    ];
+    const stats = summarizeWindows(windows);
+    expect(stats).toMatchObject({ sent: 14, ok: 10, errors: 1, wrongAnswers: 3, completed: 14 });
+    expect(stats.wrongAnswerRatio).toBeCloseTo(3 / 14, 12);
+    expect(stats.errorRatio).toBeCloseTo(1 / 14, 12);
+    expect(stats.throughput).toBe(7);
+    expect(stats.latencyMs.count).toBe(10);
+  });
+
+  it('says null, not 0, for wrong answers when no window checked responses', () => {
+    const unchecked = summarizeWindows([window(0, { sent: 5 }, [1000, 2000, 3000, 4000, 5000])]);
+    expect(unchecked).toMatchObject({ wrongAnswers: null, wrongAnswerRatio: null, completed: 5 });
+    // a streamed window was checked (its stream parsed) even without a wrong answer
+    const streamed = summarizeWindows([
+      window(
+        0,
+        {
+          sent: 1,
+          streaming: { ttftHistogram: '', itlHistogram: '', tpotHistogram: '', outputTokens: 5, streams: 1 },
+        },
+        [1000],
+      ),
+    ]);
+    expect(streamed).toMatchObject({ wrongAnswers: 0, wrongAnswerRatio: 0 });
+    expect(summarizeWindows([window(0, { wrongAnswers: 0 })])).toMatchObject({ wrongAnswerRatio: 0 });
+  });
+
   it('gives zeros, not NaN, for no windows or nothing completed', () => {
     expect(summarizeWindows([])).toMatchObject({ windows: 0, errorRatio: 0, throughput: 0 });
     const idle = summarizeWindows([window(0, {}), window(1, {})]);

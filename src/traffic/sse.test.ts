@@ -157,4 +157,51 @@ describe('engines with streaming and validation', () => {
     expect(windows.map((w) => w.second)).toEqual([0]);
     expect(windows[0]?.ok).toBe(summary.sent);
   });
+
+  it('closed engine counts wrong answers as the open engine does: apart from errors, in every window', async () => {
+    const validate = createResponseValidator({
+      protocol: 'kserve-v2',
+      outputs: [{ name: 'y', shape: [null, 2] }],
+    });
+    const windows: TrafficWindow[] = [];
+    const summary = await createClosedEngine().run({
+      ...base(),
+      target,
+      stages: [{ kind: 'concurrency', vus: 2, durationMs: 300 }],
+      validate,
+      request: (seq) => ({ method: 'POST', path: seq % 2 ? '/v2/wrong' : '/v2/right', headers: {} }),
+      onWindow: (w) => windows.push(w),
+    });
+    expect(summary.sent).toBeGreaterThan(20);
+    // Requests 0, 1, 2, … alternate right and wrong: the odd ones are wrong.
+    expect(summary.wrongAnswers).toBe(Math.floor(summary.sent / 2));
+    expect(summary.errors).toBe(0);
+    expect(summary.completed).toBe(summary.sent);
+    expect(windows.reduce((sum, w) => sum + (w.wrongAnswers ?? -1), 0)).toBe(summary.wrongAnswers);
+    expect(windows.reduce((sum, w) => sum + w.ok, 0)).toBe(summary.sent - summary.wrongAnswers!);
+  });
+
+  it('closed engine reports progress about once a second: users active and requests per second', async () => {
+    const reports: Array<{
+      offeredRate: number;
+      achievedRate: number;
+      inFlight: number;
+      p99Ms: number | null;
+    }> = [];
+    await createClosedEngine().run({
+      ...base(),
+      target,
+      stages: [{ kind: 'concurrency', vus: 3, durationMs: 1300 }],
+      request: () => ({ method: 'GET', path: '/slow', headers: {} }),
+      onWindow: () => {},
+      onProgress: (p) => reports.push(p),
+    });
+    expect(reports).toHaveLength(1);
+    const [report] = reports;
+    expect(report!.inFlight).toBe(3);
+    // 3 users × one 10 ms request each at a time: well over 100 started and ended per second.
+    expect(report!.offeredRate).toBeGreaterThan(100);
+    expect(report!.achievedRate).toBeGreaterThan(100);
+    expect(report!.p99Ms).toBeGreaterThanOrEqual(10);
+  });
 });

@@ -201,9 +201,18 @@ export interface PhaseStats {
   ok: number;
   /** http errors + network errors + timeouts. */
   errors: number;
-  /** errors / (ok + errors), 0 when nothing completed. */
+  /** Requests that ended with an answer or a failure: ok + errors + wrong answers. */
+  completed: number;
+  /** errors / completed, 0 when nothing completed. */
   errorRatio: number;
-  /** Completed (ok + errors) per second of covered span. */
+  /**
+   * 2xx responses that failed validation (see TrafficWindow.wrongAnswers). null when no window of the phase
+   * checked responses (no `traffic.validate`, no streamed request, or an engine that does not validate, k6).
+   */
+  wrongAnswers: number | null;
+  /** wrongAnswers / completed (0..1), 0 when nothing completed; null when responses were not checked. */
+  wrongAnswerRatio: number | null;
+  /** Completed per second of covered span. */
   throughput: number;
   late: number;
   dropped: number;

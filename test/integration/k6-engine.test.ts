@@ -69,6 +69,11 @@ describe('runK6Engine', () => {
     expect(result.thresholds).toHaveLength(2);
   });
 
+  it('says closed for the output of a closed-model export (a VU executor)', async () => {
+    const result = await runK6Engine(scriptDir, { env: env(0), executor: 'ramping-vus' });
+    expect(result.summary).toMatchObject({ engine: 'k6', model: 'closed', sent: 44 });
+  });
+
   it('reports failed thresholds (k6 exit 99) as a completed run', async () => {
     const result = await runK6Engine(scriptDir, { env: env(99) });
     expect(result.exitCode).toBe(99);

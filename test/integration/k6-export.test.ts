@@ -126,6 +126,33 @@ describe('firedrill export k6', () => {
   }, 60_000);
 });
 
+describe('firedrill export k6, closed model', () => {
+  it('exports scenarios/capacity-closed.ts as a ramping-vus script that type-checks against @types/k6', async () => {
+    const out = await tempDir();
+    const result = await runCli(['export', 'k6', 'scenarios/capacity-closed.ts', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const script = await readFile(join(out, 'script.js'), 'utf8');
+    expect(script).toContain('"executor": "ramping-vus"');
+    expect(script).toContain('"startVUs": 1');
+    expect(script).toMatch(/"target": 16,\s*"duration": "20s"/);
+    expect(script).toMatch(/"target": 16,\s*"duration": "15s"/);
+    expect(script).toContain('"gracefulRampDown": "5s"');
+    expect(script).not.toContain('arrival-rate');
+    // wrong-answer-ratio has no k6 equivalent: left out, with a warning in the script
+    expect(script).toContain(
+      '// warning: threshold-run-wrong-answer-ratio-2: wrong-answer-ratio is not exported',
+    );
+    expect(script).toMatch(
+      /"http_req_duration\{stage:hold,expected_response:true\}": \[\s*"p\(99\)<250"\s*\]/,
+    );
+    const payloads = JSON.parse(await readFile(join(out, 'payloads.json'), 'utf8'));
+    expect(payloads).toHaveLength(1000);
+    const { status, output } = await typeCheck(out, 'script.js');
+    expect(output).toBe('');
+    expect(status).toBe(0);
+  }, 60_000);
+});
+
 describe('firedrill export k6-operator', () => {
   it('writes a ConfigMap and a TestRun that the real CRD accepts', async () => {
     const out = await tempDir();

@@ -16,6 +16,8 @@ export interface CodecOptions {
   referenceColumns: ReadonlySet<string>;
   seed: number;
   maxTokens: number;
+  /** OpenAI protocols: ask for an SSE stream (see Codec.stream). Other codecs ignore it. */
+  stream?: boolean;
   raw?: { path: string; template: string; contentType: string } | undefined;
 }
 
@@ -30,6 +32,8 @@ export interface Codec {
   readonly method: 'POST';
   readonly path: string;
   readonly contentType: string;
+  /** How the answers come back when not as one body: `openai-sse` when the codec asked for a stream. */
+  readonly stream?: 'openai-sse';
   encode(rows: readonly PayloadRow[], seq: number): string;
 }
 
