@@ -37,6 +37,7 @@ Options:
                         sends nothing, applies nothing
   --out DIR             reports folder (default: reports); the run writes DIR/<run-id>/ and DIR/latest
   --quiet               no progress output, only the verdict table
+  --request-log         also write requests.ndjson: each request's intended/sent/first-byte/end times
   -h, --help            this help
 
 Writes run.json, events.ndjson, junit.xml and summary.md, prints a verdict table, and exits with the

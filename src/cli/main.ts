@@ -152,6 +152,7 @@ async function runCommand(args: string[]): Promise<number> {
       backend: backend as FaultBackend | undefined,
       allowedNamespaces,
       engine: engineFlag,
+      requestLog: values['request-log'] === true,
       log: values.quiet ? { ...log, info() {} } : log,
       signal: abort.signal,
       ...(values.quiet ? {} : { onProgress: (p) => progress.update(p) }),
@@ -203,6 +204,7 @@ function parseRunArgs(args: string[]) {
       'dry-run': { type: 'boolean' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
+      'request-log': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

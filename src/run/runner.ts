@@ -46,6 +46,7 @@ import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
+import { openRequestLog } from './request-log.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 import { engineFor, prepareTraffic } from './traffic-setup.ts';
 
@@ -68,6 +69,8 @@ export interface RunOptions extends StackFlags {
   clock?: Clock;
   /** Called about once a second with the live state (the CLI draws a progress line from it). */
   onProgress?: (progress: RunProgress) => void;
+  /** Write `requests.ndjson` (one line per request with its timestamps) in the run folder. */
+  requestLog?: boolean | undefined;
 }
 
 export interface RunProgress {
@@ -350,6 +353,16 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       });
     }, 1000);
 
+    const requestLog =
+      options.requestLog && options.engine !== 'k6'
+        ? openRequestLog(join(runDir, 'requests.ndjson'))
+        : undefined;
+    if (options.requestLog && options.engine === 'k6') {
+      const warning =
+        "--request-log applies to firedrill's engines; k6 keeps its own per-request stream in k6/";
+      warnings.push(warning);
+      log.warn(warning);
+    }
     try {
       const trafficDone =
         options.engine === 'k6'
@@ -379,6 +392,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
               onProgress: (progress) => {
                 lastProgress = progress;
               },
+              ...(requestLog ? { onRequest: (record) => requestLog.write(record) } : {}),
             });
       const faultsDone = faultTimeline.run(startedAt, runAbort.signal);
       const [trafficResult, faultResult] = await Promise.allSettled([trafficDone, faultsDone]);
@@ -390,6 +404,8 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         await sleep(startedAt + plan.endMs - clock.now(), runAbort.signal).catch(() => {});
     } finally {
       clearInterval(progressTimer);
+      const logFailure = await requestLog?.close();
+      if (logFailure) warnings.push(`could not write requests.ndjson: ${formatError(logFailure)}`);
       signal.removeEventListener('abort', onAbort);
       crashWatch.stop();
       revertFailed = await faultTimeline.revertAll();

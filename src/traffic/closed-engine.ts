@@ -202,7 +202,8 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
   const exchange = async (): Promise<void> => {
     const sentAt = performance.now();
     const offsetMs = sentAt - t0;
-    const request = options.request(seq, offsetMs);
+    const requestSeq = seq;
+    const request = options.request(requestSeq, offsetMs);
     seq += 1;
     const window = windowAt(Math.min(Math.floor(offsetMs / 1000), Math.max(0, windowCount - 1)));
     window.sent += 1;
@@ -213,6 +214,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     const timer = setTimeout(() => abort.abort(), options.timeoutMs);
     let outcome: RequestOutcome;
     let status = 0;
+    let firstByteAt: number | null = null;
     const tracker = request.stream === 'openai-sse' ? new OpenAiStreamTracker() : null;
     try {
       const response = await pool.request({
@@ -223,6 +225,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
         signal: abort.signal,
       });
       status = response.statusCode;
+      firstByteAt = performance.now();
       const chunks: Buffer[] | null = tracker === null && options.validate !== undefined ? [] : null;
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         if (tracker !== null) tracker.push(chunk, performance.now());
@@ -275,6 +278,18 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
         } else if (outcome === 'http-error') window.httpErrors += 1;
         else window.networkErrors += 1;
       }
+    }
+    if (options.onRequest !== undefined) {
+      const epoch = (at: number) => startEpoch + (at - t0);
+      options.onRequest({
+        seq: requestSeq,
+        intendedAt: epoch(sentAt), // closed model: a request is intended when its user is free, i.e. sent
+        sentAt: epoch(sentAt),
+        firstByteAt: firstByteAt === null ? null : epoch(firstByteAt),
+        endAt: epoch(sentAt + latencyMs),
+        outcome,
+        status,
+      });
     }
     emitReady(false);
   };

@@ -14,7 +14,9 @@ describe('firedrill run on the embedded stack', () => {
     async (scenario) => {
       const { dir } = await writeScenario({ name: 'unused' });
       const out = join(dir, 'reports');
-      const result = await runCli(['run', scenario, '--out', out, '--quiet'], { timeoutMs: 170_000 });
+      const result = await runCli(['run', scenario, '--out', out, '--quiet', '--request-log'], {
+        timeoutMs: 170_000,
+      });
       expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
       expect(result.ms).toBeLessThan(120_000);
       expect(result.stdout).toMatch(/verdict: passed \(exit 0\)/);
@@ -65,6 +67,19 @@ describe('firedrill run on the embedded stack', () => {
       // Write-ahead: the injection is journaled before it is applied, the revert before it runs.
       expect(types.indexOf('fault-injecting')).toBeLessThan(types.indexOf('fault-injected'));
       expect(types.indexOf('fault-reverting')).toBeLessThan(types.indexOf('fault-reverted'));
+
+      // --request-log: one line per request sent, timestamps in order, outcomes adding up to run.json's.
+      const requests = (await readFile(join(latestDir, 'requests.ndjson'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(requests).toHaveLength(run.traffic.sent);
+      expect(new Set(requests.map((r: any) => r.seq)).size).toBe(requests.length);
+      for (const r of requests) {
+        expect(r.sentAt).toBeGreaterThanOrEqual(r.intendedAt);
+        expect(r.endAt).toBeGreaterThanOrEqual(r.firstByteAt ?? r.sentAt);
+      }
+      expect(requests.filter((r: any) => r.outcome !== 'ok').length).toBe(run.traffic.errors);
     },
   );
 
