@@ -75,7 +75,10 @@ function run(expectation: ExpectInput, world: Partial<Omit<JudgeInput, 'plan'>> 
     {
       name: 'judge-test',
       description: 'judge unit test',
-      target: { model: 'iris' },
+      // Streamed thresholds (ttft, tpot) need a streamed payload; the others are judged the same either way.
+      ...(/^(ttft|tpot)-/.test((expectation as { metric?: string }).metric ?? '')
+        ? { target: { model: 'iris', protocol: 'openai-chat' as const }, payload: { stream: true } }
+        : { target: { model: 'iris' } }),
       traffic: { stages: [{ kind: 'constant', rate: 10, duration: '60s' }], validate: {} },
       faults: [{ id: 'f1', kind: 'latency-spike', at: '10s', duration: '20s', delay: '500ms' }],
       expect: [expectation],
@@ -608,6 +611,42 @@ describe('judge: threshold', () => {
       expect(
         run(t('baseline', 'wrong-answer-ratio', '<', 0.01), { phaseStats: { baseline: nothing } }).verdict,
       ).toBe('inconclusive');
+    });
+  });
+
+  describe('ttft and tpot', () => {
+    const latency = (p50: number, p99: number, count: number) => ({ p50, p90: p99, p99, max: p99, count });
+    const streamedStats = {
+      fault: stats({
+        streaming: {
+          ttftMs: latency(180, 950, 400),
+          itlMs: latency(20, 60, 3000),
+          tpotMs: latency(22, 70, 400),
+          outputTokens: 3400,
+          outputTokensPerSecond: 113.3,
+          streams: 400,
+        },
+      }),
+    };
+
+    it("judges ttft-p99, ttft-p50 and tpot-p99 in ms on the phase's streamed requests", () => {
+      const p99 = run(t('fault', 'ttft-p99', '<', 800), { phaseStats: streamedStats });
+      expect(p99).toMatchObject({ verdict: 'failed', measuredMs: 950, budgetMs: 800, measured: 950 });
+      expect(p99.detail).toContain('(400 streams)');
+      expect(run(t('fault', 'ttft-p50', '<', 200), { phaseStats: streamedStats })).toMatchObject({
+        verdict: 'passed',
+        measuredMs: 180,
+      });
+      expect(run(t('fault', 'tpot-p99', '<=', 70), { phaseStats: streamedStats })).toMatchObject({
+        verdict: 'passed',
+        measuredMs: 70,
+      });
+    });
+
+    it('is inconclusive when the phase streamed nothing', () => {
+      const result = run(t('baseline', 'ttft-p99', '<', 800));
+      expect(result.verdict).toBe('inconclusive');
+      expect(result.detail).toMatch(/no streamed request finished in phase "baseline"/);
     });
   });
 

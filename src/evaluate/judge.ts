@@ -392,7 +392,7 @@ function judgeSilent(input: JudgeInput, id: string, e: Of<'alert-silent'>): Expe
   };
 }
 
-const timeMetrics = new Set(['p50', 'p90', 'p99', 'max']);
+const timeMetrics = new Set(['p50', 'p90', 'p99', 'max', 'ttft-p50', 'ttft-p99', 'tpot-p99']);
 
 function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): ExpectationResult {
   const isTime = timeMetrics.has(e.metric);
@@ -453,6 +453,21 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
     case 'throughput':
       value = stats.throughput;
       break;
+    case 'ttft-p50':
+    case 'ttft-p99':
+    case 'tpot-p99': {
+      const streaming = stats.streaming;
+      const summary = e.metric === 'tpot-p99' ? streaming?.tpotMs : streaming?.ttftMs;
+      if (summary === undefined || summary.count === 0) {
+        return {
+          ...base,
+          verdict: 'inconclusive',
+          detail: `no streamed request finished in phase "${e.phase}"${e.metric === 'tpot-p99' ? ' with two or more tokens' : ''}, so there is no ${e.metric}`,
+        };
+      }
+      value = e.metric === 'ttft-p50' ? summary.p50 : summary.p99;
+      break;
+    }
     default:
       return assertNever(e.metric, 'threshold metric');
   }
@@ -466,7 +481,9 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
   const counted =
     e.metric === 'wrong-answer-ratio'
       ? `${stats.wrongAnswers} wrong of ${stats.completed} requests`
-      : `${stats.completed} requests`;
+      : e.metric.startsWith('ttft') || e.metric.startsWith('tpot')
+        ? `${stats.streaming?.streams ?? 0} streams`
+        : `${stats.completed} requests`;
   return {
     ...base,
     verdict: ok ? 'passed' : 'failed',

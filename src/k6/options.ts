@@ -334,6 +334,9 @@ export function k6Thresholds(plan: Plan): K6Threshold[] {
         break;
       }
       case 'wrong-answer-ratio':
+      case 'ttft-p50':
+      case 'ttft-p99':
+      case 'tpot-p99':
         break;
       default:
         assertNever(e.metric, 'threshold metric');
@@ -345,11 +348,17 @@ export function k6Thresholds(plan: Plan): K6Threshold[] {
 /** One warning per `threshold` expectation the k6 script cannot carry (wrong-answer-ratio: k6 does not check bodies). */
 export function unexportedThresholds(plan: Plan): string[] {
   return plan.expectations.flatMap(({ id, expectation: e }) =>
-    e.kind === 'threshold' && e.metric === 'wrong-answer-ratio'
-      ? [
-          `${id}: wrong-answer-ratio is not exported: the k6 script checks status codes, not response bodies (firedrill's own engines validate them)`,
-        ]
-      : [],
+    e.kind !== 'threshold'
+      ? []
+      : e.metric === 'wrong-answer-ratio'
+        ? [
+            `${id}: wrong-answer-ratio is not exported: the k6 script checks status codes, not response bodies (firedrill's own engines validate them)`,
+          ]
+        : e.metric === 'ttft-p50' || e.metric === 'ttft-p99' || e.metric === 'tpot-p99'
+          ? [
+              `${id}: ${e.metric} is not exported: k6's http module reads a stream whole, so it has no time to first token (firedrill's own engines measure it)`,
+            ]
+          : [],
   );
 }
 

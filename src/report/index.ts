@@ -10,6 +10,7 @@ export {
   type RunJsonFloor,
   type RunJsonLatency,
   type RunJsonPhase,
+  type RunJsonStreaming,
   type RunJsonTraffic,
 } from './run-json.ts';
 export { buildSummaryMarkdown } from './summary-md.ts';

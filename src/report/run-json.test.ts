@@ -87,7 +87,35 @@ describe('buildRunJson', () => {
       maxLateMs: 4.3,
       loopLagP99Ms: null,
       wrongAnswers: null,
+      streaming: null,
     });
+  });
+
+  it('carries streaming figures (rounded) for the run and for phases that streamed', () => {
+    const o = sampleOutcome();
+    const l = (p50: number, p99: number) => ({ p50, p90: p99, p99, max: p99, count: 10 });
+    const streaming = {
+      ttftMs: l(180.2345, 951.44),
+      itlMs: l(20, 61.5),
+      tpotMs: l(22.1, 70.3),
+      outputTokens: 3400,
+      outputTokensPerSecond: 113.3333,
+      streams: 400,
+    };
+    o.traffic!.streaming = streaming;
+    o.phases.fault = { ...o.phases.fault!, streaming };
+    const j = buildRunJson(o);
+    const expected = {
+      streams: 400,
+      outputTokens: 3400,
+      outputTokensPerSecond: 113.33,
+      ttftMs: { p50: 180.2, p90: 951.4, p99: 951.4, max: 951.4 },
+      itlMs: { p50: 20, p90: 61.5, p99: 61.5, max: 61.5 },
+      tpotMs: { p50: 22.1, p90: 70.3, p99: 70.3, max: 70.3 },
+    };
+    expect(j.traffic?.streaming).toEqual(expected);
+    expect(j.phases.fault?.streaming).toEqual(expected);
+    expect(j.phases.baseline).not.toHaveProperty('streaming');
   });
 
   it('carries the extensions: exit code, reason, description, duration, phases, floors, blind, warnings', () => {

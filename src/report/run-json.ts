@@ -4,6 +4,7 @@
  * Times are ISO 8601 strings (null when it did not happen); durations are milliseconds rounded to 0.1.
  */
 import type { DriftStepOutcome, ExpectationResult, Verdict } from '../evaluate/types.ts';
+import type { StreamingSummary } from '../traffic/index.ts';
 import { isoOrNull, roundMs, roundMsOrNull, roundTo } from './format.ts';
 import type { RunOutcome, RunVerdict } from './types.ts';
 
@@ -75,6 +76,20 @@ export interface RunJsonTraffic {
   loopLagP99Ms: number | null;
   /** 2xx answers that failed validation (in `completed`, not in `errors`); null when responses were not checked. */
   wrongAnswers: number | null;
+  /** Streamed (OpenAI SSE) requests: TTFT, inter-token latency, TPOT and tokens; null when nothing was streamed. */
+  streaming: RunJsonStreaming | null;
+}
+
+/** Streaming figures, all timed from each request's intended start (TTFT) or between tokens (ITL, TPOT). */
+export interface RunJsonStreaming {
+  /** Streams that finished ok. */
+  streams: number;
+  outputTokens: number;
+  /** Output tokens per second of the span covered, 2 decimals. */
+  outputTokensPerSecond: number;
+  ttftMs: RunJsonLatency;
+  itlMs: RunJsonLatency;
+  tpotMs: RunJsonLatency;
 }
 
 export interface RunJsonPhase {
@@ -96,6 +111,8 @@ export interface RunJsonPhase {
   late: number;
   dropped: number;
   latencyMs: RunJsonLatency & { count: number };
+  /** Present when some of the phase's requests were streamed. */
+  streaming?: RunJsonStreaming;
 }
 
 export interface RunJsonFloor {
@@ -166,6 +183,17 @@ function latency(l: { p50: number; p90: number; p99: number; max: number }): Run
   return { p50: roundMs(l.p50), p90: roundMs(l.p90), p99: roundMs(l.p99), max: roundMs(l.max) };
 }
 
+function streamingJson(s: StreamingSummary): RunJsonStreaming {
+  return {
+    streams: s.streams,
+    outputTokens: s.outputTokens,
+    outputTokensPerSecond: roundTo(s.outputTokensPerSecond, 2),
+    ttftMs: latency(s.ttftMs),
+    itlMs: latency(s.itlMs),
+    tpotMs: latency(s.tpotMs),
+  };
+}
+
 export function buildRunJson(outcome: RunOutcome): RunJson {
   const t = outcome.traffic;
   const phases: Record<string, RunJsonPhase> = {};
@@ -184,6 +212,7 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       late: p.late,
       dropped: p.dropped,
       latencyMs: { ...latency(p.latencyMs), count: p.latencyMs.count },
+      ...(p.streaming ? { streaming: streamingJson(p.streaming) } : {}),
     };
   }
   return {
@@ -251,6 +280,7 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
             maxLateMs: roundMs(t.maxLateMs),
             loopLagP99Ms: roundMsOrNull(t.loopLagP99Ms),
             wrongAnswers: t.wrongAnswers ?? null,
+            streaming: t.streaming ? streamingJson(t.streaming) : null,
           },
     exitCode: outcome.exitCode,
     reason: outcome.reason ?? null,

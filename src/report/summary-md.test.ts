@@ -160,6 +160,38 @@ describe('buildSummaryMarkdown', () => {
     expect(rows[2]?.slice(2, 6)).toEqual(['582', '12', '2.00%', '6 (1.00%)']);
   });
 
+  it('adds a streaming table (TTFT, ITL, TPOT, tokens/s) for phases that streamed, and none otherwise', () => {
+    expect(md).not.toContain('### Streaming');
+    const o = sampleOutcome();
+    const l = (p50: number, p99: number) => ({ p50, p90: p99, p99, max: p99, count: 10 });
+    o.phases.fault = {
+      ...o.phases.fault!,
+      streaming: {
+        ttftMs: l(180.2, 951.4),
+        itlMs: l(20, 61.5),
+        tpotMs: l(22.1, 70.3),
+        outputTokens: 3400,
+        outputTokensPerSecond: 113.33,
+        streams: 400,
+      },
+    };
+    const text = section(buildSummaryMarkdown(o), 'Traffic');
+    const streaming = text.slice(text.indexOf('### Streaming'));
+    const rows = tableRows(streaming);
+    expect(rows[0]).toEqual([
+      'phase',
+      'streams',
+      'TTFT p50 ms',
+      'TTFT p99 ms',
+      'ITL p99 ms',
+      'TPOT p50 ms',
+      'TPOT p99 ms',
+      'tokens/s',
+    ]);
+    expect(rows).toHaveLength(2); // baseline streamed nothing: no row
+    expect(rows[1]).toEqual(['`fault`', '400', '180.2', '951.4', '61.5', '22.1', '70.3', '113.3']);
+  });
+
   it('notes when the load generator was saturated', () => {
     const o = sampleOutcome();
     o.traffic!.saturated = true;

@@ -275,6 +275,46 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
         ),
         '',
       );
+    const streamed = Object.entries(o.phases).filter(([, p]) => p.streaming !== undefined);
+    if (streamed.length > 0) {
+      out.push(
+        '### Streaming',
+        '',
+        'OpenAI-compatible SSE: TTFT from each request’s intended start to its first content token; ITL between content chunks; TPOT = (end − TTFT) / (tokens − 1).',
+        '',
+      );
+      const streamHeader = [
+        'phase',
+        'streams',
+        'TTFT p50 ms',
+        'TTFT p99 ms',
+        'ITL p99 ms',
+        'TPOT p50 ms',
+        'TPOT p99 ms',
+        'tokens/s',
+      ];
+      const streamRows = streamed.map(([name, p]) => {
+        const s = p.streaming as NonNullable<typeof p.streaming>;
+        return [
+          code(name),
+          int(s.streams),
+          ms(s.ttftMs.p50),
+          ms(s.ttftMs.p99),
+          ms(s.itlMs.p99),
+          ms(s.tpotMs.p50),
+          ms(s.tpotMs.p99),
+          s.outputTokensPerSecond.toFixed(1),
+        ];
+      });
+      out.push(
+        table(
+          streamHeader,
+          streamRows,
+          streamHeader.map((_, i) => i).filter((i) => i > 0),
+        ),
+        '',
+      );
+    }
   }
 
   const drift = o.drift ?? [];

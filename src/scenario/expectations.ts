@@ -45,12 +45,28 @@ export const expectationSchema = z.discriminatedUnion(
       phase: z.string().min(1),
       /**
        * Latency percentiles of the successful requests (ms); error-ratio = errors / completed; wrong-answer-ratio
-       * = 2xx answers that failed `traffic.validate` / completed; throughput = completed per second.
+       * = 2xx answers that failed `traffic.validate` / completed; throughput = completed per second;
+       * ttft-p50/ttft-p99 (time to first token from intended start) and tpot-p99 (time per output token), ms,
+       * for streamed payloads (`payload.stream`).
        */
-      metric: z.enum(['p50', 'p90', 'p99', 'max', 'error-ratio', 'wrong-answer-ratio', 'throughput'], {
-        error:
-          'metric is one of p50, p90, p99, max (ms), error-ratio, wrong-answer-ratio (0..1), throughput (req/s)',
-      }),
+      metric: z.enum(
+        [
+          'p50',
+          'p90',
+          'p99',
+          'max',
+          'error-ratio',
+          'wrong-answer-ratio',
+          'throughput',
+          'ttft-p50',
+          'ttft-p99',
+          'tpot-p99',
+        ],
+        {
+          error:
+            'metric is one of p50, p90, p99, max (ms), error-ratio, wrong-answer-ratio (0..1), throughput (req/s), ttft-p50, ttft-p99, tpot-p99 (ms, streamed payloads)',
+        },
+      ),
       op: z.enum(['<', '<=', '>', '>=']),
       value: z.number(),
     }),

@@ -209,6 +209,19 @@ describe('payload.stream', () => {
     }
   });
 
+  it('takes ttft/tpot thresholds only with a streamed payload', () => {
+    const ttft = [{ kind: 'threshold', phase: 'run', metric: 'ttft-p99', op: '<', value: 800 }];
+    const ok = parseScenario(streamed('openai-chat', ttft));
+    expect(ok.ok, JSON.stringify(!ok.ok && ok.issues)).toBe(true);
+    const notStreamed = parseScenario({ ...streamed('openai-chat', ttft), payload: { stream: false } });
+    expect(notStreamed.ok).toBe(false);
+    if (!notStreamed.ok)
+      expect(notStreamed.issues).toContainEqual({
+        path: 'expect[0].metric',
+        message: expect.stringContaining('ttft-p99 is measured on streamed answers only'),
+      });
+  });
+
   it('is refused for a protocol that does not stream, at payload.stream', () => {
     const result = parseScenario(streamed('kserve-v2'));
     expect(result.ok).toBe(false);

@@ -108,6 +108,19 @@ export const scenarioSchema = z
           });
         }
       }
+      if (
+        expectation.kind === 'threshold' &&
+        (expectation.metric === 'ttft-p50' ||
+          expectation.metric === 'ttft-p99' ||
+          expectation.metric === 'tpot-p99') &&
+        !streamed
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['expect', index, 'metric'],
+          message: `${expectation.metric} is measured on streamed answers only, and this scenario's payload is not streamed (target.protocol "openai-chat" or "openai-completions" with payload.stream: true)`,
+        });
+      }
       if (expectation.kind === 'threshold') {
         const phases = ['baseline', 'fault', 'recovery', 'run', ...stageNames];
         if (!phases.includes(expectation.phase)) {

@@ -148,6 +148,38 @@ describe('summarizeWindows', () => {
     expect(summarizeWindows([window(0, { wrongAnswers: 0 })])).toMatchObject({ wrongAnswerRatio: 0 });
   });
 
+  it('merges streaming histograms exactly and sums tokens, only when some window streamed', () => {
+    expect(summarizeWindows([window(0, {}, [1000])]).streaming).toBeUndefined();
+    const streamed = (second: number, ttftUs: number[], tokens: number): TrafficWindow => {
+      const ttft = createHistogram();
+      for (const v of ttftUs) recordMicros(ttft, v);
+      const tpot = createHistogram();
+      recordMicros(tpot, 20_000);
+      return window(second, {
+        streaming: {
+          ttftHistogram: encodeHistogram(ttft),
+          itlHistogram: '',
+          tpotHistogram: encodeHistogram(tpot),
+          outputTokens: tokens,
+          streams: ttftUs.length,
+        },
+      });
+    };
+    const first = latencies(7, 300);
+    const second = latencies(8, 200);
+    const stats = summarizeWindows([streamed(0, first, 900), window(1, {}), streamed(2, second, 600)]);
+    const whole = createHistogram();
+    for (const v of [...first, ...second]) recordMicros(whole, v);
+    expect(stats.streaming).toEqual({
+      ttftMs: summarizeHistogram(whole),
+      itlMs: { p50: 0, p90: 0, p99: 0, max: 0, count: 0 },
+      tpotMs: expect.objectContaining({ count: 2, p50: 20.015 }), // 20 ms at 3 significant digits of µs buckets
+      outputTokens: 1500,
+      outputTokensPerSecond: 500, // 1500 tokens over 3 windows
+      streams: 500,
+    });
+  });
+
   it('gives zeros, not NaN, for no windows or nothing completed', () => {
     expect(summarizeWindows([])).toMatchObject({ windows: 0, errorRatio: 0, throughput: 0 });
     const idle = summarizeWindows([window(0, {}), window(1, {})]);

@@ -4,7 +4,7 @@ import {
   encodeIntoCompressedBase64,
   type Histogram,
 } from 'hdr-histogram-js';
-import type { LatencySummaryMs, PhaseStats, TrafficWindow } from './types.ts';
+import type { LatencySummaryMs, PhaseStats, StreamingSummary, TrafficWindow } from './types.ts';
 
 export type { Histogram };
 
@@ -78,7 +78,35 @@ export function summarizeWindows(windows: readonly TrafficWindow[]): PhaseStats 
   let late = 0;
   let dropped = 0;
   const merged = createHistogram();
+  let streamed: {
+    ttft: Histogram;
+    itl: Histogram;
+    tpot: Histogram;
+    outputTokens: number;
+    streams: number;
+  } | null = null;
   for (const window of windows) {
+    if (window.streaming !== undefined) {
+      streamed ??= {
+        ttft: createHistogram(),
+        itl: createHistogram(),
+        tpot: createHistogram(),
+        outputTokens: 0,
+        streams: 0,
+      };
+      for (const [into, encoded] of [
+        [streamed.ttft, window.streaming.ttftHistogram],
+        [streamed.itl, window.streaming.itlHistogram],
+        [streamed.tpot, window.streaming.tpotHistogram],
+      ] as const) {
+        if (encoded === '') continue;
+        const decoded = decodeHistogram(encoded);
+        into.add(decoded);
+        decoded.destroy();
+      }
+      streamed.outputTokens += window.streaming.outputTokens;
+      streamed.streams += window.streaming.streams;
+    }
     sent += window.sent;
     ok += window.ok;
     errors += window.httpErrors + window.networkErrors + window.timeouts;
@@ -97,6 +125,20 @@ export function summarizeWindows(windows: readonly TrafficWindow[]): PhaseStats 
   const latencyMs = summarizeHistogram(merged);
   merged.destroy();
   const ratio = (count: number) => (completed === 0 ? 0 : count / completed);
+  let streaming: StreamingSummary | undefined;
+  if (streamed !== null) {
+    streaming = {
+      ttftMs: summarizeHistogram(streamed.ttft),
+      itlMs: summarizeHistogram(streamed.itl),
+      tpotMs: summarizeHistogram(streamed.tpot),
+      outputTokens: streamed.outputTokens,
+      outputTokensPerSecond: seconds === 0 ? 0 : streamed.outputTokens / seconds,
+      streams: streamed.streams,
+    };
+    streamed.ttft.destroy();
+    streamed.itl.destroy();
+    streamed.tpot.destroy();
+  }
   return {
     windows: windows.length,
     seconds,
@@ -111,5 +153,6 @@ export function summarizeWindows(windows: readonly TrafficWindow[]): PhaseStats 
     late,
     dropped,
     latencyMs,
+    ...(streaming ? { streaming } : {}),
   };
 }

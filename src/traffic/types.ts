@@ -218,4 +218,6 @@ export interface PhaseStats {
   dropped: number;
   /** Latency of successful requests from intended start, ms. */
   latencyMs: LatencySummaryMs;
+  /** Present when some requests of the phase were streamed: TTFT, ITL, TPOT merged over its windows. */
+  streaming?: StreamingSummary;
 }
