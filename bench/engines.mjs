@@ -184,7 +184,7 @@ const report = {
     'Generators pinned to CPU 0, target to CPU 1. Medians of reps; ratios computed from medians of the same run.',
     'wrk is Debian wrk 4.1 (closed loop): a fixed rate is approximated with a per-connection delay(); wrk-max is its max-rate CPU floor.',
     'autocannon runs with -R (per-connection budget reset every second: bursty) and its CO correction off.',
-    'firedrill = the open engine as shipped (precise waker on); firedrill-coarse = the same with 1 ms-grained timers only (preciseWake: false).',
+    'firedrill = the open engine as shipped (precise waker, wake-ups on a 0.5 ms grid); firedrill-exact = waker aimed at each send (wakeGridMs: 0); firedrill-coarse = 1 ms-grained timers only (preciseWake: false).',
     'node-paced = a 40-line paced sender on raw sockets (bench/run-node-paced.mjs): the cost floor of paced sending in Node on this machine.',
     'wakesPerRequest = voluntary context switches of the generator process per completed request (each one a sleep and a wake-up).',
     '(c) truth = the hold time the target itself measured (request end → answer), p50/p99 over the same requests.',
@@ -198,6 +198,7 @@ try {
     const o = { rate: 3000, durationMs: 8000 * scale };
     const tools = [
       ['firedrill', () => firedrill({ ...o, maxInFlight: 256 })],
+      ['firedrill-exact', () => firedrill({ ...o, maxInFlight: 256, wakeGridMs: 0 })],
       ['firedrill-coarse', () => firedrill({ ...o, maxInFlight: 256, preciseWake: false })],
       ['node-paced', () => nodePaced(o)],
       ['autocannon', () => autocannon({ ...o, connections: 50 })],
@@ -211,7 +212,7 @@ try {
     const runs = await alternate('a', tools, () => control());
     const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, medians(v, KEYS)]));
     const ratios = {};
-    for (const mine of ['firedrill', 'firedrill-coarse']) {
+    for (const mine of ['firedrill', 'firedrill-exact', 'firedrill-coarse']) {
       for (const [peer, m] of Object.entries(med)) {
         if (peer.startsWith('firedrill')) continue;
         ratios[`${mine}/${peer}`] = m.cpuUsPerRequest ? med[mine].cpuUsPerRequest / m.cpuUsPerRequest : null;

@@ -14,7 +14,7 @@ interface Args {
   timeoutMs?: number;
   /** Use the precise (worker-thread) waker for the last 2 ms before a send (default true, as the engine). */
   preciseWake?: boolean;
-  /** Engine option wakeGridMs (default 0). */
+  /** Engine option wakeGridMs (default: the engine's). */
   wakeGridMs?: number;
   /** Sample RSS every second (for the memory-growth run). */
   rss?: boolean;
@@ -31,7 +31,10 @@ const request: TrafficRunOptions['request'] = () => ({
 });
 
 async function once(rate: number, durationMs: number) {
-  return createOpenEngine({ preciseWake: args.preciseWake ?? true, wakeGridMs: args.wakeGridMs ?? 0 }).run({
+  return createOpenEngine({
+    preciseWake: args.preciseWake ?? true,
+    ...(args.wakeGridMs === undefined ? {} : { wakeGridMs: args.wakeGridMs }),
+  }).run({
     target: args.target,
     stages: [{ kind: 'constant', rate, durationMs }],
     timeoutMs: args.timeoutMs ?? 10_000,
@@ -56,7 +59,12 @@ clearInterval(sampler);
 const cpuUs = cpu.user + cpu.system;
 process.stdout.write(
   `${JSON.stringify({
-    tool: args.preciseWake === false ? 'firedrill-coarse' : 'firedrill',
+    tool:
+      args.preciseWake === false
+        ? 'firedrill-coarse'
+        : args.wakeGridMs === 0
+          ? 'firedrill-exact'
+          : 'firedrill',
     cpuUs,
     cpuUsPerRequest: summary.completed > 0 ? cpuUs / summary.completed : null,
     wakesPerRequest: wakesPerRequest(switches0, contextSwitches(), summary.completed),

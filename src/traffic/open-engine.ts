@@ -34,7 +34,9 @@ export interface OpenEngineOptions {
   preciseWake?: boolean;
   /**
    * Aligns precise wake-ups to a grid of this many ms (0: off), so sends due close together share one wake-up
-   * (a thread wake-up costs tens of µs); each such send is then up to this much late. Default 0.
+   * (a thread wake-up costs tens of µs); each such send is then up to this much late (half of the 1 ms `late`
+   * threshold by default). At 3,000–5,000 req/s this cuts the generator's CPU by about a third (bench/engines).
+   * Default 0.5; 0 aims every wake-up at its send's own time.
    */
   wakeGridMs?: number;
 }
@@ -45,6 +47,8 @@ export interface OpenEngineOptions {
  * and the waker takes the last stretch.
  */
 const PRECISE_WINDOW_MS = 2;
+/** Default grid of precise wake-ups, ms (see OpenEngineOptions.wakeGridMs). */
+const DEFAULT_WAKE_GRID_MS = 0.5;
 /** Longest single timer sleep, so an abort or a window boundary is noticed promptly. */
 const MAX_SLEEP_MS = 250;
 /** Most requests issued in one scheduler turn before yielding to I/O (a generator behind schedule must not starve responses). */
@@ -66,7 +70,7 @@ export function createOpenEngine(engineOptions: OpenEngineOptions = {}): Traffic
     maxLateRatio: engineOptions.maxLateRatio ?? 0.01,
     maxLoopLagMs: engineOptions.maxLoopLagMs ?? 20,
     preciseWake: engineOptions.preciseWake ?? true,
-    wakeGridMs: engineOptions.wakeGridMs ?? 0,
+    wakeGridMs: engineOptions.wakeGridMs ?? DEFAULT_WAKE_GRID_MS,
   };
   return {
     name: 'firedrill-open',
