@@ -25,12 +25,7 @@ import {
 } from '../evaluate/index.ts';
 import { FileJournal } from '../journal/index.ts';
 import { exportK6, runK6Engine } from '../k6/index.ts';
-import {
-  createPayloadFactory,
-  kserveV2Body,
-  loadPayloadReference,
-  loadReferenceRows,
-} from '../payload/index.ts';
+import { kserveV2Body, loadPayloadReference, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
 import { updateLatestLink, writeReports } from '../report/index.ts';
 import {
@@ -46,9 +41,9 @@ import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
-import { openRequestLog } from './request-log.ts';
 import { startSelfMetrics } from './self-metrics.ts';
-import { engineFor, prepareTraffic } from './traffic-setup.ts';
+import { prepareTraffic } from './traffic-setup.ts';
+import { startTrafficThread } from './traffic-thread.ts';
 
 export interface RunOptions extends StackFlags {
   scenarioFile: string;
@@ -120,7 +115,9 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const plan = planScenario(scenario);
   // The reference dataset is read (and every problem in it reported) before anything starts.
   const reference = await loadPayloadReference(scenario);
-  const trafficSetup = prepareTraffic(scenario, options.scenarioFile);
+  // Refuses impossible traffic (a malformed trace, a cap the rate cannot fit in) before anything starts; the
+  // traffic thread prepares its own copy.
+  prepareTraffic(scenario, options.scenarioFile);
   const expectedDrift = expectedDriftForScenario(scenario, reference);
   const createdAt = clock.now();
   const runId = runIdFor(scenario, createdAt);
@@ -327,8 +324,19 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       },
     });
 
-    const engine = engineFor(trafficSetup);
-    const engineName = options.engine === 'k6' ? 'k6' : engine.name;
+    // firedrill's engines run on a thread of their own, prepared now (loading the scenario there takes time
+    // that must not shift the schedule), so that sends keep their times whatever this thread is doing.
+    const trafficThread =
+      options.engine === 'k6'
+        ? undefined
+        : await startTrafficThread({
+            scenarioFile: options.scenarioFile,
+            backend: options.backend,
+            target: stack.target,
+            requestLogPath: options.requestLog ? join(runDir, 'requests.ndjson') : undefined,
+          });
+    if (trafficThread) closeClients.push(() => trafficThread.close());
+    const engineName = trafficThread?.engine ?? 'k6';
     // The scenario's model, whichever engine carries it (the k6 export follows it too).
     const model = scenario.traffic.model;
     startedAt = clock.now();
@@ -353,10 +361,6 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       });
     }, 1000);
 
-    const requestLog =
-      options.requestLog && options.engine !== 'k6'
-        ? openRequestLog(join(runDir, 'requests.ndjson'))
-        : undefined;
     if (options.requestLog && options.engine === 'k6') {
       const warning =
         "--request-log applies to firedrill's engines; k6 keeps its own per-request stream in k6/";
@@ -365,7 +369,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     }
     try {
       const trafficDone =
-        options.engine === 'k6'
+        trafficThread === undefined
           ? runK6Traffic(
               options.scenarioFile,
               join(runDir, 'k6'),
@@ -378,22 +382,22 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
                 selfMetrics.recordWindow(window);
               },
             )
-          : engine.run({
-              target: stack.target,
-              timeoutMs: scenario.traffic.timeout,
-              request: createPayloadFactory(scenario, plan, reference),
-              signal: runAbort.signal,
-              now: clock.now,
-              onWindow: (window) => {
-                windows.push(window);
-                journal.append({ type: 'traffic-window', at: clock.now(), window });
-                selfMetrics.recordWindow(window);
-              },
-              onProgress: (progress) => {
-                lastProgress = progress;
-              },
-              ...(requestLog ? { onRequest: (record) => requestLog.write(record) } : {}),
-            });
+          : trafficThread
+              .run({
+                signal: runAbort.signal,
+                onWindow: (window) => {
+                  windows.push(window);
+                  journal.append({ type: 'traffic-window', at: clock.now(), window });
+                  selfMetrics.recordWindow(window);
+                },
+                onProgress: (progress) => {
+                  lastProgress = progress;
+                },
+              })
+              .then(({ summary, logError }) => {
+                if (logError) warnings.push(`could not write requests.ndjson: ${logError}`);
+                return summary;
+              });
       const faultsDone = faultTimeline.run(startedAt, runAbort.signal);
       const [trafficResult, faultResult] = await Promise.allSettled([trafficDone, faultsDone]);
       if (trafficResult.status === 'fulfilled') traffic = trafficResult.value;
@@ -404,8 +408,6 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         await sleep(startedAt + plan.endMs - clock.now(), runAbort.signal).catch(() => {});
     } finally {
       clearInterval(progressTimer);
-      const logFailure = await requestLog?.close();
-      if (logFailure) warnings.push(`could not write requests.ndjson: ${formatError(logFailure)}`);
       signal.removeEventListener('abort', onAbort);
       crashWatch.stop();
       revertFailed = await faultTimeline.revertAll();

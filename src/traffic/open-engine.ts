@@ -296,22 +296,28 @@ class OpenRun {
     this.pool = new Http1Pool(url.origin, { connections: options.maxInFlight });
   }
 
+  /** Starts the schedule once the waker thread runs (its start-up would otherwise delay the first sends). */
   start(): Promise<EngineSummary> {
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
-      this.loopDelay.enable();
-      this.t0 = performance.now();
-      this.startEpoch = this.options.now();
-      this.progressAt = this.t0;
-      this.nextOffset = this.advance();
-      if (this.options.signal.aborted) {
-        this.stop();
-        return;
-      }
-      this.options.signal.addEventListener('abort', this.onAbort, { once: true });
-      if (this.options.onProgress) this.progressTimer = setInterval(() => this.progress(), 1000);
-      this.tick();
+      if (this.waker === undefined) this.begin();
+      else void this.waker.ready.then(() => this.begin());
     });
+  }
+
+  private begin(): void {
+    this.loopDelay.enable();
+    this.t0 = performance.now();
+    this.startEpoch = this.options.now();
+    this.progressAt = this.t0;
+    this.nextOffset = this.advance();
+    if (this.options.signal.aborted) {
+      this.stop();
+      return;
+    }
+    this.options.signal.addEventListener('abort', this.onAbort, { once: true });
+    if (this.options.onProgress) this.progressTimer = setInterval(() => this.progress(), 1000);
+    this.tick();
   }
 
   private advance(): number | undefined {

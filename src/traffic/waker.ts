@@ -13,7 +13,8 @@ import { Worker } from 'node:worker_threads';
  * Contract: `arm(dueMs)` (dueMs on the main thread's `performance.now()` clock) replaces any earlier arming;
  * `onWake` runs on the main thread at or after dueMs unless `disarm()` or another `arm()` came first (a stale
  * wake-up may still arrive: the callback must check the time itself). `close()` ends the thread. The waker does
- * not keep the process alive; callers hold their own timer while they wait.
+ * not keep the process alive; callers hold their own timer while they wait. `ready` resolves once the thread
+ * runs (a thread start costs tens of ms of CPU: start the schedule after it), or after 1 s regardless.
  */
 export class PreciseWaker {
   private readonly worker: Worker;
@@ -22,6 +23,7 @@ export class PreciseWaker {
   /** [0] armed due time in main-thread performance.now() ms; +Infinity when disarmed. */
   private readonly due: Float64Array;
   private closed = false;
+  readonly ready: Promise<void>;
 
   constructor(onWake: () => void) {
     const shared = new SharedArrayBuffer(16);
@@ -35,8 +37,17 @@ export class PreciseWaker {
       resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 },
     });
     this.worker.unref();
-    this.worker.on('message', () => {
-      if (!this.closed) onWake();
+    let markReady: () => void = () => {};
+    this.ready = new Promise((resolve) => {
+      markReady = resolve;
+    });
+    const fallback = setTimeout(markReady, 1000);
+    fallback.unref();
+    this.worker.on('message', (kind: number) => {
+      if (kind === 1) {
+        clearTimeout(fallback);
+        markReady();
+      } else if (!this.closed) onWake();
     });
     this.worker.on('error', () => {}); // only on close races; the caller's backup timer covers a lost wake-up
   }
@@ -73,6 +84,7 @@ const state = new Int32Array(workerData.shared, 0, 2);
 const due = new Float64Array(workerData.shared, 8, 1);
 // The main thread's performance.now() = this thread's + (this origin - main origin).
 const shift = performance.timeOrigin - workerData.mainTimeOrigin;
+parentPort.postMessage(1); // ready
 for (;;) {
   const generation = Atomics.load(state, 0);
   if (Atomics.load(state, 1) === 1) break;

@@ -1,0 +1,124 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFiredrillError } from '../core/errors.ts';
+import type { TrafficWindow } from '../traffic/index.ts';
+import { startTrafficThread } from './traffic-thread.ts';
+
+let server: Server;
+let target: string;
+let received = 0;
+let dir: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    received += 1;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          model_name: 'penguins',
+          id: 'x',
+          outputs: [{ name: 'probabilities', shape: [1, 3], datatype: 'FP32', data: [0.1, 0.2, 0.7] }],
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dir = await mkdtemp(join(tmpdir(), 'firedrill-thread-'));
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function scenarioFile(name: string, rate: number, duration: string): Promise<string> {
+  const file = join(dir, `${name}.ts`);
+  const scenario = {
+    name,
+    description: 'traffic thread test',
+    target: { protocol: 'kserve-v2', model: 'penguins' },
+    traffic: { stages: [{ kind: 'constant', rate, duration }], timeout: '2s' },
+    faults: [],
+    expect: [{ kind: 'threshold', phase: 'run', metric: 'error-ratio', op: '<', value: 0.01 }],
+  };
+  await writeFile(file, `export default ${JSON.stringify(scenario)};\n`);
+  return file;
+}
+
+describe('traffic thread', () => {
+  it('loads the scenario on its own thread, runs it on start, and streams windows back in order', async () => {
+    const file = await scenarioFile('thread-ok', 50, '2s');
+    const requestLogPath = join(dir, 'requests.ndjson');
+    const thread = await startTrafficThread({
+      scenarioFile: file,
+      backend: undefined,
+      target,
+      requestLogPath,
+    });
+    try {
+      expect(thread).toMatchObject({ engine: 'firedrill-open', model: 'open' });
+      received = 0;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(received).toBe(0); // ready is not started: nothing is sent before run()
+      const windows: TrafficWindow[] = [];
+      const { summary, logError } = await thread.run({
+        signal: new AbortController().signal,
+        onWindow: (w) => windows.push(w),
+        onProgress: () => {},
+      });
+      expect(logError).toBeUndefined();
+      expect(summary).toMatchObject({ engine: 'firedrill-open', sent: 100, completed: 100, errors: 0 });
+      expect(received).toBe(100);
+      expect(windows.map((w) => w.second)).toEqual([0, 1]);
+      expect(windows.map((w) => w.ok)).toEqual([50, 50]);
+      const lines = (await readFile(requestLogPath, 'utf8')).trim().split('\n');
+      expect(lines).toHaveLength(100);
+      expect(JSON.parse(lines[0] as string)).toMatchObject({ outcome: 'ok', status: 200 });
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('stops sending soon after an abort and still returns the summary', async () => {
+    const file = await scenarioFile('thread-abort', 100, '30s');
+    const thread = await startTrafficThread({
+      scenarioFile: file,
+      backend: undefined,
+      target,
+      requestLogPath: undefined,
+    });
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 500);
+      const started = Date.now();
+      const { summary } = await thread.run({
+        signal: controller.signal,
+        onWindow: () => {},
+        onProgress: () => {},
+      });
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(summary.sent).toBeGreaterThan(20);
+      expect(summary.sent).toBeLessThan(200);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('reports a scenario the thread cannot load as a FiredrillError, not a crash', async () => {
+    const error = await startTrafficThread({
+      scenarioFile: join(dir, 'missing.ts'),
+      backend: undefined,
+      target,
+      requestLogPath: undefined,
+    }).catch((e: unknown) => e);
+    expect(isFiredrillError(error)).toBe(true);
+    expect((error as Error).message).toContain('scenario file not found');
+  });
+});

@@ -1,0 +1,146 @@
+import { Worker } from 'node:worker_threads';
+import { FiredrillError, type FiredrillErrorCode } from '../core/errors.ts';
+import type { FaultBackend } from '../scenario/index.ts';
+import type { EngineSummary, TrafficProgress, TrafficWindow } from '../traffic/index.ts';
+
+/** What the traffic thread needs to rebuild the run's traffic on its own. */
+export interface ThreadInput {
+  scenarioFile: string;
+  backend: FaultBackend | undefined;
+  /** Origin of the target (already through the loopback gate). */
+  target: string;
+  /** Write requests.ndjson here (see request-log.ts). */
+  requestLogPath: string | undefined;
+}
+
+/** Messages from the thread. */
+export type ThreadMessage =
+  | { type: 'ready'; engine: string; model: 'open' | 'closed' }
+  | { type: 'window'; window: TrafficWindow }
+  | { type: 'progress'; progress: TrafficProgress }
+  | { type: 'done'; summary: EngineSummary; logError: string | undefined }
+  | { type: 'error'; error: { code: FiredrillErrorCode; message: string; hint: string | undefined } };
+
+/** Messages to the thread. */
+export type ToThread = { type: 'start' } | { type: 'abort' };
+
+export interface TrafficThread {
+  readonly engine: string;
+  readonly model: 'open' | 'closed';
+  /**
+   * Starts the traffic now; resolves with the engine's summary. `onWindow` and `onProgress` run on this
+   * (the main) thread, in order. Aborting `signal` stops the sends as the engine's own abort does.
+   */
+  run(callbacks: {
+    signal: AbortSignal;
+    onWindow: (window: TrafficWindow) => void;
+    onProgress: (progress: TrafficProgress) => void;
+  }): Promise<{ summary: EngineSummary; logError: string | undefined }>;
+  /** Ends the thread (idempotent); a run in progress rejects. */
+  close(): Promise<void>;
+}
+
+/** Longest a thread may take to load the scenario and build its engine. */
+const READY_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs firedrill's engine for a scenario on a thread of its own, prepared before the run starts (loading the
+ * scenario and building payloads take time that must not shift the schedule). Resolves once the thread is
+ * ready; a scenario the thread cannot load is the error it reports, as a FiredrillError.
+ */
+export async function startTrafficThread(input: ThreadInput): Promise<TrafficThread> {
+  const worker = new Worker(new URL('./traffic-worker.mjs', import.meta.url), { workerData: input });
+  let listener: ((message: ThreadMessage) => void) | undefined;
+  let exited: ((error: Error) => void) | undefined;
+  worker.on('message', (message: ThreadMessage) => listener?.(message));
+  const onExit = (code: number) =>
+    exited?.(
+      new FiredrillError('FD_INTERNAL', `the traffic thread exited (code ${code}) before it finished`),
+    );
+  worker.on('exit', onExit);
+  worker.on('error', (error) =>
+    exited?.(new FiredrillError('FD_INTERNAL', `traffic thread: ${error.message}`)),
+  );
+
+  const fromThread = (error: Extract<ThreadMessage, { type: 'error' }>['error']) =>
+    new FiredrillError(error.code, error.message, error.hint === undefined ? {} : { hint: error.hint });
+
+  const ready = await new Promise<Extract<ThreadMessage, { type: 'ready' }>>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new FiredrillError('FD_INTERNAL', `the traffic thread was not ready in ${READY_TIMEOUT_MS} ms`),
+        ),
+      READY_TIMEOUT_MS,
+    );
+    const settle = () => {
+      clearTimeout(timer);
+      listener = undefined;
+      exited = undefined;
+    };
+    exited = (error) => {
+      settle();
+      reject(error);
+    };
+    listener = (message) => {
+      if (message.type === 'ready') {
+        settle();
+        resolve(message);
+      } else if (message.type === 'error') {
+        settle();
+        reject(fromThread(message.error));
+      }
+    };
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
+  });
+
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    worker.off('exit', onExit);
+    await worker.terminate();
+  };
+
+  return {
+    engine: ready.engine,
+    model: ready.model,
+    close,
+    run: ({ signal, onWindow, onProgress }) =>
+      new Promise((resolve, reject) => {
+        const onAbort = () => worker.postMessage({ type: 'abort' } satisfies ToThread);
+        const settle = () => {
+          signal.removeEventListener('abort', onAbort);
+          listener = undefined;
+          exited = undefined;
+        };
+        exited = (error) => {
+          settle();
+          reject(error);
+        };
+        listener = (message) => {
+          try {
+            if (message.type === 'window') onWindow(message.window);
+            else if (message.type === 'progress') onProgress(message.progress);
+            else if (message.type === 'done') {
+              settle();
+              resolve({ summary: message.summary, logError: message.logError });
+            } else if (message.type === 'error') {
+              settle();
+              reject(fromThread(message.error));
+            }
+          } catch (error) {
+            // A sink failure (journal write) ends the run as the engine's own sink failure does.
+            onAbort();
+            settle();
+            reject(error);
+          }
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        worker.postMessage({ type: 'start' } satisfies ToThread);
+        if (signal.aborted) onAbort();
+      }),
+  };
+}

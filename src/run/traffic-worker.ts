@@ -1,0 +1,78 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { FiredrillError, isFiredrillError } from '../core/errors.ts';
+import { createPayloadFactory, loadPayloadReference } from '../payload/index.ts';
+import { loadScenario, planScenario } from '../scenario/index.ts';
+import { openRequestLog, type RequestLog } from './request-log.ts';
+import { engineFor, prepareTraffic } from './traffic-setup.ts';
+import type { ThreadInput, ThreadMessage, ToThread } from './traffic-thread.ts';
+
+/**
+ * The traffic thread: loads the scenario again (a scenario file is plain configuration, so it yields the same
+ * plan), builds the payload factory, the validator and the engine, says `ready`, and runs the engine on
+ * `start`. It has an event loop of its own, so sends keep their schedule whatever the main thread is doing
+ * (polling Alertmanager, serving metrics, writing the journal). Windows, progress and the summary go back as
+ * messages; the request log, when asked for, is written here.
+ */
+const port = parentPort;
+if (port === null) throw new Error('traffic-worker runs as a worker thread');
+const input = workerData as ThreadInput;
+const post = (message: ThreadMessage) => port.postMessage(message);
+const abort = new AbortController();
+
+function serializeError(error: unknown): Extract<ThreadMessage, { type: 'error' }>['error'] {
+  if (isFiredrillError(error)) return { code: error.code, message: error.message, hint: error.hint };
+  return {
+    code: 'FD_INTERNAL',
+    message: error instanceof Error ? error.message : String(error),
+    hint: undefined,
+  };
+}
+
+async function prepare() {
+  const scenario = await loadScenario(input.scenarioFile, { backend: input.backend });
+  const plan = planScenario(scenario);
+  const reference = await loadPayloadReference(scenario);
+  const setup = prepareTraffic(scenario, input.scenarioFile);
+  const engine = engineFor(setup);
+  const request = createPayloadFactory(scenario, plan, reference);
+  return { scenario, engine, request };
+}
+
+try {
+  const { scenario, engine, request } = await prepare();
+  let requestLog: RequestLog | undefined;
+  port.on('message', (message: ToThread) => {
+    if (message.type === 'abort') abort.abort();
+    if (message.type !== 'start') return;
+    requestLog = input.requestLogPath === undefined ? undefined : openRequestLog(input.requestLogPath);
+    engine
+      .run({
+        target: input.target,
+        timeoutMs: scenario.traffic.timeout,
+        request,
+        signal: abort.signal,
+        now: Date.now,
+        onWindow: (window) => post({ type: 'window', window }),
+        onProgress: (progress) => post({ type: 'progress', progress }),
+        ...(requestLog ? { onRequest: (record) => requestLog?.write(record) } : {}),
+      })
+      .then(
+        async (summary) => {
+          const logError = await requestLog?.close();
+          post({ type: 'done', summary, logError: logError?.message });
+        },
+        async (error: unknown) => {
+          await requestLog?.close();
+          post({ type: 'error', error: serializeError(error) });
+        },
+      );
+  });
+  post({ type: 'ready', engine: engine.name, model: engine.model });
+} catch (error) {
+  post({
+    type: 'error',
+    error: serializeError(
+      isFiredrillError(error) ? error : new FiredrillError('FD_INTERNAL', `traffic thread: ${String(error)}`),
+    ),
+  });
+}
