@@ -210,6 +210,14 @@ function parseRunArgs(args: string[]) {
   });
 }
 
+// A reader that goes away (`firedrill validate … | head`) must not crash the command (nor a run that still has
+// faults to revert): what is written to a closed pipe is dropped. Other stream errors stay fatal.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {

@@ -41,3 +41,15 @@ describe('run --backend kubernetes --dry-run', () => {
     expect(result.stdout).toContain('kind: PodChaos');
   });
 });
+
+describe('output to a reader that went away', () => {
+  it('drops what it cannot write instead of crashing (`firedrill validate … | head`)', async () => {
+    const result = await runCli(['validate', 'scenarios/latency-spike.ts'], {
+      timeoutMs: 30_000,
+      onSpawn: (child) => child.stdout?.destroy(), // the pipe's reader is gone before firedrill writes
+    });
+    expect(result.stderr).not.toContain('EPIPE');
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(result.code).toBe(0);
+  });
+});
