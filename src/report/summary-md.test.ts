@@ -198,6 +198,14 @@ describe('buildSummaryMarkdown', () => {
     const traffic = section(buildSummaryMarkdown(o), 'Traffic');
     expect(traffic).toContain('fell behind its schedule');
     expect(traffic).toContain('describe the generator, not the server');
+    // Late sends with a loop that kept up: the host's CPU, not the generator.
+    o.traffic!.late = 75;
+    o.traffic!.loopLagP99Ms = 1.3;
+    const hostBound = section(buildSummaryMarkdown(o), 'Traffic');
+    expect(hostBound).toContain('75 of 1300 sends left more than 1 ms late');
+    expect(hostBound).toContain('event-loop lag p99 1.3 ms');
+    expect(hostBound).toContain('the delays came from waiting for a CPU: the host is busy');
+    expect(hostBound).not.toContain('describe the generator, not the server');
   });
 
   it('lists warnings', () => {

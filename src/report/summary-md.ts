@@ -79,6 +79,9 @@ function labels(l: Record<string, string>): string {
   return entries.length === 0 ? none : code(entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', '));
 }
 
+/** Event-loop lag p99 (ms) under which a late generator is taken to be waiting for the host's CPU, not for itself. */
+const HOST_CONTENTION_LAG_MS = 5;
+
 export function buildSummaryMarkdown(o: RunOutcome): string {
   const out: string[] = [`# firedrill: ${o.scenario.name} — ${o.verdict}`, '', paragraph(o), ''];
 
@@ -223,11 +226,17 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
         '',
       );
     } else if (t.saturated) {
+      // A generator whose own loop kept up (low lag) was late because it waited for a CPU: the host is busy.
+      const hostBound = t.loopLagP99Ms !== undefined && t.loopLagP99Ms < HOST_CONTENTION_LAG_MS;
       out.push(
         `> **Note:** the load generator fell behind its schedule: ${t.late} of ${t.sent} sends left more than` +
           ` 1 ms late (max ${formatDuration(t.maxLateMs)})${t.loopLagP99Ms ? `, event-loop lag p99 ${ms(t.loopLagP99Ms)} ms` : ''}.` +
-          ' Latency is measured from the intended start, so that lateness is inside the figures below: where it is' +
-          ' large next to them, they describe the generator, not the server.',
+          (hostBound
+            ? ' Its own event loop kept up, so the delays came from waiting for a CPU: the host is busy (on a small' +
+              ' machine, with the stack beside it). Latency is measured from the intended start, so those delays are' +
+              ' inside the figures below.'
+            : ' Latency is measured from the intended start, so that lateness is inside the figures below: where it' +
+              ' is large next to them, they describe the generator, not the server.'),
         '',
       );
     }
