@@ -65,6 +65,8 @@ describe('buildJunitXml', () => {
       runId: '20250115-100000-latency-spike-a1b2',
       verdict: 'failed',
       exitCode: '10',
+      trafficEngine: 'undici',
+      trafficModel: 'open',
     });
     const out = suite.children.filter((c) => c.name === 'system-out');
     expect(out).toHaveLength(1);

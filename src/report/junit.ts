@@ -116,6 +116,13 @@ export function buildJunitXml(outcome: RunOutcome): string {
     `      <property${attrs({ name: 'verdict', value: outcome.verdict })}/>`,
     `      <property${attrs({ name: 'exitCode', value: outcome.exitCode })}/>`,
     `      <property${attrs({ name: 'scenarioFile', value: outcome.scenario.file })}/>`,
+    // The workload model belongs beside the latency figures it qualifies: a closed run's are from each send.
+    ...(outcome.traffic === null
+      ? []
+      : [
+          `      <property${attrs({ name: 'trafficEngine', value: outcome.traffic.engine })}/>`,
+          `      <property${attrs({ name: 'trafficModel', value: outcome.traffic.model })}/>`,
+        ]),
     '    </properties>',
     ...cases,
     `    <system-out>${escapeXmlText(summaryLine(outcome))}</system-out>`,

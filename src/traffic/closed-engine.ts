@@ -289,6 +289,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
         endAt: epoch(sentAt + latencyMs),
         outcome,
         status,
+        ...(tracker === null ? {} : { outputTokens: tracker.outputTokens }),
       });
     }
     emitReady(false);

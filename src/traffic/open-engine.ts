@@ -513,6 +513,7 @@ class OpenRun {
         endAt: epoch(exchange.intended + latencyMs),
         outcome,
         status: exchange.status,
+        ...(exchange.stream === null ? {} : { outputTokens: exchange.stream.outputTokens }),
       });
     } catch (error) {
       this.fail(error);

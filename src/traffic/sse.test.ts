@@ -104,6 +104,7 @@ const base = () => ({ signal: new AbortController().signal, now: Date.now, timeo
 describe('engines with streaming and validation', () => {
   it('open engine measures TTFT ≈ 1/token-rate, ITL and tokens on a stream', async () => {
     const windows: TrafficWindow[] = [];
+    const tokens: Array<number | undefined> = [];
     const summary = await createOpenEngine().run({
       ...base(),
       target,
@@ -111,7 +112,9 @@ describe('engines with streaming and validation', () => {
       maxInFlight: 50,
       request: () => ({ method: 'POST', path: '/sse', headers: {}, body: '{}', stream: 'openai-sse' }),
       onWindow: (w) => windows.push(w),
+      onRequest: (r) => tokens.push(r.outputTokens),
     });
+    expect(tokens).toEqual(Array(20).fill(5)); // per request: 5 tokens each, as the summary's 100 / 20
     expect(summary.streaming?.streams).toBe(20);
     expect(summary.streaming?.outputTokens).toBe(100);
     expect(summary.streaming!.ttftMs.p50).toBeGreaterThan(18);

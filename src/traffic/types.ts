@@ -168,6 +168,8 @@ export interface RequestRecord {
   outcome: RequestOutcome;
   /** HTTP status, 0 when no response head arrived. */
   status: number;
+  /** Streamed requests only: output tokens (usage.completion_tokens when sent, else content chunks). */
+  outputTokens?: number;
 }
 
 /** A closed-model stage: `vus` virtual users, each looping request → response. */
