@@ -107,7 +107,7 @@ export function prepareTraffic(scenario: Scenario, file: string): TrafficSetup {
 
 function responseValidator(scenario: Scenario): ResponseValidator | undefined {
   const v = scenario.traffic.validate;
-  if (!v || scenario.target.protocol === 'raw') return undefined;
+  if (!v) return undefined;
   return createResponseValidator({
     protocol: scenario.target.protocol,
     ...(v.outputs

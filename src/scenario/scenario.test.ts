@@ -177,17 +177,50 @@ describe('wrong-answer-ratio threshold', () => {
     expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
   });
 
-  it.each([
-    [{}, 'kserve-v2', 'responses are not checked without traffic.validate'],
-    [{ validate: {} }, 'raw', 'responses of the raw protocol are not validated'],
-  ])('is refused when nothing would check the answers (%j, %s)', (traffic, protocol, message) => {
-    const result = parseScenario(withThreshold(traffic, protocol));
+  it('is refused when nothing would check the answers', () => {
+    const result = parseScenario(withThreshold({}));
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.issues).toContainEqual({
         path: 'expect[0].metric',
-        message: expect.stringContaining(message),
+        message: expect.stringContaining('responses are not checked without traffic.validate'),
       });
+  });
+
+  it('takes a raw target whose answers a predicate checks', () => {
+    const result = parseScenario(withThreshold({ validate: { predicate: () => true } }, 'raw'));
+    expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+  });
+});
+
+describe('traffic.validate that would check nothing', () => {
+  const withValidate = (validate: Record<string, unknown>, protocol: string) => ({
+    ...valid,
+    target: { model: 'penguins', protocol },
+    faults: [],
+    expect: [{ kind: 'alert-silent', alert: 'X' }],
+    traffic: { stages: [{ kind: 'constant', rate: 10, duration: '10s' }], validate },
+  });
+
+  it('is refused for a raw target without a predicate, at traffic.validate', () => {
+    const result = parseScenario(withValidate({}, 'raw'));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues).toEqual([
+        { path: 'traffic.validate', message: expect.stringContaining('give validate.predicate') },
+      ]);
+  });
+
+  it('refuses outputs for a protocol other than KServe V2, at traffic.validate.outputs', () => {
+    const result = parseScenario(withValidate({ outputs: [{ name: 'y' }] }, 'kserve-v1'));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues).toEqual([
+        {
+          path: 'traffic.validate.outputs',
+          message: expect.stringContaining('checked on KServe V2 answers only; kserve-v1 answers'),
+        },
+      ]);
   });
 });
 

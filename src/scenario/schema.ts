@@ -71,6 +71,23 @@ export const scenarioSchema = z
         message: `streamed answers (server-sent events) belong to the OpenAI protocols, not ${scenario.target.protocol} (use target.protocol "openai-chat" or "openai-completions")`,
       });
     }
+    // Validation that would check nothing is refused, never silently skipped.
+    const validate = scenario.traffic.validate;
+    if (validate?.outputs !== undefined && scenario.target.protocol !== 'kserve-v2') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['traffic', 'validate', 'outputs'],
+        message: `outputs (name, datatype, shape) are checked on KServe V2 answers only; ${scenario.target.protocol} answers are checked for their own shape, and a predicate can check more`,
+      });
+    }
+    if (validate !== undefined && scenario.target.protocol === 'raw' && validate.predicate === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['traffic', 'validate'],
+        message:
+          "a raw target's answers have no known shape to check: give validate.predicate, e.g. (body) => body.ok === true || 'not ok', or drop validate",
+      });
+    }
     const stageNames = new Set(scenario.traffic.stages.flatMap((stage) => (stage.name ? [stage.name] : [])));
     scenario.expect.forEach((expectation, index) => {
       if ('after' in expectation && !faultIds.has(expectation.after)) {
@@ -97,9 +114,7 @@ export const scenarioSchema = z
         const problem =
           scenario.traffic.validate === undefined
             ? 'responses are not checked without traffic.validate'
-            : scenario.target.protocol === 'raw'
-              ? 'responses of the raw protocol are not validated'
-              : undefined;
+            : undefined;
         if (problem !== undefined) {
           ctx.addIssue({
             code: 'custom',

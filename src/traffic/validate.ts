@@ -6,7 +6,14 @@ import type { ResponseValidator } from './types.ts';
  * `choices`), for V2 the dtype and shape of each output (data length = product of the shape, values of the
  * datatype), optionally expected outputs, then an optional predicate on the parsed body.
  */
-export type ValidatedProtocol = 'kserve-v2' | 'kserve-v1' | 'mlflow' | 'openai-chat' | 'openai-completions';
+export type ValidatedProtocol =
+  | 'kserve-v2'
+  | 'kserve-v1'
+  | 'mlflow'
+  | 'openai-chat'
+  | 'openai-completions'
+  /** Any JSON object; only the predicate judges it. */
+  | 'raw';
 
 export interface ExpectedOutput {
   name: string;
@@ -132,6 +139,8 @@ export function checkResponse(spec: ValidationSpec, text: string): string | unde
       break;
     case 'openai-completions':
       reason = checkChoices(record, 'text');
+      break;
+    case 'raw':
       break;
     default: {
       const never: never = spec.protocol;
