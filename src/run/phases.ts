@@ -1,10 +1,14 @@
 import type { PlannedPhase } from '../scenario/plan.ts';
 import type { TrafficWindow } from '../traffic/types.ts';
 
+/** Length of a traffic window, ms (engines emit one per second of intended start). */
+const WINDOW_MS = 1000;
+
 /**
  * The traffic windows that fall in a phase. Planned spans are relative to traffic start; the "fault"
  * and "recovery" phases follow the faults' actual injection and revert times when known, so a slow
- * injection does not blur the baseline. A window belongs to a phase when its start lies in a span.
+ * injection does not blur the baseline. A one-second window belongs to a phase when its middle lies in a span
+ * (the phase holds most of it), so a window that straddles a revert goes where most of its requests were sent.
  */
 export function phaseWindows(
   windows: readonly TrafficWindow[],
@@ -21,5 +25,8 @@ export function phaseWindows(
     const lastRevert = Math.max(...injected.map((f) => f.revertedAt ?? Number.POSITIVE_INFINITY));
     spans = [{ from: lastRevert, to: startedAt + phase.spans[0].endMs }];
   }
-  return windows.filter((w) => spans.some((s) => w.startAt >= s.from && w.startAt < s.to));
+  return windows.filter((w) => {
+    const middle = w.startAt + WINDOW_MS / 2;
+    return spans.some((s) => middle >= s.from && middle < s.to);
+  });
 }
