@@ -60,9 +60,9 @@ beforeAll(async () => {
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // The first run in a process pays one-off costs (undici compiles its llhttp WASM parser on the first
-  // connection, JIT warm-up): a few sends of its first second go out late. Real scenarios have a
-  // warm-up stage; here a short warm-up run keeps the timing assertions about the steady state.
+  // The first run in a process pays one-off costs (JIT warm-up of the client and scheduler): a few sends of
+  // its first second go out late. Real scenarios have a warm-up stage; here a short warm-up run keeps the
+  // timing assertions about the steady state.
   await run('/fast', { stages: [{ kind: 'constant', rate: 200, durationMs: 500 }] });
 });
 
