@@ -8,6 +8,7 @@ import {
   recordMicros,
   summarizeHistogram,
 } from './histogram.ts';
+import { ProgressMeter } from './progress.ts';
 import { OpenAiStreamTracker, StreamStats } from './sse.ts';
 import type {
   ClosedRunOptions,
@@ -122,7 +123,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
   let streamTotal: StreamStats | undefined;
   const totals = { sent: 0, ok: 0, errors: 0, timeouts: 0, wrongAnswers: 0 };
   /** Since the previous progress report: requests started and ended, and the ok latencies (µs). */
-  const recent = { started: 0, ended: 0, at: performance.now(), ok: createHistogram() };
+  const recent = new ProgressMeter();
   let emitted = 0;
   let failure: unknown;
   const t0 = performance.now();
@@ -209,7 +210,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     window.sent += 1;
     window.pending += 1;
     totals.sent += 1;
-    recent.started += 1;
+    recent.start();
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), options.timeoutMs);
     let outcome: RequestOutcome;
@@ -252,7 +253,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     const endAt = performance.now();
     const latencyMs = outcome === 'timeout' ? options.timeoutMs : endAt - sentAt;
     window.pending -= 1;
-    recent.ended += 1;
+    recent.end();
     if (status !== 0 && outcome !== 'timeout' && outcome !== 'network-error') {
       window.statusCodes[String(status)] = (window.statusCodes[String(status)] ?? 0) + 1;
     }
@@ -260,7 +261,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
       totals.ok += 1;
       window.ok += 1;
       recordMicros(window.okHistogram, latencyMs * 1000);
-      recordMicros(recent.ok, latencyMs * 1000);
+      recent.ok(latencyMs);
       if (tracker !== null) {
         window.streaming ??= new StreamStats();
         window.streaming.record(tracker, sentAt, endAt);
@@ -322,20 +323,8 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
   const progress = () => {
     const onProgress = options.onProgress;
     if (onProgress === undefined || failure !== undefined) return;
-    const now = performance.now();
-    const seconds = Math.max((now - recent.at) / 1000, 1e-3);
-    const snapshot = {
-      offeredRate: recent.started / seconds,
-      achievedRate: recent.ended / seconds,
-      inFlight: active,
-      p99Ms: recent.ok.totalCount === 0 ? null : recent.ok.getValueAtPercentile(99) / 1000,
-    };
-    recent.at = now;
-    recent.started = 0;
-    recent.ended = 0;
-    recent.ok.reset();
     try {
-      onProgress(snapshot);
+      onProgress(recent.report(active));
     } catch (error) {
       failure = error;
     }
@@ -384,7 +373,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     streamTotal.destroy();
   }
   okTotal.destroy();
-  recent.ok.destroy();
+  recent.destroy();
   await pool.close().catch(() => {});
   if (failure !== undefined) throw failure;
   return summary;

@@ -8,13 +8,13 @@ import {
   summarizeHistogram,
 } from './histogram.ts';
 import { Http1Error, Http1Pool, type Http1Request, type Http1ResponseHandler } from './http1.ts';
+import { ProgressMeter } from './progress.ts';
 import { arrivalOffsets, stagesDurationMs, validateStages } from './schedule.ts';
 import { OpenAiStreamTracker, StreamStats } from './sse.ts';
 import type {
   EngineSummary,
   RequestOutcome,
   TrafficEngine,
-  TrafficProgress,
   TrafficRunOptions,
   TrafficWindow,
 } from './types.ts';
@@ -217,7 +217,7 @@ class OpenRun {
   private readonly queue = new Fifo<Exchange>();
   private readonly windows: Array<WindowState | undefined> = [];
   private readonly okTotal = createHistogram();
-  private recent = createHistogram();
+  private readonly recent = new ProgressMeter();
 
   private t0 = 0;
   private startEpoch = 0;
@@ -243,10 +243,6 @@ class OpenRun {
   private maxLateMs = 0;
   private wrongAnswers = 0;
   private streamTotal: StreamStats | undefined;
-
-  private progressIssued = 0;
-  private progressCompleted = 0;
-  private progressAt = 0;
 
   private tickTimer: NodeJS.Timeout | undefined;
   private tickImmediate: NodeJS.Immediate | undefined;
@@ -309,7 +305,7 @@ class OpenRun {
     this.loopDelay.enable();
     this.t0 = performance.now();
     this.startEpoch = this.options.now();
-    this.progressAt = this.t0;
+    this.recent.restart();
     this.nextOffset = this.advance();
     if (this.options.signal.aborted) {
       this.stop();
@@ -404,7 +400,7 @@ class OpenRun {
     const window = this.windowAt(Math.floor(offsetMs / 1000));
     window.intended += 1;
     window.pending += 1;
-    this.progressIssued += 1;
+    this.recent.start();
     const exchange = new Exchange(this, this.seq, window, this.t0 + offsetMs);
     this.seq += 1;
     if (this.inFlight < this.options.maxInFlight && this.queue.length === 0) this.send(exchange);
@@ -465,7 +461,7 @@ class OpenRun {
     this.inFlight -= 1;
     const window = exchange.window;
     window.pending -= 1;
-    this.progressCompleted += 1;
+    this.recent.end();
     if (exchange.status !== 0 && outcome !== 'timeout' && outcome !== 'network-error') {
       const key = String(exchange.status);
       window.statusCodes[key] = (window.statusCodes[key] ?? 0) + 1;
@@ -475,7 +471,7 @@ class OpenRun {
       window.ok += 1;
       window.okHistogram ??= createHistogram();
       recordMicros(window.okHistogram, latencyMs * 1000);
-      recordMicros(this.recent, latencyMs * 1000);
+      this.recent.ok(latencyMs);
       if (exchange.stream !== null) {
         window.streaming ??= new StreamStats();
         window.streaming.record(exchange.stream, exchange.intended, exchange.intended + latencyMs);
@@ -668,20 +664,8 @@ class OpenRun {
   private progress(): void {
     const onProgress = this.options.onProgress;
     if (!onProgress) return;
-    const now = performance.now();
-    const seconds = Math.max((now - this.progressAt) / 1000, 1e-3);
-    const snapshot: TrafficProgress = {
-      offeredRate: this.progressIssued / seconds,
-      achievedRate: this.progressCompleted / seconds,
-      inFlight: this.inFlight,
-      p99Ms: this.recent.totalCount === 0 ? null : this.recent.getValueAtPercentile(99) / 1000,
-    };
-    this.progressAt = now;
-    this.progressIssued = 0;
-    this.progressCompleted = 0;
-    this.recent.reset();
     try {
-      onProgress(snapshot);
+      onProgress(this.recent.report(this.inFlight));
     } catch (error) {
       this.fail(error);
     }
