@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isFiredrillError } from '../core/errors.ts';
-import { decodeHistogram, summarizeWindows } from '../traffic/histogram.ts';
+import { decodeHistogram } from '../traffic/histogram.ts';
 import type { TrafficWindow } from '../traffic/types.ts';
+import { summarizeWindows } from '../traffic/windows.ts';
 import {
   classifyK6Request,
   createK6OutputParser,

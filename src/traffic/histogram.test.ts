@@ -6,9 +6,9 @@ import {
   mergeHistograms,
   recordMicros,
   summarizeHistogram,
-  summarizeWindows,
 } from './histogram.ts';
 import type { TrafficWindow } from './types.ts';
+import { summarizeWindows } from './windows.ts';
 
 /** Deterministic pseudo-random latencies (µs), a long tail included. */
 function latencies(seed: number, n: number): number[] {

@@ -4,7 +4,7 @@ import {
   encodeIntoCompressedBase64,
   type Histogram,
 } from 'hdr-histogram-js';
-import type { LatencySummaryMs, PhaseStats, StreamingSummary, TrafficWindow } from './types.ts';
+import type { LatencySummaryMs } from './types.ts';
 
 export type { Histogram };
 
@@ -63,96 +63,10 @@ export function summarizeHistogram(histogram: Histogram): LatencySummaryMs {
   };
 }
 
-/**
- * Aggregate a phase: counts summed, ok histograms decoded and merged exactly (never percentiles
- * averaged). Each window is one second, so throughput = completed / windows.length. Wrong answers are
- * completed requests (neither ok nor errors); they are counted when some window checked responses, that is
- * carries `wrongAnswers` (validation on) or `streaming` (streamed answers are parsed), else null.
- */
-export function summarizeWindows(windows: readonly TrafficWindow[]): PhaseStats {
-  let sent = 0;
-  let ok = 0;
-  let errors = 0;
-  let wrongAnswers = 0;
-  let checked = false;
-  let late = 0;
-  let dropped = 0;
-  const merged = createHistogram();
-  let streamed: {
-    ttft: Histogram;
-    itl: Histogram;
-    tpot: Histogram;
-    outputTokens: number;
-    streams: number;
-  } | null = null;
-  for (const window of windows) {
-    if (window.streaming !== undefined) {
-      streamed ??= {
-        ttft: createHistogram(),
-        itl: createHistogram(),
-        tpot: createHistogram(),
-        outputTokens: 0,
-        streams: 0,
-      };
-      for (const [into, encoded] of [
-        [streamed.ttft, window.streaming.ttftHistogram],
-        [streamed.itl, window.streaming.itlHistogram],
-        [streamed.tpot, window.streaming.tpotHistogram],
-      ] as const) {
-        if (encoded === '') continue;
-        const decoded = decodeHistogram(encoded);
-        into.add(decoded);
-        decoded.destroy();
-      }
-      streamed.outputTokens += window.streaming.outputTokens;
-      streamed.streams += window.streaming.streams;
-    }
-    sent += window.sent;
-    ok += window.ok;
-    errors += window.httpErrors + window.networkErrors + window.timeouts;
-    wrongAnswers += window.wrongAnswers ?? 0;
-    checked ||= window.wrongAnswers !== undefined || window.streaming !== undefined;
-    late += window.late;
-    dropped += window.dropped;
-    if (window.okHistogram !== '') {
-      const decoded = decodeHistogram(window.okHistogram);
-      merged.add(decoded);
-      decoded.destroy();
-    }
-  }
-  const completed = ok + errors + wrongAnswers;
-  const seconds = windows.length;
-  const latencyMs = summarizeHistogram(merged);
-  merged.destroy();
-  const ratio = (count: number) => (completed === 0 ? 0 : count / completed);
-  let streaming: StreamingSummary | undefined;
-  if (streamed !== null) {
-    streaming = {
-      ttftMs: summarizeHistogram(streamed.ttft),
-      itlMs: summarizeHistogram(streamed.itl),
-      tpotMs: summarizeHistogram(streamed.tpot),
-      outputTokens: streamed.outputTokens,
-      outputTokensPerSecond: seconds === 0 ? 0 : streamed.outputTokens / seconds,
-      streams: streamed.streams,
-    };
-    streamed.ttft.destroy();
-    streamed.itl.destroy();
-    streamed.tpot.destroy();
-  }
-  return {
-    windows: windows.length,
-    seconds,
-    sent,
-    ok,
-    errors,
-    completed,
-    errorRatio: ratio(errors),
-    wrongAnswers: checked ? wrongAnswers : null,
-    wrongAnswerRatio: checked ? ratio(wrongAnswers) : null,
-    throughput: seconds === 0 ? 0 : completed / seconds,
-    late,
-    dropped,
-    latencyMs,
-    ...(streaming ? { streaming } : {}),
-  };
+/** Adds the counts of an encoded histogram ('' = empty) into `into`. */
+export function addEncoded(into: Histogram, encoded: string): void {
+  if (encoded === '') return;
+  const decoded = decodeHistogram(encoded);
+  into.add(decoded);
+  decoded.destroy();
 }

@@ -11,7 +11,6 @@ export {
   mergeHistograms,
   recordMicros,
   summarizeHistogram,
-  summarizeWindows,
 } from './histogram.ts';
 export { createOpenEngine, type OpenEngineOptions } from './open-engine.ts';
 export {
@@ -41,3 +40,4 @@ export type {
   TrafficWindow,
 } from './types.ts';
 export { createResponseValidator, type ValidationSpec } from './validate.ts';
+export { summarizeWindows } from './windows.ts';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeHistogram, summarizeWindows } from './histogram.ts';
+import { decodeHistogram } from './histogram.ts';
 import { createOpenEngine } from './open-engine.ts';
 import type {
   EngineSummary,
@@ -11,6 +11,7 @@ import type {
   TrafficRunOptions,
   TrafficWindow,
 } from './types.ts';
+import { summarizeWindows } from './windows.ts';
 
 // One real loopback server; the path picks the behaviour. Times are performance.now() of this process.
 let server: Server;

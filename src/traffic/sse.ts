@@ -1,4 +1,5 @@
 import {
+  addEncoded,
   createHistogram,
   encodeHistogram,
   type Histogram,
@@ -173,6 +174,15 @@ export class StreamStats {
     this.tpot.add(other.tpot);
     this.outputTokens += other.outputTokens;
     this.streams += other.streams;
+  }
+
+  /** Adds a window's encoded figures (exact: its histograms are decoded and merged). */
+  addWindow(window: StreamingWindowStats): void {
+    addEncoded(this.ttft, window.ttftHistogram);
+    addEncoded(this.itl, window.itlHistogram);
+    addEncoded(this.tpot, window.tpotHistogram);
+    this.outputTokens += window.outputTokens;
+    this.streams += window.streams;
   }
 
   toWindow(): StreamingWindowStats {
