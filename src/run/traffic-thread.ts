@@ -65,33 +65,46 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
   const fromThread = (error: Extract<ThreadMessage, { type: 'error' }>['error']) =>
     new FiredrillError(error.code, error.message, error.hint === undefined ? {} : { hint: error.hint });
 
-  const ready = await new Promise<Extract<ThreadMessage, { type: 'ready' }>>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new FiredrillError('FD_INTERNAL', `the traffic thread was not ready in ${READY_TIMEOUT_MS} ms`),
-        ),
-      READY_TIMEOUT_MS,
-    );
-    const settle = () => {
-      clearTimeout(timer);
-      listener = undefined;
-      exited = undefined;
-    };
-    exited = (error) => {
-      settle();
-      reject(error);
-    };
-    listener = (message) => {
-      if (message.type === 'ready') {
-        settle();
-        resolve(message);
-      } else if (message.type === 'error') {
-        settle();
-        reject(fromThread(message.error));
-      }
-    };
-  }).catch(async (error: unknown) => {
+  /**
+   * One conversation with the thread: every message goes to `take` until it returns a value (resolved) or
+   * throws; an `error` message or the thread's exit rejects. `cleanup` runs once, whichever way it ends.
+   */
+  const converse = <T>(take: (message: ThreadMessage) => T | undefined, cleanup: () => void) =>
+    new Promise<T>((resolve, reject) => {
+      const end = () => {
+        listener = undefined;
+        exited = undefined;
+        cleanup();
+      };
+      exited = (error) => {
+        end();
+        reject(error);
+      };
+      listener = (message) => {
+        try {
+          if (message.type === 'error') throw fromThread(message.error);
+          const value = take(message);
+          if (value === undefined) return;
+          end();
+          resolve(value);
+        } catch (error) {
+          end();
+          reject(error);
+        }
+      };
+    });
+
+  const timer = setTimeout(
+    () =>
+      exited?.(
+        new FiredrillError('FD_INTERNAL', `the traffic thread was not ready in ${READY_TIMEOUT_MS} ms`),
+      ),
+    READY_TIMEOUT_MS,
+  );
+  const ready = await converse(
+    (message) => (message.type === 'ready' ? message : undefined),
+    () => clearTimeout(timer),
+  ).catch(async (error: unknown) => {
     await worker.terminate();
     throw error;
   });
@@ -108,39 +121,28 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
     engine: ready.engine,
     model: ready.model,
     close,
-    run: ({ signal, onWindow, onProgress }) =>
-      new Promise((resolve, reject) => {
-        const onAbort = () => worker.postMessage({ type: 'abort' } satisfies ToThread);
-        const settle = () => {
-          signal.removeEventListener('abort', onAbort);
-          listener = undefined;
-          exited = undefined;
-        };
-        exited = (error) => {
-          settle();
-          reject(error);
-        };
-        listener = (message) => {
+    run: ({ signal, onWindow, onProgress }) => {
+      const onAbort = () => worker.postMessage({ type: 'abort' } satisfies ToThread);
+      const done = converse(
+        (message) => {
           try {
             if (message.type === 'window') onWindow(message.window);
             else if (message.type === 'progress') onProgress(message.progress);
-            else if (message.type === 'done') {
-              settle();
-              resolve({ summary: message.summary, logError: message.logError });
-            } else if (message.type === 'error') {
-              settle();
-              reject(fromThread(message.error));
-            }
           } catch (error) {
             // A sink failure (journal write) ends the run as the engine's own sink failure does.
             onAbort();
-            settle();
-            reject(error);
+            throw error;
           }
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        worker.postMessage({ type: 'start' } satisfies ToThread);
-        if (signal.aborted) onAbort();
-      }),
+          return message.type === 'done'
+            ? { summary: message.summary, logError: message.logError }
+            : undefined;
+        },
+        () => signal.removeEventListener('abort', onAbort),
+      );
+      signal.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage({ type: 'start' } satisfies ToThread);
+      if (signal.aborted) onAbort();
+      return done;
+    },
   };
 }
