@@ -23,6 +23,15 @@ export interface SelfMetrics {
   close(): Promise<void>;
 }
 
+/** `firedrill_requests_total` outcomes, and each one's count in a window. */
+const OUTCOMES: ReadonlyArray<[string, (window: TrafficWindow) => number]> = [
+  ['ok', (w) => w.ok],
+  ['http_error', (w) => w.httpErrors],
+  ['network_error', (w) => w.networkErrors],
+  ['timeout', (w) => w.timeouts],
+  ['wrong_answer', (w) => w.wrongAnswers ?? 0],
+];
+
 export async function startSelfMetrics(options: {
   host: string;
   port: number;
@@ -80,7 +89,7 @@ export async function startSelfMetrics(options: {
     registers: [registry],
   });
   const run = { run_id: options.runId };
-  for (const outcome of ['ok', 'http_error', 'network_error', 'timeout', 'wrong_answer']) {
+  for (const [outcome] of OUTCOMES) {
     requests.inc({ ...run, outcome }, 0); // every series exists from the start (rate() needs a first sample)
   }
   late.inc(run, 0);
@@ -121,11 +130,7 @@ export async function startSelfMetrics(options: {
       currentPhase = name;
     },
     recordWindow(window) {
-      requests.inc({ ...run, outcome: 'ok' }, window.ok);
-      requests.inc({ ...run, outcome: 'http_error' }, window.httpErrors);
-      requests.inc({ ...run, outcome: 'network_error' }, window.networkErrors);
-      requests.inc({ ...run, outcome: 'timeout' }, window.timeouts);
-      requests.inc({ ...run, outcome: 'wrong_answer' }, window.wrongAnswers ?? 0);
+      for (const [outcome, count] of OUTCOMES) requests.inc({ ...run, outcome }, count(window));
       late.inc(run, window.late);
       dropped.inc(run, window.dropped);
       const histogram = decodeHistogram(window.okHistogram);
