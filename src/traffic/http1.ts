@@ -217,14 +217,10 @@ class Connection {
           at = end;
           break;
         }
-        case State.BodyLength: {
-          const take = Math.min(this.remaining, chunk.length - at);
-          if (exchange.handler.wantsBody) exchange.handler.onData(chunk.subarray(at, at + take));
-          this.remaining -= take;
-          at += take;
+        case State.BodyLength:
+          at = this.passBody(exchange, chunk, at);
           if (this.remaining === 0) this.complete(exchange);
           break;
-        }
         case State.ChunkSize:
         case State.ChunkDataEnd:
         case State.Trailers: {
@@ -234,14 +230,10 @@ class Connection {
           this.onLine(exchange, line.text);
           break;
         }
-        case State.ChunkData: {
-          const take = Math.min(this.remaining, chunk.length - at);
-          if (exchange.handler.wantsBody) exchange.handler.onData(chunk.subarray(at, at + take));
-          this.remaining -= take;
-          at += take;
+        case State.ChunkData:
+          at = this.passBody(exchange, chunk, at);
           if (this.remaining === 0) this.state = State.ChunkDataEnd;
           break;
-        }
         case State.BodyUntilClose: {
           if (exchange.handler.wantsBody) exchange.handler.onData(at === 0 ? chunk : chunk.subarray(at));
           return;
@@ -251,6 +243,14 @@ class Connection {
           return;
       }
     }
+  }
+
+  /** Hands up to `remaining` body bytes from `at` to the handler; returns the offset after them. */
+  private passBody(exchange: Exchange, chunk: Buffer, at: number): number {
+    const take = Math.min(this.remaining, chunk.length - at);
+    if (exchange.handler.wantsBody) exchange.handler.onData(chunk.subarray(at, at + take));
+    this.remaining -= take;
+    return at + take;
   }
 
   /** Handles one line of the chunked coding (size line, the CRLF after data, trailers). */
@@ -275,46 +275,54 @@ class Connection {
     }
   }
 
-  /** Reads one CRLF-terminated line starting at `at`, buffering a partial one. */
-  private readLine(chunk: Buffer, at: number): { text: string; next: number } | null {
-    let source = chunk;
-    let from = at;
-    if (this.partial !== null) {
-      source = Buffer.concat([this.partial, chunk.subarray(at)]);
-      from = 0;
-    }
-    const end = source.indexOf(CRLF, from);
+  /**
+   * Reads from `at` up to the next `delimiter`, across reads: an incomplete run is buffered in `partial` (at
+   * most `limit` bytes, else `tooLong` is the parse error). Returns the text (latin1) up to the delimiter plus
+   * its first `keep` bytes, and the offset in `chunk` just after the delimiter; null until it arrives.
+   */
+  private readUntil(
+    chunk: Buffer,
+    at: number,
+    delimiter: Buffer,
+    keep: number,
+    limit: number,
+    tooLong: string,
+  ): { text: string; next: number } | null {
+    const carried = this.partial;
+    const source = carried === null ? chunk : Buffer.concat([carried, chunk.subarray(at)]);
+    const from = carried === null ? at : 0;
+    const end = source.indexOf(delimiter, from);
     if (end < 0) {
-      if (source.length - from > 1024) throw new Http1Error('HTTP1_PARSE', 'chunk-size line too long');
+      if (source.length - from > limit) throw new Http1Error('HTTP1_PARSE', tooLong);
       this.partial = Buffer.from(source.subarray(from));
       return null;
     }
-    const text = source.toString('latin1', from, end);
-    const consumedOfChunk = this.partial === null ? end + 2 : end + 2 - this.partial.length + at;
     this.partial = null;
-    return { text, next: consumedOfChunk };
+    const after = end + delimiter.length;
+    return {
+      text: source.toString('latin1', from, end + keep),
+      next: carried === null ? after : after - carried.length + at,
+    };
+  }
+
+  /** Reads one CRLF-terminated line of the chunked coding (without its CRLF). */
+  private readLine(chunk: Buffer, at: number): { text: string; next: number } | null {
+    return this.readUntil(chunk, at, CRLF, 0, 1024, 'chunk-size line too long');
   }
 
   /** Finds and parses the response head; returns the offset in `chunk` just after it, or -1 when incomplete. */
   private findHeadEnd(chunk: Buffer, at: number): number {
-    let source = chunk;
-    let from = at;
-    const carried = this.partial === null ? 0 : this.partial.length;
-    if (this.partial !== null) {
-      source = Buffer.concat([this.partial, chunk.subarray(at)]);
-      from = 0;
-    }
-    const end = source.indexOf(CRLFCRLF, from);
-    if (end < 0) {
-      if (source.length - from > MAX_HEAD_BYTES) {
-        throw new Http1Error('HTTP1_PARSE', `response head over ${MAX_HEAD_BYTES} bytes`);
-      }
-      this.partial = Buffer.from(source.subarray(from));
-      return -1;
-    }
-    this.partial = null;
-    this.onHead(source.toString('latin1', from, end + 2));
-    return end + 4 - carried + (carried > 0 ? at : 0);
+    const head = this.readUntil(
+      chunk,
+      at,
+      CRLFCRLF,
+      2, // the head keeps the CRLF of its last header line
+      MAX_HEAD_BYTES,
+      `response head over ${MAX_HEAD_BYTES} bytes`,
+    );
+    if (head === null) return -1;
+    this.onHead(head.text);
+    return head.next;
   }
 
   /** Parses a response head (status line + header lines, each ending in CRLF) and sets the body framing. */
