@@ -1,6 +1,7 @@
 import { formatDuration } from '../core/duration.ts';
 import { assertNever, ExitCode } from '../core/errors.ts';
 import { planDrift } from '../payload/timeline.ts';
+import { isStreamedMetric, STREAMED_METRICS } from '../scenario/expectations.ts';
 import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
 import type { Expectation } from '../scenario/schema.ts';
 import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
@@ -392,7 +393,7 @@ function judgeSilent(input: JudgeInput, id: string, e: Of<'alert-silent'>): Expe
   };
 }
 
-const timeMetrics = new Set(['p50', 'p90', 'p99', 'max', 'ttft-p50', 'ttft-p99', 'tpot-p99']);
+const timeMetrics = new Set<string>(['p50', 'p90', 'p99', 'max', ...STREAMED_METRICS]);
 
 function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): ExpectationResult {
   const isTime = timeMetrics.has(e.metric);
@@ -481,7 +482,7 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
   const counted =
     e.metric === 'wrong-answer-ratio'
       ? `${stats.wrongAnswers} wrong of ${stats.completed} requests`
-      : e.metric.startsWith('ttft') || e.metric.startsWith('tpot')
+      : isStreamedMetric(e.metric)
         ? `${stats.streaming?.streams ?? 0} streams`
         : `${stats.completed} requests`;
   return {

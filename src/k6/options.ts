@@ -1,4 +1,5 @@
 import { assertNever, FiredrillError } from '../core/errors.ts';
+import { isStreamedMetric } from '../scenario/expectations.ts';
 import type { ClosedTraffic, OpenStage, OpenTraffic, Plan } from '../scenario/index.ts';
 
 /**
@@ -354,7 +355,7 @@ export function unexportedThresholds(plan: Plan): string[] {
         ? [
             `${id}: wrong-answer-ratio is not exported: the k6 script checks status codes, not response bodies (firedrill's own engines validate them)`,
           ]
-        : e.metric === 'ttft-p50' || e.metric === 'ttft-p99' || e.metric === 'tpot-p99'
+        : isStreamedMetric(e.metric)
           ? [
               `${id}: ${e.metric} is not exported: k6's http module reads a stream whole, so it has no time to first token (firedrill's own engines measure it)`,
             ]

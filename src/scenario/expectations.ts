@@ -10,6 +10,15 @@ const alertRef = {
   labels: labels.optional(),
 };
 
+/** Threshold metrics measured on streamed answers only (ms): a scenario must stream to use them. */
+export const STREAMED_METRICS = ['ttft-p50', 'ttft-p99', 'tpot-p99'] as const;
+export type StreamedMetric = (typeof STREAMED_METRICS)[number];
+
+/** True for ttft-p50, ttft-p99, tpot-p99. */
+export function isStreamedMetric(metric: string): metric is StreamedMetric {
+  return (STREAMED_METRICS as readonly string[]).includes(metric);
+}
+
 export const expectationSchema = z.discriminatedUnion(
   'kind',
   [
@@ -50,18 +59,7 @@ export const expectationSchema = z.discriminatedUnion(
        * for streamed payloads (`payload.stream`).
        */
       metric: z.enum(
-        [
-          'p50',
-          'p90',
-          'p99',
-          'max',
-          'error-ratio',
-          'wrong-answer-ratio',
-          'throughput',
-          'ttft-p50',
-          'ttft-p99',
-          'tpot-p99',
-        ],
+        ['p50', 'p90', 'p99', 'max', 'error-ratio', 'wrong-answer-ratio', 'throughput', ...STREAMED_METRICS],
         {
           error:
             'metric is one of p50, p90, p99, max (ms), error-ratio, wrong-answer-ratio (0..1), throughput (req/s), ttft-p50, ttft-p99, tpot-p99 (ms, streamed payloads)',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, name } from './common.ts';
-import { expectationSchema } from './expectations.ts';
+import { expectationSchema, isStreamedMetric } from './expectations.ts';
 import { faultIssues, faultSchema } from './faults.ts';
 import { payloadSchema } from './payload.ts';
 import { trafficSchema } from './traffic.ts';
@@ -123,13 +123,7 @@ export const scenarioSchema = z
           });
         }
       }
-      if (
-        expectation.kind === 'threshold' &&
-        (expectation.metric === 'ttft-p50' ||
-          expectation.metric === 'ttft-p99' ||
-          expectation.metric === 'tpot-p99') &&
-        !streamed
-      ) {
+      if (expectation.kind === 'threshold' && isStreamedMetric(expectation.metric) && !streamed) {
         ctx.addIssue({
           code: 'custom',
           path: ['expect', index, 'metric'],
