@@ -24,6 +24,7 @@ const scale = argv.quick ? 0.5 : 1;
 const only = new Set(String(argv.only ?? 'a,b,c,d,e').split(','));
 const hasK6 = (await $`command -v k6`).exitCode === 0;
 const hasWrk = (await $`command -v wrk`).exitCode === 0;
+const hasCyclictest = (await $`command -v cyclictest`).exitCode === 0;
 const BODY = '{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP32","data":[0.1,0.2,0.3,0.4]}]}';
 
 // ---- target ------------------------------------------------------------------------------------------------
@@ -135,6 +136,36 @@ export default function () { http.post('${target}/v2/models/m/infer', '${BODY}',
   };
 }
 
+/**
+ * The machine's own wake-up floor (rt-tests' cyclictest, Debian package rt-tests): one normal-priority thread
+ * on the generators' CPU sleeping to absolute times every `intervalUs`; the share of wake-ups more than 1 ms
+ * late is what any paced sender on this CPU starts from.
+ */
+async function cyclictest(o) {
+  const loops = Math.round((o.durationMs * 1000) / o.intervalUs);
+  const r =
+    await $`timeout ${hardLimit(o.durationMs)} taskset -c 0 cyclictest -q --policy=other -t 1 -i ${o.intervalUs} -l ${loops} -h 20000`;
+  if (r.exitCode !== 0) throw new Error(`cyclictest failed: ${r.stderr.slice(-2000)}`);
+  let samples = 0;
+  let late = 0;
+  let maxUs = 0;
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\d+)\s+(\d+)$/.exec(line.trim());
+    if (m === null) continue;
+    const [us, count] = [Number(m[1]), Number(m[2])];
+    samples += count;
+    if (us > 1000) late += count;
+    if (count > 0) maxUs = Math.max(maxUs, us);
+  }
+  return {
+    tool: 'cyclictest',
+    sent: samples,
+    late,
+    lateRatio: samples > 0 ? late / samples : null,
+    maxLateMs: maxUs / 1000,
+  };
+}
+
 // ---- helpers -------------------------------------------------------------------------------------------------
 const median = (xs) => {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -184,8 +215,10 @@ const report = {
     'Generators pinned to CPU 0, target to CPU 1. Medians of reps; ratios computed from medians of the same run.',
     'wrk is Debian wrk 4.1 (closed loop): a fixed rate is approximated with a per-connection delay(); wrk-max is its max-rate CPU floor.',
     'autocannon runs with -R (per-connection budget reset every second: bursty) and its CO correction off.',
-    'firedrill = the open engine as shipped (precise waker, wake-ups on a 0.5 ms grid); firedrill-exact = waker aimed at each send (wakeGridMs: 0); firedrill-coarse = 1 ms-grained timers only (preciseWake: false).',
+    'firedrill = the open engine as shipped (precise waker; sends due within 0.5 ms of each other share one wake-up, at the last of their times); firedrill-exact = waker aimed at each send (wakeBatchMs: 0); firedrill-coarse = 1 ms-grained timers only (preciseWake: false).',
     'node-paced = a 40-line paced sender on raw sockets (bench/run-node-paced.mjs): the cost floor of paced sending in Node on this machine.',
+    "os-floor (b) = cyclictest from rt-tests when installed: one normal-priority thread on the generators' CPU waking every 200 µs (5,000/s); its share of wake-ups > 1 ms late is the floor of any paced sender there.",
+    'firedrill runs with lowerHelperThreads (as `firedrill run` ships it): V8 and libuv helper threads at nice 19.',
     'wakesPerRequest = voluntary context switches of the generator process per completed request (each one a sleep and a wake-up).',
     '(c) truth = the hold time the target itself measured (request end → answer), p50/p99 over the same requests.',
   ],
@@ -198,7 +231,7 @@ try {
     const o = { rate: 3000, durationMs: 8000 * scale };
     const tools = [
       ['firedrill', () => firedrill({ ...o, maxInFlight: 256 })],
-      ['firedrill-exact', () => firedrill({ ...o, maxInFlight: 256, wakeGridMs: 0 })],
+      ['firedrill-exact', () => firedrill({ ...o, maxInFlight: 256, wakeBatchMs: 0 })],
       ['firedrill-coarse', () => firedrill({ ...o, maxInFlight: 256, preciseWake: false })],
       ['node-paced', () => nodePaced(o)],
       ['autocannon', () => autocannon({ ...o, connections: 50 })],
@@ -237,6 +270,8 @@ try {
         () => firedrill({ rate, durationMs: 5000 * scale, maxInFlight: 256, preciseWake: false }),
       ],
     ]);
+    if (hasCyclictest)
+      tools.push(['os-floor@5000', () => cyclictest({ intervalUs: 200, durationMs: 5000 * scale })]);
     const runs = await alternate('b', tools, () => control());
     const med = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, medians(v, [...KEYS, 'sent'])]));
     report.results.b = {

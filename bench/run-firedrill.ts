@@ -14,8 +14,10 @@ interface Args {
   timeoutMs?: number;
   /** Use the precise (worker-thread) waker for the last 2 ms before a send (default true, as the engine). */
   preciseWake?: boolean;
-  /** Engine option wakeGridMs (default: the engine's). */
-  wakeGridMs?: number;
+  /** Engine option wakeBatchMs (default: the engine's). */
+  wakeBatchMs?: number;
+  /** Engine option lowerHelperThreads (default true, as `firedrill run` ships it). */
+  lowerHelperThreads?: boolean;
   /** Sample RSS every second (for the memory-growth run). */
   rss?: boolean;
 }
@@ -33,7 +35,8 @@ const request: TrafficRunOptions['request'] = () => ({
 async function once(rate: number, durationMs: number) {
   return createOpenEngine({
     preciseWake: args.preciseWake ?? true,
-    ...(args.wakeGridMs === undefined ? {} : { wakeGridMs: args.wakeGridMs }),
+    ...(args.wakeBatchMs === undefined ? {} : { wakeBatchMs: args.wakeBatchMs }),
+    lowerHelperThreads: args.lowerHelperThreads ?? true,
   }).run({
     target: args.target,
     stages: [{ kind: 'constant', rate, durationMs }],
@@ -62,7 +65,7 @@ process.stdout.write(
     tool:
       args.preciseWake === false
         ? 'firedrill-coarse'
-        : args.wakeGridMs === 0
+        : args.wakeBatchMs === 0
           ? 'firedrill-exact'
           : 'firedrill',
     cpuUs,

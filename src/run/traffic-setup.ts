@@ -48,7 +48,9 @@ export function engineFor(setup: TrafficSetup): BoundEngine {
       run: (options) => engine.run({ ...options, ...validate, stages: setup.stages }),
     };
   }
-  const engine = createOpenEngine();
+  // engineFor serves firedrill's own traffic thread: its process exists for the run, so the engine may lower
+  // the process's helper threads below the scheduler and its waker.
+  const engine = createOpenEngine({ lowerHelperThreads: true });
   return {
     name: engine.name,
     model: engine.model,

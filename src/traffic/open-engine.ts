@@ -9,8 +9,9 @@ import {
 } from './histogram.ts';
 import { Http1Error, Http1Pool, type Http1Request, type Http1ResponseHandler } from './http1.ts';
 import { ProgressMeter } from './progress.ts';
-import { arrivalOffsets, stagesDurationMs, validateStages } from './schedule.ts';
+import { arrivalOffsets, ScheduleCursor, stagesDurationMs, validateStages } from './schedule.ts';
 import { OpenAiStreamTracker, StreamStats } from './sse.ts';
+import { currentThreadId, lowerHelperThreads } from './thread-priority.ts';
 import type {
   EngineSummary,
   RequestOutcome,
@@ -33,12 +34,20 @@ export interface OpenEngineOptions {
    */
   preciseWake?: boolean;
   /**
-   * Aligns precise wake-ups to a grid of this many ms (0: off), so sends due close together share one wake-up
-   * (a thread wake-up costs tens of µs); each such send is then up to this much late (half of the 1 ms `late`
-   * threshold by default). At 3,000–5,000 req/s this cuts the generator's CPU by about a third (bench/engines).
-   * Default 0.5; 0 aims every wake-up at its send's own time.
+   * Sends due within this many ms after the next one share its precise wake-up, which comes at the last of
+   * their due times: none goes out before its time, none is more than this much late by design (half of the
+   * 1 ms `late` threshold by default). A send with no other due that close is woken for at its own time, so
+   * at game-day rates every send is aimed exactly; at 3,000–5,000 req/s sharing cuts the generator's CPU by
+   * about a third (bench/engines: a thread wake-up costs tens of µs). Default 0.5; 0 aims at every send.
    */
-  wakeGridMs?: number;
+  wakeBatchMs?: number;
+  /**
+   * Lowers this process's other threads (V8's compiler and GC helpers, libuv's pool; not the main thread) to
+   * nice 19 when the run starts, so they cannot hold a due send back by a scheduler slice (./thread-priority.ts;
+   * Linux). Default false: an unprivileged process cannot raise them back, so only a process that exists for
+   * the run should ask for it (`firedrill run` does, on its traffic thread).
+   */
+  lowerHelperThreads?: boolean;
 }
 
 /**
@@ -47,8 +56,10 @@ export interface OpenEngineOptions {
  * and the waker takes the last stretch.
  */
 const PRECISE_WINDOW_MS = 2;
-/** Default grid of precise wake-ups, ms (see OpenEngineOptions.wakeGridMs). */
-const DEFAULT_WAKE_GRID_MS = 0.5;
+/** Default span of sends that share a precise wake-up, ms (see OpenEngineOptions.wakeBatchMs). */
+const DEFAULT_WAKE_BATCH_MS = 0.5;
+/** Most arrivals looked ahead for one shared wake-up. */
+const MAX_WAKE_BATCH = 64;
 /** Longest single timer sleep, so an abort or a window boundary is noticed promptly. */
 const MAX_SLEEP_MS = 250;
 /** Most requests issued in one scheduler turn before yielding to I/O (a generator behind schedule must not starve responses). */
@@ -70,7 +81,8 @@ export function createOpenEngine(engineOptions: OpenEngineOptions = {}): Traffic
     maxLateRatio: engineOptions.maxLateRatio ?? 0.01,
     maxLoopLagMs: engineOptions.maxLoopLagMs ?? 20,
     preciseWake: engineOptions.preciseWake ?? true,
-    wakeGridMs: engineOptions.wakeGridMs ?? DEFAULT_WAKE_GRID_MS,
+    wakeBatchMs: engineOptions.wakeBatchMs ?? DEFAULT_WAKE_BATCH_MS,
+    lowerHelperThreads: engineOptions.lowerHelperThreads ?? false,
   };
   return {
     name: 'firedrill-open',
@@ -211,7 +223,7 @@ class OpenRun {
   private readonly config: Required<OpenEngineOptions>;
   private readonly pool: Http1Pool;
   private readonly basePath: string;
-  private readonly schedule: Generator<number, void, undefined>;
+  private readonly schedule: ScheduleCursor;
   private readonly totalMs: number;
   private readonly loopDelay: IntervalHistogram;
   private readonly queue = new Fifo<Exchange>();
@@ -285,7 +297,7 @@ class OpenRun {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.totalMs = stagesDurationMs(options.stages);
     this.windowLimit = Math.ceil(this.totalMs / 1000);
-    this.schedule = arrivalOffsets(options.stages, options.arrival);
+    this.schedule = new ScheduleCursor(arrivalOffsets(options.stages, options.arrival));
     this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     if (config.preciseWake) this.waker = new PreciseWaker(this.onTick);
     // Connect, header and body time all count against the run's own per-request deadline (one timer).
@@ -302,6 +314,7 @@ class OpenRun {
   }
 
   private begin(): void {
+    if (this.config.lowerHelperThreads) lowerHelperThreads([currentThreadId(), this.waker?.threadId]);
     this.loopDelay.enable();
     this.t0 = performance.now();
     this.startEpoch = this.options.now();
@@ -317,8 +330,7 @@ class OpenRun {
   }
 
   private advance(): number | undefined {
-    const next = this.schedule.next();
-    return next.done ? undefined : next.value;
+    return this.schedule.next();
   }
 
   /** Scheduler turn: issue everything due, then sleep until just before the next arrival. */
@@ -372,13 +384,16 @@ class OpenRun {
       this.tickTimer = setTimeout(this.onTick, Math.min(remaining - PRECISE_WINDOW_MS, MAX_SLEEP_MS));
       return;
     }
-    const grid = this.config.wakeGridMs;
-    const wakeAt = grid > 0 ? Math.ceil(dueAt / grid) * grid : dueAt;
+    const batch = this.config.wakeBatchMs;
+    const wakeAt =
+      batch > 0 && this.nextOffset !== undefined
+        ? this.t0 + this.schedule.lastWithin(this.nextOffset, batch, MAX_WAKE_BATCH)
+        : dueAt;
     if (this.wakerDue !== wakeAt) {
       this.wakerDue = wakeAt;
       this.waker.arm(wakeAt);
     }
-    this.tickTimer = setTimeout(this.onTick, Math.ceil(remaining) + 1); // backup: keeps the loop alive
+    this.tickTimer = setTimeout(this.onTick, Math.ceil(wakeAt - now) + 1); // backup: keeps the loop alive
   }
 
   private disarmWaker(): void {

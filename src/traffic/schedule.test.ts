@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isFiredrillError } from '../core/index.ts';
-import { arrivalOffsets, expectedArrivals, stagesDurationMs, type TrafficStage } from './schedule.ts';
+import {
+  arrivalOffsets,
+  expectedArrivals,
+  ScheduleCursor,
+  stagesDurationMs,
+  type TrafficStage,
+} from './schedule.ts';
 
 const collect = (stages: readonly TrafficStage[]) => [...arrivalOffsets(stages)];
 
@@ -143,5 +149,40 @@ describe('arrivalOffsets', () => {
     expect(message).toContain('stages[0].rate');
     expect(message).toContain('stages[1].to');
     expect(message).toContain('stages[1]: durationMs');
+  });
+});
+
+describe('ScheduleCursor', () => {
+  function* offsets(values: number[]): Generator<number> {
+    yield* values;
+  }
+
+  it('finds the last arrival within the span after the next one, and loses none of them', () => {
+    const cursor = new ScheduleCursor(offsets([0, 0.2, 0.4, 0.6, 5, 5.3, 9]));
+    expect(cursor.next()).toBe(0);
+    expect(cursor.lastWithin(0, 0.5, 64)).toBe(0.4); // 0.2 and 0.4 share the wake-up; 0.6 is too far
+    expect(cursor.lastWithin(0, 0.7, 64)).toBe(0.6); // looks again, over what it already looked at
+    expect(cursor.next()).toBe(0.2);
+    expect(cursor.next()).toBe(0.4);
+    expect(cursor.next()).toBe(0.6);
+    expect(cursor.next()).toBe(5);
+    expect(cursor.lastWithin(5, 0.5, 64)).toBe(5.3);
+    expect(cursor.lastWithin(5, 0.5, 0)).toBe(5); // no look-ahead allowed: the send's own time
+    expect(cursor.next()).toBe(5.3);
+    expect(cursor.next()).toBe(9);
+    expect(cursor.lastWithin(9, 0.5, 64)).toBe(9); // nothing after the last arrival
+    expect(cursor.next()).toBeUndefined();
+  });
+
+  it('an isolated arrival keeps its own time, and the look-ahead stops at its limit', () => {
+    const cursor = new ScheduleCursor(offsets([0, 25, 50]));
+    expect(cursor.next()).toBe(0);
+    expect(cursor.lastWithin(0, 0.5, 64)).toBe(0); // game-day rates: every send aimed exactly
+    const dense = new ScheduleCursor(offsets(Array.from({ length: 100 }, (_, i) => i * 0.001)));
+    expect(dense.next()).toBe(0);
+    expect(dense.lastWithin(0, 0.5, 10)).toBeCloseTo(0.01, 9);
+    expect(Array.from({ length: 99 }, () => dense.next())).toEqual(
+      Array.from({ length: 99 }, (_, i) => (i + 1) * 0.001),
+    );
   });
 });

@@ -170,3 +170,39 @@ export function capacityIssues(options: {
       `would grow without bound; raise maxInFlight to ≥ ${need} or lower the timeout to ≤ ${maxTimeoutS}s`,
   ];
 }
+
+/**
+ * An arrival schedule (offsets in ms, ascending) that can look ahead without losing arrivals: `next()` yields
+ * the offsets in order, looked-ahead ones included.
+ */
+export class ScheduleCursor {
+  private readonly ahead: number[] = [];
+
+  constructor(private readonly offsets: Iterator<number>) {}
+
+  next(): number | undefined {
+    if (this.ahead.length > 0) return this.ahead.shift();
+    const next = this.offsets.next();
+    return next.done ? undefined : next.value;
+  }
+
+  /**
+   * The last offset, among the ones after `first` still to come from `next()`, that is at most `spanMs` after
+   * `first`, looking at most `limit` arrivals ahead; `first` itself when none is. The open engine wakes there
+   * once for the whole group: no arrival in it goes out before its time, none more than `spanMs` after it.
+   */
+  lastWithin(first: number, spanMs: number, limit: number): number {
+    let last = first;
+    for (let i = 0; i < limit; i += 1) {
+      if (i === this.ahead.length) {
+        const next = this.offsets.next();
+        if (next.done) break;
+        this.ahead.push(next.value);
+      }
+      const offset = this.ahead[i] as number;
+      if (offset > first + spanMs) break;
+      last = offset;
+    }
+    return last;
+  }
+}
