@@ -59,7 +59,7 @@ const hardLimit = (ms) => `${Math.ceil(ms / 1000) + 60}s`;
 
 async function firedrill(o) {
   const r =
-    await $`timeout ${hardLimit(o.durationMs)} taskset -c 0 node --import tsx bench/run-firedrill.ts ${JSON.stringify({ target, ...o })}`;
+    await $`timeout ${hardLimit(o.durationMs)} taskset -c 0 node --no-memory-reducer --import tsx bench/run-firedrill.ts ${JSON.stringify({ target, ...o })}`;
   if (r.exitCode !== 0) throw new Error(`firedrill run failed: ${r.stderr.slice(-2000)}`);
   return lastJson(r.stdout);
 }
@@ -218,7 +218,7 @@ const report = {
     'firedrill = the open engine as shipped (precise waker; sends due within 0.5 ms of each other share one wake-up, at the last of their times); firedrill-exact = waker aimed at each send (wakeBatchMs: 0); firedrill-coarse = 1 ms-grained timers only (preciseWake: false).',
     'node-paced = a 40-line paced sender on raw sockets (bench/run-node-paced.mjs): the cost floor of paced sending in Node on this machine.',
     "os-floor (b) = cyclictest from rt-tests when installed: one normal-priority thread on the generators' CPU waking every 200 µs (5,000/s); its share of wake-ups > 1 ms late is the floor of any paced sender there.",
-    'firedrill runs with lowerHelperThreads (as `firedrill run` ships it): V8 and libuv helper threads at nice 19.',
+    "firedrill runs as `firedrill run` runs its traffic thread: helper threads at nice 19 (lowerHelperThreads) and V8's memory reducer off (--no-memory-reducer).",
     'wakesPerRequest = voluntary context switches of the generator process per completed request (each one a sleep and a wake-up).',
     '(c) truth = the hold time the target itself measured (request end → answer), p50/p99 over the same requests.',
   ],

@@ -1,5 +1,5 @@
 // One firedrill open-engine run against the bench target, in its own process; prints one JSON line.
-// Usage: node --import tsx bench/run-firedrill.ts '{"target":"http://127.0.0.1:PORT","rate":3000,"durationMs":8000}'
+// Usage: node --no-memory-reducer --import tsx bench/run-firedrill.ts '{"target":"http://127.0.0.1:PORT","rate":3000,"durationMs":8000}'
 // CPU is user + sys of this process during the measured run only (after a short warm-up run that pays undici's
 // one-off WASM compile and the JIT warm-up), so the figure is per request, not per process start.
 import { performance } from 'node:perf_hooks';

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { FiredrillError, type FiredrillErrorCode } from '../core/errors.ts';
 import type { FaultBackend } from '../scenario/index.ts';
@@ -40,6 +41,17 @@ export interface TrafficThread {
   close(): Promise<void>;
 }
 
+/**
+ * Turns V8's memory reducer off for the isolates created from now on: the traffic thread and its waker. The
+ * reducer runs full garbage collections when an isolate's allocation rate falls (at game-day rates it does)
+ * and each stops that thread for 3–10 ms: measured at 40 req/s, 4–6 of 800 sends went out late by up to
+ * 8 ms with it, 0–3 by at most 1.5 ms without. The flag is process-wide; firedrill's own process exists for
+ * the run, and its heaps then keep their high-water mark until it exits.
+ */
+function withoutMemoryReducer(): void {
+  setFlagsFromString('--no-memory-reducer');
+}
+
 /** Longest a thread may take to load the scenario and build its engine. */
 const READY_TIMEOUT_MS = 30_000;
 
@@ -49,6 +61,7 @@ const READY_TIMEOUT_MS = 30_000;
  * ready; a scenario the thread cannot load is the error it reports, as a FiredrillError.
  */
 export async function startTrafficThread(input: ThreadInput): Promise<TrafficThread> {
+  withoutMemoryReducer();
   const worker = new Worker(new URL('./traffic-worker.mjs', import.meta.url), { workerData: input });
   let listener: ((message: ThreadMessage) => void) | undefined;
   let exited: ((error: Error) => void) | undefined;
