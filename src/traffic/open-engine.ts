@@ -29,8 +29,8 @@ export interface OpenEngineOptions {
   /** p99 event-loop lag (ms, beyond the sampling interval) above which the run is flagged saturated. Default 20. */
   maxLoopLagMs?: number;
   /**
-   * Wake for sends due within PRECISE_WINDOW_MS with the worker-thread waker (./waker.ts: sub-ms, costs a thread
-   * wake-up per use) instead of a 1 ms-grained timer (fires up to ~1 ms late). Default true.
+   * Wake for sends with the worker-thread waker (./waker.ts: sub-ms, costs a thread wake-up per use) instead of
+   * a 1 ms-grained timer (fires up to ~1 ms late, sometimes 2). Default true.
    */
   preciseWake?: boolean;
   /**
@@ -50,12 +50,6 @@ export interface OpenEngineOptions {
   lowerHelperThreads?: boolean;
 }
 
-/**
- * Remaining time (ms) below which the scheduler hands its wake-up to the precise waker. Node timers fire
- * 0–1 ms (rarely more) after their time, so a timer aimed PRECISE_WINDOW_MS early lands before the due time
- * and the waker takes the last stretch.
- */
-const PRECISE_WINDOW_MS = 2;
 /** Default span of sends that share a precise wake-up, ms (see OpenEngineOptions.wakeBatchMs). */
 const DEFAULT_WAKE_BATCH_MS = 0.5;
 /** Most arrivals looked ahead for one shared wake-up. */
@@ -368,8 +362,10 @@ class OpenRun {
   }
 
   /**
-   * Arranges the next scheduler turn: a timer (aimed PRECISE_WINDOW_MS early when the waker is on) for the
-   * next due arrival, the precise waker for the last stretch, and a backup timer that keeps the loop alive.
+   * Arranges the next scheduler turn: the precise waker at the next due arrival (or at the last of the sends
+   * that share its wake-up) with a backup timer that keeps the loop alive, or a plain timer without the waker.
+   * A turn comes at least every MAX_SLEEP_MS. One wake-up per turn: a timer aimed early and then the waker
+   * would cost two.
    */
   private sleep(now: number): void {
     clearTimeout(this.tickTimer);
@@ -379,9 +375,9 @@ class OpenRun {
       this.tickTimer = setTimeout(this.onTick, Math.min(Math.max(remaining, 1), MAX_SLEEP_MS));
       return;
     }
-    if (remaining > PRECISE_WINDOW_MS) {
+    if (remaining > MAX_SLEEP_MS) {
       this.disarmWaker();
-      this.tickTimer = setTimeout(this.onTick, Math.min(remaining - PRECISE_WINDOW_MS, MAX_SLEEP_MS));
+      this.tickTimer = setTimeout(this.onTick, MAX_SLEEP_MS);
       return;
     }
     const batch = this.config.wakeBatchMs;
