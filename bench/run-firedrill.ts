@@ -12,7 +12,7 @@ interface Args {
   durationMs: number;
   maxInFlight?: number;
   timeoutMs?: number;
-  /** Use the precise (worker-thread) waker for the last 2 ms before a send (default true, as the engine). */
+  /** Use the precise (worker-thread) waker for sends (default true, as the engine). */
   preciseWake?: boolean;
   /** Engine option wakeBatchMs (default: the engine's). */
   wakeBatchMs?: number;

@@ -293,6 +293,9 @@ class OpenRun {
     this.windowLimit = Math.ceil(this.totalMs / 1000);
     this.schedule = new ScheduleCursor(arrivalOffsets(options.stages, options.arrival));
     this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    // Lowered before the waker starts: a new thread takes the nice value of the thread that creates it, so the
+    // waker (started next, from this thread) keeps this thread's priority.
+    if (config.lowerHelperThreads) lowerHelperThreads([currentThreadId()]);
     if (config.preciseWake) this.waker = new PreciseWaker(this.onTick);
     // Connect, header and body time all count against the run's own per-request deadline (one timer).
     this.pool = new Http1Pool(url.origin, { connections: options.maxInFlight });
@@ -308,7 +311,6 @@ class OpenRun {
   }
 
   private begin(): void {
-    if (this.config.lowerHelperThreads) lowerHelperThreads([currentThreadId(), this.waker?.threadId]);
     this.loopDelay.enable();
     this.t0 = performance.now();
     this.startEpoch = this.options.now();
@@ -327,7 +329,7 @@ class OpenRun {
     return this.schedule.next();
   }
 
-  /** Scheduler turn: issue everything due, then sleep until just before the next arrival. */
+  /** Scheduler turn: issue everything due, then sleep until the next arrival (./sleep). */
   private tick(): void {
     clearTimeout(this.tickTimer); // this turn may come from the waker, before its backup timer
     this.tickTimer = undefined;

@@ -21,7 +21,11 @@ const worker = new Worker("const { parentPort } = require('node:worker_threads')
 const workerTid = await new Promise((resolve) => worker.once('message', resolve));
 const lowered = lowerHelperThreads([workerTid]);
 const nice = Object.fromEntries(readdirSync('/proc/self/task').map((t) => [t, getPriority(Number(t))]));
-console.log(JSON.stringify({ pid: process.pid, main: currentThreadId(), workerTid, lowered, nice, HELPER_NICE }));
+// A thread started afterwards (as the engine starts its waker) takes the main thread's nice value, not 19.
+const later = new Worker("setInterval(() => {}, 1000)", { eval: true });
+await new Promise((resolve) => later.once('online', resolve));
+const laterNice = readdirSync('/proc/self/task').filter((t) => !(t in nice)).map((t) => getPriority(Number(t)));
+console.log(JSON.stringify({ pid: process.pid, main: currentThreadId(), workerTid, lowered, nice, laterNice, HELPER_NICE }));
 process.exit(0);
 `;
 
@@ -30,7 +34,7 @@ describe.runIf(linux)('thread priorities (Linux)', () => {
     expect(currentThreadId()).toBe(process.pid);
   });
 
-  it('lowers every other thread to nice 19 and leaves the main thread and the kept ones alone', () => {
+  it("lowers every other thread to nice 19, leaves the main thread and the kept ones alone, and threads started later take their creator's", () => {
     const dir = mkdtempSync(join(tmpdir(), 'firedrill-threads-'));
     const script = join(dir, 'child.mjs');
     writeFileSync(script, CHILD);
@@ -46,6 +50,7 @@ describe.runIf(linux)('thread priorities (Linux)', () => {
       workerTid: number;
       lowered: number;
       nice: Record<string, number>;
+      laterNice: number[];
       HELPER_NICE: number;
     };
     expect(report.main).toBe(report.pid);
@@ -59,5 +64,7 @@ describe.runIf(linux)('thread priorities (Linux)', () => {
     expect(others.length).toBeGreaterThan(0); // V8's platform threads at least
     expect(report.lowered).toBe(others.length);
     for (const [, nice] of others) expect(nice).toBe(19);
+    expect(report.laterNice.length).toBeGreaterThan(0);
+    for (const nice of report.laterNice) expect(nice).toBe(base);
   });
 });

@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PreciseWaker } from './waker.ts';
@@ -46,17 +45,6 @@ describe('PreciseWaker', () => {
     // A 1 ms-grained timer would be 0.3–2 ms late; the waker's median is well under that even on a busy machine.
     expect(sorted[10]).toBeLessThan(1);
   });
-
-  it.runIf(existsSync('/proc/thread-self'))(
-    'reports its thread id once ready (Linux), a thread of this process',
-    async () => {
-      const waker = make(() => {});
-      await waker.ready;
-      expect(waker.threadId).toBeTypeOf('number');
-      expect(waker.threadId).not.toBe(process.pid);
-      expect(readdirSync('/proc/self/task')).toContain(String(waker.threadId));
-    },
-  );
 
   it('a re-arm replaces the earlier time, and a disarmed waker stays silent', async () => {
     const wakes: number[] = [];

@@ -24,8 +24,6 @@ export class PreciseWaker {
   private readonly due: Float64Array;
   private closed = false;
   readonly ready: Promise<void>;
-  /** The waker thread's kernel thread id once `ready` (Linux), for ./thread-priority.ts. */
-  threadId: number | undefined;
 
   constructor(onWake: () => void) {
     const shared = new SharedArrayBuffer(16);
@@ -45,9 +43,8 @@ export class PreciseWaker {
     });
     const fallback = setTimeout(markReady, 1000);
     fallback.unref();
-    this.worker.on('message', (message: number | { tid: number }) => {
-      if (typeof message === 'object') {
-        this.threadId = message.tid > 0 ? message.tid : undefined;
+    this.worker.on('message', (kind: number) => {
+      if (kind === 1) {
         clearTimeout(fallback);
         markReady();
       } else if (!this.closed) onWake();
@@ -79,7 +76,7 @@ export class PreciseWaker {
   }
 }
 
-/** The worker: reports ready (with its thread id), then waits for the armed time (or a new arming) and posts one message (0) per arming that comes due. */
+/** The worker: waits for the armed time (or a new arming), posts one message per arming that comes due. */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
@@ -87,11 +84,7 @@ const state = new Int32Array(workerData.shared, 0, 2);
 const due = new Float64Array(workerData.shared, 8, 1);
 // The main thread's performance.now() = this thread's + (this origin - main origin).
 const shift = performance.timeOrigin - workerData.mainTimeOrigin;
-let tid = 0; // this thread's kernel id (Linux), so the engine can keep it at its priority
-try {
-  tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || 0;
-} catch {}
-parentPort.postMessage({ tid }); // ready
+parentPort.postMessage(1); // ready
 for (;;) {
   const generation = Atomics.load(state, 0);
   if (Atomics.load(state, 1) === 1) break;
