@@ -15,13 +15,20 @@ Exit codes: 0 passed · 10 an expectation failed · 11 inconclusive · 2 invalid
 export const runHelp = `Usage: firedrill run <scenario.ts> [options]
 
 Runs the scenario's traffic and faults against the system under test and judges every expectation.
-Without --prometheus it uses the stack started by \`firedrill up\`, or starts an embedded one
-(Prometheus, Alertmanager, Redis and the fixture model server on free loopback ports) for this run.
+Where the system under test is, in this order:
+  --prometheus URL            your Prometheus and Alertmanager, and --target (or the scenario's target.url)
+  --target URL / target.url   your own model server: it must answer its readiness probe (else exit 3); an
+                              embedded Prometheus + Alertmanager watch it with your rules (--rules or the
+                              scenario's rules:); faults that need the fixture are refused before the run
+  neither                     the stack started by \`firedrill up\`, or an embedded one (Prometheus,
+                              Alertmanager, Redis and the fixture model server on free loopback ports)
 
 Options:
   --prometheus URL      use this Prometheus (any Prometheus-API-compatible backend) instead of the embedded stack
   --alertmanager URL    Alertmanager to read group_wait from (notifications arrive on --webhook-port)
   --target URL          model server base URL (default: the scenario's target.url)
+  --rules PATH          alert rule file or folder for the embedded stack (default: the scenario's rules:,
+                        else the fixture's rules when the target is the fixture); checked with promtool
   --admin-url URL       fault admin API of the fixture model server (default: <target>/admin)
   --admin-token TOKEN   its bearer token (default: $FIREDRILL_ADMIN_TOKEN)
   --webhook-port PORT   port for Alertmanager's webhook to firedrill (route it to http://HOST:PORT/alertmanager)

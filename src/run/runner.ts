@@ -35,7 +35,7 @@ import {
   planScenario,
   type Scenario,
 } from '../scenario/index.ts';
-import { projectRoot } from '../stack/index.ts';
+import { projectRoot, readinessProbe, scrapeTargetOf, waitTargetReady } from '../stack/index.ts';
 import { type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
 import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
@@ -150,15 +150,24 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   let errored: FiredrillError | undefined;
   let interrupted = false;
   let revertFailed: string[] = [];
-  let endpoints = { prometheus: '', alertmanager: '', target: '', embedded: false };
+  // Until a stack is connected, run.json names the target the user asked for (a run that could not reach
+  // it says which server it tried).
+  let endpoints = {
+    prometheus: '',
+    alertmanager: '',
+    target: options.target ?? scenario.target.url ?? '',
+    embedded: false,
+  };
   const closeClients: Array<() => Promise<void>> = [];
 
   const connected = await connectStack({
     ...options,
     allowHosts: options.allowHosts ?? [],
-    scenarioTarget: scenario.target.url,
+    scenario,
+    scenarioFile: options.scenarioFile,
     runDir,
     log,
+    signal,
   }).catch((error: unknown) => {
     errored = isFiredrillError(error)
       ? error
@@ -265,8 +274,21 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     const rows = await loadReferenceRows(join(projectRoot, 'fixtures/data/penguins.json'));
     const probeBody = kserveV2Body(rows[0]!, 'firedrill-probe');
     const probeModel = scenario.target.protocol === 'kserve-v2' ? scenario.target.model : 'penguins';
-    await waitReady(`${stack.target}/v2/health/ready`, 30_000, signal);
-    if (connected.owned) await waitScraped(prometheus, 'model-server', 15_000, signal);
+    // The fixture's own probe also checks its feature store; a server the user named is asked its
+    // protocol's probe (or target.readiness).
+    await waitTargetReady(
+      connected.origin === 'embedded' || connected.origin === 'up'
+        ? readinessProbe(stack.target, { protocol: 'kserve-v2', model: probeModel, readiness: undefined })
+        : readinessProbe(stack.target, scenario.target),
+      signal,
+    );
+    if (connected.owned) {
+      const job =
+        connected.origin === 'monitor'
+          ? scrapeTargetOf(stack.target, scenario.target.metrics).job
+          : 'model-server';
+      await waitScraped(prometheus, stack.prometheus, job, 15_000, signal);
+    }
 
     const selfMetrics = await startSelfMetrics({
       host: options.listenHost ?? '127.0.0.1',
@@ -511,25 +533,6 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   }
 }
 
-async function waitReady(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (error) {
-      last = formatError(error);
-    }
-    await sleep(250, signal);
-  }
-  throw new FiredrillError('FD_BACKEND_UNREACHABLE', `target not ready: ${url} (${last})`, {
-    hint: 'check that the model server is running and its feature store answers',
-  });
-}
-
 async function readGroupWait(url: string): Promise<number> {
   const alertmanager = createAlertmanagerClient({ url });
   try {
@@ -568,6 +571,7 @@ async function runK6Traffic(
  */
 async function waitScraped(
   prometheus: PrometheusClient,
+  prometheusUrl: string,
   job: string,
   timeoutMs: number,
   signal: AbortSignal,
@@ -578,13 +582,33 @@ async function waitScraped(
     if (result?.resultType === 'vector' && result.result.length > 0) return;
     await sleep(250, signal);
   }
+  const scrape = await scrapeStatus(prometheusUrl, job);
   throw new FiredrillError(
     'FD_BACKEND_UNREACHABLE',
-    `Prometheus has not scraped the ${job} job after ${timeoutMs / 1000}s`,
+    `Prometheus has not scraped the ${job} job after ${timeoutMs / 1000}s${scrape ? `: ${scrape}` : ''}`,
     {
-      hint: 'see prometheus.log in the run folder',
+      hint: 'check target.metrics ({ path, port }) in the scenario, and prometheus.log in the run folder',
     },
   );
+}
+
+/** `GET <url> (<last scrape error>)` for a job, from Prometheus' targets API; undefined if unknown. */
+async function scrapeStatus(prometheusUrl: string, job: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    const body = (await response.json()) as {
+      data?: {
+        activeTargets?: Array<{ labels?: Record<string, string>; scrapeUrl?: string; lastError?: string }>;
+      };
+    };
+    const target = body.data?.activeTargets?.find((t) => t.labels?.job === job);
+    if (!target) return undefined;
+    return `GET ${target.scrapeUrl ?? '?'} (${target.lastError || 'no scrape yet'})`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Aborts the run when a stack component owned by it exits: a crash is an environment error, not a hang. */

@@ -22,6 +22,40 @@ export const targetSchema = z.strictObject({
     })
     .default('kserve-v2'),
   model: z.string().min(1, { error: 'name the model, e.g. "iris"' }),
+  /**
+   * Where Prometheus scrapes the target's own metrics when firedrill monitors a server the user named
+   * (`url` or `--target` without `--prometheus`): `path` (default /metrics) on `port` (default: the
+   * target's port), as scrape job `job` (default "model-server", the label the rules select on).
+   */
+  metrics: z
+    .strictObject({
+      path: z
+        .string()
+        .startsWith('/', { error: 'a metrics path starts with "/", like "/metrics"' })
+        .default('/metrics'),
+      port: z
+        .number({ error: 'expected a TCP port number' })
+        .int({ error: 'a port is a whole number' })
+        .min(1, { error: 'a port is 1–65535' })
+        .max(65_535, { error: 'a port is 1–65535' })
+        .optional(),
+      job: z
+        .string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_-]*$/, { error: 'a scrape job name like "model-server"' })
+        .default('model-server'),
+    })
+    .optional(),
+  /**
+   * The readiness probe asked before any traffic: `path` (default by protocol: /v2/health/ready,
+   * /v1/models/<model>, /ping, /v1/models; raw: any HTTP answer below 500 from the base URL) and how long
+   * to wait for it (default 30s). A target that is not ready in time ends the run with exit 3.
+   */
+  readiness: z
+    .strictObject({
+      path: z.string().startsWith('/', { error: 'a probe path starts with "/", like "/health"' }).optional(),
+      timeout: duration('a readiness timeout').default(30_000),
+    })
+    .optional(),
 });
 
 export const scenarioSchema = z
@@ -33,6 +67,11 @@ export const scenarioSchema = z
     payload: payloadSchema.optional(),
     faults: z.array(faultSchema).default([]),
     expect: z.array(expectationSchema).min(1, { error: 'a game day needs at least one expectation' }),
+    /**
+     * The alert rules for a target the user named: a rule file or a folder of them (*.yml, *.yaml),
+     * relative to the scenario file. `--rules` overrides it. Unused with the fixture or `--prometheus`.
+     */
+    rules: z.string().min(1, { error: 'give a rule file or folder, like "rules/"' }).optional(),
     /** Observation window after the last fault is reverted (traffic keeps going to its planned end). */
     recovery: duration('a recovery window').default(30_000),
   })

@@ -9,6 +9,7 @@ import { type ControlEndpoint, type SupervisedComponent, writeStackControl } fro
 import { freePort } from './ports.ts';
 import { httpReady, redisReady } from './probes.ts';
 import { renderTemplate } from './render.ts';
+import type { ScrapeTarget } from './target.ts';
 
 /** The project root (where fixtures/ lives), independent of the working directory. */
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,6 +44,8 @@ export interface StackEndpoints {
   featureStoreProxy?: { url: string; control: ControlEndpoint };
   /** Embedded stack only: the control file (0600) recovery reads tokens from; see control.ts. */
   controlFile?: string;
+  /** True when the embedded stack monitors a server the user runs (no fixture, no Redis). */
+  monitoring?: boolean;
 }
 
 export interface EmbeddedStack extends StackEndpoints {
@@ -69,6 +72,22 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Restart back-off of the supervised model server and Redis after an unexpected exit (default 1000). */
   restartAfterMs?: number;
+  /**
+   * Monitor a server the user runs instead of the fixture: only Prometheus (scraping it, with the user's
+   * rules) and Alertmanager start; no fixture model server, no Redis, no fault proxy.
+   */
+  monitor?: MonitoredTarget;
+  /** The fixture stack's alert rules, when not the fixture's own (absolute paths, checked with promtool). */
+  ruleFiles?: string[];
+}
+
+/** A model server firedrill does not own, and the alert rules that watch it. */
+export interface MonitoredTarget {
+  /** Its base URL (inference, readiness). */
+  url: string;
+  scrape: ScrapeTarget;
+  /** Prometheus rule files (absolute paths), already checked with promtool. */
+  ruleFiles: string[];
 }
 
 const host = '127.0.0.1';
@@ -89,13 +108,15 @@ async function supervisorReady(control: ControlEndpoint): Promise<boolean> {
 
 /**
  * Starts Redis, the fixture model server, Alertmanager and Prometheus on free loopback ports with
- * their data under `dir`, waits for each to be ready, and returns their endpoints. On any failure the
- * components already started are stopped before the error propagates.
+ * their data under `dir`, waits for each to be ready, and returns their endpoints. With `monitor`, only
+ * Alertmanager and Prometheus start, watching the user's server with the user's rules. On any failure
+ * the components already started are stopped before the error propagates.
  */
 export async function startEmbeddedStack(options: StackOptions): Promise<EmbeddedStack> {
   const prometheusBin = requireBinary('prometheus');
   const alertmanagerBin = requireBinary('alertmanager');
-  const redisBin = requireBinary('redis');
+  const monitor = options.monitor;
+  const redisBin = monitor ? '' : requireBinary('redis');
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const dataDir = join(options.dir, 'stack');
   await mkdir(dataDir, { recursive: true });
@@ -134,12 +155,14 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     control: { url: `http://${host}:${proxyControlPort}`, token: newToken() },
   };
   const controlFile = join(dataDir, 'control.json');
-  writeStackControl(controlFile, {
-    admin: { url: `http://${host}:${modelPort}/admin`, token: adminToken },
-    supervisors,
-    featureStoreProxy: featureStoreProxy.control,
-  });
-  const endpoints: StackEndpoints = {
+  if (!monitor) {
+    writeStackControl(controlFile, {
+      admin: { url: `http://${host}:${modelPort}/admin`, token: adminToken },
+      supervisors,
+      featureStoreProxy: featureStoreProxy.control,
+    });
+  }
+  const fixtureEndpoints: StackEndpoints = {
     prometheus: `http://${host}:${prometheusPort}`,
     alertmanager: `http://${host}:${alertmanagerPort}`,
     target: `http://${host}:${modelPort}`,
@@ -155,6 +178,24 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     featureStoreProxy,
     controlFile,
   };
+  // A monitored server has none of the fixture's control points: faults that need them are refused
+  // before the run (see the runner's preflight), never sent to an admin API that is not there.
+  const endpoints: StackEndpoints = monitor
+    ? {
+        prometheus: fixtureEndpoints.prometheus,
+        alertmanager: fixtureEndpoints.alertmanager,
+        target: monitor.url.replace(/\/$/, ''),
+        gpuExporter: '',
+        admin: '',
+        adminToken: '',
+        redis: '',
+        webhookUrl: fixtureEndpoints.webhookUrl,
+        webhookPort,
+        selfMetricsPort,
+        embedded: true,
+        monitoring: true,
+      }
+    : fixtureEndpoints;
 
   const components: Component[] = [];
   const stopAll = async () => {
@@ -208,86 +249,88 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
         detached,
       });
 
-    options.log.info(`stack: starting redis on ${host}:${redisPort} (supervised)`);
-    await mkdir(join(dataDir, 'redis'), { recursive: true });
-    components.push(
-      await supervised(
-        'redis',
-        supervisors['feature-store'],
-        `redis://${host}:${redisPort}`,
-        'redis.log',
-        redisBin,
-        [
-          '--bind',
-          host,
-          '--port',
-          String(redisPort),
-          '--save',
-          '',
-          // An append-only file, fsynced on every write (only seeding writes), so a killed Redis comes
-          // back with the feature store's data, like a pod with a persistent volume.
-          '--appendonly',
-          'yes',
-          '--appendfsync',
-          'always',
-          '--dir',
-          join(dataDir, 'redis'),
-        ],
-      ),
-    );
+    if (!monitor) {
+      options.log.info(`stack: starting redis on ${host}:${redisPort} (supervised)`);
+      await mkdir(join(dataDir, 'redis'), { recursive: true });
+      components.push(
+        await supervised(
+          'redis',
+          supervisors['feature-store'],
+          `redis://${host}:${redisPort}`,
+          'redis.log',
+          redisBin,
+          [
+            '--bind',
+            host,
+            '--port',
+            String(redisPort),
+            '--save',
+            '',
+            // An append-only file, fsynced on every write (only seeding writes), so a killed Redis comes
+            // back with the feature store's data, like a pod with a persistent volume.
+            '--appendonly',
+            'yes',
+            '--appendfsync',
+            'always',
+            '--dir',
+            join(dataDir, 'redis'),
+          ],
+        ),
+      );
 
-    options.log.info(`stack: starting the feature-store proxy on ${featureStoreProxy.url} → redis`);
-    components.push(
-      await startComponent({
-        name: 'feature-store-proxy',
-        command: process.execPath,
-        args: [
-          '--import',
-          tsxLoader,
-          join(projectRoot, 'chaos/feature-store/proxy-main.ts'),
-          '--listen',
-          `${host}:${proxyPort}`,
-          '--upstream',
-          `${host}:${redisPort}`,
-          '--control-port',
-          String(proxyControlPort),
-          ...parentArgs,
-        ],
-        env: { ...process.env, FIREDRILL_CONTROL_TOKEN: featureStoreProxy.control.token },
-        cwd: projectRoot,
-        logFile: join(options.dir, 'feature-store-proxy.log'),
-        ready: () => redisReady(host, proxyPort),
-        readyTimeoutMs,
-        detached,
-      }),
-    );
+      options.log.info(`stack: starting the feature-store proxy on ${featureStoreProxy.url} → redis`);
+      components.push(
+        await startComponent({
+          name: 'feature-store-proxy',
+          command: process.execPath,
+          args: [
+            '--import',
+            tsxLoader,
+            join(projectRoot, 'chaos/feature-store/proxy-main.ts'),
+            '--listen',
+            `${host}:${proxyPort}`,
+            '--upstream',
+            `${host}:${redisPort}`,
+            '--control-port',
+            String(proxyControlPort),
+            ...parentArgs,
+          ],
+          env: { ...process.env, FIREDRILL_CONTROL_TOKEN: featureStoreProxy.control.token },
+          cwd: projectRoot,
+          logFile: join(options.dir, 'feature-store-proxy.log'),
+          ready: () => redisReady(host, proxyPort),
+          readyTimeoutMs,
+          detached,
+        }),
+      );
 
-    options.log.info(`stack: starting model server on ${endpoints.target} (supervised)`);
-    components.push(
-      await supervised(
-        'model-server',
-        supervisors['model-server'],
-        `${endpoints.target}/v2/health/ready`,
-        'model-server.log',
-        process.execPath,
-        [
-          '--import',
-          tsxLoader,
-          join(projectRoot, 'fixtures/model-server/main.ts'),
-          '--host',
-          host,
-          '--port',
-          String(modelPort),
-          '--redis',
-          featureStoreProxy.url,
-          '--seed-feature-store',
-          '--gpu-exporter-port',
-          String(gpuExporterPort),
-        ],
-        // The admin token goes through the environment, not argv, so `ps` does not show it.
-        { ...process.env, FIXTURE_ADMIN_TOKEN: adminToken },
-      ),
-    );
+      options.log.info(`stack: starting model server on ${endpoints.target} (supervised)`);
+      components.push(
+        await supervised(
+          'model-server',
+          supervisors['model-server'],
+          `${endpoints.target}/v2/health/ready`,
+          'model-server.log',
+          process.execPath,
+          [
+            '--import',
+            tsxLoader,
+            join(projectRoot, 'fixtures/model-server/main.ts'),
+            '--host',
+            host,
+            '--port',
+            String(modelPort),
+            '--redis',
+            featureStoreProxy.url,
+            '--seed-feature-store',
+            '--gpu-exporter-port',
+            String(gpuExporterPort),
+          ],
+          // The admin token goes through the environment, not argv, so `ps` does not show it.
+          { ...process.env, FIXTURE_ADMIN_TOKEN: adminToken },
+        ),
+      );
+    }
 
     const alertmanagerConfig = join(dataDir, 'alertmanager.yml');
     await writeFile(
@@ -318,19 +361,34 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     );
 
     const prometheusConfig = join(dataDir, 'prometheus.yml');
+    const template = monitor ? 'fixtures/prometheus/monitor.yml' : 'fixtures/prometheus/prometheus.yml';
+    const common = {
+      ALERTMANAGER_HOSTPORT: `${host}:${alertmanagerPort}`,
+      PROMETHEUS_HOSTPORT: `${host}:${prometheusPort}`,
+      FIREDRILL_HOSTPORT: `${host}:${selfMetricsPort}`,
+    };
     await writeFile(
       prometheusConfig,
       renderTemplate(
-        await readFile(join(projectRoot, 'fixtures/prometheus/prometheus.yml'), 'utf8'),
-        {
-          RULES_GLOB: join(projectRoot, 'fixtures/prometheus/rules/*.yml'),
-          ALERTMANAGER_HOSTPORT: `${host}:${alertmanagerPort}`,
-          MODEL_SERVER_HOSTPORT: `${host}:${modelPort}`,
-          GPU_EXPORTER_HOSTPORT: `${host}:${gpuExporterPort}`,
-          PROMETHEUS_HOSTPORT: `${host}:${prometheusPort}`,
-          FIREDRILL_HOSTPORT: `${host}:${selfMetricsPort}`,
-        },
-        'fixtures/prometheus/prometheus.yml',
+        await readFile(join(projectRoot, template), 'utf8'),
+        monitor
+          ? {
+              ...common,
+              // JSON is YAML: lists and strings are written quoted, whatever the paths hold.
+              RULE_FILES: JSON.stringify(monitor.ruleFiles),
+              TARGET_JOB: JSON.stringify(monitor.scrape.job),
+              TARGET_METRICS_PATH: JSON.stringify(monitor.scrape.path),
+              TARGET_HOSTPORT: JSON.stringify(monitor.scrape.hostPort),
+            }
+          : {
+              ...common,
+              RULE_FILES: JSON.stringify(
+                options.ruleFiles ?? [join(projectRoot, 'fixtures/prometheus/rules/*.yml')],
+              ),
+              MODEL_SERVER_HOSTPORT: `${host}:${modelPort}`,
+              GPU_EXPORTER_HOSTPORT: `${host}:${gpuExporterPort}`,
+            },
+        template,
       ),
     );
     options.log.info(`stack: starting prometheus on ${endpoints.prometheus}`);

@@ -9,6 +9,7 @@ export {
 } from './control.ts';
 export {
   type EmbeddedStack,
+  type MonitoredTarget,
   projectRoot,
   type StackEndpoints,
   type StackOptions,
@@ -27,3 +28,12 @@ export {
   stateDir,
   writeStackState,
 } from './state.ts';
+export {
+  checkRuleFiles,
+  type ReadinessProbe,
+  readinessProbe,
+  resolveRuleFiles,
+  type ScrapeTarget,
+  scrapeTargetOf,
+  waitTargetReady,
+} from './target.ts';
