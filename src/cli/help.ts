@@ -2,6 +2,8 @@ export const mainHelp = `firedrill — load-test and chaos game days for ML mode
 
 Usage:
   firedrill run <scenario.ts> [options]   run a game day and judge its expectations
+  firedrill suite <dir | files… | x.suite.ts> [--repeat N]
+                                          many scenarios on one stack: the fault × alert detection matrix
   firedrill validate <scenario.ts>        check a scenario and print its plan (sends nothing)
   firedrill up                            start the embedded stack in the background
   firedrill down                          stop the stack started by \`firedrill up\`
@@ -92,3 +94,27 @@ Options:
   --namespace NS       k6-operator: namespace of the ConfigMap and TestRun (default: default)
   --results-pvc NAME   k6-operator: PersistentVolumeClaim for the runners' NDJSON (default: firedrill-k6-results)
   -h, --help           this help`;
+
+export const suiteHelp = `Usage: firedrill suite <dir | scenario files… | x.suite.ts> [--repeat N] [options]
+
+Runs many scenarios on ONE stack (the embedded one, or yours with the same flags as \`firedrill run\`), each
+a full game day with its own report folder, and adds the detection matrix: every fault × every alert rule
+loaded in Prometheus (expected / late / missed / unexpected / silent, with times from injection), blind spots
+(faults no page or ticket caught) and alert coverage (rules nothing exercised, rules over missing metrics).
+Before each scenario a quiescence gate waits until no alert is active (except the suite's known: list), the
+target answers, and the longest range window of the rules has passed since the previous run's last revert.
+
+A suite file (*.suite.ts) is \`export default defineSuite({ name, scenarios: ['a.ts', 'dir/'], repeat, known,
+gateTimeout })\` with paths relative to it; a folder runs its *.ts scenario files in name order.
+
+Options:
+  --repeat N            runs of each scenario (default 1, or the suite file's repeat)
+  --out DIR             reports folder (default: reports); writes DIR/suite-<id>/ with each run's folder,
+                        suite.json, junit.xml (one testsuite per run) and summary.md, and DIR/latest
+  --quiet               no progress output, only the table
+  --prometheus, --alertmanager, --target, --rules, --admin-url, --admin-token, --webhook-port,
+  --metrics-port, --listen-host, --allow-host, --allow-namespace, --backend: as for \`firedrill run\`
+  -h, --help            this help
+
+Exit code: the most serious of the runs' codes — 12, then 130, 10, 3, 2, 1, 11, and 0 only when every run
+passed. Ctrl-C: the running scenario reverts its faults, the suite writes what ran and exits 130.`;

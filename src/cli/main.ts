@@ -6,10 +6,12 @@ import { runGameDay } from '../run/runner.ts';
 import { type FaultBackend, faultBackends } from '../scenario/index.ts';
 import { dryRunCommand } from './dry-run.ts';
 import { exportCommand } from './export.ts';
+import { portFlag } from './flags.ts';
 import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
 import { progressPrinter } from './progress.ts';
 import { recoverCommand } from './recover.ts';
 import { downCommand, upCommand } from './stack-commands.ts';
+import { suiteCommand } from './suite.ts';
 import { validateCommand } from './validate.ts';
 
 /**
@@ -35,9 +37,11 @@ async function main(argv: string[]): Promise<number> {
       return withHelp(rest, recoverHelp, () => recoverCommand(rest, logger()));
     case 'export':
       return exportCommand(rest);
+    case 'suite':
+      return suiteCommand(rest);
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
-        hint: 'commands: run, validate, up, down, recover, export (firedrill --help)',
+        hint: 'commands: run, suite, validate, up, down, recover, export (firedrill --help)',
       });
   }
 }
@@ -171,18 +175,6 @@ async function runCommand(args: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
-}
-
-/** A port number flag, or undefined when absent; anything else is a usage error naming the flag. */
-function portFlag(value: string | undefined, flag: string, example: number): number | undefined {
-  if (value === undefined) return undefined;
-  const port = Number(value);
-  if (!(Number.isInteger(port) && port > 0 && port < 65536)) {
-    throw new FiredrillError('FD_USAGE', `${flag}: "${value}" is not a port number`, {
-      hint: `e.g. ${flag} ${example}`,
-    });
-  }
-  return port;
 }
 
 function parseRunArgs(args: string[]) {

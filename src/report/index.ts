@@ -1,5 +1,5 @@
 /** Reporters: pure functions of a run's outcome, plus the one function that writes them to disk. */
-export { buildJunitXml } from './junit.ts';
+export { buildJunitXml, escapeXmlAttr, escapeXmlText, junitDocument, junitTestsuite } from './junit.ts';
 export {
   buildRunJson,
   type RunJson,

@@ -92,7 +92,14 @@ function runErrorCase(outcome: RunOutcome): string | null {
   ].join('\n');
 }
 
-export function buildJunitXml(outcome: RunOutcome): string {
+/** One run's <testsuite> element (indented for a <testsuites> document) and its totals. */
+export function junitTestsuite(
+  outcome: RunOutcome,
+  suiteName = `firedrill.${outcome.scenario.name}`,
+): {
+  xml: string;
+  totals: { tests: number; failures: number; errors: number; skipped: number; time: number };
+} {
   const name = outcome.scenario.name;
   const counts = countVerdicts(outcome.expectations);
   const errorCase = runErrorCase(outcome);
@@ -107,10 +114,8 @@ export function buildJunitXml(outcome: RunOutcome): string {
   };
   const cases = outcome.expectations.map((e) => testcase(name, e));
   if (errorCase !== null) cases.push(errorCase);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: 'firedrill', ...totals })}>`,
-    `  <testsuite${attrs({ name: `firedrill.${name}`, ...totals, timestamp: new Date(outcome.startedAt).toISOString() })}>`,
+  const xml = [
+    `  <testsuite${attrs({ name: suiteName, ...totals, timestamp: new Date(outcome.startedAt).toISOString() })}>`,
     '    <properties>',
     `      <property${attrs({ name: 'runId', value: outcome.runId })}/>`,
     `      <property${attrs({ name: 'verdict', value: outcome.verdict })}/>`,
@@ -127,7 +132,27 @@ export function buildJunitXml(outcome: RunOutcome): string {
     ...cases,
     `    <system-out>${escapeXmlText(summaryLine(outcome))}</system-out>`,
     '  </testsuite>',
+  ].join('\n');
+  return { xml, totals: { ...totals, time: Number(totals.time) } };
+}
+
+/** A <testsuites> document around testsuite elements, with their totals summed. */
+export function junitDocument(
+  name: string,
+  suites: ReadonlyArray<ReturnType<typeof junitTestsuite>>,
+): string {
+  const sum = (key: 'tests' | 'failures' | 'errors' | 'skipped') =>
+    suites.reduce((total, suite) => total + suite.totals[key], 0);
+  const time = suites.reduce((total, suite) => total + suite.totals.time, 0);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs({ name, tests: sum('tests'), failures: sum('failures'), errors: sum('errors'), skipped: sum('skipped'), time: time.toFixed(3) })}>`,
+    ...suites.map((suite) => suite.xml),
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+export function buildJunitXml(outcome: RunOutcome): string {
+  return junitDocument('firedrill', [junitTestsuite(outcome)]);
 }

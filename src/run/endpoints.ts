@@ -7,6 +7,7 @@ import {
   checkRuleFiles,
   type EmbeddedStack,
   isAlive,
+  type ReadinessProbe,
   readinessProbe,
   readStackState,
   resolveRuleFiles,
@@ -186,6 +187,21 @@ async function monitorNamedTarget(named: string, options: ConnectOptions): Promi
     monitor: { url: target, scrape, ruleFiles },
   });
   return { origin: 'monitor', endpoints: stack, owned: stack };
+}
+
+/**
+ * The readiness probe of the stack's target: the fixture's own (which also checks its feature store), or
+ * the protocol's probe (or `target.readiness`) for a server the user named.
+ */
+export function targetProbe(connected: ConnectedStack, target: Scenario['target']): ReadinessProbe {
+  const fixture = connected.origin === 'embedded' || connected.origin === 'up';
+  return fixture
+    ? readinessProbe(connected.endpoints.target, {
+        protocol: 'kserve-v2',
+        model: target.model,
+        readiness: undefined,
+      })
+    : readinessProbe(connected.endpoints.target, target);
 }
 
 /** Local fault kinds that need only this machine (no fixture admin API, no supervisor, no proxy). */

@@ -35,10 +35,10 @@ import {
   planScenario,
   type Scenario,
 } from '../scenario/index.ts';
-import { projectRoot, readinessProbe, scrapeTargetOf, waitTargetReady } from '../stack/index.ts';
+import { projectRoot, scrapeTargetOf, waitTargetReady } from '../stack/index.ts';
 import { type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
 import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
-import { connectStack, type StackFlags } from './endpoints.ts';
+import { type ConnectedStack, connectStack, type StackFlags, targetProbe } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
 import { startSelfMetrics } from './self-metrics.ts';
@@ -64,6 +64,11 @@ export interface RunOptions extends StackFlags {
   clock?: Clock;
   /** Called about once a second with the live state (the CLI draws a progress line from it). */
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * A stack the caller holds (a suite runs many scenarios on one): used as is, neither started nor stopped
+   * by this run. Without it the run connects (and may start) its own; see connectStack.
+   */
+  stack?: ConnectedStack | undefined;
   /** Write `requests.ndjson` (one line per request with its timestamps) in the run folder. */
   requestLog?: boolean | undefined;
 }
@@ -160,15 +165,19 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   };
   const closeClients: Array<() => Promise<void>> = [];
 
-  const connected = await connectStack({
-    ...options,
-    allowHosts: options.allowHosts ?? [],
-    scenario,
-    scenarioFile: options.scenarioFile,
-    runDir,
-    log,
-    signal,
-  }).catch((error: unknown) => {
+  const given = options.stack;
+  const connected = await (given
+    ? Promise.resolve(given)
+    : connectStack({
+        ...options,
+        allowHosts: options.allowHosts ?? [],
+        scenario,
+        scenarioFile: options.scenarioFile,
+        runDir,
+        log,
+        signal,
+      })
+  ).catch((error: unknown) => {
     errored = isFiredrillError(error)
       ? error
       : new FiredrillError('FD_STACK_START', formatError(error), { cause: error });
@@ -276,12 +285,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     const probeModel = scenario.target.protocol === 'kserve-v2' ? scenario.target.model : 'penguins';
     // The fixture's own probe also checks its feature store; a server the user named is asked its
     // protocol's probe (or target.readiness).
-    await waitTargetReady(
-      connected.origin === 'embedded' || connected.origin === 'up'
-        ? readinessProbe(stack.target, { protocol: 'kserve-v2', model: probeModel, readiness: undefined })
-        : readinessProbe(stack.target, scenario.target),
-      signal,
-    );
+    await waitTargetReady(targetProbe(connected, scenario.target), signal);
     if (connected.owned) {
       const job =
         connected.origin === 'monitor'
@@ -439,7 +443,17 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     // Exact pending/firing times from the ALERTS series (the API only gives activeAt).
     const endedAt = clock.now();
     try {
-      observations.push(...(await readAlertsSeries(prometheus, names, startedAt - 60_000, endedAt)));
+      // Every loaded alert, not only the expected ones: unexpected alerts are findings too (the detection
+      // matrix of a suite classifies them).
+      const everyAlert = await prometheus.alertRuleNames().catch(() => names);
+      observations.push(
+        ...(await readAlertsSeries(
+          prometheus,
+          [...new Set([...names, ...everyAlert])],
+          startedAt - 60_000,
+          endedAt,
+        )),
+      );
     } catch (error) {
       warnings.push(`could not read ALERTS samples (${formatError(error)}); firing times are poll times`);
     }

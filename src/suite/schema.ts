@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { duration, name } from '../scenario/common.ts';
+
+/**
+ * A suite file (`export default defineSuite({...})`): a named catalogue of scenarios run on one stack.
+ * `scenarios` are paths relative to the suite file (files or folders of *.ts). Validated like a scenario:
+ * every issue with its path.
+ */
+export const suiteSchema = z.strictObject({
+  name,
+  description: z.string().min(1, { error: 'say in one sentence what this suite checks' }).optional(),
+  scenarios: z
+    .array(z.string().min(1, { error: 'a scenario path, like "../scenarios/latency-spike.ts"' }), {
+      error: 'expected a list of scenario files or folders',
+    })
+    .min(1, { error: 'a suite needs at least one scenario' }),
+  /** Runs of each scenario (detection time is a distribution); `--repeat` overrides. */
+  repeat: z
+    .number({ error: 'expected a whole number of runs' })
+    .int({ error: 'expected a whole number of runs' })
+    .min(1, { error: 'repeat is at least 1' })
+    .max(100, { error: 'repeat is at most 100' })
+    .default(1),
+  /** Alerts allowed to be active at the quiescence gate (always-on alerts of the environment). */
+  known: z.array(z.string().min(1)).default([]),
+  /** How long the quiescence gate before each scenario may wait (default 90s). */
+  gateTimeout: duration('a gate timeout').default(90_000),
+  /** A baseline suite folder to compare with (`--baseline` overrides). */
+  baseline: z.string().min(1).optional(),
+});
+
+export type Suite = z.output<typeof suiteSchema>;
+export type SuiteInput = z.input<typeof suiteSchema>;
+
+/** Marks a suite file's default export; returns it unchanged (validated when firedrill loads it). */
+export function defineSuite(suite: SuiteInput): SuiteInput {
+  return suite;
+}

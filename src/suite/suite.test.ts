@@ -1,0 +1,296 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AlertRecord, ExpectationResult } from '../evaluate/index.ts';
+import type { FaultOutcome } from '../report/index.ts';
+import { resolveSuiteInputs } from './load.ts';
+import { buildDetectionMatrix, longestRangeMs, type MatrixRun, metricNamesOf } from './matrix.ts';
+import {
+  aggregateExitCode,
+  buildSuiteJson,
+  buildSuiteSummaryMarkdown,
+  cellText,
+  suiteJsonSchema,
+} from './report.ts';
+
+const T0 = 1_000_000;
+
+function fault(id: string, injectedAt: number | null, landed = true): FaultOutcome {
+  return {
+    id,
+    kind: 'latency-spike',
+    backend: 'local',
+    params: {},
+    injectedAt,
+    landedAt: landed && injectedAt !== null ? injectedAt + 50 : null,
+    landedEvidence: null,
+    notLandedReason: landed ? null : 'probe saw no change',
+    revertedAt: injectedAt === null ? null : injectedAt + 10_000,
+    revertError: null,
+    cleanupHint: null,
+  };
+}
+
+function episode(
+  name: string,
+  pendingAt: number,
+  firingAt: number | null,
+  notifiedAt: number | null = null,
+): AlertRecord {
+  return { name, labels: { alertname: name }, pendingAt, firingAt, notifiedAt, resolvedAt: null };
+}
+
+function result(id: string, verdict: ExpectationResult['verdict']): ExpectationResult {
+  return {
+    id,
+    kind: 'alert-fires',
+    subject: id,
+    verdict,
+    measuredMs: null,
+    budgetMs: null,
+    floorMs: null,
+    detail: '',
+  };
+}
+
+const rules = [
+  {
+    name: 'Latency',
+    severity: 'page',
+    query: 'histogram_quantile(0.99, sum by (le) (rate(model_latency_seconds_bucket[10s]))) > 0.25',
+  },
+  {
+    name: 'Errors',
+    severity: 'page',
+    query: 'sum(rate(model_requests_total{code=~"5.."}[5s])) / sum(rate(model_requests_total[5s])) > 0.05',
+  },
+  { name: 'Info', severity: 'info', query: 'up{job="x"} == 0' },
+  { name: 'Dead', severity: 'ticket', query: 'rate(model_typo_total[1m]) > 0' },
+];
+
+function run(overrides: Partial<MatrixRun>): MatrixRun {
+  return {
+    scenario: 's',
+    repeat: 1,
+    runDir: 'run-1',
+    endedAt: T0 + 40_000,
+    faults: [fault('f', T0)],
+    alerts: [],
+    expectations: [],
+    expectedFirings: [],
+    ...overrides,
+  };
+}
+
+describe('buildDetectionMatrix', () => {
+  it('classifies every fault × every loaded rule against the expectations', () => {
+    const matrix = buildDetectionMatrix(
+      [
+        run({
+          alerts: [
+            episode('Latency', T0 + 1000, T0 + 3000, T0 + 3100),
+            episode('Errors', T0 + 2000, T0 + 4000),
+          ],
+          expectations: [result('fires-latency', 'passed'), result('fires-info', 'failed')],
+          expectedFirings: [
+            { id: 'fires-latency', alert: 'Latency', faultId: 'f', withinMs: 15_000 },
+            { id: 'fires-info', alert: 'Info', faultId: 'f', withinMs: 15_000 },
+          ],
+        }),
+      ],
+      rules,
+      new Set(['model_latency_seconds_bucket', 'model_requests_total', 'up']),
+    );
+    const row = matrix.rows[0]!;
+    const cell = (name: string) => row.cells.find((c) => c.alert === name)!;
+    expect(matrix.alerts.map((a) => a.name)).toEqual(['Dead', 'Errors', 'Info', 'Latency']);
+    expect(cell('Latency')).toMatchObject({ class: 'expected', fired: 1, runs: 1, budgetMs: 15_000 });
+    expect(cell('Latency').toFiring).toEqual({ p50: 3000, p90: 3000, max: 3000 });
+    expect(cell('Latency').toPending).toEqual({ p50: 1000, p90: 1000, max: 1000 });
+    expect(cell('Latency').toNotified).toEqual({ p50: 3100, p90: 3100, max: 3100 });
+    expect(cell('Errors').class).toBe('unexpected');
+    expect(cell('Info').class).toBe('missed');
+    expect(cell('Dead').class).toBe('silent');
+    expect(row.blindSpot).toBe(false);
+    expect(matrix.coverage.neverFired).toEqual(['Dead', 'Info']);
+    expect(matrix.coverage.deadRules).toEqual([{ alert: 'Dead', missingMetrics: ['model_typo_total'] }]);
+  });
+
+  it('calls an expected alert late when it fired but failed its budget, and counts repeats', () => {
+    const expectedFirings = [{ id: 'fires', alert: 'Latency', faultId: 'f', withinMs: 5000 }];
+    const matrix = buildDetectionMatrix(
+      [
+        run({
+          repeat: 1,
+          runDir: 'r1',
+          alerts: [episode('Latency', T0 + 1000, T0 + 3000)],
+          expectations: [result('fires', 'passed')],
+          expectedFirings,
+        }),
+        run({
+          repeat: 2,
+          runDir: 'r2',
+          alerts: [episode('Latency', T0 + 1000, T0 + 9000)],
+          expectations: [result('fires', 'failed')],
+          expectedFirings,
+        }),
+        run({
+          repeat: 3,
+          runDir: 'r3',
+          alerts: [],
+          expectations: [result('fires', 'failed')],
+          expectedFirings,
+        }),
+      ],
+      rules,
+    );
+    const cell = matrix.rows[0]!.cells.find((c) => c.alert === 'Latency')!;
+    expect(cell).toMatchObject({ class: 'late', runs: 3, fired: 2 });
+    expect(cell.toFiring).toEqual({ p50: 3000, p90: 9000, max: 9000 });
+    expect(cellText(cell, true)).toBe('⏰ 3s…9s 2/3');
+    expect(matrix.rows[0]!.runDirs).toEqual(['r1', 'r2', 'r3']);
+    expect(matrix.coverage.deadRules).toEqual([]);
+  });
+
+  it('ignores episodes that began before the injection or after the next fault, and flags blind spots', () => {
+    const matrix = buildDetectionMatrix(
+      [
+        run({
+          faults: [fault('a', T0), fault('b', T0 + 20_000)],
+          alerts: [
+            episode('Latency', T0 - 5000, T0 - 1000), // already pending before a: not a's doing
+            episode('Errors', T0 + 21_000, T0 + 22_000), // after b began: b's
+            episode('Info', T0 + 1000, T0 + 2000), // a's, but info does not page
+          ],
+        }),
+      ],
+      rules,
+    );
+    const [a, b] = matrix.rows;
+    expect(a!.cells.find((c) => c.alert === 'Latency')!.class).toBe('silent');
+    expect(a!.cells.find((c) => c.alert === 'Errors')!.class).toBe('silent');
+    expect(a!.cells.find((c) => c.alert === 'Info')!.class).toBe('unexpected');
+    expect(a!.blindSpot).toBe(true);
+    expect(b!.cells.find((c) => c.alert === 'Errors')!.class).toBe('unexpected');
+    expect(b!.blindSpot).toBe(false);
+    expect(matrix.blindSpots).toEqual([{ scenario: 's', faultId: 'a', faultKind: 'latency-spike' }]);
+  });
+
+  it('says nothing about a fault that never landed', () => {
+    const matrix = buildDetectionMatrix(
+      [run({ faults: [fault('f', T0, false)], alerts: [episode('Errors', T0 + 1, T0 + 2)] })],
+      rules,
+    );
+    expect(new Set(matrix.rows[0]!.cells.map((c) => c.class))).toEqual(new Set(['not-injected']));
+    expect(matrix.rows[0]!.blindSpot).toBe(false);
+  });
+});
+
+describe('metricNamesOf', () => {
+  it.each([
+    ['up{job="x"} == 0', ['up']],
+    [
+      'sum by (model, code) (rate(model_requests_total{code=~"5.."}[5m])) / ignoring(code) group_left sum(rate(b_total[5m]))',
+      ['b_total', 'model_requests_total'],
+    ],
+    [
+      'histogram_quantile(0.99, sum by (le) (rate(x_bucket[30s]))) > 0.25 and on(model) y offset 5m',
+      ['x_bucket', 'y'],
+    ],
+    ['slo:error_ratio:rate5m > (14.4 * 0.001)', ['slo:error_ratio:rate5m']],
+    ['{__name__="weird_metric", job="a"} > 1e3', ['weird_metric']],
+    ['absent(model_requests_total{job="model-server"})', ['model_requests_total']],
+  ])('%s → %j', (expr, names) => {
+    expect(metricNamesOf(expr)).toEqual(names);
+  });
+});
+
+describe('longestRangeMs', () => {
+  it('reads range windows and subquery ranges, in any unit', () => {
+    expect(longestRangeMs(['rate(a[5s])', 'max_over_time(b[1m:10s])', 'rate(c[1h12m])'])).toBe(4_320_000);
+    expect(longestRangeMs(['up == 0'])).toBe(0);
+  });
+});
+
+describe('aggregateExitCode', () => {
+  it.each([
+    [[0, 0], 0],
+    [[0, 11], 11],
+    [[11, 10, 0], 10],
+    [[3, 10], 10],
+    [[3, 11], 3],
+    [[10, 130], 130],
+    [[130, 12], 12],
+    [[], 11],
+  ])('%j → %i', (codes, code) => {
+    expect(aggregateExitCode(codes)).toBe(code);
+  });
+});
+
+describe('resolveSuiteInputs', () => {
+  it('runs a folder’s scenario files in name order, skipping tests and suite files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-suite-'));
+    for (const name of ['b.ts', 'a.ts', 'c.test.ts', 'x.suite.ts', 'notes.md'])
+      await writeFile(join(dir, name), '');
+    const inputs = await resolveSuiteInputs([dir]);
+    expect(inputs.scenarioFiles).toEqual([join(dir, 'a.ts'), join(dir, 'b.ts')]);
+    expect(inputs.suite.repeat).toBe(1);
+  });
+  it('reads a suite file: paths relative to it, every invalid field with its path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-suite-'));
+    await mkdir(join(dir, 'scen'));
+    await writeFile(join(dir, 'scen', 'a.ts'), '');
+    await writeFile(
+      join(dir, 'good.suite.ts'),
+      "export default { name: 'gate', scenarios: ['scen/'], repeat: 3, known: ['Watchdog'] };\n",
+    );
+    const good = await resolveSuiteInputs([join(dir, 'good.suite.ts')]);
+    expect(good.scenarioFiles).toEqual([join(dir, 'scen', 'a.ts')]);
+    expect(good.suite).toMatchObject({ name: 'gate', repeat: 3, known: ['Watchdog'], gateTimeout: 90_000 });
+    await writeFile(
+      join(dir, 'bad.suite.ts'),
+      "export default { name: 'Bad Name', scenarios: [], repeat: 0, extra: 1 };\n",
+    );
+    const error = await resolveSuiteInputs([join(dir, 'bad.suite.ts')]).catch((e: unknown) => e as Error);
+    expect(error).toMatchObject({ code: 'FD_SCENARIO_INVALID' });
+    for (const path of [': name:', ': scenarios:', ': repeat:', 'unrecognized key', 'extra']) {
+      expect((error as Error).message).toContain(path === 'unrecognized key' ? 'extra' : path);
+    }
+  });
+  it('refuses missing paths, a file listed twice and a suite file mixed with others (exit 2)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-suite-'));
+    await writeFile(join(dir, 'a.ts'), '');
+    await expect(resolveSuiteInputs([join(dir, 'nope.ts')])).rejects.toMatchObject({ code: 'FD_USAGE' });
+    await expect(resolveSuiteInputs([join(dir, 'a.ts'), dir])).rejects.toThrow(/listed twice/);
+    await expect(resolveSuiteInputs([join(dir, 'a.ts'), 'x.suite.ts'])).rejects.toThrow(/runs alone/);
+    await expect(resolveSuiteInputs([])).rejects.toMatchObject({ code: 'FD_USAGE' });
+  });
+});
+
+describe('suite reports', () => {
+  it('writes a suite.json that its schema reads back, and a matrix table with one row per rule', () => {
+    const matrix = buildDetectionMatrix([run({ alerts: [episode('Errors', T0 + 1000, T0 + 2000)] })], rules);
+    const outcome = {
+      suiteId: 'suite-1',
+      name: 'gate',
+      suiteFile: null,
+      startedAt: T0,
+      endedAt: T0 + 60_000,
+      verdict: 'passed' as const,
+      exitCode: 0,
+      stack: { prometheus: 'http://127.0.0.1:9090', alertmanager: '', target: '', embedded: true },
+      repeat: 1,
+      runs: [],
+      matrix,
+      warnings: [],
+    };
+    const json = buildSuiteJson(outcome);
+    expect(suiteJsonSchema.parse(JSON.parse(JSON.stringify(json)))).toEqual(json);
+    const markdown = buildSuiteSummaryMarkdown(outcome);
+    const tableRows = markdown.split('\n').filter((line) => /^\| (Dead|Errors|Info|Latency)/.test(line));
+    expect(tableRows).toHaveLength(4);
+    expect(tableRows.find((line) => line.startsWith('| Errors'))).toContain('⚠️ 2s');
+    expect(markdown).toContain('Never exercised by this suite (3 of 4): Dead, Info, Latency.');
+  });
+});
