@@ -115,17 +115,18 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     rules = loadedRules.alerting;
     // Recording rules count: an alert over a recorded 1h ratio looks back an hour. Windows longer than the
     // gate can wait are capped, and said: their alerts may see the previous scenario's fault.
+    const cap = Math.min(inputs.suite.windowCap, Math.max(0, inputs.suite.gateTimeout - 10_000));
     const longestMs = longestRangeMs(loadedRules.queries);
-    const rangeMs = Math.min(longestMs, Math.max(0, inputs.suite.gateTimeout - 10_000));
-    if (rangeMs < longestMs) {
-      const long = loadedRules.windows.filter((w) => w.rangeMs > rangeMs).map((w) => w.name);
+    const rangeMs = Math.max(0, ...loadedRules.windows.map((w) => w.rangeMs).filter((ms) => ms <= cap));
+    if (longestMs > cap) {
+      const long = loadedRules.windows.filter((w) => w.rangeMs > cap).map((w) => w.name);
       warnings.push(
-        `rules ${[...new Set(long)].join(', ')} look back up to ${longestMs / 1000}s, longer than the gate waits (${rangeMs / 1000}s): a scenario's fault stays in their windows into later scenarios; list their alerts in known: or run such scenarios alone`,
+        `rules ${[...new Set(long)].join(', ')} look back up to ${longestMs / 1000}s, longer than the gate waits (windowCap ${cap / 1000}s): a scenario's fault stays in their windows into later scenarios, so their times there may be shortened; list their alerts in known: or run such scenarios alone`,
       );
       log.warn(warnings[warnings.length - 1]!);
     }
     log.info(
-      `suite: ${rules.length} alert rules loaded; the gate waits ${rangeMs / 1000}s (the longest range window${rangeMs < longestMs ? ', capped' : ''}) after each run's last revert`,
+      `suite: ${rules.length} alert rules loaded; the gate waits ${rangeMs / 1000}s (the longest range window up to windowCap) after each run's last revert`,
     );
     let settledAt = Number.NEGATIVE_INFINITY;
     rounds: for (let round = 1; round <= repeat; round += 1) {

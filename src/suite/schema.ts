@@ -25,6 +25,11 @@ export const suiteSchema = z.strictObject({
   known: z.array(z.string().min(1)).default([]),
   /** How long the quiescence gate before each scenario may wait (default 90s). */
   gateTimeout: duration('a gate timeout').default(90_000),
+  /**
+   * The longest rule range window the gate waits out after a run's last revert (default 30s). Rules that
+   * look back further (an SLO's 1h window) cannot be cleared between scenarios: the suite names them.
+   */
+  windowCap: duration('a window cap').default(30_000),
   /** A baseline suite folder to compare with (`--baseline` overrides). */
   baseline: z.string().min(1).optional(),
 });

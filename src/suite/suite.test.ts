@@ -247,7 +247,7 @@ describe('resolveSuiteInputs', () => {
     );
     const good = await resolveSuiteInputs([join(dir, 'good.suite.ts')]);
     expect(good.scenarioFiles).toEqual([join(dir, 'scen', 'a.ts')]);
-    expect(good.suite).toMatchObject({ name: 'gate', repeat: 3, known: ['Watchdog'], gateTimeout: 90_000 });
+    expect(good.suite).toMatchObject({ name: 'gate', repeat: 3, known: ['Watchdog'], gateTimeout: 90_000, windowCap: 30_000 });
     await writeFile(
       join(dir, 'bad.suite.ts'),
       "export default { name: 'Bad Name', scenarios: [], repeat: 0, extra: 1 };\n",
