@@ -6,6 +6,7 @@
  */
 import type { AlertRecord, ExpectationResult } from '../evaluate/index.ts';
 import type { FaultOutcome } from '../report/index.ts';
+import { summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
 
 /** One finished run of a scenario, as the matrix reads it. */
 export interface MatrixRun {
@@ -20,6 +21,39 @@ export interface MatrixRun {
   expectations: ExpectationResult[];
   /** The scenario's alert-fires expectations: which alert it expects after which fault. */
   expectedFirings: Array<{ id: string; alert: string; faultId: string; withinMs: number }>;
+  /**
+   * Fault id → when the client first saw the service break its SLO after that fault (epoch ms), null when it
+   * never did; absent when there was no SLO to judge by. See firstSloBreach.
+   */
+  impactAt?: Record<string, number | null>;
+}
+
+/** A client-side SLO: p99 latency of successful requests (ms) and error ratio (0..1); either may be absent. */
+export interface ClientSlo {
+  p99Ms?: number | undefined;
+  errorRatio?: number | undefined;
+}
+
+/**
+ * The first one-second traffic window at or after `fromAt` (and before `toAt`) in which the client saw the SLO
+ * broken — p99 over the limit, or the error ratio over it — as max(window start, fromAt); null if none did.
+ * Percentiles come from each window's own histogram (never averaged).
+ */
+export function firstSloBreach(
+  windows: readonly TrafficWindow[],
+  span: { fromAt: number; toAt: number },
+  slo: ClientSlo,
+): number | null {
+  const ordered = [...windows].sort((a, b) => a.startAt - b.startAt);
+  for (const window of ordered) {
+    if (window.startAt + 1000 <= span.fromAt || window.startAt >= span.toAt) continue;
+    const stats = summarizeWindows([window]);
+    if (stats.completed === 0) continue;
+    const slow = slo.p99Ms !== undefined && stats.latencyMs.p99 > slo.p99Ms;
+    const failing = slo.errorRatio !== undefined && stats.errorRatio > slo.errorRatio;
+    if (slow || failing) return Math.max(window.startAt, span.fromAt);
+  }
+  return null;
 }
 
 /** An alerting rule as Prometheus loaded it. */
@@ -55,6 +89,11 @@ export interface MatrixCell {
   toNotified: TimeStats | null;
   /** The detection budget when expected. */
   budgetMs: number | null;
+  /**
+   * Firing minus the client's first SLO breach, per run where both happened: positive = users were hurt
+   * that long before the alert fired; negative = it fired that long before users noticed.
+   */
+  afterImpact: TimeStats | null;
 }
 
 export interface MatrixRow {
@@ -70,6 +109,12 @@ export interface MatrixRow {
   cells: MatrixCell[];
   /** Landed, yet no alert of severity page or ticket fired in its window in any run. */
   blindSpot: boolean;
+  /**
+   * Injection → the client's first SLO breach, over the runs where it broke; `impactRuns` counts them
+   * (null stats and 0 when users never noticed, or no SLO was known).
+   */
+  toImpact: TimeStats | null;
+  impactRuns: number;
 }
 
 export interface DetectionMatrix {
@@ -154,6 +199,7 @@ export function buildDetectionMatrix(
         const toPending: number[] = [];
         const toFiring: number[] = [];
         const toNotified: number[] = [];
+        const afterImpact: number[] = [];
         let fired = 0;
         let overBudget = false;
         let budgetMs: number | null = null;
@@ -165,6 +211,8 @@ export function buildDetectionMatrix(
             fired += 1;
             toFiring.push(episode.firingAt - injectedAt);
             if (episode.notifiedAt !== null) toNotified.push(episode.notifiedAt - injectedAt);
+            const impactAt = run.impactAt?.[faultId];
+            if (impactAt !== undefined && impactAt !== null) afterImpact.push(episode.firingAt - impactAt);
           }
           if (episode?.pendingAt != null) toPending.push(episode.pendingAt - injectedAt);
           for (const expected of run.expectedFirings) {
@@ -198,13 +246,22 @@ export function buildDetectionMatrix(
           toFiring: timeStats(toFiring),
           toNotified: timeStats(toNotified),
           budgetMs,
+          afterImpact: timeStats(afterImpact),
         };
       });
       const severity = new Map(alerts.map((rule) => [rule.name, rule.severity]));
       const blindSpot =
         landedRuns.length > 0 &&
         !cells.some((cell) => cell.fired > 0 && paging.has(severity.get(cell.alert) ?? ''));
+      const impacts = landedRuns.flatMap(({ run, fault }) => {
+        const impactAt = run.impactAt?.[faultId];
+        return impactAt === undefined || impactAt === null || fault.injectedAt === null
+          ? []
+          : [impactAt - fault.injectedAt];
+      });
       rows.push({
+        toImpact: timeStats(impacts),
+        impactRuns: impacts.length,
         scenario,
         faultId,
         faultKind: first.kind,

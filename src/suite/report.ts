@@ -132,6 +132,8 @@ export const suiteJsonSchema = z.object({
         landed: z.number().int(),
         runDirs: z.array(z.string()),
         blindSpot: z.boolean(),
+        toImpact: timeStatsSchema,
+        impactRuns: z.number().int(),
         cells: z.array(
           z.object({
             alert: z.string(),
@@ -142,6 +144,7 @@ export const suiteJsonSchema = z.object({
             toFiring: timeStatsSchema,
             toNotified: timeStatsSchema,
             budgetMs: z.number().nullable(),
+            afterImpact: timeStatsSchema,
           }),
         ),
       }),
@@ -246,6 +249,37 @@ export function matrixMarkdown(matrix: DetectionMatrix, repeated: boolean): stri
   return lines;
 }
 
+/**
+ * Per fault: when users first saw the SLO broken (injection → first breaching second), and for each paging
+ * alert that fired, how long users had been hurt before it (or how early it came).
+ */
+export function impactMarkdown(matrix: DetectionMatrix): string[] {
+  const severity = new Map(matrix.alerts.map((a) => [a.name, a.severity]));
+  const lines: string[] = [];
+  for (const row of matrix.rows) {
+    const title = `- **${row.scenario}: ${row.faultId}** (${row.faultKind}): `;
+    if (row.landed === 0) continue;
+    if (row.toImpact === null) {
+      lines.push(`${title}users never saw the SLO broken (or no SLO was given).`);
+      continue;
+    }
+    const fired = row.cells
+      .filter((cell) => cell.afterImpact !== null && cell.fired > 0)
+      .sort((a, b) => a.afterImpact!.p50 - b.afterImpact!.p50);
+    const parts = fired.map((cell) => {
+      const lag = cell.afterImpact!.p50;
+      const who = `${cell.alert}${severity.get(cell.alert) ? ` (${severity.get(cell.alert)})` : ''}`;
+      return lag >= 0
+        ? `users were hurt for ${formatDuration(lag)} before ${who}`
+        : `${who} fired ${formatDuration(-lag)} before users noticed`;
+    });
+    lines.push(
+      `${title}SLO broken ${formatDuration(row.toImpact.p50)} after injection${row.impactRuns < row.landed ? ` (in ${row.impactRuns} of ${row.landed} runs)` : ''}; ${parts.length > 0 ? parts.join('; ') : 'no alert fired'}.`,
+    );
+  }
+  return lines.length > 0 ? lines : ['(no fault landed)'];
+}
+
 export function buildSuiteSummaryMarkdown(suite: SuiteOutcome): string {
   const lines = [
     `# Suite ${suite.name}: ${suite.verdict} (exit ${suite.exitCode})`,
@@ -273,6 +307,7 @@ export function buildSuiteSummaryMarkdown(suite: SuiteOutcome): string {
     '',
     ...matrixMarkdown(suite.matrix, suite.repeat > 1),
   );
+  lines.push('', '## Impact to detection', '', ...impactMarkdown(suite.matrix));
   lines.push('', '## Blind spots', '');
   if (suite.matrix.blindSpots.length === 0)
     lines.push('None: every fault that landed raised a page or ticket.');

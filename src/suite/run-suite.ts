@@ -1,16 +1,24 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { type Clock, isoTime, sleep, systemClock } from '../core/clock.ts';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { createPrometheusClient, type PrometheusClient } from '../evaluate/index.ts';
+import { parseJournal } from '../journal/index.ts';
 import { updateLatestLink } from '../report/index.ts';
 import { type ConnectedStack, connectStack, type StackFlags, targetProbe } from '../run/endpoints.ts';
 import { type RunOptions, runGameDay } from '../run/runner.ts';
 import { type FaultBackend, loadScenario, planScenario, type Scenario } from '../scenario/index.ts';
 import { type ReadinessProbe, waitTargetReady } from '../stack/index.ts';
 import { resolveSuiteInputs } from './load.ts';
-import { type AlertRule, buildDetectionMatrix, longestRangeMs, type MatrixRun } from './matrix.ts';
+import {
+  type AlertRule,
+  buildDetectionMatrix,
+  type ClientSlo,
+  firstSloBreach,
+  longestRangeMs,
+  type MatrixRun,
+} from './matrix.ts';
 import {
   aggregateExitCode,
   buildSuiteJson,
@@ -20,6 +28,7 @@ import {
   type SuiteRunEntry,
   verdictForExit,
 } from './report.ts';
+import type { Suite } from './schema.ts';
 
 export interface SuiteOptions extends StackFlags {
   /** `firedrill suite` positionals: a suite file, or scenario files and folders. */
@@ -219,27 +228,41 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   if (suiteError) codes.push(suiteError.exitCode);
   if (interrupted) codes.push(ExitCode.interrupted);
   const exitCode = aggregateExitCode(codes);
-  const matrixRuns = entries.flatMap((entry): MatrixRun[] => {
+  const matrixRuns: MatrixRun[] = [];
+  for (const entry of entries) {
     const outcome = entry.outcome;
     const loaded = scenarios.find((s) => s.scenario.name === entry.scenario);
-    if (!outcome || !loaded || entry.runDir === null) return [];
-    return [
-      {
-        scenario: entry.scenario,
-        repeat: entry.repeat,
-        runDir: entry.runDir,
-        endedAt: outcome.endedAt,
-        faults: outcome.faults,
-        alerts: outcome.alerts,
-        expectations: outcome.expectations,
-        expectedFirings: planScenario(loaded.scenario).expectations.flatMap(({ id, expectation }) =>
-          expectation.kind === 'alert-fires'
-            ? [{ id, alert: expectation.alert, faultId: expectation.after, withinMs: expectation.within }]
-            : [],
-        ),
-      },
-    ];
-  });
+    if (!outcome || !loaded || entry.runDir === null) continue;
+    const slo = clientSlo(inputs.suite, loaded.scenario);
+    const windows = slo ? await readWindows(join(suiteDir, entry.runDir)) : [];
+    const injections = outcome.faults.flatMap((f) => (f.injectedAt === null ? [] : [f.injectedAt]));
+    matrixRuns.push({
+      scenario: entry.scenario,
+      repeat: entry.repeat,
+      runDir: entry.runDir,
+      endedAt: outcome.endedAt,
+      faults: outcome.faults,
+      alerts: outcome.alerts,
+      expectations: outcome.expectations,
+      expectedFirings: planScenario(loaded.scenario).expectations.flatMap(({ id, expectation }) =>
+        expectation.kind === 'alert-fires'
+          ? [{ id, alert: expectation.alert, faultId: expectation.after, withinMs: expectation.within }]
+          : [],
+      ),
+      ...(slo
+        ? {
+            impactAt: Object.fromEntries(
+              outcome.faults.map((fault) => {
+                if (fault.injectedAt === null) return [fault.id, null];
+                const next = injections.filter((at) => at > (fault.injectedAt ?? 0));
+                const toAt = next.length > 0 ? Math.min(...next) : outcome.endedAt;
+                return [fault.id, firstSloBreach(windows, { fromAt: fault.injectedAt, toAt }, slo)];
+              }),
+            ),
+          }
+        : {}),
+    });
+  }
   const outcome: SuiteOutcome = {
     suiteId,
     name: inputs.suite.name,
@@ -279,6 +302,36 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   await writeFile(join(suiteDir, 'summary.md'), buildSuiteSummaryMarkdown(outcome));
   await updateLatestLink(reportsDir, suiteDir);
   return { outcome, reportDir: suiteDir, exitCode };
+}
+
+/**
+ * The SLO that says when users were hurt: the suite's, else the scenario's own p99 and error-ratio thresholds
+ * on "baseline" or "run" (the strictest); undefined when neither gives one.
+ */
+export function clientSlo(suite: Suite, scenario: Scenario): ClientSlo | undefined {
+  if (suite.slo && (suite.slo.p99 !== undefined || suite.slo.errorRatio !== undefined)) {
+    return { p99Ms: suite.slo.p99, errorRatio: suite.slo.errorRatio };
+  }
+  let p99Ms: number | undefined;
+  let errorRatio: number | undefined;
+  for (const e of scenario.expect) {
+    if (e.kind !== 'threshold' || (e.phase !== 'baseline' && e.phase !== 'run')) continue;
+    if (e.op !== '<' && e.op !== '<=') continue;
+    if (e.metric === 'p99') p99Ms = Math.min(p99Ms ?? Number.POSITIVE_INFINITY, e.value);
+    if (e.metric === 'error-ratio') errorRatio = Math.min(errorRatio ?? Number.POSITIVE_INFINITY, e.value);
+  }
+  return p99Ms === undefined && errorRatio === undefined ? undefined : { p99Ms, errorRatio };
+}
+
+/** The traffic windows of a run, from its journal (empty when it has none). */
+async function readWindows(runDir: string) {
+  try {
+    return parseJournal(await readFile(join(runDir, 'events.ndjson'), 'utf8')).flatMap((event) =>
+      event.type === 'traffic-window' ? [event.window] : [],
+    );
+  } catch {
+    return [];
+  }
 }
 
 /** Loads and validates every scenario before anything starts; all problems of all files in one error. */

@@ -30,6 +30,21 @@ export const suiteSchema = z.strictObject({
    * look back further (an SLO's 1h window) cannot be cleared between scenarios: the suite names them.
    */
   windowCap: duration('a window cap').default(30_000),
+  /**
+   * The client-side SLO that defines "users were hurt" for impact-to-detection: p99 latency of successful
+   * requests and error ratio per one-second window. Default: each scenario's own p99 / error-ratio
+   * thresholds on "baseline" or "run".
+   */
+  slo: z
+    .strictObject({
+      p99: duration('a p99 latency').optional(),
+      errorRatio: z
+        .number({ error: 'expected an error ratio between 0 and 1' })
+        .min(0, { error: 'an error ratio is at least 0' })
+        .max(1, { error: 'an error ratio is at most 1' })
+        .optional(),
+    })
+    .optional(),
   /** A baseline suite folder to compare with (`--baseline` overrides). */
   baseline: z.string().min(1).optional(),
 });

@@ -4,15 +4,26 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AlertRecord, ExpectationResult } from '../evaluate/index.ts';
 import type { FaultOutcome } from '../report/index.ts';
+import { parseScenario } from '../scenario/index.ts';
+import { createHistogram, encodeHistogram, recordMicros, type TrafficWindow } from '../traffic/index.ts';
 import { resolveSuiteInputs } from './load.ts';
-import { buildDetectionMatrix, longestRangeMs, type MatrixRun, metricNamesOf } from './matrix.ts';
+import {
+  buildDetectionMatrix,
+  firstSloBreach,
+  longestRangeMs,
+  type MatrixRun,
+  metricNamesOf,
+} from './matrix.ts';
 import {
   aggregateExitCode,
   buildSuiteJson,
   buildSuiteSummaryMarkdown,
   cellText,
+  impactMarkdown,
   suiteJsonSchema,
 } from './report.ts';
+import { clientSlo } from './run-suite.ts';
+import { suiteSchema } from './schema.ts';
 
 const T0 = 1_000_000;
 
@@ -247,7 +258,13 @@ describe('resolveSuiteInputs', () => {
     );
     const good = await resolveSuiteInputs([join(dir, 'good.suite.ts')]);
     expect(good.scenarioFiles).toEqual([join(dir, 'scen', 'a.ts')]);
-    expect(good.suite).toMatchObject({ name: 'gate', repeat: 3, known: ['Watchdog'], gateTimeout: 90_000, windowCap: 30_000 });
+    expect(good.suite).toMatchObject({
+      name: 'gate',
+      repeat: 3,
+      known: ['Watchdog'],
+      gateTimeout: 90_000,
+      windowCap: 30_000,
+    });
     await writeFile(
       join(dir, 'bad.suite.ts'),
       "export default { name: 'Bad Name', scenarios: [], repeat: 0, extra: 1 };\n",
@@ -292,5 +309,89 @@ describe('suite reports', () => {
     expect(tableRows).toHaveLength(4);
     expect(tableRows.find((line) => line.startsWith('| Errors'))).toContain('⚠️ 2s');
     expect(markdown).toContain('Never exercised by this suite (3 of 4): Dead, Info, Latency.');
+  });
+});
+
+describe('impact to detection', () => {
+  function window(second: number, latencyMs: number, errors = 0): TrafficWindow {
+    const ok = createHistogram();
+    for (let i = 0; i < 50; i += 1) recordMicros(ok, latencyMs * 1000);
+    const encoded = encodeHistogram(ok);
+    ok.destroy();
+    return {
+      startAt: T0 + second * 1000,
+      second,
+      intended: 50 + errors,
+      sent: 50 + errors,
+      ok: 50,
+      httpErrors: errors,
+      networkErrors: 0,
+      timeouts: 0,
+      late: 0,
+      dropped: 0,
+      okHistogram: encoded,
+      errorHistogram: encodeHistogram(createHistogram()),
+      statusCodes: { '200': 50 },
+    };
+  }
+
+  it('finds the first second that breaks the SLO after the injection, from each window’s own percentiles', () => {
+    const windows = [
+      window(0, 10),
+      window(1, 400),
+      window(2, 10),
+      window(3, 10, 30),
+      window(4, 500),
+      window(5, 10),
+    ];
+    // Fault from +1.5 s: the window of +1 s overlaps it (users were hurt from the injection on).
+    expect(firstSloBreach(windows, { fromAt: T0 + 1500, toAt: T0 + 6000 }, { p99Ms: 250 })).toBe(T0 + 1500);
+    expect(firstSloBreach(windows, { fromAt: T0 + 2000, toAt: T0 + 6000 }, { p99Ms: 250 })).toBe(T0 + 4000);
+    expect(firstSloBreach(windows, { fromAt: T0 + 2000, toAt: T0 + 6000 }, { errorRatio: 0.1 })).toBe(
+      T0 + 3000,
+    );
+    expect(
+      firstSloBreach(windows, { fromAt: T0 + 5000, toAt: T0 + 6000 }, { p99Ms: 250, errorRatio: 0.1 }),
+    ).toBeNull();
+  });
+
+  it('puts each alert before or after the impact, per run', () => {
+    const matrix = buildDetectionMatrix(
+      [
+        run({
+          alerts: [episode('Latency', T0 + 1000, T0 + 5000), episode('Errors', T0 + 500, T0 + 1000)],
+          impactAt: { f: T0 + 2000 },
+        }),
+      ],
+      rules,
+    );
+    const row = matrix.rows[0]!;
+    expect(row.toImpact).toEqual({ p50: 2000, p90: 2000, max: 2000 });
+    expect(row.cells.find((c) => c.alert === 'Latency')!.afterImpact!.p50).toBe(3000);
+    expect(row.cells.find((c) => c.alert === 'Errors')!.afterImpact!.p50).toBe(-1000);
+    const lines = impactMarkdown(matrix);
+    expect(lines[0]).toContain('SLO broken 2s after injection');
+    expect(lines[0]).toContain('Errors (page) fired 1s before users noticed');
+    expect(lines[0]).toContain('users were hurt for 3s before Latency (page)');
+  });
+
+  it('takes the SLO from the suite, else from the scenario’s strictest baseline/run thresholds', () => {
+    const parsed = parseScenario({
+      name: 's',
+      description: 'd',
+      target: { model: 'm' },
+      traffic: { stages: [{ kind: 'constant', rate: 5, duration: '10s' }] },
+      expect: [
+        { kind: 'threshold', phase: 'baseline', metric: 'p99', op: '<', value: 150 },
+        { kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 300 },
+        { kind: 'threshold', phase: 'fault', metric: 'p99', op: '<', value: 5 },
+        { kind: 'threshold', phase: 'run', metric: 'error-ratio', op: '<', value: 0.01 },
+      ],
+    });
+    if (!parsed.ok) throw new Error('scenario');
+    const suite = suiteSchema.parse({ name: 'x', scenarios: ['a.ts'] });
+    expect(clientSlo(suite, parsed.scenario)).toEqual({ p99Ms: 150, errorRatio: 0.01 });
+    const withSlo = suiteSchema.parse({ name: 'x', scenarios: ['a.ts'], slo: { p99: '250ms' } });
+    expect(clientSlo(withSlo, parsed.scenario)).toEqual({ p99Ms: 250, errorRatio: undefined });
   });
 });
