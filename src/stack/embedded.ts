@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/log.ts';
 import { requireBinary } from './binaries.ts';
 import { type Component, startComponent } from './component.ts';
-import { type ControlEndpoint, type SupervisedComponent, writeStackControl } from './control.ts';
+import {
+  type ControlEndpoint,
+  removePrivateFiles,
+  type SupervisedComponent,
+  writePrivateFile,
+  writeStackControl,
+} from './control.ts';
 import { freePort } from './ports.ts';
 import { httpReady, redisReady } from './probes.ts';
 import { renderTemplate } from './render.ts';
@@ -28,6 +34,13 @@ export interface StackEndpoints {
   /** Where Alertmanager sends webhooks: firedrill must listen here. */
   webhookUrl: string;
   webhookPort: number;
+  /**
+   * The webhook secret: Alertmanager sends it as `Authorization: Bearer <secret>`, and firedrill's receiver
+   * refuses (401) any notification without it. Per stack (a run-owned stack: per run).
+   */
+  webhookSecret: string;
+  /** Embedded stack only: the 0600 file Alertmanager reads the secret from (`credentials_file`). */
+  webhookSecretFile?: string;
   /** Port firedrill serves its own metrics on during a run (Prometheus job `firedrill`); 0 = any. */
   selfMetricsPort: number;
   embedded: boolean;
@@ -133,6 +146,9 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     url: `redis://${host}:${proxyPort}`,
     control: { url: `http://${host}:${proxyControlPort}`, token: newToken() },
   };
+  const webhookSecret = newToken();
+  const webhookSecretFile = join(dataDir, 'webhook-secret');
+  writePrivateFile(webhookSecretFile, webhookSecret);
   const controlFile = join(dataDir, 'control.json');
   writeStackControl(controlFile, {
     admin: { url: `http://${host}:${modelPort}/admin`, token: adminToken },
@@ -149,6 +165,8 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     redis: `redis://${host}:${redisPort}`,
     webhookUrl: `http://${host}:${webhookPort}/alertmanager`,
     webhookPort,
+    webhookSecret,
+    webhookSecretFile,
     selfMetricsPort,
     embedded: true,
     supervisors,
@@ -157,8 +175,10 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
   };
 
   const components: Component[] = [];
+  // The secret files go with the components: a finished run's folder keeps no token.
   const stopAll = async () => {
     for (const component of [...components].reverse()) await component.stop();
+    removePrivateFiles([controlFile, webhookSecretFile]);
   };
   const detached = options.detached ?? false;
   try {
@@ -294,7 +314,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
       alertmanagerConfig,
       renderTemplate(
         await readFile(join(projectRoot, 'fixtures/alertmanager/alertmanager.yml'), 'utf8'),
-        { WEBHOOK_URL: endpoints.webhookUrl },
+        { WEBHOOK_URL: endpoints.webhookUrl, WEBHOOK_SECRET_FILE: webhookSecretFile },
         'fixtures/alertmanager/alertmanager.yml',
       ),
     );
