@@ -71,6 +71,17 @@ export function stackEndpoints(stack: EmbeddedStack): StackEndpoints {
   return endpoints;
 }
 
+/**
+ * The secret files of an embedded stack started with `dir` (0600; they exist while the stack runs): the
+ * control file with every token, and the webhook secret Alertmanager reads.
+ */
+export function stackSecretFiles(dir: string): { controlFile: string; webhookSecretFile: string } {
+  return {
+    controlFile: join(dir, 'stack', 'control.json'),
+    webhookSecretFile: join(dir, 'stack', 'webhook-secret'),
+  };
+}
+
 export interface StackOptions {
   /** Folder for component logs and data (the run folder, or .firedrill/stack for `up`). */
   dir: string;
@@ -146,10 +157,9 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     url: `redis://${host}:${proxyPort}`,
     control: { url: `http://${host}:${proxyControlPort}`, token: newToken() },
   };
+  const { controlFile, webhookSecretFile } = stackSecretFiles(options.dir);
   const webhookSecret = newToken();
-  const webhookSecretFile = join(dataDir, 'webhook-secret');
   writePrivateFile(webhookSecretFile, webhookSecret);
-  const controlFile = join(dataDir, 'control.json');
   writeStackControl(controlFile, {
     admin: { url: `http://${host}:${modelPort}/admin`, token: adminToken },
     supervisors,

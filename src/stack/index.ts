@@ -15,6 +15,7 @@ export {
   type StackEndpoints,
   type StackOptions,
   stackEndpoints,
+  stackSecretFiles,
   startEmbeddedStack,
 } from './embedded.ts';
 export { freePort } from './ports.ts';
