@@ -34,6 +34,10 @@ Options:
   --admin-url URL       fault admin API of the fixture model server (default: <target>/admin)
   --admin-token TOKEN   its bearer token (default: $FIREDRILL_ADMIN_TOKEN)
   --webhook-port PORT   port for Alertmanager's webhook to firedrill (route it to http://HOST:PORT/alertmanager)
+  --webhook-secret-file FILE
+                        with --prometheus: the secret your Alertmanager's webhook sends as a bearer token
+                        (http_config.authorization.credentials_file); default $FIREDRILL_WEBHOOK_SECRET.
+                        Notifications without it are refused (401) and counted. The embedded stack makes its own.
   --metrics-port PORT   port for firedrill's own metrics during the run (scrape job "firedrill")
   --listen-host HOST    address the webhook receiver and metrics listen on (default 127.0.0.1; e.g. 0.0.0.0
                         when Alertmanager and Prometheus run in containers). Only what firedrill receives.

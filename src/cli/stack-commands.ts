@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.ts';
 import {
   isAlive,
   readStackState,
+  removePrivateFiles,
   removeStackState,
   stackEndpoints,
   startEmbeddedStack,
@@ -54,6 +55,8 @@ export async function downCommand(log: Logger): Promise<number> {
     return ExitCode.passed;
   }
   await stopPids(state.components, log);
+  // The stack's tokens and webhook secret die with it.
+  removePrivateFiles([state.controlFile, state.webhookSecretFile]);
   await removeStackState();
   process.stdout.write('stack stopped\n');
   return ExitCode.passed;

@@ -47,11 +47,14 @@ export type {
   DriftStepOutcome,
   ExpectationResult,
   Notification,
+  RejectedNotification,
   RuleTiming,
   Verdict,
+  WebhookTally,
 } from './types.ts';
 export {
   parseWebhook,
+  REJECTIONS_KEPT,
   startWebhookReceiver,
   type WebhookReceiver,
   type WebhookReceiverOptions,

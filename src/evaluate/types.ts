@@ -43,6 +43,30 @@ export interface Notification {
   receiver: string;
 }
 
+/**
+ * A POST to the webhook receiver refused (401) because it did not carry the run's webhook secret: a forged
+ * notification, or an Alertmanager whose webhook is not configured with the secret. Never holds the secret,
+ * nor what was sent as one.
+ */
+export interface RejectedNotification {
+  /** Epoch ms, on the run's clock. */
+  at: number;
+  /** The sender's address as the socket saw it (e.g. 127.0.0.1, ::1). */
+  remoteAddress: string;
+  /** `missing-secret`: no `Authorization: Bearer …` header; `wrong-secret`: one that does not match. */
+  reason: 'missing-secret' | 'wrong-secret';
+}
+
+/** What the webhook receiver let in and kept out during a run. */
+export interface WebhookTally {
+  /** Notifications (one per alert in a POST) accepted with the run's secret. */
+  accepted: number;
+  /** POSTs refused for want of the secret. */
+  rejected: number;
+  /** The first refused POSTs (at most REJECTIONS_KEPT), in arrival order. */
+  rejections: RejectedNotification[];
+}
+
 /** A span when a backend could not be read; never turned into pass or fail. */
 export interface BlindPeriod {
   backend: 'prometheus' | 'alertmanager';

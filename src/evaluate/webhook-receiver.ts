@@ -1,16 +1,30 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FiredrillError } from '../core/errors.ts';
 import { alertLabels } from './labels.ts';
-import type { Notification } from './types.ts';
+import type { Notification, RejectedNotification, WebhookTally } from './types.ts';
+
+/** How many refused POSTs are reported one by one (onRejected, `rejections`); later ones are only counted. */
+export const REJECTIONS_KEPT = 100;
 
 export interface WebhookReceiverOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /**
+   * The run's webhook secret: a POST is accepted only with `Authorization: Bearer <secret>` (what Alertmanager's
+   * `http_config.authorization` sends); anything else gets 401 and is counted. Must not be empty.
+   */
+  secret: string;
   /** Called once per alert in each accepted POST, before the 200 is sent. Never called concurrently; do not block. */
   onNotification: (notification: Notification) => void;
+  /**
+   * Called for each of the first REJECTIONS_KEPT POSTs refused for want of the secret, after the 401 is sent
+   * (later ones are only counted in `tally()`). Never called concurrently; do not block.
+   */
+  onRejected: (rejection: RejectedNotification) => void;
   /** Epoch-ms clock shared with the run: `receivedAt`. */
   now: () => number;
   /** Largest accepted body, bytes (default 4 MiB). */
@@ -21,6 +35,8 @@ export interface WebhookReceiver {
   /** The URL to put in Alertmanager's webhook_configs (path /alertmanager; any path is accepted). */
   url: string;
   port: number;
+  /** Notifications accepted and POSTs refused so far. */
+  tally(): WebhookTally;
   close(): Promise<void>;
 }
 
@@ -38,16 +54,38 @@ interface WebhookBody {
 }
 
 /**
- * An Alertmanager webhook receiver (v4 payloads) on node:http. Every POST body is parsed and turned into
- * one Notification per alert, timed at arrival; Alertmanager gets its 200 at once. Bad JSON → 400.
+ * An Alertmanager webhook receiver (v4 payloads) on node:http. A POST must carry the run's secret as
+ * `Authorization: Bearer <secret>` (compared in constant time); without it: 401, the body is not read, nothing
+ * is delivered, and the refusal is counted. An accepted body is parsed and turned into one Notification per
+ * alert, timed at arrival; Alertmanager gets its 200 at once. Bad JSON → 400; other methods → 405.
  */
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
   const host = options.host ?? '127.0.0.1';
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  if (!options.secret) throw new Error('the webhook receiver needs a non-empty secret');
+  const expected = digest(options.secret);
+  const tally: WebhookTally = { accepted: 0, rejected: 0, rejections: [] };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST') {
       reply(res, 405, 'POST Alertmanager webhook payloads here\n');
+      return;
+    }
+    const refused = checkSecret(req.headers.authorization, expected);
+    if (refused !== undefined) {
+      const rejection: RejectedNotification = {
+        at: options.now(),
+        remoteAddress: req.socket.remoteAddress ?? 'unknown',
+        reason: refused,
+      };
+      req.resume(); // the body is discarded unread
+      res.setHeader('www-authenticate', 'Bearer realm="firedrill webhook"');
+      reply(res, 401, "this webhook needs the run's secret as Authorization: Bearer <secret>\n");
+      tally.rejected += 1;
+      if (tally.rejections.length < REJECTIONS_KEPT) {
+        tally.rejections.push(rejection);
+        options.onRejected(rejection);
+      }
       return;
     }
     const chunks: Buffer[] = [];
@@ -68,7 +106,10 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
         return;
       }
       try {
-        for (const notification of parsed.notifications) options.onNotification(notification);
+        for (const notification of parsed.notifications) {
+          options.onNotification(notification);
+          tally.accepted += 1;
+        }
       } catch (error) {
         reply(res, 500, `receiver failed: ${error instanceof Error ? error.message : String(error)}\n`);
         return;
@@ -102,12 +143,28 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   return {
     url: `http://${hostInUrl}:${port}/alertmanager`,
     port,
+    tally: () => ({ ...tally, rejections: [...tally.rejections] }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Undefined when the header carries the secret; otherwise why not. Equal-length digests: constant time. */
+function checkSecret(
+  authorization: string | undefined,
+  expected: Buffer,
+): RejectedNotification['reason'] | undefined {
+  if (!authorization) return 'missing-secret';
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (match === null) return 'wrong-secret';
+  return timingSafeEqual(digest(match[1]!), expected) ? undefined : 'wrong-secret';
 }
 
 function reply(res: ServerResponse, status: number, text: string) {

@@ -3,7 +3,12 @@
  * acts (write-ahead). Reports are pure functions of these events. Times are epoch milliseconds (`at`).
  */
 import type { RecoveryRecord } from '../../chaos/types.ts';
-import type { AlertObservation, DetectionFloor, Notification } from '../evaluate/types.ts';
+import type {
+  AlertObservation,
+  DetectionFloor,
+  Notification,
+  RejectedNotification,
+} from '../evaluate/types.ts';
 import type { TrafficWindow } from '../traffic/types.ts';
 
 export type JournalEvent =
@@ -46,6 +51,8 @@ export type JournalEvent =
   | { type: 'fault-revert-failed'; at: number; id: string; error: string; cleanup: string }
   | { type: 'alert-observed'; at: number; observation: AlertObservation }
   | { type: 'alert-notified'; at: number; notification: Notification }
+  /** A webhook POST refused (401) for want of the run's secret; the first REJECTIONS_KEPT of a run only. */
+  | { type: 'notification-rejected'; at: number; rejection: RejectedNotification }
   | {
       type: 'backend-blind';
       at: number;

@@ -1,6 +1,6 @@
 /** Small formatting helpers shared by the reporters. Internal to src/report. */
 import { formatDuration } from '../core/duration.ts';
-import type { ExpectationResult } from '../evaluate/types.ts';
+import type { ExpectationResult, WebhookTally } from '../evaluate/types.ts';
 import type { RunOutcome } from './types.ts';
 
 /** Milliseconds rounded to 0.1 ms (keeps run.json free of float noise). */
@@ -76,3 +76,18 @@ export function oneLine(text: string): string {
  */
 export const CLOSED_MODEL_NOTE =
   'closed-model run (fixed concurrency): latency is measured from each request’s actual send, so it does not include the queueing a real open arrival process would see (no coordinated-omission correction is applied); throughput is what this concurrency achieved, not capacity';
+
+/**
+ * Pure: the loud line a run prints and reports when POSTs were refused, or undefined when none were.
+ * Either something on the machine tried to forge a notification, or an Alertmanager is not sending the secret.
+ */
+export function rejectionWarning(tally: WebhookTally): string | undefined {
+  if (tally.rejected === 0) return undefined;
+  const from = [...new Set(tally.rejections.map((r) => r.remoteAddress))].join(', ');
+  const reasons = [...new Set(tally.rejections.map((r) => r.reason))].join(', ');
+  return (
+    `the webhook receiver refused ${tally.rejected} notification${tally.rejected === 1 ? '' : 's'} without the run's secret` +
+    ` (${reasons}; from ${from}): something tried to forge an alert notification, or an Alertmanager's webhook` +
+    ' is not configured with the secret; refused notifications count for nothing (see the README, Trust)'
+  );
+}

@@ -1,4 +1,5 @@
 /** Reporters: pure functions of a run's outcome, plus the one function that writes them to disk. */
+export { rejectionWarning } from './format.ts';
 export { buildJunitXml, escapeXmlAttr, escapeXmlText, junitDocument, junitTestsuite } from './junit.ts';
 export {
   buildRunJson,
@@ -12,6 +13,7 @@ export {
   type RunJsonPhase,
   type RunJsonStreaming,
   type RunJsonTraffic,
+  type RunJsonWebhook,
 } from './run-json.ts';
 export { buildSummaryMarkdown } from './summary-md.ts';
 export { formatVerdictTable, type VerdictTableOptions } from './table.ts';

@@ -156,8 +156,19 @@ export interface RunJson {
   floors: RunJsonFloor[];
   blind: RunJsonBlind[];
   warnings: string[];
+  /**
+   * The webhook receiver: notifications (one per alert) accepted with the run's secret, POSTs refused (401)
+   * without it, and the first refusals with sender and reason. null when the run never listened.
+   */
+  webhook: RunJsonWebhook | null;
   /** Per drift step: expected PSI (median and 5th–95th band, computed before the run) vs observed. */
   drift: RunJsonDrift[];
+}
+
+export interface RunJsonWebhook {
+  accepted: number;
+  rejected: number;
+  rejections: Array<{ at: string; remoteAddress: string; reason: 'missing-secret' | 'wrong-secret' }>;
 }
 
 export interface RunJsonDrift {
@@ -303,6 +314,17 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       reason: b.reason,
     })),
     warnings: [...outcome.warnings],
+    webhook: outcome.webhook
+      ? {
+          accepted: outcome.webhook.accepted,
+          rejected: outcome.webhook.rejected,
+          rejections: outcome.webhook.rejections.map((r) => ({
+            at: new Date(r.at).toISOString(),
+            remoteAddress: r.remoteAddress,
+            reason: r.reason,
+          })),
+        }
+      : null,
     drift: (outcome.drift ?? []).map((d) => ({
       step: d.step,
       transform: d.transform,

@@ -3,7 +3,7 @@
  * Times are shown as offsets from the run start (`+12.3s`), durations with formatDuration.
  */
 import { formatDuration } from '../core/duration.ts';
-import { CLOSED_MODEL_NOTE, countVerdicts, durationOr, offset, oneLine } from './format.ts';
+import { CLOSED_MODEL_NOTE, countVerdicts, durationOr, offset, oneLine, rejectionWarning } from './format.ts';
 import type { RunOutcome } from './types.ts';
 
 const none = '—';
@@ -71,6 +71,15 @@ function paragraph(o: RunOutcome): string {
       ` run verdict **${o.verdict}** (exit ${o.exitCode}).`,
   );
   if (o.reason !== undefined) s.push(`Reason: ${escapeMarkdown(o.reason)}`);
+  if (o.webhook) {
+    const n = o.webhook.accepted;
+    s.push(
+      `The webhook receiver accepted ${n} notification${n === 1 ? '' : 's'} carrying the run's secret` +
+        (o.webhook.rejected === 0
+          ? ' and refused none.'
+          : ` and **refused ${o.webhook.rejected} without it**: see the warning below.`),
+    );
+  }
   return s.join(' ');
 }
 
@@ -357,9 +366,12 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
     );
   }
 
-  if (o.warnings.length > 0) {
+  const forged = o.webhook ? rejectionWarning(o.webhook) : undefined;
+  if (o.warnings.length > 0 || forged !== undefined) {
     out.push('## Warnings', '');
-    for (const w of o.warnings) out.push(`- ${escapeMarkdown(w)}`);
+    if (forged !== undefined && !o.warnings.includes(forged)) out.push(`- **${escapeMarkdown(forged)}**`);
+    for (const w of o.warnings)
+      out.push(w === forged ? `- **${escapeMarkdown(w)}**` : `- ${escapeMarkdown(w)}`);
     out.push('');
   }
 

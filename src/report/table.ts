@@ -2,7 +2,7 @@
  * The verdict table printed on stdout at the end of a run: aligned columns, one row per expectation, then
  * one summary line. ANSI colour only when asked (the CLI decides from the TTY and NO_COLOR).
  */
-import { CLOSED_MODEL_NOTE, durationOr, oneLine, summaryLine } from './format.ts';
+import { CLOSED_MODEL_NOTE, durationOr, oneLine, rejectionWarning, summaryLine } from './format.ts';
 import type { RunOutcome, RunVerdict } from './types.ts';
 
 export interface VerdictTableOptions {
@@ -79,6 +79,8 @@ export function formatVerdictTable(outcome: RunOutcome, options: VerdictTableOpt
   if (rows.length === 0) lines.push('(no expectation was judged)');
   if (outcome.reason !== undefined) lines.push(`reason: ${oneLine(outcome.reason)}`);
   if (outcome.traffic?.model === 'closed') lines.push(`note: ${CLOSED_MODEL_NOTE}`);
+  const forged = outcome.webhook ? rejectionWarning(outcome.webhook) : undefined;
+  if (forged !== undefined) lines.push(paint('failed', `WARNING: ${forged}`));
   for (const f of outcome.faults) {
     if (f.revertError !== null) {
       const hint = f.cleanupHint !== null ? `; clean up with: ${f.cleanupHint}` : '';

@@ -5,7 +5,13 @@
  */
 
 import type { DriftReport } from '../drift/observed.ts';
-import type { AlertRecord, BlindPeriod, DetectionFloor, ExpectationResult } from '../evaluate/types.ts';
+import type {
+  AlertRecord,
+  BlindPeriod,
+  DetectionFloor,
+  ExpectationResult,
+  WebhookTally,
+} from '../evaluate/types.ts';
 import type { EngineSummary, PhaseStats } from '../traffic/types.ts';
 
 /** Run verdict: the three expectation verdicts, plus `errored` (could not judge) and `aborted` (interrupted). */
@@ -47,6 +53,11 @@ export interface RunOutcome {
   phases: Record<string, PhaseStats>;
   blind: BlindPeriod[];
   warnings: string[];
+  /**
+   * The webhook receiver's door: notifications accepted with the run's secret, POSTs refused without it.
+   * Absent when the run never listened (it errored before).
+   */
+  webhook?: WebhookTally;
   /** Drift steps: expected PSI band (computed before the run) vs the fixture monitor's readings. */
   drift?: DriftReport[];
 }

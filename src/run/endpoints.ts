@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -26,6 +28,11 @@ export interface StackFlags {
   adminUrl?: string | undefined;
   adminToken?: string | undefined;
   webhookPort?: number | undefined;
+  /**
+   * External stack only: a file holding the secret the user's Alertmanager sends as `Authorization: Bearer`
+   * (else $FIREDRILL_WEBHOOK_SECRET). The embedded and `up` stacks make their own.
+   */
+  webhookSecretFile?: string | undefined;
   selfMetricsPort?: number | undefined;
   /** Alert rules (file or folder) for a target the user named; overrides the scenario's `rules`. */
   rules?: string | undefined;
@@ -64,6 +71,13 @@ const reservedJobs = ['prometheus', 'alertmanager', 'firedrill'];
  * load or faults will reach passes the loopback safety gate first.
  */
 export async function connectStack(options: ConnectOptions): Promise<ConnectedStack> {
+  if (options.webhookSecretFile !== undefined && !options.prometheus) {
+    throw new FiredrillError(
+      'FD_USAGE',
+      '--webhook-secret-file applies to a stack given by --prometheus/--alertmanager',
+      { hint: 'the embedded stack (and `firedrill up`) makes its own webhook secret; drop the flag' },
+    );
+  }
   const rulesFlag = options.rules;
   if (options.prometheus && rulesFlag !== undefined) {
     throw new FiredrillError(
@@ -97,6 +111,7 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
         redis: '',
         webhookUrl: '',
         webhookPort,
+        webhookSecret: externalWebhookSecret(options.webhookSecretFile, process.env, options.log),
         selfMetricsPort: options.selfMetricsPort ?? 0,
         embedded: false,
       },
@@ -119,6 +134,13 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
     );
   }
   if (upStack) {
+    if (!upStack.webhookSecret) {
+      throw new FiredrillError(
+        'FD_STACK_START',
+        'the stack started by `firedrill up` has no webhook secret (it was started by an older firedrill)',
+        { hint: 'restart it: firedrill down && firedrill up' },
+      );
+    }
     options.log.info(
       `using the stack started by \`firedrill up\` at ${upStack.startedAt} (prometheus ${upStack.prometheus})`,
     );
@@ -251,4 +273,46 @@ function sameUrl(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The webhook secret of an external stack: the file's content (trimmed), else $FIREDRILL_WEBHOOK_SECRET. With
+ * neither, a random one nobody else knows: every notification is then refused and the run says so.
+ */
+export function externalWebhookSecret(file: string | undefined, env: NodeJS.ProcessEnv, log: Logger): string {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new FiredrillError(
+        'FD_USAGE',
+        `--webhook-secret-file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        {
+          hint: 'a file holding the secret your Alertmanager sends (http_config.authorization.credentials_file)',
+        },
+      );
+    }
+    const secret = text.trim();
+    if (!secret || /\s/.test(secret)) {
+      throw new FiredrillError(
+        'FD_USAGE',
+        `--webhook-secret-file: ${file} ${secret ? 'holds whitespace inside the secret' : 'is empty'}`,
+        { hint: 'write one token without spaces, e.g. openssl rand -hex 24 > FILE; chmod 600 FILE' },
+      );
+    }
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      log.warn(
+        `--webhook-secret-file: ${file} is readable by others (mode ${mode.toString(8)}): whoever reads it can forge alert notifications; chmod 600 ${file} (unless a container must read it)`,
+      );
+    }
+    return secret;
+  }
+  const fromEnv = env.FIREDRILL_WEBHOOK_SECRET?.trim();
+  if (fromEnv) return fromEnv;
+  log.warn(
+    'no webhook secret (--webhook-secret-file or $FIREDRILL_WEBHOOK_SECRET): every Alertmanager notification will be refused (401) and counted; configure its webhook_config with http_config.authorization (see the README, Trust)',
+  );
+  return randomBytes(24).toString('hex');
 }

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/log.ts';
 import type { JournalEvent } from '../journal/index.ts';
-import { pendingRecoveries, resolveRunDir } from './recover.ts';
+import { writePrivateFile } from '../stack/index.ts';
+import { pendingRecoveries, recoverRun, resolveRunDir } from './recover.ts';
 
 const recovery = (kind: string) => ({
   backend: 'local' as const,
@@ -45,5 +48,33 @@ describe('resolveRunDir', () => {
     expect(resolveRunDir(root, '2026-01-01_x')).toBe(run);
     expect(resolveRunDir(root, undefined)).toBe(run);
     expect(() => resolveRunDir(root, 'nope')).toThrow(/no run journal found for nope/);
+  });
+});
+
+describe('recoverRun and the stack secrets', () => {
+  it("removes a crashed run's control file and webhook secret once its stack is stopped", async () => {
+    const run = await mkdtemp(join(tmpdir(), 'fd-recover-secrets-'));
+    const events: JournalEvent[] = [
+      { type: 'run-started', at: 1, runId: 'r', scenario: 's', scenarioFile: 's.ts', planEndMs: 1000 },
+      {
+        type: 'stack-ready',
+        at: 2,
+        prometheus: 'http://127.0.0.1:1',
+        alertmanager: 'http://127.0.0.1:2',
+        target: 'http://127.0.0.1:3',
+        embedded: true,
+        // A pid no process has: the stack is already gone, as after a crash and a reboot.
+        ownedPids: [{ name: 'prometheus', pid: 2 ** 22 + 12_345 }],
+      },
+    ];
+    await writeFile(join(run, 'events.ndjson'), `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    const control = join(run, 'stack', 'control.json');
+    const webhookSecret = join(run, 'stack', 'webhook-secret');
+    writePrivateFile(control, '{"admin":{"url":"http://127.0.0.1:3/admin","token":"t"}}');
+    writePrivateFile(webhookSecret, 'w');
+    const report = await recoverRun(run, silentLogger);
+    expect(report.stoppedComponents).toEqual(['no process of that stack is still running']);
+    expect(existsSync(control)).toBe(false);
+    expect(existsSync(webhookSecret)).toBe(false);
   });
 });

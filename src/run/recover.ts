@@ -5,6 +5,7 @@ import { type RecoveryRecord, recoverFault, stopOrphanedStack } from '../../chao
 import { FiredrillError, formatError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { FileJournal, type JournalEvent, parseJournal } from '../journal/index.ts';
+import { removePrivateFiles, stackSecretFiles } from '../stack/index.ts';
 
 /** What `firedrill recover` found and did for one run. */
 export interface RecoveryReport {
@@ -110,6 +111,9 @@ export async function recoverRun(runDir: string, log: Logger): Promise<RecoveryR
   if (!ended && stack?.ownedPids) {
     const stopped = await stopOrphanedStack(stack.ownedPids);
     report.stoppedComponents.push(stopped);
+    // Its tokens and webhook secret are of no use once it is stopped: the run folder keeps none.
+    const secrets = stackSecretFiles(runDir);
+    removePrivateFiles([secrets.controlFile, secrets.webhookSecretFile]);
     log.info(`embedded stack left by the run: ${stopped}`);
   }
   return report;

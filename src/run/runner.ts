@@ -27,7 +27,7 @@ import { FileJournal } from '../journal/index.ts';
 import { exportK6, runK6Engine } from '../k6/index.ts';
 import { kserveV2Body, loadPayloadReference, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
-import { updateLatestLink, writeReports } from '../report/index.ts';
+import { rejectionWarning, updateLatestLink, writeReports } from '../report/index.ts';
 import {
   type FaultBackend,
   loadScenario,
@@ -189,10 +189,13 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         host: options.listenHost ?? '127.0.0.1',
         port: connected.endpoints.webhookPort,
         now: clock.now,
+        secret: connected.endpoints.webhookSecret,
         onNotification: (notification) => {
           notifications.push(notification);
           journal.append({ type: 'alert-notified', at: notification.receivedAt, notification });
         },
+        onRejected: (rejection) =>
+          journal.append({ type: 'notification-rejected', at: rejection.at, rejection }),
       })
     : undefined;
 
@@ -474,6 +477,12 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
 
   async function finish(): Promise<RunResult> {
     const endedAt = clock.now();
+    const webhook = receiver?.tally();
+    const forged = webhook ? rejectionWarning(webhook) : undefined;
+    if (forged !== undefined) {
+      warnings.push(forged);
+      log.warn(forged);
+    }
     const faults: FaultRecord[] = faultTimeline?.records ?? [];
     const alerts = buildAlertRecords(observations, notifications);
     const phaseStats = Object.fromEntries(
@@ -540,6 +549,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       blind,
       warnings,
       drift,
+      ...(webhook ? { webhook } : {}),
     };
     await writeReports(runDir, outcome, journal.events);
     await updateLatestLink(reportsDir, runDir);

@@ -22,6 +22,22 @@ describe('firedrill self metrics', () => {
       metrics.setFault('slow', 'latency-spike', false);
       expect(await (await fetch(metrics.url)).text()).toContain('fault_id="slow",kind="latency-spike"} 0');
       expect((await fetch(metrics.url.replace('/metrics', '/other'))).status).toBe(404);
+      const head = await fetch(metrics.url, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await head.text()).toBe('');
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+        for (const path of ['/metrics', '/other']) {
+          const response = await fetch(metrics.url.replace('/metrics', path), {
+            method,
+            body: 'firedrill_fault_active{run_id="r1",fault_id="slow",kind="latency-spike"} 1\n',
+          });
+          expect(response.status, `${method} ${path}`).toBe(405);
+          expect(response.headers.get('allow')).toBe('GET, HEAD');
+        }
+      }
+      // Nothing sent in changed what is served.
+      expect(await (await fetch(metrics.url)).text()).toContain('fault_id="slow",kind="latency-spike"} 0');
     } finally {
       await metrics.close();
     }

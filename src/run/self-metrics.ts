@@ -14,6 +14,8 @@ import { decodeHistogram, summarizeHistogram, type TrafficWindow } from '../traf
  * `firedrill_sends_late_total` / `firedrill_sends_dropped_total`, and the last window's latency from intended
  * start of its successful requests, `firedrill_window_latency_seconds{run_id,quantile}` (0.5, 0.9, 0.99, 1;
  * NaN when it had none), with `firedrill_window_start_seconds` (epoch s of that window).
+ *
+ * The endpoint is read-only: GET and HEAD `/metrics`; any other method gets 405 (nothing can be pushed in).
  */
 export interface SelfMetrics {
   readonly url: string;
@@ -96,8 +98,15 @@ export async function startSelfMetrics(options: {
   dropped.inc(run, 0);
   let currentPhase: string | undefined;
 
+  // Read-only: GET and HEAD (HEAD gets the headers, no body); any other method is 405, whatever the path.
   const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      req.resume();
+      res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' });
+      res.end('firedrill metrics are read-only: GET /metrics\n');
+      return;
+    }
+    if (req.url === '/metrics') {
       registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType });

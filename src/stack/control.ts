@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** A loopback control API of a stack helper process (supervisor, feature-store proxy) and its bearer token. */
@@ -24,8 +24,22 @@ export interface StackControl {
 }
 
 export function writeStackControl(file: string, control: StackControl): void {
+  writePrivateFile(file, `${JSON.stringify(control, null, 2)}\n`);
+}
+
+/**
+ * Writes a file only its owner may read or write (0600), also when it existed before with a wider mode
+ * (`writeFile`'s mode applies only to a file it creates). For tokens and secrets.
+ */
+export function writePrivateFile(file: string, content: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(control, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** Removes the stack's secret files (absent ones are fine): once its components are stopped nothing needs them. */
+export function removePrivateFiles(files: readonly (string | undefined)[]): void {
+  for (const file of files) if (file) rmSync(file, { force: true });
 }
 
 export function readStackControl(file: string): StackControl | undefined {

@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/log.ts';
 import { requireBinary } from './binaries.ts';
 import { type Component, startComponent } from './component.ts';
-import { type ControlEndpoint, type SupervisedComponent, writeStackControl } from './control.ts';
+import {
+  type ControlEndpoint,
+  removePrivateFiles,
+  type SupervisedComponent,
+  writePrivateFile,
+  writeStackControl,
+} from './control.ts';
 import { freePort } from './ports.ts';
 import { httpReady, redisReady } from './probes.ts';
 import { renderTemplate } from './render.ts';
@@ -29,6 +35,13 @@ export interface StackEndpoints {
   /** Where Alertmanager sends webhooks: firedrill must listen here. */
   webhookUrl: string;
   webhookPort: number;
+  /**
+   * The webhook secret: Alertmanager sends it as `Authorization: Bearer <secret>`, and firedrill's receiver
+   * refuses (401) any notification without it. Per stack (a run-owned stack: per run).
+   */
+  webhookSecret: string;
+  /** Embedded stack only: the 0600 file Alertmanager reads the secret from (`credentials_file`). */
+  webhookSecretFile?: string;
   /** Port firedrill serves its own metrics on during a run (Prometheus job `firedrill`); 0 = any. */
   selfMetricsPort: number;
   embedded: boolean;
@@ -59,6 +72,17 @@ export interface EmbeddedStack extends StackEndpoints {
 export function stackEndpoints(stack: EmbeddedStack): StackEndpoints {
   const { components: _components, dataDir: _dataDir, stop: _stop, ...endpoints } = stack;
   return endpoints;
+}
+
+/**
+ * The secret files of an embedded stack started with `dir` (0600; they exist while the stack runs): the
+ * control file with every token, and the webhook secret Alertmanager reads.
+ */
+export function stackSecretFiles(dir: string): { controlFile: string; webhookSecretFile: string } {
+  return {
+    controlFile: join(dir, 'stack', 'control.json'),
+    webhookSecretFile: join(dir, 'stack', 'webhook-secret'),
+  };
 }
 
 export interface StackOptions {
@@ -154,7 +178,9 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     url: `redis://${host}:${proxyPort}`,
     control: { url: `http://${host}:${proxyControlPort}`, token: newToken() },
   };
-  const controlFile = join(dataDir, 'control.json');
+  const { controlFile, webhookSecretFile } = stackSecretFiles(options.dir);
+  const webhookSecret = newToken();
+  writePrivateFile(webhookSecretFile, webhookSecret);
   if (!monitor) {
     writeStackControl(controlFile, {
       admin: { url: `http://${host}:${modelPort}/admin`, token: adminToken },
@@ -172,6 +198,8 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     redis: `redis://${host}:${redisPort}`,
     webhookUrl: `http://${host}:${webhookPort}/alertmanager`,
     webhookPort,
+    webhookSecret,
+    webhookSecretFile,
     selfMetricsPort,
     embedded: true,
     supervisors,
@@ -191,6 +219,8 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
         redis: '',
         webhookUrl: fixtureEndpoints.webhookUrl,
         webhookPort,
+        webhookSecret,
+        webhookSecretFile,
         selfMetricsPort,
         embedded: true,
         monitoring: true,
@@ -198,8 +228,10 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     : fixtureEndpoints;
 
   const components: Component[] = [];
+  // The secret files go with the components: a finished run's folder keeps no token.
   const stopAll = async () => {
     for (const component of [...components].reverse()) await component.stop();
+    removePrivateFiles([controlFile, webhookSecretFile]);
   };
   const detached = options.detached ?? false;
   try {
@@ -337,7 +369,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
       alertmanagerConfig,
       renderTemplate(
         await readFile(join(projectRoot, 'fixtures/alertmanager/alertmanager.yml'), 'utf8'),
-        { WEBHOOK_URL: endpoints.webhookUrl },
+        { WEBHOOK_URL: endpoints.webhookUrl, WEBHOOK_SECRET_FILE: webhookSecretFile },
         'fixtures/alertmanager/alertmanager.yml',
       ),
     );

@@ -3,8 +3,10 @@ export { type Component, logTail, startComponent } from './component.ts';
 export {
   type ControlEndpoint,
   readStackControl,
+  removePrivateFiles,
   type StackControl,
   type SupervisedComponent,
+  writePrivateFile,
   writeStackControl,
 } from './control.ts';
 export {
@@ -14,6 +16,7 @@ export {
   type StackEndpoints,
   type StackOptions,
   stackEndpoints,
+  stackSecretFiles,
   startEmbeddedStack,
 } from './embedded.ts';
 export { freePort } from './ports.ts';

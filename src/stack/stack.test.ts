@@ -1,10 +1,15 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { findBinary, requireBinary } from './binaries.ts';
 import { startComponent } from './component.ts';
+import { removePrivateFiles, writePrivateFile } from './control.ts';
+import { projectRoot } from './embedded.ts';
 import { renderTemplate } from './render.ts';
+import { type StackState, writeStackState } from './state.ts';
 
 describe('renderTemplate', () => {
   it('fills every placeholder', () => {
@@ -99,5 +104,46 @@ describe('startComponent', () => {
     await component.stop();
     expect(component.hasExited()).toBe(true);
     expect(await component.exited).toBe('SIGTERM');
+  });
+});
+
+describe('secret files', () => {
+  it('writes 0600, also over an older file that others could read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-private-'));
+    const file = join(dir, 'sub', 'control.json');
+    writePrivateFile(file, 'one');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await chmod(file, 0o644);
+    writePrivateFile(file, 'two');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readFile(file, 'utf8')).toBe('two');
+    removePrivateFiles([file, undefined, join(dir, 'absent')]);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('stack.json (tokens and the webhook secret) is 0600 even when it was not before', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-state-'));
+    await writeFile(join(dir, 'stack.json'), '{}', { mode: 0o644 });
+    await writeStackState({ webhookSecret: 'x' } as unknown as StackState, dir);
+    expect((await stat(join(dir, 'stack.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('the Alertmanager template sends the secret file as a bearer token on every webhook, never the secret itself', async () => {
+    const template = await readFile(join(projectRoot, 'fixtures/alertmanager/alertmanager.yml'), 'utf8');
+    const rendered = parse(
+      renderTemplate(
+        template,
+        { WEBHOOK_URL: 'http://127.0.0.1:9/alertmanager', WEBHOOK_SECRET_FILE: '/d/webhook-secret' },
+        'alertmanager.yml',
+      ),
+    ) as { receivers: { webhook_configs: { http_config?: { authorization?: Record<string, string> } }[] }[] };
+    const webhooks = rendered.receivers.flatMap((r) => r.webhook_configs);
+    expect(webhooks.length).toBeGreaterThan(0);
+    for (const webhook of webhooks) {
+      expect(webhook.http_config?.authorization).toEqual({
+        type: 'Bearer',
+        credentials_file: '/d/webhook-secret',
+      });
+    }
   });
 });

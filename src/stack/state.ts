@@ -1,5 +1,6 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writePrivateFile } from './control.ts';
 import { projectRoot, type StackEndpoints } from './embedded.ts';
 
 /**
@@ -24,10 +25,9 @@ export function stackStateFile(dir: string = stateDir()): string {
   return join(dir, 'stack.json');
 }
 
+/** Mode 0600, also over an older file: it holds the admin, control and webhook tokens. */
 export async function writeStackState(state: StackState, dir: string = stateDir()): Promise<void> {
-  const file = stackStateFile(dir);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  writePrivateFile(stackStateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export async function readStackState(dir: string = stateDir()): Promise<StackState | undefined> {

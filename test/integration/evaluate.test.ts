@@ -98,6 +98,9 @@ describe('evaluate against real Prometheus and Alertmanager', () => {
   let prom: PrometheusClient;
   let amUrl: string;
   const notifications: Notification[] = [];
+  // Alertmanager sends it inline here (http_config.authorization.credentials); the embedded stack uses a file.
+  const webhookSecret = 'evaluate-test-webhook-secret';
+  const rejected: unknown[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'firedrill-evaluate-'));
@@ -113,7 +116,9 @@ describe('evaluate against real Prometheus and Alertmanager', () => {
       host: '127.0.0.1',
       port: 0,
       now: Date.now,
+      secret: webhookSecret,
       onNotification: (n) => notifications.push(n),
+      onRejected: (r) => rejected.push(r),
     });
 
     const [promPort, amPort] = [await freePort(), await freePort()];
@@ -132,6 +137,7 @@ describe('evaluate against real Prometheus and Alertmanager', () => {
         '    webhook_configs:',
         `      - url: ${receiver.url}`,
         '        send_resolved: true',
+        `        http_config: { authorization: { type: Bearer, credentials: ${webhookSecret} } }`,
         '',
       ].join('\n'),
     );
@@ -272,6 +278,7 @@ describe('evaluate against real Prometheus and Alertmanager', () => {
         () => notifications.find((n) => n.name === ALERT && n.status === 'resolved'),
         10_000,
       );
+      expect(rejected, "Alertmanager's notifications carry the secret").toEqual([]);
       // The series shows an end once more than two evaluations have passed without a sample.
       series = await until(
         'the ALERTS series to show the resolution',

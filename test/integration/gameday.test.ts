@@ -1,8 +1,65 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRunJson, runCli, shortScenario, writeScenario } from './helpers.ts';
+import { readRunJson, runCli, shortScenario, until, writeScenario } from './helpers.ts';
+
+/** A v4 webhook payload for an alert that never fired: what a forger would send. */
+const forgedBody = JSON.stringify({
+  version: '4',
+  status: 'firing',
+  receiver: 'firedrill-page',
+  alerts: [
+    {
+      status: 'firing',
+      labels: { alertname: 'ForgedAlert', severity: 'page' },
+      startsAt: new Date().toISOString(),
+      endsAt: '0001-01-01T00:00:00Z',
+    },
+  ],
+});
+
+/**
+ * While a run is starting: reads its stack's secrets (they exist only while the stack runs) and, once the
+ * run's webhook receiver listens, posts a forged notification without the secret and one with a wrong one.
+ */
+async function forgeDuringRun(reportsDir: string): Promise<{ secrets: string[]; statuses: number[] }> {
+  const stackDir = join(reportsDir, 'latest', 'stack');
+  const config = await until('the run to render alertmanager.yml', 90_000, () =>
+    readFile(join(stackDir, 'alertmanager.yml'), 'utf8').catch(() => undefined),
+  );
+  const url = /url: "([^"]+)"/.exec(config)?.[1];
+  if (!url) throw new Error(`no webhook url in alertmanager.yml:\n${config}`);
+  const control = JSON.parse(await readFile(join(stackDir, 'control.json'), 'utf8'));
+  const secrets = [
+    (await readFile(join(stackDir, 'webhook-secret'), 'utf8')).trim(),
+    control.admin.token,
+    control.supervisors['model-server'].token,
+    control.supervisors['feature-store'].token,
+    control.featureStoreProxy.token,
+  ];
+  const post = (headers: Record<string, string>) =>
+    fetch(url, {
+      method: 'POST',
+      body: forgedBody,
+      headers: { 'content-type': 'application/json', ...headers },
+    })
+      .then(async (response) => {
+        await response.arrayBuffer();
+        return response.status;
+      })
+      .catch(() => undefined);
+  // The receiver listens once the stack is up: until then the port refuses connections.
+  const first = await until('the run to listen for webhooks', 90_000, () => post({}));
+  const second = await post({ authorization: 'Bearer forged-token' });
+  return { secrets, statuses: [first, second ?? -1] };
+}
+
+/** Every regular file under dir, recursively (links are not followed). */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
 
 /**
  * The spine, end to end, as a user runs it: the real CLI starts the embedded stack (real Prometheus,
@@ -14,9 +71,12 @@ describe('firedrill run on the embedded stack', () => {
     async (scenario) => {
       const { dir } = await writeScenario({ name: 'unused' });
       const out = join(dir, 'reports');
+      const forgery = forgeDuringRun(out);
+      forgery.catch(() => {}); // awaited below; a failed run must not leave it unhandled
       const result = await runCli(['run', scenario, '--out', out, '--quiet', '--request-log'], {
         timeoutMs: 170_000,
       });
+      const { secrets, statuses } = await forgery;
       expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
       expect(result.ms).toBeLessThan(120_000);
       expect(result.stdout).toMatch(/verdict: passed \(exit 0\)/);
@@ -80,6 +140,35 @@ describe('firedrill run on the embedded stack', () => {
         expect(r.endAt).toBeGreaterThanOrEqual(r.firstByteAt ?? r.sentAt);
       }
       expect(requests.filter((r: any) => r.outcome !== 'ok').length).toBe(run.traffic.errors);
+
+      // Nothing forged: both forgeries were refused and counted, loudly; Alertmanager's own were accepted.
+      expect(statuses).toEqual([401, 401]);
+      expect(run.webhook.rejected).toBe(2);
+      expect(run.webhook.rejections.map((r: any) => [r.remoteAddress, r.reason])).toEqual([
+        ['127.0.0.1', 'missing-secret'],
+        ['127.0.0.1', 'wrong-secret'],
+      ]);
+      expect(run.webhook.accepted).toBeGreaterThan(0);
+      expect(run.alerts.some((a: any) => a.notifiedAt !== null)).toBe(true);
+      expect(run.alerts.map((a: any) => a.name)).not.toContain('ForgedAlert');
+      expect(events.filter((e: any) => e.type === 'notification-rejected')).toHaveLength(2);
+      expect(events.filter((e: any) => e.type === 'alert-notified').length).toBe(run.webhook.accepted);
+      expect(run.warnings.join('\n')).toMatch(/refused 2 notifications without the run's secret/);
+      expect(result.stdout).toMatch(/WARNING: the webhook receiver refused 2 notifications/);
+      expect(await readFile(join(latestDir, 'summary.md'), 'utf8')).toContain('**refused 2 without it**');
+
+      // Nothing leaked: no file of the run folder (reports, journal, logs, stack data) holds a secret, nor
+      // does the CLI's output; the secret files went with the stack.
+      expect(secrets.every((secret) => secret.length >= 32)).toBe(true);
+      expect(existsSync(join(latestDir, 'stack', 'control.json'))).toBe(false);
+      expect(existsSync(join(latestDir, 'stack', 'webhook-secret'))).toBe(false);
+      const files = await filesUnder(join(out, run.runId));
+      expect(files.length).toBeGreaterThan(10);
+      for (const file of files) {
+        const content = await readFile(file);
+        for (const secret of secrets) expect(content.includes(secret), `${file} holds a secret`).toBe(false);
+      }
+      for (const secret of secrets) expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
     },
   );
 

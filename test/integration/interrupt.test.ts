@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,15 @@ import { cli, readRunJson, root, runCli, shortScenario, writeScenario } from './
  */
 describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
   let stateDir: string;
-  let stack: { target: string; admin: string; adminToken: string; components: Array<{ pid: number }> };
+  let stack: {
+    target: string;
+    admin: string;
+    adminToken: string;
+    webhookSecret: string;
+    webhookSecretFile: string;
+    controlFile: string;
+    components: Array<{ pid: number }>;
+  };
   const env = () => ({ ...process.env, FIREDRILL_STATE_DIR: stateDir });
 
   const adminState = async (): Promise<{ latency: unknown }> =>
@@ -56,6 +64,12 @@ describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toContain('stack is up');
     stack = JSON.parse(await readFile(join(stateDir, 'stack.json'), 'utf8'));
+    // The up stack's tokens and webhook secret live only in files its owner alone can read.
+    for (const file of [join(stateDir, 'stack.json'), stack.controlFile, stack.webhookSecretFile])
+      expect(statSync(file).mode & 0o777, file).toBe(0o600);
+    expect(readFileSync(stack.webhookSecretFile, 'utf8')).toBe(stack.webhookSecret);
+    expect(up.stdout).not.toContain(stack.webhookSecret);
+    expect(up.stdout).not.toContain(stack.adminToken);
   });
 
   afterAll(async () => {
@@ -64,6 +78,8 @@ describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
     expect(down.code).toBe(0);
     for (const c of stack?.components ?? []) expect(() => process.kill(c.pid, 0)).toThrow();
     expect(existsSync(join(stateDir, 'stack.json'))).toBe(false);
+    expect(existsSync(stack.controlFile)).toBe(false);
+    expect(existsSync(stack.webhookSecretFile)).toBe(false);
   });
 
   it('reverts the fault, exits 130 within 5 s, and leaves the model server healthy', async () => {
@@ -98,6 +114,16 @@ describe('Ctrl-C during a fault, on a stack started by firedrill up', () => {
       .split('\n')
       .map((l) => JSON.parse(l).type);
     expect(events).toContain('fault-reverted');
+
+    // A run on an up stack: no file of its folder holds the stack's admin token or webhook secret.
+    const entries = await readdir(join(out, run.runId), { withFileTypes: true, recursive: true });
+    const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const content = await readFile(file);
+      for (const secret of [stack.adminToken, stack.webhookSecret])
+        expect(content.includes(secret), `${file} holds a secret`).toBe(false);
+    }
   });
 
   it('after SIGKILL mid-fault, `firedrill recover` reverts the fault from the journal, and twice is harmless', async () => {
