@@ -165,7 +165,14 @@ if (process.argv.includes('--soak-reanalyse')) {
     }
     const firedrill = procFacts(child.pid);
     const fixture = modelServerPid === null ? null : procFacts(modelServerPid);
-    if (firedrill !== null) samples.push({ at: Date.now(), firedrill, fixture, fixturePid: modelServerPid });
+    if (firedrill !== null)
+      samples.push({
+        at: Date.now(),
+        firedrill,
+        fixture,
+        fixturePid: modelServerPid,
+        load1: os.loadavg()[0],
+      });
   }, SAMPLE_MS);
   exitCode = await exited;
   clearInterval(sampler);
@@ -213,7 +220,16 @@ if (run !== undefined) {
     const sent = w.reduce((a, x) => a + x.sent, 0);
     const late = w.reduce((a, x) => a + x.late, 0);
     const dropped = w.reduce((a, x) => a + x.dropped, 0);
-    perMinute.push({ minute: m, intended: w.reduce((a, x) => a + x.intended, 0), sent, late, dropped });
+    const load = timed.filter((s) => s.minute >= m && s.minute < m + 1).map((s) => s.load1);
+    perMinute.push({
+      minute: m,
+      intended: w.reduce((a, x) => a + x.intended, 0),
+      sent,
+      late,
+      dropped,
+      // the machine's 1-minute load average (other processes compete with the generator for the CPUs)
+      loadAverage: median(load),
+    });
   }
   const ratio = (rows) => {
     const sent = rows.reduce((a, r) => a + r.sent, 0);
@@ -291,6 +307,7 @@ if (run !== undefined) {
       fixtureRssMb: s.fixture === null ? null : Number((s.fixture.rssBytes / 2 ** 20).toFixed(1)),
       fixtureFds: s.fixture?.fds ?? null,
       fixturePid: s.fixturePid,
+      load1: s.load1,
     })),
   };
   mkdirSync('reports/bench', { recursive: true });
@@ -305,7 +322,7 @@ if (run !== undefined) {
     );
   }
   console.log(
-    `late sends per minute: ${perMinute.map((r) => r.late).join(' ')} (of ~${perMinute[1].sent}/min); dropped ${dropped}`,
+    `late sends per minute: ${perMinute.map((r) => r.late).join(' ')} (of ~${perMinute[1].sent}/min); dropped ${dropped}; load average per minute: ${perMinute.map((r) => f(r.loadAverage)).join(' ')}`,
   );
   console.log(
     `run verdict ${run.verdict} (exit ${exitCode}); faults ${checks.at(-1).value} landed and reverted`,

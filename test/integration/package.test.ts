@@ -118,10 +118,11 @@ describe('firedrill installed from its npm pack tarball', () => {
         files: ['scenario.ts', 'mistyped.ts'],
       }),
     );
-    // The CLI runs are independent: run them side by side to keep the test short.
+    // The CLI runs are independent: run them side by side to keep the test short. `npx --no`: the
+    // installed bin or a failure, never a package of that name fetched from the registry.
     [validGood, validBroken, typecheck] = await Promise.all([
-      exec('npx', ['firedrill', 'validate', 'scenario.ts'], app, 60_000),
-      exec('npx', ['firedrill', 'validate', 'broken.ts'], app, 60_000),
+      exec('npx', ['--no', 'firedrill', 'validate', 'scenario.ts'], app, 60_000),
+      exec('npx', ['--no', 'firedrill', 'validate', 'broken.ts'], app, 60_000),
       exec(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], app, 60_000),
     ]);
   });
