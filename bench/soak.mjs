@@ -108,6 +108,9 @@ function growth(samples, key) {
   return {
     minute2Median: first,
     minute10Median: last,
+    // the floors: a leak raises them too, a pool widened for a while (fds) or a GC cycle (RSS) does not
+    minute2Min: Math.min(...inMinute(2)),
+    minute10Min: Math.min(...inMinute(9)),
     growth: first === null || last === null ? null : last - first,
     slopePerMinute: slope(
       span.map((s) => s.minute),
@@ -318,7 +321,7 @@ if (run !== undefined) {
     const p = processes[who];
     console.log(
       `${who.padEnd(9)} RSS ${f(p.rssMb.minute2Median)} -> ${f(p.rssMb.minute10Median)} MB (growth ${f(p.rssMb.growth)} MB, slope ${f(p.rssMb.slopePerMinute, 2)} MB/min, range ${f(p.rssMb.min)}-${f(p.rssMb.max)})` +
-        ` · fds ${f(p.fds.minute2Median, 0)} -> ${f(p.fds.minute10Median, 0)} (range ${p.fds.min}-${p.fds.max})`,
+        ` · fds ${f(p.fds.minute2Median, 0)} -> ${f(p.fds.minute10Median, 0)} (floors ${p.fds.minute2Min} -> ${p.fds.minute10Min}, range ${p.fds.min}-${p.fds.max})`,
     );
   }
   console.log(
