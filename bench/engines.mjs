@@ -8,6 +8,7 @@
 // (c) p50/p99 error against a target that adds a fixed 20 ms
 // (d) p99 under a 1 s stall mid-run vs the coordinated-omission-free truth computed from the schedule
 // (e) firedrill RSS growth at 2,000 req/s (60 s; --long: 10 min)
+//   zx bench/engines.mjs --soak   runs the soak bench instead (bench/soak.mjs: a 10-minute game day)
 // The target runs in its own process on CPU 1, generators on CPU 0 (taskset). Loopback only; every run is
 // bounded in time. CPU = user + sys of the generator process (in-process cpuUsage() for the Node tools around
 // the measured run; waited-for child times from /proc for wrk).
@@ -18,6 +19,11 @@ import { $, argv } from 'zx';
 
 $.verbose = false;
 $.nothrow = true;
+
+if (argv.soak) {
+  await import('./soak.mjs');
+  process.exit(process.exitCode ?? 0);
+}
 
 const reps = Number(argv.reps ?? 3);
 const scale = argv.quick ? 0.5 : 1;
