@@ -1,7 +1,7 @@
 /**
  * firedrill's package entry (`import { defineScenario } from 'firedrill'`): what a scenario file written
  * outside this repository needs. A scenario is data: `defineScenario` marks it and gives editors the
- * types; `parseScenario` validates one without running it (every issue, with its path). The harness
+ * types (`defineSuite` does the same for a suite file); `parseScenario` validates one without running it (every issue, with its path). The harness
  * itself is driven through the CLI (`npx firedrill run scenario.ts`), which loads the file through tsx.
  */
 export {
@@ -23,3 +23,4 @@ export {
   type Stage,
   type Traffic,
 } from './scenario/index.ts';
+export { defineSuite, type SuiteInput } from './suite/schema.ts';
