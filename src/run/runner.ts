@@ -22,6 +22,7 @@ import {
   runVerdict,
   startAlertWatcher,
   startWebhookReceiver,
+  unknownAlertError,
 } from '../evaluate/index.ts';
 import { FileJournal } from '../journal/index.ts';
 import { exportK6, runK6Engine } from '../k6/index.ts';
@@ -202,13 +203,8 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     const names = alertNames(plan);
     const { timings, missing } = await loadRuleTimings(prometheus, names);
     if (missing.length > 0) {
-      throw new FiredrillError(
-        'FD_UNKNOWN_ALERT',
-        `the scenario expects alert${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that Prometheus at ${stack.prometheus} has no rule for`,
-        {
-          hint: `loaded alerting rules: ${(await prometheus.alertRuleNames().catch(() => [])).join(', ') || 'none'}`,
-        },
-      );
+      const loaded = await prometheus.alertRuleNames().catch(() => []);
+      throw unknownAlertError(missing, loaded, stack.prometheus);
     }
     const groupWaitMs = stack.alertmanager ? await readGroupWait(stack.alertmanager) : 0;
     floors = plan.expectations.flatMap(({ expectation }) => {
