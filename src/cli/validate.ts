@@ -1,12 +1,10 @@
 import { formatDuration } from '../core/duration.ts';
 import { assertNever, ExitCode } from '../core/errors.ts';
-import { assertPayloadValid } from '../run/drift.ts';
 import { type Expectation, loadScenario, planScenario, type Stage } from '../scenario/index.ts';
 
 /** `firedrill validate`: load, validate (errors throw FD_SCENARIO_INVALID → exit 2), print the plan. */
 export async function validateCommand(file: string): Promise<number> {
   const scenario = await loadScenario(file);
-  assertPayloadValid(scenario, file);
   const plan = planScenario(scenario);
   const lines = [
     `${file}: valid scenario "${scenario.name}" — ${scenario.description}`,

@@ -38,7 +38,7 @@ import {
 } from '../scenario/index.ts';
 import { projectRoot } from '../stack/index.ts';
 import { type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
-import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
+import { type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
@@ -112,7 +112,6 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock();
   const { log, signal } = options;
   const scenario = await loadScenario(options.scenarioFile, { backend: options.backend });
-  assertPayloadValid(scenario, options.scenarioFile);
   const plan = planScenario(scenario);
   // The reference dataset is read (and every problem in it reported) before anything starts.
   const reference = await loadPayloadReference(scenario);

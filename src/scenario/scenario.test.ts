@@ -113,6 +113,53 @@ describe('scenario validation', () => {
       ]);
   });
 
+  it('runs every layer over the parts that parsed: structure, references, capacity, drift timeline', () => {
+    const result = parseScenario(
+      withChange((s) => {
+        s.faults[0].kind = 'latency-spyke';
+        s.faults.push({ id: 'f1', kind: 'error-burst', at: '1s', duration: '1s', ratio: 0.5 });
+        s.expect[0].after = 'f9';
+        s.expect[1] = { kind: 'alert-fires', alert: 'X', after: 'f2', within: 'soon' };
+        s.expect[2].phase = 'wram';
+        s.traffic.maxInFlight = 2;
+        s.payload = { drift: [{ kind: 'missing', feature: 'bill_depth_mm', rate: 0.1, at: '40s' }] };
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'faults[0].kind: a fault kind is one of latency-spike, error-burst, pod-kill, pod-failure, container-kill, feature-store-outage, http-fault, gpu-throttle, cpu-stress, memory-stress; got "latency-spyke" (did you mean "latency-spike"?)',
+      'expect[1].within: expected a detection budget like "30s", "250ms" or "2m", got "soon"',
+      'faults[1].id: duplicate fault id "f1"',
+      expect.stringMatching(/^traffic\.maxInFlight: maxInFlight 2 cannot carry 50 req\/s/),
+      'expect[0].after: no fault has id "f9" (did you mean "f1"?) (faults: f1)',
+      'expect[1].after: no fault has id "f2" (did you mean "f1"?) (faults: f1)',
+      'expect[2].phase: unknown phase "wram" (did you mean "warm"?) (phases: baseline, fault, recovery, run, warm, climb)',
+      'payload.drift[0].at: the drift starts at 40s, after the traffic stops at 30s',
+    ]);
+  });
+
+  it('checks references on elements that did not parse, without repeating their own problems', () => {
+    const result = parseScenario(
+      withChange((s) => {
+        s.faults[0].delay = 'slow';
+        s.expect[0].after = 'Not A Name';
+        s.expect.push({ kind: 'alert-silent', alert: 'Y', during: 'f3', extra: true });
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => i.path)).toEqual([
+      'faults[0].delay',
+      'expect[0].after',
+      'expect[3]',
+      'expect[3].during',
+    ]);
+    expect(result.issues[3]?.message).toBe(
+      '"during" is "run" or a fault id; no fault has id "f3" (did you mean "f1"?) (faults: f1)',
+    );
+  });
+
   it('throws FD_SCENARIO_INVALID naming the file and each path', () => {
     expect(() =>
       parseScenarioOrThrow(
