@@ -2,7 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { offeredRateAt, planScenario } from './plan.ts';
 import type { Scenario } from './schema.ts';
 import type { ClosedStage, OpenStage } from './traffic.ts';
-import { parseScenario, parseScenarioOrThrow } from './validate.ts';
+import { formatPath, parseScenario, parseScenarioOrThrow } from './validate.ts';
 
 const valid = {
   name: 'latency-spike',
@@ -158,6 +158,15 @@ describe('scenario validation', () => {
     expect(result.issues[3]?.message).toBe(
       '"during" is "run" or a fault id; no fault has id "f3" (did you mean "f1"?) (faults: f1)',
     );
+  });
+
+  it('quotes keys in paths that are not plain names, so a path is never ambiguous', () => {
+    expect(formatPath(['faults', 0, 'selector', 'labelSelectors', 'app.kubernetes.io/name'])).toBe(
+      'faults[0].selector.labelSelectors["app.kubernetes.io/name"]',
+    );
+    expect(formatPath(['target', 'labels', ''])).toBe('target.labels[""]');
+    expect(formatPath(['expect', 1, 'within'])).toBe('expect[1].within');
+    expect(formatPath([])).toBe('(scenario)');
   });
 
   it('throws FD_SCENARIO_INVALID naming the file and each path', () => {

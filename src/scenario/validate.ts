@@ -20,11 +20,18 @@ export interface ScenarioIssue {
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; issues: ScenarioIssue[] };
 
+/**
+ * `faults[1].duration`; a key that is not a plain name (a label like `app.kubernetes.io/name`, an empty or
+ * unicode key) is quoted as in JavaScript, `labelSelectors["app.kubernetes.io/name"]`, so the path stays
+ * unambiguous. The root is `(scenario)`.
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
+    else if (typeof part === 'string' && /^[A-Za-z_$][\w$-]*$/.test(part))
+      out += out === '' ? part : `.${part}`;
+    else out += `[${JSON.stringify(String(part))}]`;
   }
   return out || '(scenario)';
 }
