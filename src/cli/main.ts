@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { type Logger, lineLogger } from '../core/log.ts';
 import { formatVerdictTable } from '../report/index.ts';
 import { runGameDay } from '../run/runner.ts';
-import { type FaultBackend, faultBackends } from '../scenario/index.ts';
 import { dryRunCommand } from './dry-run.ts';
 import { exportCommand } from './export.ts';
+import { parseBareFlags, parseRecoverFlags, parseRunFlags, parseValidateFlags } from './flags.ts';
 import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
 import { progressPrinter } from './progress.ts';
 import { recoverCommand } from './recover.ts';
@@ -25,14 +24,18 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
-    case 'validate':
-      return withHelp(rest, validateHelp, () => validateCommand(positional(rest, 'validate')));
+    case 'validate': {
+      const flags = parseValidateFlags(rest);
+      return flags.help ? help(validateHelp) : validateCommand(flags.scenarioFile);
+    }
     case 'up':
-      return withHelp(rest, upHelp, () => upCommand(logger()));
+      return parseBareFlags(rest, 'up').help ? help(upHelp) : upCommand(logger());
     case 'down':
-      return withHelp(rest, downHelp, () => downCommand(logger()));
-    case 'recover':
-      return withHelp(rest, recoverHelp, () => recoverCommand(rest, logger()));
+      return parseBareFlags(rest, 'down').help ? help(downHelp) : downCommand(logger());
+    case 'recover': {
+      const flags = parseRecoverFlags(rest);
+      return flags.help ? help(recoverHelp) : recoverCommand(flags, logger());
+    }
     case 'export':
       return exportCommand(rest);
     default:
@@ -46,70 +49,20 @@ function logger(): Logger {
   return lineLogger();
 }
 
-async function withHelp(args: string[], help: string, action: () => Promise<number>): Promise<number> {
-  if (args.includes('-h') || args.includes('--help')) {
-    process.stdout.write(`${help}\n`);
-    return ExitCode.passed;
-  }
-  return action();
-}
-
-function positional(args: string[], command: string): string {
-  const files = args.filter((a) => !a.startsWith('-'));
-  if (files.length !== 1) {
-    throw new FiredrillError(
-      'FD_USAGE',
-      `firedrill ${command} takes one scenario file, got ${files.length}`,
-      {
-        hint: `firedrill ${command} scenarios/latency-spike.ts`,
-      },
-    );
-  }
-  return files[0]!;
+function help(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return ExitCode.passed;
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseRunArgs>;
-  try {
-    parsed = parseRunArgs(args);
-  } catch (error) {
-    throw new FiredrillError('FD_USAGE', formatError(error), { hint: 'firedrill run --help' });
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${runHelp}\n`);
-    return ExitCode.passed;
-  }
-  if (positionals.length !== 1) {
-    throw new FiredrillError('FD_USAGE', `firedrill run takes one scenario file, got ${positionals.length}`, {
-      hint: 'firedrill run scenarios/latency-spike.ts',
-    });
-  }
-  const webhookPort = portFlag(values['webhook-port'], '--webhook-port', 9099);
-  const selfMetricsPort = portFlag(values['metrics-port'], '--metrics-port', 9098);
-  const listenHost = values['listen-host'];
-
-  const engineFlag = values.engine;
-  if (engineFlag !== undefined && engineFlag !== 'firedrill' && engineFlag !== 'k6') {
-    throw new FiredrillError('FD_USAGE', `--engine: "${engineFlag}" is not an engine`, {
-      hint: 'firedrill (default) or k6',
-    });
-  }
-  const backend = values.backend;
-  if (backend !== undefined && !(faultBackends as readonly string[]).includes(backend)) {
-    throw new FiredrillError('FD_USAGE', `--backend: "${backend}" is not a backend`, {
-      hint: `one of ${faultBackends.join(', ')}`,
-    });
-  }
+  const flags = parseRunFlags(args);
+  if (flags.help) return help(runHelp);
   const allowedNamespaces = [
-    ...(values['allow-namespace'] ?? []),
+    ...flags.allowNamespaces,
     ...(process.env.FIREDRILL_ALLOWED_NAMESPACES ?? '').split(',').filter(Boolean),
   ];
-  if (values['dry-run']) {
-    return dryRunCommand(positionals[0]!, {
-      backend: backend as FaultBackend | undefined,
-      allowedNamespaces,
-    });
+  if (flags.dryRun) {
+    return dryRunCommand(flags.scenarioFile, { backend: flags.backend, allowedNamespaces });
   }
 
   const abort = new AbortController();
@@ -138,24 +91,24 @@ async function runCommand(args: string[]): Promise<number> {
   });
   try {
     const result = await runGameDay({
-      scenarioFile: positionals[0]!,
-      reportsDir: values.out ?? 'reports',
-      prometheus: values.prometheus,
-      alertmanager: values.alertmanager,
-      target: values.target,
-      adminUrl: values['admin-url'],
-      adminToken: values['admin-token'],
-      webhookPort,
-      selfMetricsPort,
-      listenHost,
-      allowHosts: values['allow-host'] ?? [],
-      backend: backend as FaultBackend | undefined,
+      scenarioFile: flags.scenarioFile,
+      reportsDir: flags.out,
+      prometheus: flags.prometheus,
+      alertmanager: flags.alertmanager,
+      target: flags.target,
+      adminUrl: flags.adminUrl,
+      adminToken: flags.adminToken,
+      webhookPort: flags.webhookPort,
+      selfMetricsPort: flags.selfMetricsPort,
+      listenHost: flags.listenHost,
+      allowHosts: flags.allowHosts,
+      backend: flags.backend,
       allowedNamespaces,
-      engine: engineFlag,
-      requestLog: values['request-log'] === true,
-      log: values.quiet ? { ...log, info() {} } : log,
+      engine: flags.engine,
+      requestLog: flags.requestLog,
+      log: flags.quiet ? { ...log, info() {} } : log,
       signal: abort.signal,
-      ...(values.quiet ? {} : { onProgress: (p) => progress.update(p) }),
+      ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }),
     });
     progress.clear();
     if (result.outcome.reason && result.outcome.verdict === 'errored') {
@@ -170,44 +123,6 @@ async function runCommand(args: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
-}
-
-/** A port number flag, or undefined when absent; anything else is a usage error naming the flag. */
-function portFlag(value: string | undefined, flag: string, example: number): number | undefined {
-  if (value === undefined) return undefined;
-  const port = Number(value);
-  if (!(Number.isInteger(port) && port > 0 && port < 65536)) {
-    throw new FiredrillError('FD_USAGE', `${flag}: "${value}" is not a port number`, {
-      hint: `e.g. ${flag} ${example}`,
-    });
-  }
-  return port;
-}
-
-function parseRunArgs(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      prometheus: { type: 'string' },
-      alertmanager: { type: 'string' },
-      target: { type: 'string' },
-      'admin-url': { type: 'string' },
-      'admin-token': { type: 'string' },
-      'webhook-port': { type: 'string' },
-      'metrics-port': { type: 'string' },
-      'listen-host': { type: 'string' },
-      'allow-host': { type: 'string', multiple: true },
-      'allow-namespace': { type: 'string', multiple: true },
-      backend: { type: 'string' },
-      engine: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      out: { type: 'string' },
-      quiet: { type: 'boolean' },
-      'request-log': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 // A reader that goes away (`firedrill validate … | head`) must not crash the command (nor a run that still has
