@@ -15,7 +15,7 @@ function usage<T>(command: string, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    throw new FiredrillError('FD_USAGE', `firedrill ${command}: ${formatError(error)}`, {
+    throw new FiredrillError('FD_USAGE', formatError(error), {
       hint: `firedrill ${command} --help`,
     });
   }

@@ -1,19 +1,12 @@
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { type Logger, lineLogger } from '../core/log.ts';
-import { formatVerdictTable } from '../report/index.ts';
-import { runGameDay } from '../run/runner.ts';
-import { dryRunCommand } from './dry-run.ts';
-import { exportCommand } from './export.ts';
 import { parseBareFlags, parseRecoverFlags, parseRunFlags, parseValidateFlags } from './flags.ts';
 import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
-import { progressPrinter } from './progress.ts';
-import { recoverCommand } from './recover.ts';
-import { downCommand, upCommand } from './stack-commands.ts';
-import { validateCommand } from './validate.ts';
 
 /**
  * The CLI entry: the only place that turns errors into exit codes (process.exitCode) and prints them.
  * Errors are one message and a hint, never a stack trace (set FIREDRILL_DEBUG=1 for one).
+ * Each command loads its modules when it runs (`validate` need not load the runner: a third of the start-up).
  */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -26,18 +19,22 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'validate': {
       const flags = parseValidateFlags(rest);
-      return flags.help ? help(validateHelp) : validateCommand(flags.scenarioFile);
+      if (flags.help) return help(validateHelp);
+      return (await import('./validate.ts')).validateCommand(flags.scenarioFile);
     }
     case 'up':
-      return parseBareFlags(rest, 'up').help ? help(upHelp) : upCommand(logger());
+      if (parseBareFlags(rest, 'up').help) return help(upHelp);
+      return (await import('./stack-commands.ts')).upCommand(logger());
     case 'down':
-      return parseBareFlags(rest, 'down').help ? help(downHelp) : downCommand(logger());
+      if (parseBareFlags(rest, 'down').help) return help(downHelp);
+      return (await import('./stack-commands.ts')).downCommand(logger());
     case 'recover': {
       const flags = parseRecoverFlags(rest);
-      return flags.help ? help(recoverHelp) : recoverCommand(flags, logger());
+      if (flags.help) return help(recoverHelp);
+      return (await import('./recover.ts')).recoverCommand(flags, logger());
     }
     case 'export':
-      return exportCommand(rest);
+      return (await import('./export.ts')).exportCommand(rest);
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
         hint: 'commands: run, validate, up, down, recover, export (firedrill --help)',
@@ -62,8 +59,14 @@ async function runCommand(args: string[]): Promise<number> {
     ...(process.env.FIREDRILL_ALLOWED_NAMESPACES ?? '').split(',').filter(Boolean),
   ];
   if (flags.dryRun) {
+    const { dryRunCommand } = await import('./dry-run.ts');
     return dryRunCommand(flags.scenarioFile, { backend: flags.backend, allowedNamespaces });
   }
+  const [{ runGameDay }, { formatVerdictTable }, { progressPrinter }] = await Promise.all([
+    import('../run/runner.ts'),
+    import('../report/index.ts'),
+    import('./progress.ts'),
+  ]);
 
   const abort = new AbortController();
   let interrupts = 0;
