@@ -1,5 +1,7 @@
 // The drift timeline is planned with the scenario (its validation needs it); re-exported for the
 // generator's callers.
+
+export { type Rng, rngFor } from '../core/index.ts';
 export {
   type DriftStep,
   intensityAt,
@@ -42,5 +44,4 @@ export {
   parseReference,
   type Reference,
 } from './reference.ts';
-export { type Rng, rngFor } from './rng.ts';
 export { type CompiledTransform, compileTransform, isSchemaBreak } from './transforms.ts';
