@@ -44,10 +44,13 @@ describe('firedrill validate on broken files (exit 2, where and what, no stack t
   let syntax: Result;
   let layers: Result;
   let throws: Result;
+  let files: Result;
   beforeAll(async () => {
     // A folder that is an ESM package: its TypeScript runs as ESM, whose frames Node source-maps.
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-    [syntax, layers, throws] = await Promise.all([
+    writeFileSync(join(dir, 'bad.csv'), 'a,b\n1,2\n3\n');
+    writeFileSync(join(dir, 'trace.txt'), '0\n10\nsoon\n');
+    [syntax, layers, throws, files] = await Promise.all([
       validate('syntax.ts', "export default {\n  name: 'broken'\n  description: 'x',\n};\n"),
       validate(
         'layers.ts',
@@ -57,6 +60,20 @@ describe('firedrill validate on broken files (exit 2, where and what, no stack t
         ),
       ),
       validate('throws.ts', 'const rate = 10;\nexport default { name: notDefined, rate };\n'),
+      validate(
+        'files.ts',
+        `export default {
+          name: 'files',
+          description: 'names a broken reference dataset and a broken arrival trace',
+          target: { model: 'penguins' },
+          traffic: {
+            stages: [{ kind: 'constant', rate: 10, duration: '30s' }],
+            arrival: { kind: 'trace', file: ${JSON.stringify(join(dir, 'trace.txt'))} },
+          },
+          payload: { reference: ${JSON.stringify(join(dir, 'bad.csv'))} },
+          expect: [{ kind: 'alert-silent', alert: 'X' }],
+        };`,
+      ),
     ]);
   }, 90_000);
 
@@ -91,6 +108,19 @@ describe('firedrill validate on broken files (exit 2, where and what, no stack t
     expect(code).toBe(2);
     expect(stderr).toContain(
       `${file}:2:24: ReferenceError: notDefined is not defined (thrown while the file ran)`,
+    );
+    expect(stderr).not.toContain('    at ');
+  });
+
+  it('the files a scenario names (reference dataset, arrival trace): each problem with its file and line', () => {
+    const { code, stderr } = files;
+    expect(code).toBe(2);
+    expect(stderr).toContain('2 problems in the files the scenario names');
+    expect(stderr).toContain(
+      `reference file ${join(dir, 'bad.csv')} line 3: 1 fields, the header has 2 columns`,
+    );
+    expect(stderr).toContain(
+      `${join(dir, 'trace.txt')}:3: expected a number of ms or an ISO-8601 timestamp, got "soon"`,
     );
     expect(stderr).not.toContain('    at ');
   });
