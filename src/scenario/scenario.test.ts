@@ -160,6 +160,21 @@ describe('scenario validation', () => {
     );
   });
 
+  it('names the fields an object takes when one is unknown, and the one it was likely meant to be', () => {
+    const result = parseScenario(
+      withChange((s) => {
+        s.faults[0].dellay = '1s';
+        s.traffic.stages[1].durration = '1s';
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'traffic.stages[1]: unknown field "durration" (did you mean "duration"?) (fields here: kind, name, from, to, duration)',
+      'faults[0]: unknown field "dellay" (did you mean "delay"?) (fields here: id, at, duration, backend, kind, delay)',
+    ]);
+  });
+
   it('quotes keys in paths that are not plain names, so a path is never ambiguous', () => {
     expect(formatPath(['faults', 0, 'selector', 'labelSelectors', 'app.kubernetes.io/name'])).toBe(
       'faults[0].selector.labelSelectors["app.kubernetes.io/name"]',

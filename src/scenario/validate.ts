@@ -53,7 +53,9 @@ function toIssues(error: z.ZodError, data: unknown): ScenarioIssue[] {
     if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
       message = `required field is missing (expected ${issue.expected})`;
     } else if (issue.code === 'unrecognized_keys') {
-      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling)`;
+      const known = knownKeys(scenarioSchema, data, issue.path);
+      const named = issue.keys.map((k) => `"${k}"${didYouMean(k, known)}`).join(', ');
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${named}${known.length > 0 ? ` (fields here: ${known.join(', ')})` : ' (check the spelling)'}`;
     } else if (issue.code === 'invalid_union' || issue.code === 'invalid_value') {
       const given = valueAt(data, issue.path);
       // A discriminated union's issue lists its discriminator values in `options` (zod 4).
@@ -68,6 +70,56 @@ function toIssues(error: z.ZodError, data: unknown): ScenarioIssue[] {
     }
     return { path: formatPath(issue.path), message };
   });
+}
+
+/** The fields of the object schema at `path` (following `data` through discriminated unions), or []. */
+function knownKeys(schema: z.core.$ZodType, data: unknown, path: readonly PropertyKey[]): string[] {
+  let current: z.core.$ZodType | undefined = schema;
+  let value = data;
+  let step = 0;
+  while (current !== undefined) {
+    const def = current._zod.def as unknown as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      innerType?: z.core.$ZodType;
+      in?: z.core.$ZodType;
+      element?: z.core.$ZodType;
+      options?: z.core.$ZodType[];
+      discriminator?: string;
+    };
+    if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') {
+      current = def.innerType;
+    } else if (def.type === 'pipe') {
+      current = def.in;
+    } else if (def.type === 'union') {
+      const kind = (value as Record<string, unknown> | null)?.[def.discriminator ?? ''];
+      current = unionMembers(current).find((option) => {
+        const shape = (option._zod.def as { shape?: Record<string, z.core.$ZodType> }).shape;
+        const literal = shape?.[def.discriminator ?? '']?._zod.def as { values?: unknown[] } | undefined;
+        return literal?.values?.includes(kind) === true;
+      });
+    } else if (step === path.length) {
+      return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+    } else if (def.type === 'object' && def.shape) {
+      const key = String(path[step]);
+      current = def.shape[key];
+      value = (value as Record<string, unknown> | null)?.[key];
+      step += 1;
+    } else if (def.type === 'array') {
+      current = def.element;
+      value = (value as unknown[] | null)?.[path[step] as number];
+      step += 1;
+    } else {
+      return [];
+    }
+  }
+  return [];
+}
+
+/** A union's members, nested unions (a union of discriminated unions) flattened. */
+function unionMembers(schema: z.core.$ZodType): z.core.$ZodType[] {
+  const def = schema._zod.def as { type: string; options?: z.core.$ZodType[] };
+  return def.type === 'union' ? (def.options ?? []).flatMap(unionMembers) : [schema];
 }
 
 function truncate(text: string): string {
