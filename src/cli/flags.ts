@@ -1,13 +1,321 @@
-import { FiredrillError } from '../core/errors.ts';
+import { parseArgs } from 'node:util';
+import { FiredrillError, formatError } from '../core/errors.ts';
+import { type FaultBackend, faultBackends } from '../scenario/index.ts';
+
+/**
+ * Command-line flags of each command, parsed and checked without side effects: every problem is a
+ * FiredrillError FD_USAGE (exit 2) naming the flag and the value, never another error, and nothing given is
+ * silently ignored (an unknown flag or an extra argument is refused).
+ */
+
+export type Parsed<T> = { help: true } | ({ help: false } & T);
+
+/** Runs node:util parseArgs; its errors (unknown flag, missing value) become FD_USAGE for `command`. */
+function usage<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new FiredrillError('FD_USAGE', formatError(error), {
+      hint: `firedrill ${command} --help`,
+    });
+  }
+}
+
+const help = { type: 'boolean', short: 'h' } as const;
 
 /** A port number flag, or undefined when absent; anything else is a usage error naming the flag. */
 export function portFlag(value: string | undefined, flag: string, example: number): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
-  if (!(Number.isInteger(port) && port > 0 && port < 65536)) {
+  if (!(/^\d+$/.test(value) && Number.isInteger(port) && port > 0 && port < 65536)) {
     throw new FiredrillError('FD_USAGE', `${flag}: "${value}" is not a port number`, {
       hint: `e.g. ${flag} ${example}`,
     });
   }
   return port;
+}
+
+/** A whole number ≥ 1 (`--parallelism`, `--max-payloads`). */
+export function wholeNumber(text: string, flag: string): number {
+  const n = Number(text);
+  if (!(/^\d+$/.test(text) && Number.isSafeInteger(n) && n >= 1)) {
+    throw new FiredrillError('FD_USAGE', `${flag}: "${text}" is not a whole number ≥ 1`, {
+      hint: `e.g. ${flag} 4`,
+    });
+  }
+  return n;
+}
+
+function oneFile(positionals: string[], command: string, example: string): string {
+  if (positionals.length !== 1) {
+    throw new FiredrillError(
+      'FD_USAGE',
+      `firedrill ${command} takes one scenario file, got ${positionals.length}`,
+      { hint: `firedrill ${command} ${example}` },
+    );
+  }
+  return positionals[0]!;
+}
+
+/** Where the system under test is and how firedrill reaches it: the flags `run` and `suite` share. */
+export interface StackFlagValues {
+  prometheus: string | undefined;
+  alertmanager: string | undefined;
+  target: string | undefined;
+  rules: string | undefined;
+  adminUrl: string | undefined;
+  adminToken: string | undefined;
+  webhookPort: number | undefined;
+  webhookSecretFile: string | undefined;
+  selfMetricsPort: number | undefined;
+  listenHost: string | undefined;
+  allowHosts: string[];
+  /** From --allow-namespace only (the CLI adds $FIREDRILL_ALLOWED_NAMESPACES). */
+  allowNamespaces: string[];
+  backend: FaultBackend | undefined;
+  out: string;
+  quiet: boolean;
+}
+
+const stackOptions = {
+  prometheus: { type: 'string' },
+  alertmanager: { type: 'string' },
+  target: { type: 'string' },
+  rules: { type: 'string' },
+  'admin-url': { type: 'string' },
+  'admin-token': { type: 'string' },
+  'webhook-port': { type: 'string' },
+  'webhook-secret-file': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'listen-host': { type: 'string' },
+  'allow-host': { type: 'string', multiple: true },
+  'allow-namespace': { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  out: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+type StackOptionValues = {
+  [K in keyof typeof stackOptions]?: (typeof stackOptions)[K] extends { multiple: true }
+    ? string[]
+    : (typeof stackOptions)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
+
+function stackFlagValues(values: StackOptionValues): StackFlagValues {
+  const backend = values.backend;
+  if (backend !== undefined && !(faultBackends as readonly string[]).includes(backend)) {
+    throw new FiredrillError('FD_USAGE', `--backend: "${backend}" is not a backend`, {
+      hint: `one of ${faultBackends.join(', ')}`,
+    });
+  }
+  return {
+    prometheus: values.prometheus,
+    alertmanager: values.alertmanager,
+    target: values.target,
+    rules: values.rules,
+    adminUrl: values['admin-url'],
+    adminToken: values['admin-token'],
+    webhookPort: portFlag(values['webhook-port'], '--webhook-port', 9099),
+    webhookSecretFile: values['webhook-secret-file'],
+    selfMetricsPort: portFlag(values['metrics-port'], '--metrics-port', 9098),
+    listenHost: values['listen-host'],
+    allowHosts: values['allow-host'] ?? [],
+    allowNamespaces: values['allow-namespace'] ?? [],
+    backend: backend as FaultBackend | undefined,
+    out: values.out ?? 'reports',
+    quiet: values.quiet === true,
+  };
+}
+
+export interface RunFlags extends StackFlagValues {
+  scenarioFile: string;
+  engine: 'firedrill' | 'k6' | undefined;
+  dryRun: boolean;
+  requestLog: boolean;
+}
+
+/** `firedrill run <scenario.ts> [options]` (see runHelp). */
+export function parseRunFlags(args: string[]): Parsed<RunFlags> {
+  const { values, positionals } = usage('run', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...stackOptions,
+        engine: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'request-log': { type: 'boolean' },
+        help,
+      },
+    }),
+  );
+  if (values.help) return { help: true };
+  const scenarioFile = oneFile(positionals, 'run', 'scenarios/latency-spike.ts');
+  const engine = values.engine;
+  if (engine !== undefined && engine !== 'firedrill' && engine !== 'k6') {
+    throw new FiredrillError('FD_USAGE', `--engine: "${engine}" is not an engine`, {
+      hint: 'firedrill (default) or k6',
+    });
+  }
+  return {
+    help: false,
+    scenarioFile,
+    ...stackFlagValues(values),
+    engine,
+    dryRun: values['dry-run'] === true,
+    requestLog: values['request-log'] === true,
+  };
+}
+
+export interface SuiteFlags extends StackFlagValues {
+  /** Suite file, or scenario files and folders. */
+  paths: string[];
+  repeat: number | undefined;
+}
+
+/** `firedrill suite <dir | files… | x.suite.ts> [--repeat N] [options]` (see suiteHelp). */
+export function parseSuiteFlags(args: string[]): Parsed<SuiteFlags> {
+  const { values, positionals } = usage('suite', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { ...stackOptions, repeat: { type: 'string' }, help },
+    }),
+  );
+  if (values.help) return { help: true };
+  if (positionals.length === 0) {
+    throw new FiredrillError(
+      'FD_USAGE',
+      'firedrill suite needs scenarios: a folder, scenario files or a suite file',
+      {
+        hint: 'e.g. firedrill suite scenarios/ or firedrill suite gate.suite.ts',
+      },
+    );
+  }
+  let repeat: number | undefined;
+  if (values.repeat !== undefined) {
+    repeat = wholeNumber(values.repeat, '--repeat');
+    if (repeat > 100) {
+      throw new FiredrillError('FD_USAGE', `--repeat: ${repeat} runs of each scenario is more than 100`, {
+        hint: 'e.g. --repeat 3',
+      });
+    }
+  }
+  return { help: false, paths: positionals, repeat, ...stackFlagValues(values) };
+}
+
+/** `firedrill validate <scenario.ts>`. */
+export function parseValidateFlags(args: string[]): Parsed<{ scenarioFile: string }> {
+  const { values, positionals } = usage('validate', () =>
+    parseArgs({ args, allowPositionals: true, strict: true, options: { help } }),
+  );
+  if (values.help) return { help: true };
+  return { help: false, scenarioFile: oneFile(positionals, 'validate', 'scenarios/latency-spike.ts') };
+}
+
+/** `firedrill up` and `firedrill down`: no arguments. */
+export function parseBareFlags(args: string[], command: 'up' | 'down'): Parsed<object> {
+  const { values, positionals } = usage(command, () =>
+    parseArgs({ args, allowPositionals: true, strict: true, options: { help } }),
+  );
+  if (values.help) return { help: true };
+  if (positionals.length > 0) {
+    throw new FiredrillError('FD_USAGE', `firedrill ${command} takes no arguments, got "${positionals[0]}"`, {
+      hint: `firedrill ${command}`,
+    });
+  }
+  return { help: false };
+}
+
+/** `firedrill recover [run] [--out DIR]`. */
+export function parseRecoverFlags(args: string[]): Parsed<{ run: string | undefined; out: string }> {
+  const { values, positionals } = usage('recover', () =>
+    parseArgs({ args, allowPositionals: true, strict: true, options: { out: { type: 'string' }, help } }),
+  );
+  if (values.help) return { help: true };
+  if (positionals.length > 1) {
+    throw new FiredrillError(
+      'FD_USAGE',
+      `firedrill recover takes at most one run, got ${positionals.length}`,
+      { hint: 'firedrill recover reports/<run-id>' },
+    );
+  }
+  return { help: false, run: positionals[0], out: values.out ?? 'reports' };
+}
+
+export interface ExportFlags {
+  format: 'k6' | 'k6-operator';
+  scenarioFile: string;
+  out: string;
+  target: string | undefined;
+  maxPayloads: number | undefined;
+  /** k6-operator only (required there). */
+  parallelism: number | undefined;
+  namespace: string;
+  resultsClaim: string | undefined;
+}
+
+/** `firedrill export k6|k6-operator <scenario.ts> [options]` (see exportHelp). */
+export function parseExportFlags(args: string[]): Parsed<ExportFlags> {
+  const { values, positionals } = usage('export', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: 'string' },
+        target: { type: 'string' },
+        'max-payloads': { type: 'string' },
+        parallelism: { type: 'string' },
+        namespace: { type: 'string' },
+        'results-pvc': { type: 'string' },
+        help,
+      },
+    }),
+  );
+  if (values.help) return { help: true };
+  const [format, file, ...extra] = positionals;
+  if (format !== 'k6' && format !== 'k6-operator') {
+    throw new FiredrillError(
+      'FD_USAGE',
+      format === undefined ? 'firedrill export needs a format' : `unknown export format "${format}"`,
+      {
+        hint: 'firedrill export k6 <scenario.ts> or firedrill export k6-operator <scenario.ts> --parallelism N',
+      },
+    );
+  }
+  if (file === undefined || extra.length > 0) {
+    throw new FiredrillError('FD_USAGE', `firedrill export ${format} takes one scenario file`, {
+      hint: `firedrill export ${format} scenarios/latency-spike.ts`,
+    });
+  }
+  if (format === 'k6' && (values.parallelism !== undefined || values.namespace !== undefined)) {
+    throw new FiredrillError('FD_USAGE', '--parallelism and --namespace are for `export k6-operator`', {
+      hint: `firedrill export k6-operator ${file} --parallelism 4`,
+    });
+  }
+  if (format === 'k6-operator' && values.parallelism === undefined) {
+    throw new FiredrillError('FD_USAGE', 'firedrill export k6-operator needs --parallelism N', {
+      hint: 'the number of k6 runner pods, e.g. --parallelism 4',
+    });
+  }
+  return {
+    help: false,
+    format,
+    scenarioFile: file,
+    out: values.out ?? 'k6',
+    target: values.target,
+    maxPayloads:
+      values['max-payloads'] === undefined
+        ? undefined
+        : wholeNumber(values['max-payloads'], '--max-payloads'),
+    parallelism:
+      values.parallelism === undefined ? undefined : wholeNumber(values.parallelism, '--parallelism'),
+    namespace: values.namespace ?? 'default',
+    resultsClaim: values['results-pvc'],
+  };
 }

@@ -1,22 +1,12 @@
-import { parseArgs } from 'node:util';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { type Logger, lineLogger } from '../core/log.ts';
-import { formatVerdictTable } from '../report/index.ts';
-import { runGameDay } from '../run/runner.ts';
-import { type FaultBackend, faultBackends } from '../scenario/index.ts';
-import { dryRunCommand } from './dry-run.ts';
-import { exportCommand } from './export.ts';
-import { portFlag } from './flags.ts';
+import { parseBareFlags, parseRecoverFlags, parseRunFlags, parseValidateFlags } from './flags.ts';
 import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
-import { progressPrinter } from './progress.ts';
-import { recoverCommand } from './recover.ts';
-import { downCommand, upCommand } from './stack-commands.ts';
-import { suiteCommand } from './suite.ts';
-import { validateCommand } from './validate.ts';
 
 /**
  * The CLI entry: the only place that turns errors into exit codes (process.exitCode) and prints them.
  * Errors are one message and a hint, never a stack trace (set FIREDRILL_DEBUG=1 for one).
+ * Each command loads its modules when it runs (`validate` need not load the runner: a third of the start-up).
  */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,18 +17,26 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
-    case 'validate':
-      return withHelp(rest, validateHelp, () => validateCommand(positional(rest, 'validate')));
+    case 'validate': {
+      const flags = parseValidateFlags(rest);
+      if (flags.help) return help(validateHelp);
+      return (await import('./validate.ts')).validateCommand(flags.scenarioFile);
+    }
     case 'up':
-      return withHelp(rest, upHelp, () => upCommand(logger()));
+      if (parseBareFlags(rest, 'up').help) return help(upHelp);
+      return (await import('./stack-commands.ts')).upCommand(logger());
     case 'down':
-      return withHelp(rest, downHelp, () => downCommand(logger()));
-    case 'recover':
-      return withHelp(rest, recoverHelp, () => recoverCommand(rest, logger()));
+      if (parseBareFlags(rest, 'down').help) return help(downHelp);
+      return (await import('./stack-commands.ts')).downCommand(logger());
+    case 'recover': {
+      const flags = parseRecoverFlags(rest);
+      if (flags.help) return help(recoverHelp);
+      return (await import('./recover.ts')).recoverCommand(flags, logger());
+    }
     case 'export':
-      return exportCommand(rest);
+      return (await import('./export.ts')).exportCommand(rest);
     case 'suite':
-      return suiteCommand(rest);
+      return (await import('./suite.ts')).suiteCommand(rest);
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
         hint: 'commands: run, suite, validate, up, down, recover, export (firedrill --help)',
@@ -50,71 +48,27 @@ function logger(): Logger {
   return lineLogger();
 }
 
-async function withHelp(args: string[], help: string, action: () => Promise<number>): Promise<number> {
-  if (args.includes('-h') || args.includes('--help')) {
-    process.stdout.write(`${help}\n`);
-    return ExitCode.passed;
-  }
-  return action();
-}
-
-function positional(args: string[], command: string): string {
-  const files = args.filter((a) => !a.startsWith('-'));
-  if (files.length !== 1) {
-    throw new FiredrillError(
-      'FD_USAGE',
-      `firedrill ${command} takes one scenario file, got ${files.length}`,
-      {
-        hint: `firedrill ${command} scenarios/latency-spike.ts`,
-      },
-    );
-  }
-  return files[0]!;
+function help(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return ExitCode.passed;
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseRunArgs>;
-  try {
-    parsed = parseRunArgs(args);
-  } catch (error) {
-    throw new FiredrillError('FD_USAGE', formatError(error), { hint: 'firedrill run --help' });
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${runHelp}\n`);
-    return ExitCode.passed;
-  }
-  if (positionals.length !== 1) {
-    throw new FiredrillError('FD_USAGE', `firedrill run takes one scenario file, got ${positionals.length}`, {
-      hint: 'firedrill run scenarios/latency-spike.ts',
-    });
-  }
-  const webhookPort = portFlag(values['webhook-port'], '--webhook-port', 9099);
-  const selfMetricsPort = portFlag(values['metrics-port'], '--metrics-port', 9098);
-  const listenHost = values['listen-host'];
-
-  const engineFlag = values.engine;
-  if (engineFlag !== undefined && engineFlag !== 'firedrill' && engineFlag !== 'k6') {
-    throw new FiredrillError('FD_USAGE', `--engine: "${engineFlag}" is not an engine`, {
-      hint: 'firedrill (default) or k6',
-    });
-  }
-  const backend = values.backend;
-  if (backend !== undefined && !(faultBackends as readonly string[]).includes(backend)) {
-    throw new FiredrillError('FD_USAGE', `--backend: "${backend}" is not a backend`, {
-      hint: `one of ${faultBackends.join(', ')}`,
-    });
-  }
+  const flags = parseRunFlags(args);
+  if (flags.help) return help(runHelp);
   const allowedNamespaces = [
-    ...(values['allow-namespace'] ?? []),
+    ...flags.allowNamespaces,
     ...(process.env.FIREDRILL_ALLOWED_NAMESPACES ?? '').split(',').filter(Boolean),
   ];
-  if (values['dry-run']) {
-    return dryRunCommand(positionals[0]!, {
-      backend: backend as FaultBackend | undefined,
-      allowedNamespaces,
-    });
+  if (flags.dryRun) {
+    const { dryRunCommand } = await import('./dry-run.ts');
+    return dryRunCommand(flags.scenarioFile, { backend: flags.backend, allowedNamespaces });
   }
+  const [{ runGameDay }, { formatVerdictTable }, { progressPrinter }] = await Promise.all([
+    import('../run/runner.ts'),
+    import('../report/index.ts'),
+    import('./progress.ts'),
+  ]);
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -142,26 +96,26 @@ async function runCommand(args: string[]): Promise<number> {
   });
   try {
     const result = await runGameDay({
-      scenarioFile: positionals[0]!,
-      reportsDir: values.out ?? 'reports',
-      prometheus: values.prometheus,
-      alertmanager: values.alertmanager,
-      target: values.target,
-      rules: values.rules,
-      adminUrl: values['admin-url'],
-      adminToken: values['admin-token'],
-      webhookPort,
-      webhookSecretFile: values['webhook-secret-file'],
-      selfMetricsPort,
-      listenHost,
-      allowHosts: values['allow-host'] ?? [],
-      backend: backend as FaultBackend | undefined,
+      scenarioFile: flags.scenarioFile,
+      reportsDir: flags.out,
+      prometheus: flags.prometheus,
+      alertmanager: flags.alertmanager,
+      target: flags.target,
+      adminUrl: flags.adminUrl,
+      rules: flags.rules,
+      adminToken: flags.adminToken,
+      webhookSecretFile: flags.webhookSecretFile,
+      webhookPort: flags.webhookPort,
+      selfMetricsPort: flags.selfMetricsPort,
+      listenHost: flags.listenHost,
+      allowHosts: flags.allowHosts,
+      backend: flags.backend,
       allowedNamespaces,
-      engine: engineFlag,
-      requestLog: values['request-log'] === true,
-      log: values.quiet ? { ...log, info() {} } : log,
+      engine: flags.engine,
+      requestLog: flags.requestLog,
+      log: flags.quiet ? { ...log, info() {} } : log,
       signal: abort.signal,
-      ...(values.quiet ? {} : { onProgress: (p) => progress.update(p) }),
+      ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }),
     });
     progress.clear();
     if (result.outcome.reason && result.outcome.verdict === 'errored') {
@@ -176,34 +130,6 @@ async function runCommand(args: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
-}
-
-function parseRunArgs(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      prometheus: { type: 'string' },
-      alertmanager: { type: 'string' },
-      target: { type: 'string' },
-      rules: { type: 'string' },
-      'admin-url': { type: 'string' },
-      'admin-token': { type: 'string' },
-      'webhook-port': { type: 'string' },
-      'webhook-secret-file': { type: 'string' },
-      'metrics-port': { type: 'string' },
-      'listen-host': { type: 'string' },
-      'allow-host': { type: 'string', multiple: true },
-      'allow-namespace': { type: 'string', multiple: true },
-      backend: { type: 'string' },
-      engine: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      out: { type: 'string' },
-      quiet: { type: 'boolean' },
-      'request-log': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 // A reader that goes away (`firedrill validate … | head`) must not crash the command (nor a run that still has

@@ -1,31 +1,13 @@
-import { parseArgs } from 'node:util';
-import { ExitCode, FiredrillError, formatError } from '../core/errors.ts';
+import { ExitCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { recoverRun, resolveRunDir } from '../run/recover.ts';
 
-/** `firedrill recover [run] [--out DIR]`. */
-export async function recoverCommand(args: string[], log: Logger): Promise<number> {
-  let values: { out?: string | undefined };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { out: { type: 'string' } },
-    }));
-  } catch (error) {
-    throw new FiredrillError('FD_USAGE', formatError(error), { hint: 'firedrill recover --help' });
-  }
-  if (positionals.length > 1) {
-    throw new FiredrillError(
-      'FD_USAGE',
-      `firedrill recover takes at most one run, got ${positionals.length}`,
-      {
-        hint: 'firedrill recover reports/<run-id>',
-      },
-    );
-  }
-  const runDir = resolveRunDir(values.out ?? 'reports', positionals[0]);
+/** `firedrill recover [run] [--out DIR]` (flags parsed by parseRecoverFlags). */
+export async function recoverCommand(
+  flags: { run: string | undefined; out: string },
+  log: Logger,
+): Promise<number> {
+  const runDir = resolveRunDir(flags.out, flags.run);
   const report = await recoverRun(runDir, log);
   const lines = [`recover ${runDir}:`];
   for (const f of report.faults) {

@@ -1,12 +1,20 @@
 import { formatDuration } from '../core/duration.ts';
-import { assertNever, ExitCode } from '../core/errors.ts';
-import { assertPayloadValid } from '../run/drift.ts';
+import { assertNever, ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
+import { loadPayloadReference, preparePayload } from '../payload/index.ts';
+import { prepareTraffic } from '../run/traffic-setup.ts';
 import { type Expectation, loadScenario, planScenario, type Stage } from '../scenario/index.ts';
 
-/** `firedrill validate`: load, validate (errors throw FD_SCENARIO_INVALID → exit 2), print the plan. */
+/**
+ * `firedrill validate`: load, validate (errors throw FD_SCENARIO_INVALID → exit 2), read the files the scenario
+ * names as a run reads them (reference dataset, arrival trace: a problem in one is exit 2 here too), print the
+ * plan.
+ */
 export async function validateCommand(file: string): Promise<number> {
   const scenario = await loadScenario(file);
-  assertPayloadValid(scenario, file);
+  await checkInputFiles([
+    async () => preparePayload(scenario, await loadPayloadReference(scenario)),
+    async () => prepareTraffic(scenario, file),
+  ]);
   const plan = planScenario(scenario);
   const lines = [
     `${file}: valid scenario "${scenario.name}" — ${scenario.description}`,
@@ -33,6 +41,26 @@ export async function validateCommand(file: string): Promise<number> {
   lines.push('', `run length: ${formatDuration(plan.endMs)} (traffic ${formatDuration(plan.trafficEndMs)})`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return ExitCode.passed;
+}
+
+/** Runs every check; one problem is thrown as it is, several (all exit 2) together in one FD_SCENARIO_LOAD. */
+async function checkInputFiles(checks: Array<() => Promise<unknown>>): Promise<void> {
+  const problems: FiredrillError[] = [];
+  for (const check of checks) {
+    try {
+      await check();
+    } catch (error) {
+      if (!isFiredrillError(error) || error.exitCode !== ExitCode.usage) throw error;
+      problems.push(error);
+    }
+  }
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) {
+    throw new FiredrillError(
+      'FD_SCENARIO_LOAD',
+      `${problems.length} problems in the files the scenario names:\n${problems.map((p) => `  ${formatError(p).replaceAll('\n', '\n  ')}`).join('\n')}`,
+    );
+  }
 }
 
 /** `constant 40 req/s`, `ramp 0→20 req/s`, `concurrency 20 VUs for 30s`, `concurrency-ramp 1→16 VUs over 30s`. */

@@ -10,3 +10,5 @@ export {
 } from './errors.ts';
 export { type Logger, lineLogger, silentLogger } from './log.ts';
 export { assertTargetAllowed, isLoopbackHost } from './loopback.ts';
+export { type Rng, randomIndex, rngFor, weightedIndex } from './rng.ts';
+export { closestNames, didYouMean, editDistance } from './suggest.ts';

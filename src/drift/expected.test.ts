@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest';
 import { createDriftMonitor } from '../../fixtures/model-server/drift.ts';
 import { createPayloadGenerator } from '../payload/generator.ts';
 import { loadReference } from '../payload/reference.ts';
-import { planDrift } from '../payload/timeline.ts';
+import { planDrift } from '../scenario/index.ts';
 import { payloadSchema } from '../scenario/payload.ts';
 import { expectedDrift, quantileSorted, wassersteinNormed } from './expected.ts';
 import { monitorFeature } from './window.ts';

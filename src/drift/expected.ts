@@ -1,6 +1,6 @@
 import { createPayloadGenerator, type PayloadGenerator } from '../payload/generator.ts';
 import type { PayloadRow, Reference } from '../payload/reference.ts';
-import { type DriftStep, planDrift, resolvedPayload } from '../payload/timeline.ts';
+import { type DriftStep, planDrift, resolvedPayload } from '../scenario/index.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { ksTwoSampleSorted } from './ks.ts';
 import { psi as evidentlyPsi } from './psi.ts';

@@ -38,6 +38,7 @@ export {
   loadRuleTimings,
   parsePromDuration,
   scrapeIntervalFromConfig,
+  unknownAlertError,
 } from './rules.ts';
 export type {
   AlertObservation,

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.ts';
 import { assertNever, ExitCode } from '../core/errors.ts';
-import { planDrift } from '../payload/timeline.ts';
 import { isStreamedMetric, STREAMED_METRICS } from '../scenario/expectations.ts';
+import { planDrift } from '../scenario/index.ts';
 import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
 import type { Expectation } from '../scenario/schema.ts';
 import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';

@@ -6,6 +6,7 @@ import {
   loadRuleTimings,
   parsePromDuration,
   scrapeIntervalFromConfig,
+  unknownAlertError,
 } from './rules.ts';
 import type { RuleTiming } from './types.ts';
 
@@ -223,5 +224,23 @@ describe('loadRuleTimings', () => {
     };
     const { timings } = await loadRuleTimings(noConfig, ['Err'], { scrapeIntervalMs: 15_000 });
     expect(timings[0]?.scrapeIntervalMs).toBe(15_000);
+  });
+});
+
+describe('unknownAlertError', () => {
+  const loaded = ['FeatureStoreDown', 'ModelErrorRatioHigh', 'ModelLatencyP99High'];
+  it('names each missing alert with the loaded rule it was likely meant to be', () => {
+    const error = unknownAlertError(['ModelErrorRateHgih', 'DiskFull'], loaded, 'http://127.0.0.1:9090');
+    expect(error.code).toBe('FD_UNKNOWN_ALERT');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      'the scenario expects alerts "ModelErrorRateHgih" (did you mean "ModelErrorRatioHigh"?), "DiskFull" that Prometheus at http://127.0.0.1:9090 has no rule for',
+    );
+    expect(error.hint).toBe(
+      'loaded alerting rules: FeatureStoreDown, ModelErrorRatioHigh, ModelLatencyP99High',
+    );
+  });
+  it('says "none" when no rule is loaded', () => {
+    expect(unknownAlertError(['X'], [], 'http://p').hint).toBe('loaded alerting rules: none');
   });
 });

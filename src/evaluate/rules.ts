@@ -1,4 +1,6 @@
 import { formatDuration } from '../core/duration.ts';
+import { FiredrillError } from '../core/errors.ts';
+import { closestNames } from '../core/suggest.ts';
 import type { PrometheusClient, PrometheusConfigDoc } from './prometheus-client.ts';
 import type { DetectionFloor, RuleTiming } from './types.ts';
 
@@ -149,4 +151,26 @@ export function computeFloors(
     if (lowest) floors.push(lowest);
   }
   return floors;
+}
+
+/**
+ * FD_UNKNOWN_ALERT for expected alerts that no loaded rule defines: each missing name with the closest
+ * loaded names (a likely typo), and every loaded rule in the hint.
+ */
+export function unknownAlertError(
+  missing: readonly string[],
+  loaded: readonly string[],
+  prometheusUrl: string,
+): FiredrillError {
+  const described = missing.map((name) => {
+    const close = closestNames(name, loaded);
+    return close.length === 0
+      ? `"${name}"`
+      : `"${name}" (did you mean ${close.map((c) => `"${c}"`).join(' or ')}?)`;
+  });
+  return new FiredrillError(
+    'FD_UNKNOWN_ALERT',
+    `the scenario expects alert${missing.length > 1 ? 's' : ''} ${described.join(', ')} that Prometheus at ${prometheusUrl} has no rule for`,
+    { hint: `loaded alerting rules: ${loaded.join(', ') || 'none'}` },
+  );
 }

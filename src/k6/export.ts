@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FiredrillError } from '../core/errors.ts';
 import { createPayloadFactory, loadPayloadReference } from '../payload/index.ts';
-import { assertPayloadValid } from '../run/drift.ts';
 import { loadScenario, type Plan, planScenario } from '../scenario/index.ts';
 import { type K6OperatorManifests, renderK6OperatorManifests, validateTestRun } from './operator.ts';
 import { DEFAULT_MAX_PAYLOADS, type PregeneratedPayloads, pregeneratePayloads } from './payloads.ts';
@@ -45,7 +44,6 @@ async function build(
   options: K6ExportOptions,
 ): Promise<Omit<K6Export, 'files'> & { payloadJson: string }> {
   const scenario = await loadScenario(scenarioFile);
-  assertPayloadValid(scenario, scenarioFile);
   const plan = planScenario(scenario);
   const reference = await loadPayloadReference(scenario);
   const factory = createPayloadFactory(scenario, plan, reference);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseGenerationRequest } from '../../fixtures/model-server/openai.ts';
+import { planDrift } from '../scenario/index.ts';
 import { parseScenarioOrThrow } from '../scenario/validate.ts';
 import { preparePayload } from './factory.ts';
 import { createPayloadGenerator } from './generator.ts';
 import { promptReference } from './prompts.ts';
 import { loadReference, numericStats, type PayloadRow } from './reference.ts';
-import { planDrift } from './timeline.ts';
 import { isSchemaBreak } from './transforms.ts';
 
 const ref = await loadReference();

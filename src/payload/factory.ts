@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { FiredrillError } from '../core/errors.ts';
+import { planDrift, resolvedPayload } from '../scenario/index.ts';
 import type { Plan } from '../scenario/plan.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { RequestFactory } from '../traffic/types.ts';
@@ -7,7 +8,6 @@ import { type Codec, createCodec } from './codecs/index.ts';
 import { createPayloadGenerator, type PayloadGenerator } from './generator.ts';
 import { promptReference } from './prompts.ts';
 import { DEFAULT_REFERENCE_FILE, loadReference, type Reference } from './reference.ts';
-import { planDrift, resolvedPayload } from './timeline.ts';
 
 /**
  * The payload side of a run. Two steps, both before any traffic:

@@ -1,7 +1,7 @@
+import { randomIndex, rngFor } from '../core/rng.ts';
+import { type DriftStep, intensityAt } from '../scenario/index.ts';
 import type { Payload } from '../scenario/payload.ts';
 import type { PayloadRow, Reference } from './reference.ts';
-import { randomIndex, rngFor } from './rng.ts';
-import { type DriftStep, intensityAt } from './timeline.ts';
 import { type CompiledTransform, compileTransform } from './transforms.ts';
 
 /**

@@ -1,3 +1,15 @@
+// The drift timeline is planned with the scenario (its validation needs it); re-exported for the
+// generator's callers.
+
+export { type Rng, rngFor } from '../core/index.ts';
+export {
+  type DriftStep,
+  intensityAt,
+  planDrift,
+  resolvedPayload,
+  stepFeatures,
+  windowClearMs,
+} from '../scenario/index.ts';
 export { type Codec, type CodecOptions, createCodec, type Protocol } from './codecs/index.ts';
 export {
   createPayloadFactory,
@@ -32,15 +44,4 @@ export {
   parseReference,
   type Reference,
 } from './reference.ts';
-export { type Rng, rngFor } from './rng.ts';
-export {
-  type DriftStep,
-  intensityAt,
-  type PayloadIssue,
-  payloadIssues,
-  planDrift,
-  resolvedPayload,
-  stepFeatures,
-  windowClearMs,
-} from './timeline.ts';
 export { type CompiledTransform, compileTransform, isSchemaBreak } from './transforms.ts';

@@ -1,6 +1,6 @@
+import { randomIndex, rngFor, weightedIndex } from '../core/rng.ts';
 import type { PayloadRow, Reference } from './reference.ts';
 import { numericStats } from './reference.ts';
-import { randomIndex, rngFor, weightedIndex } from './rng.ts';
 
 /**
  * Deterministic prompts for the OpenAI protocols. A prompt row has three features: `prompt_words` (numeric:

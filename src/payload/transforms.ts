@@ -1,7 +1,7 @@
 import { FiredrillError } from '../core/errors.ts';
+import { type Rng, randomIndex, weightedIndex } from '../core/rng.ts';
 import type { DriftTransform } from '../scenario/payload.ts';
 import type { CellValue, PayloadRow, Reference } from './reference.ts';
-import { type Rng, randomIndex, weightedIndex } from './rng.ts';
 
 /**
  * Drift transforms as pure functions row → row. A transform is compiled once against the reference (σ, the

@@ -1,27 +1,12 @@
-import { FiredrillError, formatError } from '../core/errors.ts';
+import { formatError } from '../core/errors.ts';
 import type { ExpectedStepDrift } from '../drift/expected.ts';
 import { compareDrift, type DriftReport, queryObservedDrift } from '../drift/observed.ts';
 
 export type { DriftReport } from '../drift/observed.ts';
 
 import type { PrometheusClient } from '../evaluate/index.ts';
-import { payloadIssues, resolvedPayload, stepFeatures, windowClearMs } from '../payload/index.ts';
+import { resolvedPayload, stepFeatures, windowClearMs } from '../payload/index.ts';
 import type { Scenario } from '../scenario/index.ts';
-import { formatPath } from '../scenario/index.ts';
-
-/** Cross-field payload checks (drift features exist, sweep gaps clear the monitor window…): exit 2. */
-export function assertPayloadValid(scenario: Scenario, file: string): void {
-  const issues = payloadIssues(scenario);
-  if (issues.length === 0) return;
-  const lines = issues.map((issue) => `  ${file}: ${formatPath(issue.path)}: ${issue.message}`);
-  throw new FiredrillError(
-    'FD_SCENARIO_INVALID',
-    `invalid scenario (${issues.length} problem${issues.length > 1 ? 's' : ''}):\n${lines.join('\n')}`,
-    {
-      hint: 'see scenarios/feature-drift.ts for a complete drift example',
-    },
-  );
-}
 
 function describeTransform(transform: { kind: string } & Record<string, unknown>): string {
   const { kind, at: _at, ramp: _ramp, duration: _duration, id: _id, ...rest } = transform;

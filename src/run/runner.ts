@@ -22,6 +22,7 @@ import {
   runVerdict,
   startAlertWatcher,
   startWebhookReceiver,
+  unknownAlertError,
 } from '../evaluate/index.ts';
 import { FileJournal } from '../journal/index.ts';
 import { exportK6, runK6Engine } from '../k6/index.ts';
@@ -37,7 +38,7 @@ import {
 } from '../scenario/index.ts';
 import { projectRoot, scrapeTargetOf, waitTargetReady } from '../stack/index.ts';
 import { type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
-import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
+import { type DriftReport, observeDrift } from './drift.ts';
 import { type ConnectedStack, connectStack, type StackFlags, targetProbe } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
@@ -116,7 +117,6 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock();
   const { log, signal } = options;
   const scenario = await loadScenario(options.scenarioFile, { backend: options.backend });
-  assertPayloadValid(scenario, options.scenarioFile);
   const plan = planScenario(scenario);
   // The reference dataset is read (and every problem in it reported) before anything starts.
   const reference = await loadPayloadReference(scenario);
@@ -223,13 +223,8 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     const names = alertNames(plan);
     const { timings, missing } = await loadRuleTimings(prometheus, names);
     if (missing.length > 0) {
-      throw new FiredrillError(
-        'FD_UNKNOWN_ALERT',
-        `the scenario expects alert${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that Prometheus at ${stack.prometheus} has no rule for`,
-        {
-          hint: `loaded alerting rules: ${(await prometheus.alertRuleNames().catch(() => [])).join(', ') || 'none'}`,
-        },
-      );
+      const loaded = await prometheus.alertRuleNames().catch(() => []);
+      throw unknownAlertError(missing, loaded, stack.prometheus);
     }
     const groupWaitMs = stack.alertmanager ? await readGroupWait(stack.alertmanager) : 0;
     floors = plan.expectations.flatMap(({ expectation }) => {

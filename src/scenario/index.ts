@@ -12,6 +12,17 @@ export {
 } from './plan.ts';
 export type { Expectation, Fault, FaultKind, Scenario, ScenarioInput, Stage } from './schema.ts';
 export {
+  type DriftStep,
+  intensityAt,
+  type PayloadIssue,
+  payloadIssues,
+  planDrift,
+  resolvedPayload,
+  slowestRate,
+  stepFeatures,
+  windowClearMs,
+} from './timeline.ts';
+export {
   type ClosedStage,
   type ClosedTraffic,
   type OpenStage,

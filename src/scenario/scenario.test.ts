@@ -2,7 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { offeredRateAt, planScenario } from './plan.ts';
 import type { Scenario } from './schema.ts';
 import type { ClosedStage, OpenStage } from './traffic.ts';
-import { parseScenario, parseScenarioOrThrow } from './validate.ts';
+import { formatPath, parseScenario, parseScenarioOrThrow } from './validate.ts';
 
 const valid = {
   name: 'latency-spike',
@@ -111,6 +111,77 @@ describe('scenario validation', () => {
         'faults[0].duration',
         'traffic.stages[1].to',
       ]);
+  });
+
+  it('runs every layer over the parts that parsed: structure, references, capacity, drift timeline', () => {
+    const result = parseScenario(
+      withChange((s) => {
+        s.faults[0].kind = 'latency-spyke';
+        s.faults.push({ id: 'f1', kind: 'error-burst', at: '1s', duration: '1s', ratio: 0.5 });
+        s.expect[0].after = 'f9';
+        s.expect[1] = { kind: 'alert-fires', alert: 'X', after: 'f2', within: 'soon' };
+        s.expect[2].phase = 'wram';
+        s.traffic.maxInFlight = 2;
+        s.payload = { drift: [{ kind: 'missing', feature: 'bill_depth_mm', rate: 0.1, at: '40s' }] };
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'faults[0].kind: a fault kind is one of latency-spike, error-burst, pod-kill, pod-failure, container-kill, feature-store-outage, http-fault, gpu-throttle, cpu-stress, memory-stress; got "latency-spyke" (did you mean "latency-spike"?)',
+      'expect[1].within: expected a detection budget like "30s", "250ms" or "2m", got "soon"',
+      'faults[1].id: duplicate fault id "f1"',
+      expect.stringMatching(/^traffic\.maxInFlight: maxInFlight 2 cannot carry 50 req\/s/),
+      'expect[0].after: no fault has id "f9" (did you mean "f1"?) (faults: f1)',
+      'expect[1].after: no fault has id "f2" (did you mean "f1"?) (faults: f1)',
+      'expect[2].phase: unknown phase "wram" (did you mean "warm"?) (phases: baseline, fault, recovery, run, warm, climb)',
+      'payload.drift[0].at: the drift starts at 40s, after the traffic stops at 30s',
+    ]);
+  });
+
+  it('checks references on elements that did not parse, without repeating their own problems', () => {
+    const result = parseScenario(
+      withChange((s) => {
+        s.faults[0].delay = 'slow';
+        s.expect[0].after = 'Not A Name';
+        s.expect.push({ kind: 'alert-silent', alert: 'Y', during: 'f3', extra: true });
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => i.path)).toEqual([
+      'faults[0].delay',
+      'expect[0].after',
+      'expect[3]',
+      'expect[3].during',
+    ]);
+    expect(result.issues[3]?.message).toBe(
+      '"during" is "run" or a fault id; no fault has id "f3" (did you mean "f1"?) (faults: f1)',
+    );
+  });
+
+  it('names the fields an object takes when one is unknown, and the one it was likely meant to be', () => {
+    const result = parseScenario(
+      withChange((s) => {
+        s.faults[0].dellay = '1s';
+        s.traffic.stages[1].durration = '1s';
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'traffic.stages[1]: unknown field "durration" (did you mean "duration"?) (fields here: kind, name, from, to, duration)',
+      'faults[0]: unknown field "dellay" (did you mean "delay"?) (fields here: id, at, duration, backend, kind, delay)',
+    ]);
+  });
+
+  it('quotes keys in paths that are not plain names, so a path is never ambiguous', () => {
+    expect(formatPath(['faults', 0, 'selector', 'labelSelectors', 'app.kubernetes.io/name'])).toBe(
+      'faults[0].selector.labelSelectors["app.kubernetes.io/name"]',
+    );
+    expect(formatPath(['target', 'labels', ''])).toBe('target.labels[""]');
+    expect(formatPath(['expect', 1, 'within'])).toBe('expect[1].within');
+    expect(formatPath([])).toBe('(scenario)');
   });
 
   it('throws FD_SCENARIO_INVALID naming the file and each path', () => {

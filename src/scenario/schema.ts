@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration, name } from './common.ts';
-import { expectationSchema, isStreamedMetric } from './expectations.ts';
-import { faultIssues, faultSchema } from './faults.ts';
+import { expectationSchema } from './expectations.ts';
+import { faultSchema } from './faults.ts';
 import { payloadSchema } from './payload.ts';
 import { trafficSchema } from './traffic.ts';
 
@@ -58,134 +58,32 @@ export const targetSchema = z.strictObject({
     .optional(),
 });
 
-export const scenarioSchema = z
-  .strictObject({
-    name,
-    description: z.string().min(1, { error: 'say in one sentence what this game day checks' }),
-    target: targetSchema,
-    traffic: trafficSchema,
-    payload: payloadSchema.optional(),
-    faults: z.array(faultSchema).default([]),
-    expect: z.array(expectationSchema).min(1, { error: 'a game day needs at least one expectation' }),
-    /**
-     * The alert rules for a target the user named: a rule file or a folder of them (*.yml, *.yaml),
-     * relative to the scenario file. `--rules` overrides it. Unused with the fixture or `--prometheus`.
-     */
-    rules: z.string().min(1, { error: 'give a rule file or folder, like "rules/"' }).optional(),
-    /** Observation window after the last fault is reverted (traffic keeps going to its planned end). */
-    recovery: duration('a recovery window').default(30_000),
-  })
-  .superRefine((scenario, ctx) => {
-    const faultIds = new Set<string>();
-    scenario.faults.forEach((fault, index) => {
-      for (const issue of faultIssues(fault)) {
-        ctx.addIssue({ code: 'custom', path: ['faults', index, ...issue.path], message: issue.message });
-      }
-      if (faultIds.has(fault.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['faults', index, 'id'],
-          message: `duplicate fault id "${fault.id}"`,
-        });
-      }
-      faultIds.add(fault.id);
-    });
-    const trafficMs = scenario.traffic.stages.reduce((sum, stage) => sum + stage.duration, 0);
-    scenario.faults.forEach((fault, index) => {
-      if (fault.at + fault.duration > trafficMs) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['faults', index, 'duration'],
-          message: `the fault ends at ${(fault.at + fault.duration) / 1000}s, after the traffic stops at ${trafficMs / 1000}s`,
-        });
-      }
-    });
-    const openAi =
-      scenario.target.protocol === 'openai-chat' || scenario.target.protocol === 'openai-completions';
-    const streamed = openAi && scenario.payload?.stream === true;
-    if (scenario.payload?.stream === true && !openAi) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['payload', 'stream'],
-        message: `streamed answers (server-sent events) belong to the OpenAI protocols, not ${scenario.target.protocol} (use target.protocol "openai-chat" or "openai-completions")`,
-      });
-    }
-    // Validation that would check nothing is refused, never silently skipped.
-    const validate = scenario.traffic.validate;
-    if (validate?.outputs !== undefined && scenario.target.protocol !== 'kserve-v2') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['traffic', 'validate', 'outputs'],
-        message: `outputs (name, datatype, shape) are checked on KServe V2 answers only; ${scenario.target.protocol} answers are checked for their own shape, and a predicate can check more`,
-      });
-    }
-    if (validate !== undefined && scenario.target.protocol === 'raw' && validate.predicate === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['traffic', 'validate'],
-        message:
-          "a raw target's answers have no known shape to check: give validate.predicate, e.g. (body) => body.ok === true || 'not ok', or drop validate",
-      });
-    }
-    const stageNames = new Set(scenario.traffic.stages.flatMap((stage) => (stage.name ? [stage.name] : [])));
-    scenario.expect.forEach((expectation, index) => {
-      if ('after' in expectation && !faultIds.has(expectation.after)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['expect', index, 'after'],
-          message: `no fault has id "${expectation.after}" (faults: ${[...faultIds].join(', ') || 'none'})`,
-        });
-      }
-      if (
-        expectation.kind === 'alert-silent' &&
-        expectation.during !== 'run' &&
-        !faultIds.has(expectation.during)
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['expect', index, 'during'],
-          message: `"during" is "run" or a fault id; no fault has id "${expectation.during}"`,
-        });
-      }
-      if (expectation.kind === 'threshold' && expectation.metric === 'wrong-answer-ratio' && !streamed) {
-        // Only checked responses can be wrong: without validation the ratio would read 0, a pass by default.
-        // (Streamed OpenAI answers are always checked: a malformed stream is a wrong answer.)
-        const problem =
-          scenario.traffic.validate === undefined
-            ? 'responses are not checked without traffic.validate'
-            : undefined;
-        if (problem !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['expect', index, 'metric'],
-            message: `wrong-answer-ratio needs checked responses, but ${problem} (give traffic.validate, e.g. { outputs: [{ name: 'probabilities' }] })`,
-          });
-        }
-      }
-      if (expectation.kind === 'threshold' && isStreamedMetric(expectation.metric) && !streamed) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['expect', index, 'metric'],
-          message: `${expectation.metric} is measured on streamed answers only, and this scenario's payload is not streamed (target.protocol "openai-chat" or "openai-completions" with payload.stream: true)`,
-        });
-      }
-      if (expectation.kind === 'threshold') {
-        const phases = ['baseline', 'fault', 'recovery', 'run', ...stageNames];
-        if (!phases.includes(expectation.phase)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['expect', index, 'phase'],
-            message: `unknown phase "${expectation.phase}" (phases: ${phases.join(', ')})`,
-          });
-        }
-      }
-    });
-  });
+/**
+ * The structure of a scenario. The checks across its parts (fault ids and the faults, phases and features
+ * expectations name, the drift timeline) are in references.ts and timeline.ts; `parseScenario` runs them all.
+ */
+export const scenarioSchema = z.strictObject({
+  name,
+  description: z.string().min(1, { error: 'say in one sentence what this game day checks' }),
+  target: targetSchema,
+  traffic: trafficSchema,
+  payload: payloadSchema.optional(),
+  faults: z.array(faultSchema).default([]),
+  expect: z.array(expectationSchema).min(1, { error: 'a game day needs at least one expectation' }),
+  /**
+   * The alert rules for a target the user named: a rule file or a folder of them (*.yml, *.yaml),
+   * relative to the scenario file. `--rules` overrides it. Used with a named target or the fixture stack.
+   */
+  rules: z.string().min(1, { error: 'give a rule file or folder, like "rules/"' }).optional(),
+  /** Observation window after the last fault is reverted (traffic keeps going to its planned end). */
+  recovery: duration('a recovery window').default(30_000),
+});
 
 /** What a scenario file exports, as written (durations as strings). */
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 /** A validated scenario: defaults filled, durations in milliseconds. */
 export type Scenario = z.output<typeof scenarioSchema>;
+export type Target = z.output<typeof targetSchema>;
 export type Stage = Scenario['traffic']['stages'][number];
 export type Fault = Scenario['faults'][number];
 export type FaultKind = Fault['kind'];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertNever } from '../core/errors.ts';
-import { capacityIssues, peakRate, type TrafficStage } from '../traffic/schedule.ts';
+import { peakRate, type TrafficStage } from '../traffic/schedule.ts';
 import { duration, positiveRate } from './common.ts';
 
 /**
@@ -174,16 +174,6 @@ export const trafficSchema = trafficFields
         message:
           "maxInFlight belongs to the open model; in the closed model the stages' vus are the concurrency (leave it out)",
       });
-    }
-    // An explicit cap is checked against the rate stages (a trace's own peak when its file is read).
-    if (open && traffic.arrival.kind !== 'trace' && traffic.maxInFlight !== undefined) {
-      for (const message of capacityIssues({
-        stages: rateStages(traffic.stages),
-        timeoutMs: traffic.timeout,
-        maxInFlight: traffic.maxInFlight,
-      })) {
-        ctx.addIssue({ code: 'custom', path: ['maxInFlight'], message });
-      }
     }
   })
   .transform(({ model, stages, arrival, maxInFlight, ...common }): Traffic => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { FiredrillError } from '../core/index.ts';
-import { type Rng, rngFor } from '../payload/rng.ts';
+import { FiredrillError, type Rng, rngFor } from '../core/index.ts';
 
 /**
  * Arrival processes of the open model. The stochastic ones are generated in "operational time" (the

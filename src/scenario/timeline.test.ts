@@ -1,21 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../scenario/validate.ts';
-import { intensityAt, payloadIssues, planDrift, slowestRate } from './timeline.ts';
+import { intensityAt, planDrift, slowestRate } from './timeline.ts';
+import { parseScenario } from './validate.ts';
 
-function scenario(
+function scenarioData(
   payload: unknown,
   expect: unknown[] = [{ kind: 'alert-silent', alert: 'X' }],
   rate = 40,
   duration = '300s',
 ) {
-  const result = parseScenario({
+  return {
     name: 's',
     description: 'timeline test',
     target: { model: 'penguins' },
     traffic: { stages: [{ kind: 'constant', name: 'steady', rate, duration }] },
     payload,
     expect,
-  });
+  };
+}
+
+function scenario(...args: Parameters<typeof scenarioData>) {
+  const result = parseScenario(scenarioData(...args));
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.scenario;
 }
@@ -50,34 +54,38 @@ describe('planDrift', () => {
   });
 });
 
-describe('payloadIssues', () => {
+describe('drift timeline checks (payloadIssues, run by parseScenario)', () => {
   it('reports gaps too short for the window, steps past the traffic, unknown phases and features', () => {
-    const s = scenario(
-      {
-        drift: [
-          { id: 'x', kind: 'missing', feature: 'bill_depth_mm', rate: 0.1, at: '10s', duration: '400s' },
-          { id: 'x', kind: 'missing', feature: 'bill_depth_mm', rate: 0.1, at: '10s' },
-        ],
-        sweep: {
-          feature: 'flipper_length_mm',
-          sigmas: [1, 2, 3, 4, 5, 6, 7, 8, 9],
-          stepDuration: '30s',
-          gap: '5s',
+    const result = parseScenario(
+      scenarioData(
+        {
+          drift: [
+            { id: 'x', kind: 'missing', feature: 'bill_depth_mm', rate: 0.1, at: '10s', duration: '400s' },
+            { id: 'x', kind: 'missing', feature: 'bill_depth_mm', rate: 0.1, at: '10s' },
+          ],
+          sweep: {
+            feature: 'flipper_length_mm',
+            sigmas: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+            stepDuration: '30s',
+            gap: '5s',
+          },
         },
-      },
-      [
-        { kind: 'requests-rejected', minShare: 0.1, phase: 'nope' },
-        { kind: 'requests-rejected', minShare: 0.1, phase: 'x' },
-        { kind: 'drift-detected', alert: 'FeatureDriftPSIHigh', feature: 'body_mass_g', within: '20s' },
-      ],
+        [
+          { kind: 'requests-rejected', minShare: 0.1, phase: 'nope' },
+          { kind: 'requests-rejected', minShare: 0.1, phase: 'x' },
+          { kind: 'drift-detected', alert: 'FeatureDriftPSIHigh', feature: 'body_mass_g', within: '20s' },
+        ],
+      ),
     );
-    expect(payloadIssues(s).map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
-      'payload.drift.0.duration: the drift ends at 410s, after the traffic stops at 300s',
-      'payload.drift.1.id: duplicate drift id "x"',
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'payload.drift[0].duration: the drift ends at 410s, after the traffic stops at 300s',
+      'payload.drift[1].id: duplicate drift id "x"',
       'payload.sweep.gap: a gap of 5s does not clear the monitor window: 500 rows at 40 req/s × 1 rows take 13s',
       "payload.sweep: the sweep's last step ends at 310s, after the traffic stops at 300s (9 steps of 30s with gaps of 5s)",
-      'expect.0.phase: unknown phase "nope" (phases: run, baseline, fault, recovery, steady, x, sweep-0, sweep-1, sweep-2, sweep-3, sweep-4, sweep-5, sweep-6, sweep-7, sweep-8)',
-      'expect.2.feature: no drift step changes feature "body_mass_g" (give a payload.drift entry or a payload.sweep on it)',
+      'expect[0].phase: unknown phase "nope" (phases: run, baseline, fault, recovery, steady, x, sweep-0, sweep-1, sweep-2, sweep-3, sweep-4, sweep-5, sweep-6, sweep-7, sweep-8)',
+      'expect[2].feature: no drift step changes feature "body_mass_g" (give a payload.drift entry or a payload.sweep on it)',
     ]);
   });
 });
@@ -92,8 +100,8 @@ describe('slowestRate, closed model', () => {
         model: 'closed',
         timeout: '2s',
         stages: [
-          { kind: 'concurrency', vus: 16, duration: '60s' },
-          { kind: 'concurrency-ramp', from: 4, to: 8, duration: '60s' },
+          { kind: 'concurrency', vus: 16, duration: '200s' },
+          { kind: 'concurrency-ramp', from: 4, to: 8, duration: '200s' },
         ],
       },
       payload: { sweep: { feature: 'flipper_length_mm', sigmas: [1, 2], stepDuration: '30s' } },

@@ -1,7 +1,7 @@
 import { assertNever } from '../core/errors.ts';
-import type { DriftTransform, Payload } from '../scenario/payload.ts';
-import { payloadSchema } from '../scenario/payload.ts';
-import type { Scenario } from '../scenario/schema.ts';
+import type { DriftTransform, Payload } from './payload.ts';
+import { payloadSchema } from './payload.ts';
+import type { Scenario } from './schema.ts';
 
 /**
  * The drift timeline: `payload.drift[]` entries and the `payload.sweep` steps as spans of the traffic

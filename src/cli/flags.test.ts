@@ -1,0 +1,136 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isFiredrillError } from '../core/errors.ts';
+import {
+  parseBareFlags,
+  parseExportFlags,
+  parseRecoverFlags,
+  parseRunFlags,
+  parseValidateFlags,
+} from './flags.ts';
+
+const SEED = 20_261_204;
+
+function usageError(parse: () => unknown): string {
+  try {
+    parse();
+  } catch (error) {
+    if (isFiredrillError(error) && error.code === 'FD_USAGE' && error.exitCode === 2) return error.message;
+    throw error;
+  }
+  throw new Error('accepted');
+}
+
+describe('command-line flags', () => {
+  it('parses a full run command line', () => {
+    const flags = parseRunFlags([
+      's.ts',
+      '--webhook-port',
+      '9099',
+      '--allow-host',
+      'a',
+      '--allow-host',
+      'b',
+      '--backend',
+      'docker',
+      '--engine',
+      'k6',
+      '--quiet',
+    ]);
+    expect(flags).toMatchObject({
+      help: false,
+      scenarioFile: 's.ts',
+      webhookPort: 9099,
+      allowHosts: ['a', 'b'],
+      backend: 'docker',
+      engine: 'k6',
+      quiet: true,
+      out: 'reports',
+    });
+    expect(parseRunFlags(['-h'])).toEqual({ help: true });
+  });
+
+  it.each([
+    [() => parseRunFlags(['s.ts', '--webhook-port', '0x50']), '--webhook-port: "0x50" is not a port number'],
+    [
+      () => parseRunFlags(['s.ts', '--metrics-port', '70000']),
+      '--metrics-port: "70000" is not a port number',
+    ],
+    [() => parseRunFlags(['s.ts', '--backend', 'k8s']), '--backend: "k8s" is not a backend'],
+    [() => parseRunFlags(['s.ts', '--engine', 'wrk']), '--engine: "wrk" is not an engine'],
+    [() => parseRunFlags(['a.ts', 'b.ts']), 'firedrill run takes one scenario file, got 2'],
+    [() => parseRunFlags(['s.ts', '--promethues', 'x']), "Unknown option '--promethues'"],
+    [() => parseValidateFlags(['s.ts', '--strict']), "Unknown option '--strict'"],
+    [() => parseValidateFlags([]), 'firedrill validate takes one scenario file, got 0'],
+    [() => parseBareFlags(['now'], 'up'), 'firedrill up takes no arguments, got "now"'],
+    [() => parseRecoverFlags(['a', 'b']), 'firedrill recover takes at most one run, got 2'],
+    [() => parseExportFlags(['k7', 's.ts']), 'unknown export format "k7"'],
+    [() => parseExportFlags(['k6-operator', 's.ts']), 'firedrill export k6-operator needs --parallelism N'],
+    [() => parseExportFlags(['k6', 's.ts', '--parallelism', '2']), '--parallelism and --namespace are for'],
+    [
+      () => parseExportFlags(['k6-operator', 's.ts', '--parallelism', '1.5']),
+      '--parallelism: "1.5" is not a whole number ≥ 1',
+    ],
+  ])('refuses bad input with a usage error naming it (%#)', (parse, message) => {
+    expect(usageError(parse)).toContain(message);
+  });
+
+  it('random argv never throws anything but a usage error (exit 2)', () => {
+    const token = fc.oneof(
+      fc.constantFrom(
+        '--prometheus',
+        '--webhook-port',
+        '--metrics-port',
+        '--backend',
+        '--engine',
+        '--allow-host',
+        '--dry-run',
+        '--quiet',
+        '--out',
+        '--parallelism',
+        '--max-payloads',
+        '--namespace',
+        '--help',
+        '-h',
+        '-x',
+        '--',
+        '-',
+        '--=',
+        '--quiet=yes',
+        '--out=',
+        'k6',
+        'k6-operator',
+        's.ts',
+        '9099',
+        '-1',
+        '1e3',
+        'NaN',
+        'docker',
+      ),
+      fc.string({ unit: 'grapheme', maxLength: 8 }),
+      fc.string({ maxLength: 8 }).map((s) => `--${s}`),
+    );
+    const parsers = [
+      parseRunFlags,
+      parseValidateFlags,
+      parseRecoverFlags,
+      parseExportFlags,
+      (args: string[]) => parseBareFlags(args, 'up'),
+    ];
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 8 }), (argv) => {
+        for (const parse of parsers) {
+          try {
+            parse(argv);
+          } catch (error) {
+            expect(isFiredrillError(error), String(error)).toBe(true);
+            if (!isFiredrillError(error)) return;
+            expect(error.exitCode).toBe(2);
+            expect(error.message).not.toContain('    at ');
+          }
+        }
+      }),
+      { seed: SEED, numRuns: 2000 },
+    );
+  });
+});
