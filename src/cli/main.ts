@@ -10,6 +10,7 @@ import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from '
 import { progressPrinter } from './progress.ts';
 import { recoverCommand } from './recover.ts';
 import { downCommand, upCommand } from './stack-commands.ts';
+import { killAtHook } from './test-hooks.ts';
 import { validateCommand } from './validate.ts';
 
 /**
@@ -137,7 +138,9 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`${line}\n`);
   });
   try {
+    const afterJournalAppend = killAtHook(process.env);
     const result = await runGameDay({
+      afterJournalAppend,
       scenarioFile: positionals[0]!,
       reportsDir: values.out ?? 'reports',
       prometheus: values.prometheus,

@@ -1,7 +1,9 @@
 import { FiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { assertTargetAllowed } from '../core/loopback.ts';
+import type { JournalSink } from '../journal/index.ts';
 import {
+  type ComponentEvent,
   type EmbeddedStack,
   isAlive,
   readStackState,
@@ -27,6 +29,8 @@ export interface ConnectOptions extends StackFlags {
   scenarioTarget?: string | undefined;
   runDir: string;
   log: Logger;
+  /** Where the components of an embedded stack this run starts are journaled, write-ahead. */
+  journal?: JournalSink;
 }
 
 export interface ConnectedStack {
@@ -81,7 +85,22 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
   const stack = await startEmbeddedStack({
     dir: options.runDir,
     log: options.log,
+    ...(options.journal ? { onComponent: componentJournaler(options.journal) } : {}),
     ...(options.webhookPort ? { webhookPort: options.webhookPort } : {}),
   });
   return { origin: 'embedded', endpoints: stack, owned: stack };
+}
+
+/** Journals each component of the stack a run starts: `component-starting` before spawn, then its pid. */
+function componentJournaler(journal: JournalSink): (event: ComponentEvent) => void {
+  return (event) => {
+    const at = Date.now();
+    if (event.phase === 'starting') {
+      const { phase: _phase, ...rest } = event;
+      journal.append({ type: 'component-starting', at, ...rest });
+    } else {
+      const { phase: _phase, ...rest } = event;
+      journal.append({ type: 'component-started', at, ...rest });
+    }
+  };
 }

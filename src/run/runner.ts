@@ -23,7 +23,7 @@ import {
   startAlertWatcher,
   startWebhookReceiver,
 } from '../evaluate/index.ts';
-import { FileJournal } from '../journal/index.ts';
+import { FileJournal, type JournalEvent } from '../journal/index.ts';
 import { exportK6, runK6Engine } from '../k6/index.ts';
 import { kserveV2Body, loadPayloadReference, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
@@ -66,6 +66,8 @@ export interface RunOptions extends StackFlags {
   onProgress?: (progress: RunProgress) => void;
   /** Write `requests.ndjson` (one line per request with its timestamps) in the run folder. */
   requestLog?: boolean | undefined;
+  /** Called with each journal event once it is on disk (tests: see src/cli/test-hooks.ts). */
+  afterJournalAppend?: ((event: JournalEvent) => void) | undefined;
 }
 
 export interface RunProgress {
@@ -124,7 +126,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const reportsDir = resolve(options.reportsDir);
   const runDir = join(reportsDir, runId);
   await mkdir(runDir, { recursive: true });
-  const journal = new FileJournal(join(runDir, 'events.ndjson'));
+  const journal = new FileJournal(join(runDir, 'events.ndjson'), { afterAppend: options.afterJournalAppend });
   // `reports/latest` points at the run from its start, so `tail -f reports/latest/events.ndjson` follows it.
   await updateLatestLink(reportsDir, runDir);
   journal.append({
@@ -159,6 +161,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     scenarioTarget: scenario.target.url,
     runDir,
     log,
+    journal,
   }).catch((error: unknown) => {
     errored = isFiredrillError(error)
       ? error

@@ -4,8 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/log.ts';
 import { requireBinary } from './binaries.ts';
-import { type Component, startComponent } from './component.ts';
+import { type Component, type ComponentSpec, startComponent } from './component.ts';
 import { type ControlEndpoint, type SupervisedComponent, writeStackControl } from './control.ts';
+import type { ComponentEvent } from './identity.ts';
 import { freePort } from './ports.ts';
 import { httpReady, redisReady } from './probes.ts';
 import { renderTemplate } from './render.ts';
@@ -69,6 +70,8 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Restart back-off of the supervised model server and Redis after an unexpected exit (default 1000). */
   restartAfterMs?: number;
+  /** Told before each component is spawned and with its pid right after (see ComponentSpec.announce). */
+  onComponent?: (event: ComponentEvent) => void;
 }
 
 const host = '127.0.0.1';
@@ -161,6 +164,12 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     for (const component of [...components].reverse()) await component.stop();
   };
   const detached = options.detached ?? false;
+  const start = (spec: Omit<ComponentSpec, 'dataDir' | 'announce'>) =>
+    startComponent({
+      ...spec,
+      dataDir,
+      ...(options.onComponent ? { announce: options.onComponent } : {}),
+    });
   try {
     const tsxLoader = import.meta.resolve('tsx');
     const restartAfterMs = options.restartAfterMs ?? 1000;
@@ -177,7 +186,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
       args: string[],
       env: NodeJS.ProcessEnv = process.env,
     ) =>
-      startComponent({
+      start({
         name,
         command: process.execPath,
         args: [
@@ -238,7 +247,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
 
     options.log.info(`stack: starting the feature-store proxy on ${featureStoreProxy.url} → redis`);
     components.push(
-      await startComponent({
+      await start({
         name: 'feature-store-proxy',
         command: process.execPath,
         args: [
@@ -300,7 +309,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     );
     options.log.info(`stack: starting alertmanager on ${endpoints.alertmanager}`);
     components.push(
-      await startComponent({
+      await start({
         name: 'alertmanager',
         command: alertmanagerBin,
         args: [
@@ -335,7 +344,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     );
     options.log.info(`stack: starting prometheus on ${endpoints.prometheus}`);
     components.push(
-      await startComponent({
+      await start({
         name: 'prometheus',
         command: prometheusBin,
         args: [

@@ -15,6 +15,7 @@ export {
   stackEndpoints,
   startEmbeddedStack,
 } from './embedded.ts';
+export { type ComponentEvent, isZombie, processStartTicks } from './identity.ts';
 export { freePort } from './ports.ts';
 export { httpReady, redisReady } from './probes.ts';
 export { renderTemplate } from './render.ts';
