@@ -312,7 +312,13 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       errored = error;
     });
 
+    // Alertmanager's readiness is watched too: a notification nobody could send is inconclusive, not missed.
+    const alertmanager = stack.alertmanager
+      ? createAlertmanagerClient({ url: stack.alertmanager })
+      : undefined;
+    if (alertmanager) closeClients.push(() => alertmanager.close());
     const watcher = startAlertWatcher({
+      ...(alertmanager ? { alertmanager } : {}),
       client: prometheus,
       intervalMs: 250,
       now: clock.now,

@@ -1,0 +1,351 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JournalEvent } from '../../src/journal/index.ts';
+import { journaledComponents, recoverRun } from '../../src/run/recover.ts';
+import { isZombie, type StackEndpoints, type StackState } from '../../src/stack/index.ts';
+import { assertClean, infer, quietLog } from './chaos-helpers.ts';
+import { cli, root, runCli, until, writeScenario } from './helpers.ts';
+
+/**
+ * Nothing left behind, at any point: `firedrill run` is SIGKILLed right after a given journal event
+ * (FIREDRILL_TEST_KILL_AT, see src/cli/test-hooks.ts), then recovery runs. Afterwards no process of the run
+ * remains (every process it started carries a tag in its environment: supervisors' children, stress
+ * workers), no fault remains (admin API, proxy, supervisors), the model server answers as before, and the
+ * run folder's run.json says `aborted` with what recover did.
+ *
+ * Cost: kill points after stack start share one stack started by `firedrill up` (each costs one short run);
+ * the stack-start kill points start a stack of their own (the real `firedrill recover` CLI cleans up).
+ */
+const tagVariable = 'FD_KILLPOINT_TAG';
+
+/** Live processes whose environment carries `tag` (everything a run started inherits it). */
+function processesTagged(tag: string): string[] {
+  const needle = `${tagVariable}=${tag}\0`;
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').includes(needle)) continue;
+      if (isZombie(Number(entry))) continue;
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120);
+      found.push(`${entry} ${cmd}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * The local fault kinds in three groups whose faults can be active together (their landed() checks do not
+ * disturb each other), each with its kill points. Within a group the faults start `staggerMs` apart and
+ * last 2 s each, so one kill finds the group's faults in different states at once: reverted, landed, one
+ * caught mid-action, the rest not begun. `fault-recovery:n` kills with the n-th fault's undo record on disk
+ * but the fault not applied (during inject); `fault-reverting:n` as the n-th revert begins; `run-ended` after
+ * every fault was reverted, before run.json is written (report writing). The n are chosen so that the
+ * mid-action states fall on different kinds.
+ */
+const groups: Record<
+  string,
+  { staggerMs: number; points: string[]; faults: Array<Record<string, unknown>> }
+> = {
+  'admin+stress': {
+    staggerMs: 200,
+    points: ['fault-recovery:4', 'fault-reverting:2'],
+    faults: [
+      { kind: 'latency-spike', delay: '300ms' },
+      { kind: 'error-burst', ratio: 1, status: 503 },
+      { kind: 'http-fault', action: 'abort', status: 502, path: '/v1/' },
+      { kind: 'gpu-throttle', mode: 'thermal', depth: 0.5 },
+      { kind: 'cpu-stress', workers: 1, load: 50 },
+      { kind: 'memory-stress', size: '32MiB' },
+    ],
+  },
+  // The outage's landed() pings Redis through the proxy: it must be done before Redis is killed.
+  'feature-store': {
+    staggerMs: 800,
+    points: ['fault-recovery:2', 'fault-reverting:1', 'run-ended'],
+    faults: [
+      { kind: 'feature-store-outage', mode: 'blackhole' },
+      { kind: 'container-kill', target: 'feature-store' },
+    ],
+  },
+  processes: {
+    staggerMs: 200,
+    // One kill only: each restart of the model server costs seconds.
+    points: ['fault-recovery:2'],
+    faults: [
+      { kind: 'pod-failure', target: 'model-server' },
+      { kind: 'pod-kill', target: 'feature-store', restartAfter: '1s' },
+    ],
+  },
+};
+const kinds = Object.values(groups).flatMap(({ faults }) => faults.map((f) => String(f.kind)));
+
+/** A run of a few seconds: 5 req/s for 4 s, the group's faults from 1 s, 1 s to recover. */
+function tinyScenario(group: string): Record<string, unknown> {
+  const { faults, staggerMs } = groups[group]!;
+  return {
+    name: `kp-${group.replace(/\W/g, '-')}`,
+    description: 'kill-point test',
+    target: { protocol: 'kserve-v2', model: 'penguins' },
+    traffic: { stages: [{ kind: 'constant', rate: 5, duration: '4s' }], timeout: '2s' },
+    faults: faults.map((fault, i) => ({
+      id: String(fault.kind),
+      at: `${1000 + staggerMs * i}ms`,
+      duration: '2s',
+      ...fault,
+    })),
+    expect: [{ kind: 'alert-silent', alert: 'ModelErrorRatioHigh' }],
+    recovery: '1s',
+  };
+}
+
+const matrix = Object.entries(groups).flatMap(([group, { points }]) =>
+  points.map((point) => ({ group, point })),
+);
+
+/**
+ * Kill point during stack start (a stack of the run's own): the fifth component, Prometheus, just spawned
+ * and not ready yet (the supervisors, their children and the proxy are up).
+ */
+const stackPoints = ['component-started:5'];
+
+/** Where a fault was when the run died, from its last journal event (rows of the table). */
+const states = ['before inject', 'during inject', 'injected', 'landed', 'during revert', 'reverted'] as const;
+type FaultState = (typeof states)[number];
+function faultStates(events: Array<{ type: string; id?: string }>, ids: string[]): Map<string, FaultState> {
+  const state = new Map<string, FaultState>(ids.map((id) => [id, 'before inject']));
+  const next: Record<string, FaultState> = {
+    'fault-recovery': 'during inject',
+    'fault-injected': 'injected',
+    'fault-landed': 'landed',
+    'fault-reverting': 'during revert',
+    'fault-reverted': 'reverted',
+  };
+  for (const e of events) if (e.id && next[e.type]) state.set(e.id, next[e.type]!);
+  return state;
+}
+
+/** Row → column → how many kills found that fault kind in that state (and left nothing behind). */
+const table = new Map<string, Map<string, number>>();
+const mark = (row: string, column: string) => {
+  const cells = table.get(row) ?? new Map<string, number>();
+  cells.set(column, (cells.get(column) ?? 0) + 1);
+  table.set(row, cells);
+};
+
+function printTable(wallMs: number): void {
+  const rows = ['stack start', ...states, 'report writing'];
+  const columns = ['(stack)', ...kinds];
+  const width = Math.max(...rows.map((p) => p.length));
+  const lines = [
+    `kill point × fault kind: kills that found the fault in that state, all clean after recover (${(wallMs / 1000).toFixed(1)} s)`,
+    `${''.padEnd(width)}  ${columns.join('  ')}`,
+    ...rows.map(
+      (row) =>
+        `${row.padEnd(width)}  ${columns.map((c) => String(table.get(row)?.get(c) ?? '·').padEnd(c.length)).join('  ')}`,
+    ),
+  ];
+  console.log(lines.join('\n'));
+}
+
+/** Runs `firedrill run` with the kill hook and a tag; resolves once it is dead, with its run folder. */
+async function killedRun(
+  scenario: Record<string, unknown>,
+  point: string,
+  stateDir: string,
+): Promise<{ runDir: string; tag: string; events: Array<{ type: string; id?: string }> }> {
+  const { file, dir } = await writeScenario(scenario);
+  const out = join(dir, 'reports');
+  const tag = randomBytes(8).toString('hex');
+  const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      FIREDRILL_STATE_DIR: stateDir,
+      FIREDRILL_TEST_KILL_AT: point,
+      [tagVariable]: tag,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const how = await new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)),
+  );
+  clearTimeout(timer);
+  // The run died by the hook's SIGKILL; had the point never come, it would have exited by itself.
+  expect(how, `firedrill run (kill at ${point}) ${stderr}`).toBe('SIGKILL');
+  const runDir = realpathSync(join(out, 'latest'));
+  const events = readFileSync(join(runDir, 'events.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; id?: string });
+  const [type] = point.split(':');
+  expect(events.at(-1)?.type).toBe(type);
+  return { runDir, tag, events };
+}
+
+async function readRunJson(runDir: string) {
+  return JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'));
+}
+
+async function nothingLeft(tag: string): Promise<void> {
+  await until('no process of the run left', 5000, async () =>
+    processesTagged(tag).length === 0 ? true : undefined,
+  ).catch(() => {
+    throw new Error(`processes of the run left behind:\n${processesTagged(tag).join('\n')}`);
+  });
+}
+
+const started = Date.now();
+afterAll(() => printTable(Date.now() - started));
+
+describe.runIf(process.platform === 'linux')('nothing left behind, at any kill point', () => {
+  it.each(stackPoints)('during stack start (%s): recover stops every process', async (point) => {
+    // An empty state dir: no `firedrill up` stack, so the run starts its own.
+    const emptyState = await mkdtemp(join(tmpdir(), 'firedrill-kp-state-'));
+    const { runDir, tag, events } = await killedRun(tinyScenario('processes'), point, emptyState);
+    // The journal names all five processes, the one spawned last included.
+    expect(journaledComponents(events as JournalEvent[]).map((c) => c.name)).toEqual([
+      'redis',
+      'feature-store-proxy',
+      'model-server',
+      'alertmanager',
+      'prometheus',
+    ]);
+    const report = await recoverRun(runDir, quietLog);
+    // What is still running depends on timing: the supervisors and the proxy stop by themselves within a
+    // second of firedrill's death, Prometheus may die of its broken log pipe; Alertmanager only by recover.
+    expect(report.stoppedComponents).toEqual([
+      expect.stringMatching(/^(stopped |no process of that stack is still running)/),
+    ]);
+    expect(report.runJson).toBe('written');
+    await nothingLeft(tag);
+    const run = await readRunJson(runDir);
+    expect(run.verdict).toBe('aborted');
+    expect(run.reason).toMatch(/killed before it ended; firedrill recover: embedded stack left by the run: /);
+    mark('stack start', '(stack)');
+  });
+
+  describe('on a stack started by firedrill up', () => {
+    let stateDir: string;
+    let stack: StackEndpoints;
+
+    beforeAll(async () => {
+      stateDir = await mkdtemp(join(tmpdir(), 'firedrill-kp-up-'));
+      process.env.FIREDRILL_STATE_DIR = stateDir;
+      const up = await runCli(['up'], { timeoutMs: 90_000 });
+      expect(up.code, up.stderr).toBe(0);
+      stack = JSON.parse(await readFile(join(stateDir, 'stack.json'), 'utf8'));
+    });
+
+    afterAll(async () => {
+      const down = await runCli(['down'], { timeoutMs: 30_000 });
+      delete process.env.FIREDRILL_STATE_DIR;
+      expect(down.code).toBe(0);
+    });
+
+    /** What the kill point must have caught at least one fault doing. */
+    const caught: Record<string, FaultState> = {
+      'fault-recovery': 'during inject',
+      'fault-reverting': 'during revert',
+      'run-ended': 'reverted',
+    };
+
+    it.each(matrix)('killed at $point ($group): recover leaves nothing behind', async ({ group, point }) => {
+      const before = Date.now();
+      const { runDir, tag, events } = await killedRun(tinyScenario(group), point, stateDir);
+      const ids = groups[group]!.faults.map((f) => String(f.kind));
+      const at = faultStates(events, ids);
+      expect([...at.values()]).toContain(caught[point.split(':')[0]!]);
+      const report = await recoverRun(runDir, quietLog);
+      // Recover reverts exactly the faults whose undo record is journaled and that were not reverted.
+      const pending = ids.filter((id) => !['before inject', 'reverted'].includes(at.get(id)!));
+      expect(report.faults.map((f) => `${f.id} ${f.outcome}`).sort()).toEqual(
+        pending.map((id) => `${id} recovered`).sort(),
+      );
+      expect([...report.alreadyClean].sort()).toEqual(ids.filter((id) => at.get(id) === 'reverted').sort());
+      expect(report.runJson).toBe('written');
+      await nothingLeft(tag);
+      // No fault remains and the model server answers as before (a restarted component within seconds).
+      await until('a clean stack', 20_000, async () =>
+        (await assertClean(stack)).length === 0 ? true : undefined,
+      ).catch(async () => {
+        throw new Error(`stack not clean: ${(await assertClean(stack)).join('; ')}`);
+      });
+      const t0 = performance.now();
+      expect(await infer(stack)).toBe(200);
+      expect(performance.now() - t0).toBeLessThan(250);
+      const run = await readRunJson(runDir);
+      expect(run.verdict).toBe('aborted');
+      expect(run.reason).toContain('firedrill recover: ');
+      for (const id of pending) expect(run.reason).toContain(`recovered ${id} (${id} on local)`);
+      for (const id of ids) mark(point === 'run-ended' ? 'report writing' : at.get(id)!, id);
+      console.log(`kill at ${point} (${group}): ${Date.now() - before} ms`);
+    });
+
+    // Last: it leaves Prometheus with a late alert episode, which no kill above would mind anyway.
+    it('Prometheus SIGSTOPped while the deciding window passes: its expectations are inconclusive, exit 11', async () => {
+      const { file, dir } = await writeScenario({
+        name: 'kp-prometheus-stopped',
+        description: 'Prometheus frozen across the detection window',
+        target: { protocol: 'kserve-v2', model: 'penguins' },
+        traffic: { stages: [{ kind: 'constant', rate: 5, duration: '5s' }], timeout: '2s' },
+        faults: [{ id: 'slow', kind: 'latency-spike', at: '1s', duration: '3s', delay: '300ms' }],
+        expect: [
+          { id: 'fires', kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow', within: '6s' },
+          { id: 'quiet', kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
+        ],
+        recovery: '2s',
+      });
+      const out = join(dir, 'reports');
+      const prometheusPid = (
+        JSON.parse(await readFile(join(stateDir, 'stack.json'), 'utf8')) as StackState
+      ).components.find((c) => c.name === 'prometheus')!.pid;
+      const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
+        cwd: root,
+        env: { ...process.env, FIREDRILL_STATE_DIR: stateDir },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const journal = join(out, 'latest', 'events.ndjson');
+      let stoppedAt = 0;
+      try {
+        const injected = await until('the fault injected', 60_000, async () => {
+          const text = existsSync(journal) ? readFileSync(journal, 'utf8') : '';
+          const line = text.split('\n').find((l) => l.includes('"type":"fault-injected"'));
+          return line ? (JSON.parse(line) as { at: number }).at : undefined;
+        });
+        process.kill(prometheusPid, 'SIGSTOP');
+        stoppedAt = Date.now();
+        // Frozen until past the expectation's deadline (injection + 6 s).
+        await new Promise((r) => setTimeout(r, Math.max(0, injected + 6500 - Date.now())));
+      } finally {
+        process.kill(prometheusPid, 'SIGCONT');
+      }
+      expect(stoppedAt).toBeGreaterThan(0);
+      expect(await exited, stderr).toBe(11);
+      const run = JSON.parse(await readFile(join(out, 'latest', 'run.json'), 'utf8'));
+      expect(run.verdict).toBe('inconclusive');
+      expect(run.blind).toEqual(expect.arrayContaining([expect.objectContaining({ backend: 'prometheus' })]));
+      for (const id of ['fires', 'quiet']) {
+        expect(run.expectations.find((e: { id: string }) => e.id === id)).toMatchObject({
+          verdict: 'inconclusive',
+          detail: expect.stringMatching(/Prometheus could not be read/),
+        });
+      }
+      // Prometheus answers again for whatever comes next.
+      expect((await fetch(`${stack.prometheus}/-/ready`)).status).toBe(200);
+    });
+  });
+});
