@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../src/journal/index.ts';
 import { journaledComponents, recoverRun } from '../../src/run/recover.ts';
+import { runGameDay } from '../../src/run/runner.ts';
 import { isZombie, type StackEndpoints, type StackState } from '../../src/stack/index.ts';
 import { assertClean, infer, quietLog } from './chaos-helpers.ts';
 import { cli, root, runCli, until, writeScenario } from './helpers.ts';
@@ -292,60 +293,116 @@ describe.runIf(process.platform === 'linux')('nothing left behind, at any kill p
       console.log(`kill at ${point} (${group}): ${Date.now() - before} ms`);
     });
 
-    // Last: it leaves Prometheus with a late alert episode, which no kill above would mind anyway.
+    /** Runs a game day in this process on the `up` stack; `onEvent` sees each journal event once on disk. */
+    async function gameDay(scenario: Record<string, unknown>, onEvent: (event: JournalEvent) => void) {
+      const { file, dir } = await writeScenario(scenario);
+      const startedAt = Date.now();
+      const result = await runGameDay({
+        scenarioFile: file,
+        reportsDir: join(dir, 'reports'),
+        log: quietLog,
+        signal: new AbortController().signal,
+        afterJournalAppend: onEvent,
+      });
+      return { ...result, wallMs: Date.now() - startedAt };
+    }
+    const pidOf = async (name: string) =>
+      (JSON.parse(await readFile(join(stateDir, 'stack.json'), 'utf8')) as StackState).components.find(
+        (c) => c.name === name,
+      )!.pid;
+
+    // It leaves Prometheus with a late alert episode, which no kill above would mind anyway.
     it('Prometheus SIGSTOPped while the deciding window passes: its expectations are inconclusive, exit 11', async () => {
-      const { file, dir } = await writeScenario({
-        name: 'kp-prometheus-stopped',
-        description: 'Prometheus frozen across the detection window',
-        target: { protocol: 'kserve-v2', model: 'penguins' },
-        traffic: { stages: [{ kind: 'constant', rate: 5, duration: '5s' }], timeout: '2s' },
-        faults: [{ id: 'slow', kind: 'latency-spike', at: '1s', duration: '3s', delay: '300ms' }],
-        expect: [
-          { id: 'fires', kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow', within: '6s' },
-          { id: 'quiet', kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
-        ],
-        recovery: '2s',
-      });
-      const out = join(dir, 'reports');
-      const prometheusPid = (
-        JSON.parse(await readFile(join(stateDir, 'stack.json'), 'utf8')) as StackState
-      ).components.find((c) => c.name === 'prometheus')!.pid;
-      const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
-        cwd: root,
-        env: { ...process.env, FIREDRILL_STATE_DIR: stateDir },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      const journal = join(out, 'latest', 'events.ndjson');
-      let stoppedAt = 0;
-      try {
-        const injected = await until('the fault injected', 60_000, async () => {
-          const text = existsSync(journal) ? readFileSync(journal, 'utf8') : '';
-          const line = text.split('\n').find((l) => l.includes('"type":"fault-injected"'));
-          return line ? (JSON.parse(line) as { at: number }).at : undefined;
-        });
-        process.kill(prometheusPid, 'SIGSTOP');
-        stoppedAt = Date.now();
-        // Frozen until past the expectation's deadline (injection + 6 s).
-        await new Promise((r) => setTimeout(r, Math.max(0, injected + 6500 - Date.now())));
-      } finally {
+      const prometheusPid = await pidOf('prometheus');
+      let resumed: NodeJS.Timeout | undefined;
+      let stopped = false;
+      const result = await gameDay(
+        {
+          name: 'kp-prometheus-stopped',
+          description: 'Prometheus frozen across the detection window',
+          target: { protocol: 'kserve-v2', model: 'penguins' },
+          traffic: { stages: [{ kind: 'constant', rate: 5, duration: '5s' }], timeout: '2s' },
+          faults: [{ id: 'slow', kind: 'latency-spike', at: '1s', duration: '3s', delay: '300ms' }],
+          expect: [
+            { id: 'fires', kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow', within: '6s' },
+            { id: 'quiet', kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
+          ],
+          recovery: '2s',
+        },
+        (event) => {
+          if (event.type !== 'fault-injected') return;
+          // Frozen from the injection until past the expectation's deadline (injection + 6 s).
+          process.kill(prometheusPid, 'SIGSTOP');
+          stopped = true;
+          resumed = setTimeout(() => process.kill(prometheusPid, 'SIGCONT'), 6500);
+        },
+      ).finally(() => {
+        clearTimeout(resumed);
         process.kill(prometheusPid, 'SIGCONT');
-      }
-      expect(stoppedAt).toBeGreaterThan(0);
-      expect(await exited, stderr).toBe(11);
-      const run = JSON.parse(await readFile(join(out, 'latest', 'run.json'), 'utf8'));
-      expect(run.verdict).toBe('inconclusive');
-      expect(run.blind).toEqual(expect.arrayContaining([expect.objectContaining({ backend: 'prometheus' })]));
+      });
+      expect(stopped).toBe(true);
+      expect(result.exitCode).toBe(11);
+      expect(result.outcome.verdict).toBe('inconclusive');
+      expect(result.outcome.blind.map((b) => b.backend)).toContain('prometheus');
       for (const id of ['fires', 'quiet']) {
-        expect(run.expectations.find((e: { id: string }) => e.id === id)).toMatchObject({
+        expect(result.outcome.expectations.find((e) => e.id === id)).toMatchObject({
           verdict: 'inconclusive',
           detail: expect.stringMatching(/Prometheus could not be read/),
         });
       }
-      // Prometheus answers again for whatever comes next.
       expect((await fetch(`${stack.prometheus}/-/ready`)).status).toBe(200);
+      console.log(`Prometheus SIGSTOP run: ${result.wallMs} ms`);
+    });
+
+    // Last: it leaves the `up` stack without Alertmanager and model server (`firedrill down` copes).
+    it('Alertmanager killed, then the target dying: notified expectations inconclusive, the rest judged, errors counted, no hang', async () => {
+      const alertmanagerPid = await pidOf('alertmanager');
+      const modelSupervisorPid = await pidOf('model-server');
+      let targetKilledAt = 0;
+      const result = await gameDay(
+        {
+          name: 'kp-alertmanager-target',
+          description: 'Alertmanager gone, then the model server dies',
+          target: { protocol: 'kserve-v2', model: 'penguins' },
+          traffic: { stages: [{ kind: 'constant', rate: 5, duration: '5s' }], timeout: '1s' },
+          faults: [{ id: 'slow', kind: 'latency-spike', at: '1s', duration: '2s', delay: '300ms' }],
+          expect: [
+            { id: 'fires', kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow', within: '6s' },
+            {
+              id: 'notified',
+              kind: 'alert-fires',
+              alert: 'ModelLatencyP99High',
+              after: 'slow',
+              within: '6s',
+              measure: 'notified',
+            },
+          ],
+          recovery: '1s',
+        },
+        (event) => {
+          if (event.type === 'traffic-started') process.kill(alertmanagerPid, 'SIGKILL');
+          if (event.type === 'fault-reverted') {
+            // The supervisor SIGKILLed: its lifeline takes the model server with it, for good.
+            process.kill(modelSupervisorPid, 'SIGKILL');
+            targetKilledAt = Date.now();
+          }
+        },
+      );
+      expect(targetKilledAt).toBeGreaterThan(0);
+      const byId = Object.fromEntries(result.outcome.expectations.map((e) => [e.id, e]));
+      expect(byId.notified).toMatchObject({
+        verdict: 'inconclusive',
+        detail: expect.stringMatching(/Alertmanager could not be read/),
+      });
+      // Prometheus saw everything: the firing expectation is judged, whichever way.
+      expect(['passed', 'failed']).toContain(byId.fires?.verdict);
+      expect(result.outcome.blind.map((b) => b.backend)).toContain('alertmanager');
+      // The dead target's requests are counted as errors, and the run ended on time (plan: 6 s of traffic
+      // and recovery, then judging), not hung on it.
+      expect(result.outcome.traffic?.errors).toBeGreaterThan(0);
+      expect(result.outcome.traffic?.sent).toBe(25);
+      expect(result.wallMs).toBeLessThan(30_000);
+      console.log(`Alertmanager + target run: ${result.wallMs} ms`);
     });
   });
 });
