@@ -377,7 +377,8 @@ describe.runIf(process.platform === 'linux')('nothing left behind, at any kill p
               measure: 'notified',
             },
           ],
-          recovery: '1s',
+          // Long enough for the firing expectation's 6 s budget to run out before the run ends.
+          recovery: '4s',
         },
         (event) => {
           if (event.type === 'traffic-started') process.kill(alertmanagerPid, 'SIGKILL');
@@ -397,7 +398,7 @@ describe.runIf(process.platform === 'linux')('nothing left behind, at any kill p
       // Prometheus saw everything: the firing expectation is judged, whichever way.
       expect(['passed', 'failed']).toContain(byId.fires?.verdict);
       expect(result.outcome.blind.map((b) => b.backend)).toContain('alertmanager');
-      // The dead target's requests are counted as errors, and the run ended on time (plan: 6 s of traffic
+      // The dead target's requests are counted as errors, and the run ended on time (plan: 9 s of traffic
       // and recovery, then judging), not hung on it.
       expect(result.outcome.traffic?.errors).toBeGreaterThan(0);
       expect(result.outcome.traffic?.sent).toBe(25);
