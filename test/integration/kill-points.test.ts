@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -156,34 +156,79 @@ function printTable(wallMs: number): void {
   console.log(lines.join('\n'));
 }
 
-/** Runs `firedrill run` with the kill hook and a tag; resolves once it is dead, with its run folder. */
+/** A `firedrill run` process: the CLI itself, or a pre-started one (kill-points.child.ts) waiting for its job. */
+interface RunProcess {
+  child: ChildProcess;
+  tag: string;
+  stderr: () => string;
+  exited: Promise<string>;
+  /** Resolves once the process can take its job (at once for the CLI). */
+  ready: Promise<void>;
+}
+
+function watch(child: ChildProcess, tag: string, ready: Promise<void>): RunProcess {
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)),
+  );
+  return { child, tag, stderr: () => stderr, exited, ready };
+}
+
+/** Starts a pre-warmed run process: its imports overlap whatever the test does meanwhile. */
+function prestartRun(): RunProcess {
+  const tag = randomBytes(8).toString('hex');
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, 'kill-points.child.ts')],
+    { cwd: root, env: { ...process.env, [tagVariable]: tag }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => (d.toString().includes('ready') ? resolve() : undefined));
+    child.once('exit', () => reject(new Error('the pre-started run process exited before it was ready')));
+  });
+  ready.catch(() => {});
+  return watch(child, tag, ready);
+}
+
+/**
+ * Runs a game day with the kill hook in `process` (or the real `firedrill run` CLI when none is given) and
+ * resolves once it is dead, with its run folder and journal.
+ */
 async function killedRun(
   scenario: Record<string, unknown>,
   point: string,
   stateDir: string,
+  prestarted?: RunProcess,
 ): Promise<{ runDir: string; tag: string; events: Array<{ type: string; id?: string }> }> {
   const { file, dir } = await writeScenario(scenario);
   const out = join(dir, 'reports');
-  const tag = randomBytes(8).toString('hex');
-  const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      FIREDRILL_STATE_DIR: stateDir,
-      FIREDRILL_TEST_KILL_AT: point,
-      [tagVariable]: tag,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const how = await new Promise<string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)),
-  );
+  let run: RunProcess;
+  if (prestarted) {
+    run = prestarted;
+    await run.ready;
+    run.child.stdin?.end(
+      `${JSON.stringify({ scenarioFile: file, reportsDir: out, stateDir, killAt: point })}\n`,
+    );
+  } else {
+    const tag = randomBytes(8).toString('hex');
+    const child = spawn(process.execPath, [cli, 'run', file, '--out', out, '--quiet'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        FIREDRILL_STATE_DIR: stateDir,
+        FIREDRILL_TEST_KILL_AT: point,
+        [tagVariable]: tag,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    run = watch(child, tag, Promise.resolve());
+  }
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 60_000);
+  const how = await run.exited;
   clearTimeout(timer);
   // The run died by the hook's SIGKILL; had the point never come, it would have exited by itself.
-  expect(how, `firedrill run (kill at ${point}) ${stderr}`).toBe('SIGKILL');
+  expect(how, `firedrill run (kill at ${point}) ${run.stderr()}`).toBe('SIGKILL');
   const runDir = realpathSync(join(out, 'latest'));
   const events = readFileSync(join(runDir, 'events.ndjson'), 'utf8')
     .trim()
@@ -191,7 +236,7 @@ async function killedRun(
     .map((line) => JSON.parse(line) as { type: string; id?: string });
   const [type] = point.split(':');
   expect(events.at(-1)?.type).toBe(type);
-  return { runDir, tag, events };
+  return { runDir, tag: run.tag, events };
 }
 
 async function readRunJson(runDir: string) {
@@ -239,9 +284,12 @@ describe.runIf(process.platform === 'linux')('nothing left behind, at any kill p
   describe('on a stack started by firedrill up', () => {
     let stateDir: string;
     let stack: StackEndpoints;
+    /** The run process of the next kill, started ahead. */
+    let next: RunProcess | undefined;
 
     beforeAll(async () => {
       stateDir = await mkdtemp(join(tmpdir(), 'firedrill-kp-up-'));
+      next = prestartRun();
       process.env.FIREDRILL_STATE_DIR = stateDir;
       const up = await runCli(['up'], { timeoutMs: 90_000 });
       expect(up.code, up.stderr).toBe(0);
@@ -249,6 +297,7 @@ describe.runIf(process.platform === 'linux')('nothing left behind, at any kill p
     });
 
     afterAll(async () => {
+      next?.child.kill('SIGKILL');
       const down = await runCli(['down'], { timeoutMs: 30_000 });
       delete process.env.FIREDRILL_STATE_DIR;
       expect(down.code).toBe(0);
@@ -263,7 +312,10 @@ describe.runIf(process.platform === 'linux')('nothing left behind, at any kill p
 
     it.each(matrix)('killed at $point ($group): recover leaves nothing behind', async ({ group, point }) => {
       const before = Date.now();
-      const { runDir, tag, events } = await killedRun(tinyScenario(group), point, stateDir);
+      const current = next ?? prestartRun();
+      const last = matrix.findIndex((m) => m.group === group && m.point === point) === matrix.length - 1;
+      next = last ? undefined : prestartRun();
+      const { runDir, tag, events } = await killedRun(tinyScenario(group), point, stateDir, current);
       const ids = groups[group]!.faults.map((f) => String(f.kind));
       const at = faultStates(events, ids);
       expect([...at.values()]).toContain(caught[point.split(':')[0]!]);
