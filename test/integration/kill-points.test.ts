@@ -21,8 +21,12 @@ import { cli, root, until, writeScenario } from './helpers.ts';
  * workers), no fault remains (admin API, proxy, supervisors), the model server answers as before, and the
  * run folder's run.json says `aborted` with what recover did.
  *
- * Cost: kill points after stack start share one stack started by `firedrill up` (each costs one short run);
- * the stack-start kill points start a stack of their own (the real `firedrill recover` CLI cleans up).
+ * Recovery is `recoverRun`, what `firedrill recover` runs (the CLI around it is covered by interrupt.test.ts).
+ *
+ * Cost: the stack-start kill is the real `firedrill run` CLI with a stack of its own; the kill points after
+ * stack start share one stack started by `firedrill up` (in-process) and each runs in a run process started
+ * ahead (kill-points.child.ts), so its slow start overlaps the previous kill. The last two checks (Prometheus
+ * frozen; Alertmanager and then the target gone) run the game day in this process.
  */
 const tagVariable = 'FD_KILLPOINT_TAG';
 
