@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FiredrillError } from '../../src/core/errors.ts';
 import { type ControlEndpoint, readStackControl, type StackControl } from '../../src/stack/control.ts';
+import { isZombie, processStartTicks } from '../../src/stack/identity.ts';
 import { readStackState } from '../../src/stack/state.ts';
 import { proxyApi } from '../feature-store/client.ts';
 import { type AdminFaultName, adminApi } from '../model-server/admin-client.ts';
@@ -138,24 +139,40 @@ export async function recoverLocalRecord(
 /** What a process's command line must contain for `stopOrphanedStack` to stop it (pid reuse guard). */
 const stackMarkers = ['prometheus', 'alertmanager', 'redis', 'supervise.ts', 'proxy-main.ts', 'model-server'];
 
+/** A process a crashed run started, as journaled: its start time (clock ticks) when it could be read. */
+export interface OrphanCandidate {
+  name: string;
+  pid: number;
+  startTicks?: number | null | undefined;
+}
+
 /**
- * Stops an embedded stack owned by a crashed run (the journal's `stack-ready` event has `ownedPids`):
- * SIGTERM to each process that is still alive and still looks like a stack component (a supervisor stops
- * its child too), SIGKILL after 5 s. Idempotent. Returns what it did, one line.
+ * True when `pid` is alive and is still the process the run started: same start time where one was
+ * journaled (Linux), else a command line that still looks like a stack component. Never true for a
+ * process that merely reuses the pid.
+ */
+function stillOurs({ pid, startTicks }: OrphanCandidate): boolean {
+  if (!pidAlive(pid) || isZombie(pid)) return false;
+  if (typeof startTicks === 'number') return processStartTicks(pid) === startTicks;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return stackMarkers.some((m) => cmdline.includes(m));
+  } catch {
+    return process.platform !== 'linux'; // no /proc: trust the journal
+  }
+}
+
+/**
+ * Stops the processes of an embedded stack owned by a crashed run (journaled `component-started` events,
+ * or the `stack-ready` event's `ownedPids` of older journals): SIGTERM to each one that is still the
+ * process the run started (see stillOurs; a supervisor stops its child too, and its child's lifeline kills
+ * the child should the supervisor die first), SIGKILL after `graceMs`. Idempotent. Returns what it did.
  */
 export async function stopOrphanedStack(
-  pids: ReadonlyArray<{ name: string; pid: number }>,
+  candidates: ReadonlyArray<OrphanCandidate>,
   graceMs = 5000,
 ): Promise<string> {
-  const ours = pids.filter(({ pid }) => {
-    if (!pidAlive(pid)) return false;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      return stackMarkers.some((m) => cmdline.includes(m));
-    } catch {
-      return process.platform !== 'linux'; // no /proc: trust the journal
-    }
-  });
+  const ours = candidates.filter(stillOurs);
   if (ours.length === 0) return 'no process of that stack is still running';
   for (const { pid } of ours) {
     try {
@@ -164,9 +181,10 @@ export async function stopOrphanedStack(
       // gone meanwhile
     }
   }
+  const gone = (c: OrphanCandidate) => !stillOurs(c);
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && ours.some(({ pid }) => pidAlive(pid))) await delay(100);
-  const forced = ours.filter(({ pid }) => pidAlive(pid));
+  while (Date.now() < deadline && !ours.every(gone)) await delay(50);
+  const forced = ours.filter((c) => !gone(c));
   for (const { pid } of forced) {
     try {
       process.kill(pid, 'SIGKILL');

@@ -147,4 +147,54 @@ describe('process supervisor', () => {
     expect(pidAlive(ready.pid!)).toBe(false);
     expect(readFileSync(join(dir, 'runnable.log'), 'utf8')).toBe('');
   });
+
+  it("a SIGKILLed supervisor leaves no child behind, nor the child's own children", async () => {
+    const port = await freePort();
+    const controlPort = await freePort();
+    // A child that starts a grandchild (`sleep 60`) and reports its pid before it serves.
+    const familyScript = join(dir, 'family.cjs');
+    const grandchildFile = join(dir, 'grandchild.pid');
+    writeFileSync(
+      familyScript,
+      `const g = require('node:child_process').spawn('sleep', ['60'], { stdio: 'ignore' });
+require('node:fs').writeFileSync(${JSON.stringify(grandchildFile)}, String(g.pid));
+require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.argv[2]), '127.0.0.1');`,
+    );
+    const proc = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        join(import.meta.dirname, 'supervise.ts'),
+        '--name',
+        'family',
+        '--control-port',
+        String(controlPort),
+        '--log',
+        join(dir, 'family.log'),
+        '--ready',
+        `http://127.0.0.1:${port}/`,
+        '--',
+        process.execPath,
+        familyScript,
+        String(port),
+      ],
+      { env: { ...process.env, FIREDRILL_CONTROL_TOKEN: 't' }, stdio: 'ignore' },
+    );
+    const control = { url: `http://127.0.0.1:${controlPort}`, token: 't' };
+    const ready = await until('ready', async () => {
+      const s = await supervisorApi.status(control).catch(() => undefined);
+      return s?.ready ? s : undefined;
+    });
+    const grandchild = Number(readFileSync(grandchildFile, 'utf8'));
+    expect(pidAlive(ready.pid!) && pidAlive(grandchild)).toBe(true);
+    const exited = new Promise<string | null>((r) => proc.once('exit', (_code, signal) => r(signal)));
+    proc.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    await until(
+      'child and grandchild gone',
+      async () => (pidAlive(ready.pid!) || pidAlive(grandchild) ? undefined : true),
+      3000,
+    );
+  });
 });

@@ -65,6 +65,18 @@ export interface Supervisor {
   readonly closed: Promise<void>;
 }
 
+/**
+ * How a supervised child is started: `/bin/sh -c lifelineScript NAME COMMAND ARGS...` in a new process group
+ * (session), with fd 3 a pipe from the supervisor. The shell forks a lifeline that blocks reading fd 3, then
+ * execs the command in place (same pid, fd 3 closed). When the supervisor's end of the pipe closes — the
+ * supervisor exited, crashed or was SIGKILLed, or it closed the pipe after the child's exit — `read` returns
+ * and the lifeline SIGKILLs its own process group: the child (if alive), its descendants and itself. The
+ * group cannot be taken over by an unrelated process while the lifeline is in it, so the kill never reaches
+ * a stranger (pid reuse). Node has no PR_SET_PDEATHSIG; a closing pipe is the portable parent-death signal.
+ */
+export const lifelineScript =
+  '( read -r _ <&3; kill -s KILL 0 ) </dev/null >/dev/null 2>&1 &\nexec "$@" 3<&-';
+
 const maxBackoffMs = 10_000;
 const stableAfterMs = 10_000;
 export const maxHoldMs = 3_600_000;
@@ -91,12 +103,23 @@ export async function startSupervisor(options: SupervisorOptions): Promise<Super
   const spawnChild = () => {
     if (stopping || heldUntil !== null || child) return;
     const fd = openSync(options.logFile, 'a');
-    const proc = spawn(options.command, options.args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', fd, fd],
-    });
+    // The child runs in a process group of its own behind a lifeline (see `lifelineScript`): it dies with
+    // this supervisor however the supervisor ends, SIGKILL included.
+    const proc = spawn(
+      '/bin/sh',
+      ['-c', lifelineScript, `${options.name}-lifeline`, options.command, ...options.args],
+      {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['ignore', fd, fd, 'pipe'],
+        detached: true,
+      },
+    );
     closeSync(fd);
+    const lifeline = proc.stdio[3];
+    lifeline?.on('error', () => {});
+    // Closing our end after the child's exit makes the lifeline kill what is left of its group (grandchildren).
+    proc.once('exit', () => lifeline?.destroy());
     child = proc;
     childStartedAt = Date.now();
     expectedExit = false;

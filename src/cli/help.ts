@@ -76,7 +76,9 @@ export const recoverHelp = `Usage: firedrill recover [run] [--out DIR]
 Reads the run's journal (reports/<run>/events.ndjson; default: reports/latest) and reverts every fault it
 shows as possibly still applied — on every backend, idempotently (running it twice is harmless). Each
 injection was journaled before it was applied, so a run killed at any moment can be recovered. If the run
-owned an embedded stack and never ended, its components are stopped too.
+owned an embedded stack and never ended, every component it journaled as started is stopped too (only a
+process whose pid and start time still match; a supervised component's child dies with its supervisor).
+A run that died before writing run.json gets one: verdict "aborted", saying what recover did.
 
 Exits 0 when everything is clean, 12 when a fault could not be reverted (the hint says how by hand).`;
 

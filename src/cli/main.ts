@@ -2,6 +2,7 @@ import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core
 import { type Logger, lineLogger } from '../core/log.ts';
 import { parseBareFlags, parseRecoverFlags, parseRunFlags, parseValidateFlags } from './flags.ts';
 import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
+import { killAtHook } from './test-hooks.ts';
 
 /**
  * The CLI entry: the only place that turns errors into exit codes (process.exitCode) and prints them.
@@ -95,7 +96,9 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`${line}\n`);
   });
   try {
+    const afterJournalAppend = killAtHook(process.env);
     const result = await runGameDay({
+      afterJournalAppend,
       scenarioFile: flags.scenarioFile,
       reportsDir: flags.out,
       prometheus: flags.prometheus,

@@ -18,6 +18,9 @@ export async function recoverCommand(
   }
   for (const id of report.alreadyClean) lines.push(`  clean     ${id}: reverted or recovered before`);
   for (const c of report.stoppedComponents) lines.push(`  stack     embedded stack left by the run: ${c}`);
+  if (report.runJson === 'written') {
+    lines.push('  report    run.json written: verdict aborted (the run died before writing it)');
+  }
   if (
     report.faults.length === 0 &&
     report.alreadyClean.length === 0 &&

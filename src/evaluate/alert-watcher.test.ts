@@ -93,6 +93,41 @@ describe('startAlertWatcher', () => {
     expect(polls).toBe(pollsAtStop);
   });
 
+  it('opens an alertmanager blind period while Alertmanager is not ready, and closes it at stop', async () => {
+    let t = 0;
+    const readiness = [true, false, false, true, true, false];
+    let checks = 0;
+    const blind: BlindPeriod[] = [];
+    const watcher = startAlertWatcher({
+      client: { alerts: async () => [] },
+      alertmanager: {
+        ready: async () => {
+          checks += 1;
+          t = checks * 100;
+          if (checks === 3) throw new Error('ECONNREFUSED');
+          return readiness[checks - 1] ?? false;
+        },
+      },
+      alertmanagerEveryPolls: 1,
+      intervalMs: 1,
+      now: () => t,
+      onObservation: () => {},
+      onBlind: (b) => blind.push(b),
+    });
+    await until(() => checks >= 7);
+    await watcher.stop();
+    expect(blind[0]).toEqual({
+      backend: 'alertmanager',
+      // From the start of the first failed check to the end of the next good one.
+      fromAt: 100,
+      toAt: 400,
+      reason: 'Alertmanager did not answer ready',
+    });
+    // Not ready again from the sixth check on: still open at stop, closed then.
+    expect(blind[1]).toMatchObject({ backend: 'alertmanager', fromAt: 500 });
+    expect(blind).toHaveLength(2);
+  });
+
   it('closes a blind period that is still open when stopped', async () => {
     let t = 0;
     let polls = 0;

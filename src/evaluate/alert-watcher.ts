@@ -12,11 +12,18 @@ export interface AlertWatcherOptions {
   alertNames?: readonly string[];
   /** Called on every state change of an alert instance, in order. Never called concurrently; do not block. */
   onObservation: (observation: AlertObservation) => void;
-  /** Called when Prometheus could not be read, once the span is over (next success, or stop). */
+  /** Called when Prometheus could not be read (or Alertmanager was not ready), once the span is over (next success, or stop). */
   onBlind: (period: BlindPeriod) => void;
   signal?: AbortSignal;
   /** Epoch-ms clock shared with the run. */
   now: () => number;
+  /**
+   * Alertmanager, whose readiness is checked every `alertmanagerEveryPolls` polls (default 4, i.e. about
+   * once a second): while it does not answer ready, a blind period of backend `alertmanager` is open (the
+   * judge then cannot tell a missed notification from one nobody could send).
+   */
+  alertmanager?: { ready(): Promise<boolean> };
+  alertmanagerEveryPolls?: number;
 }
 
 export interface AlertWatcher {
@@ -45,6 +52,21 @@ export function startAlertWatcher(options: AlertWatcherOptions): AlertWatcher {
   const signal = options.signal ? AbortSignal.any([options.signal, stopper.signal]) : stopper.signal;
   const seen = new Map<string, Seen>();
   let blind: { fromAt: number; reason: string } | undefined;
+  let alertmanagerBlind: { fromAt: number; reason: string } | undefined;
+  let polls = 0;
+  const alertmanagerEvery = options.alertmanagerEveryPolls ?? 4;
+  const checkAlertmanager = async () => {
+    if (!options.alertmanager) return;
+    const startedAt = options.now();
+    const ready = await options.alertmanager.ready().catch(() => false);
+    if (signal.aborted) return;
+    if (!ready && !alertmanagerBlind) {
+      alertmanagerBlind = { fromAt: startedAt, reason: 'Alertmanager did not answer ready' };
+    } else if (ready && alertmanagerBlind) {
+      options.onBlind({ backend: 'alertmanager', ...alertmanagerBlind, toAt: options.now() });
+      alertmanagerBlind = undefined;
+    }
+  };
 
   const emit = (observation: AlertObservation) => options.onObservation(observation);
 
@@ -94,6 +116,7 @@ export function startAlertWatcher(options: AlertWatcherOptions): AlertWatcher {
     while (!signal.aborted) {
       const started = options.now();
       await poll();
+      if (polls++ % alertmanagerEvery === 0) await checkAlertmanager();
       try {
         await sleep(intervalMs - (options.now() - started), signal);
       } catch {
@@ -114,6 +137,10 @@ export function startAlertWatcher(options: AlertWatcherOptions): AlertWatcher {
           reason: blind.reason,
         });
         blind = undefined;
+      }
+      if (alertmanagerBlind) {
+        options.onBlind({ backend: 'alertmanager', ...alertmanagerBlind, toAt: options.now() });
+        alertmanagerBlind = undefined;
       }
     },
   };

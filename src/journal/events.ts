@@ -20,6 +20,17 @@ export type JournalEvent =
       scenarioFile: string;
       planEndMs: number;
     }
+  /** An embedded-stack component is about to be spawned (write-ahead: a crash right after leaves this). */
+  | {
+      type: 'component-starting';
+      at: number;
+      name: string;
+      command: string[];
+      logFile: string;
+      dataDir: string;
+    }
+  /** It was spawned: `firedrill recover` stops it (pid and start time must still match) if the run died. */
+  | { type: 'component-started'; at: number; name: string; pid: number; startTicks: number | null }
   | {
       type: 'stack-ready';
       at: number;
@@ -67,6 +78,41 @@ export type JournalEvent =
   | { type: 'run-ended'; at: number };
 
 export type JournalEventType = JournalEvent['type'];
+
+/** Every event type, in the order a run meets them (to check a type named at run time). */
+export const journalEventTypes = [
+  'run-started',
+  'component-starting',
+  'component-started',
+  'stack-ready',
+  'preflight',
+  'traffic-started',
+  'fault-injecting',
+  'fault-recovery',
+  'fault-injected',
+  'fault-landed',
+  'fault-not-landed',
+  'fault-inject-failed',
+  'fault-reverting',
+  'fault-reverted',
+  'fault-recovered',
+  'fault-revert-failed',
+  'alert-observed',
+  'alert-notified',
+  'notification-rejected',
+  'backend-blind',
+  'traffic-window',
+  'warning',
+  'run-interrupted',
+  'run-ended',
+] as const satisfies readonly JournalEventType[];
+
+/** Compile-time check: `journalEventTypes` lists every JournalEventType (else this is not `true`). */
+export const journalEventTypesComplete: [
+  Exclude<JournalEventType, (typeof journalEventTypes)[number]>,
+] extends [never]
+  ? true
+  : never = true;
 
 /** Appends events. Implementations must persist an event before `append` returns. */
 export interface JournalSink {

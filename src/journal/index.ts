@@ -1,2 +1,7 @@
-export type { JournalEvent, JournalEventType, JournalSink } from './events.ts';
+export {
+  type JournalEvent,
+  type JournalEventType,
+  type JournalSink,
+  journalEventTypes,
+} from './events.ts';
 export { FileJournal, parseJournal } from './journal.ts';

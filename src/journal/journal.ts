@@ -8,12 +8,17 @@ import type { JournalEvent, JournalSink } from './events.ts';
  */
 export class FileJournal implements JournalSink {
   readonly events: JournalEvent[] = [];
-  /** A new journal (the file is truncated). */
+  private readonly afterAppend: ((event: JournalEvent) => void) | undefined;
+  /**
+   * A new journal (the file is truncated). `afterAppend` is called with each event once it is on disk
+   * (the kill-point tests crash the process there; see src/cli/test-hooks.ts).
+   */
   constructor(
     readonly file: string,
-    options: { append?: boolean } = {},
+    options: { append?: boolean; afterAppend?: ((event: JournalEvent) => void) | undefined } = {},
   ) {
     if (!options.append) writeFileSync(file, '');
+    this.afterAppend = options.afterAppend;
   }
   /** Appends to an existing journal (`firedrill recover` adds its events to the crashed run's). */
   static appendTo(file: string): FileJournal {
@@ -22,6 +27,7 @@ export class FileJournal implements JournalSink {
   append(event: JournalEvent): void {
     appendFileSync(this.file, `${JSON.stringify(event)}\n`);
     this.events.push(event);
+    this.afterAppend?.(event);
   }
 }
 

@@ -4,8 +4,10 @@ import { dirname, resolve } from 'node:path';
 import { FiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { assertTargetAllowed } from '../core/loopback.ts';
+import type { JournalSink } from '../journal/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import {
+  type ComponentEvent,
   checkRuleFiles,
   type EmbeddedStack,
   isAlive,
@@ -47,6 +49,8 @@ export interface ConnectOptions extends StackFlags {
   runDir: string;
   signal?: AbortSignal | undefined;
   log: Logger;
+  /** Where the components of an embedded stack this run starts are journaled, write-ahead. */
+  journal?: JournalSink;
 }
 
 export interface ConnectedStack {
@@ -151,6 +155,7 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
   const stack = await startEmbeddedStack({
     dir: options.runDir,
     log: options.log,
+    ...(options.journal ? { onComponent: componentJournaler(options.journal) } : {}),
     ...(options.webhookPort ? { webhookPort: options.webhookPort } : {}),
     ...(ruleFiles ? { ruleFiles } : {}),
   });
@@ -207,6 +212,7 @@ async function monitorNamedTarget(named: string, options: ConnectOptions): Promi
     log: options.log,
     ...(options.webhookPort ? { webhookPort: options.webhookPort } : {}),
     monitor: { url: target, scrape, ruleFiles },
+    ...(options.journal ? { onComponent: componentJournaler(options.journal) } : {}),
   });
   return { origin: 'monitor', endpoints: stack, owned: stack };
 }
@@ -315,4 +321,18 @@ export function externalWebhookSecret(file: string | undefined, env: NodeJS.Proc
     'no webhook secret (--webhook-secret-file or $FIREDRILL_WEBHOOK_SECRET): every Alertmanager notification will be refused (401) and counted; configure its webhook_config with http_config.authorization (see the README, Trust)',
   );
   return randomBytes(24).toString('hex');
+}
+
+/** Journals each component of the stack a run starts: `component-starting` before spawn, then its pid. */
+function componentJournaler(journal: JournalSink): (event: ComponentEvent) => void {
+  return (event) => {
+    const at = Date.now();
+    if (event.phase === 'starting') {
+      const { phase: _phase, ...rest } = event;
+      journal.append({ type: 'component-starting', at, ...rest });
+    } else {
+      const { phase: _phase, ...rest } = event;
+      journal.append({ type: 'component-started', at, ...rest });
+    }
+  };
 }

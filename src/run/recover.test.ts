@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/log.ts';
 import type { JournalEvent } from '../journal/index.ts';
 import { writePrivateFile } from '../stack/index.ts';
-import { pendingRecoveries, recoverRun, resolveRunDir } from './recover.ts';
+import {
+  abortedOutcome,
+  journaledComponents,
+  pendingRecoveries,
+  recoverRun,
+  resolveRunDir,
+} from './recover.ts';
 
 const recovery = (kind: string) => ({
   backend: 'local' as const,
@@ -76,5 +82,97 @@ describe('recoverRun and the stack secrets', () => {
     expect(report.stoppedComponents).toEqual(['no process of that stack is still running']);
     expect(existsSync(control)).toBe(false);
     expect(existsSync(webhookSecret)).toBe(false);
+  });
+});
+
+describe('journaledComponents', () => {
+  it('names every component journaled as started, before stack-ready too, and older ownedPids', () => {
+    const events: JournalEvent[] = [
+      { type: 'component-starting', at: 1, name: 'redis', command: ['node'], logFile: 'l', dataDir: 'd' },
+      { type: 'component-started', at: 2, name: 'redis', pid: 11, startTicks: 500 },
+      {
+        type: 'component-starting',
+        at: 3,
+        name: 'model-server',
+        command: ['node'],
+        logFile: 'l',
+        dataDir: 'd',
+      },
+      { type: 'component-started', at: 4, name: 'model-server', pid: 12, startTicks: null },
+      {
+        type: 'stack-ready',
+        at: 5,
+        prometheus: 'p',
+        alertmanager: 'a',
+        target: 't',
+        embedded: true,
+        ownedPids: [
+          { name: 'redis', pid: 11 },
+          { name: 'prometheus', pid: 13 },
+        ],
+      },
+    ];
+    expect(journaledComponents(events)).toEqual([
+      { name: 'redis', pid: 11, startTicks: 500 },
+      { name: 'model-server', pid: 12, startTicks: null },
+      { name: 'prometheus', pid: 13, startTicks: null },
+    ]);
+    // Killed right after the first spawn was journaled: that one is known.
+    expect(journaledComponents(events.slice(0, 2)).map((c) => c.pid)).toEqual([11]);
+  });
+});
+
+describe('abortedOutcome', () => {
+  const events: JournalEvent[] = [
+    { type: 'run-started', at: 1000, runId: 'r1', scenario: 'kp', scenarioFile: 'kp.ts', planEndMs: 4000 },
+    { type: 'traffic-started', at: 2000, engine: 'open', model: 'open' },
+    { type: 'fault-injecting', at: 3000, id: 'f', kind: 'latency-spike', backend: 'local', params: {} },
+    { type: 'fault-recovery', at: 3001, id: 'f', recovery: recovery('latency-spike') },
+    { type: 'fault-injected', at: 3002, id: 'f' },
+    { type: 'fault-landed', at: 3100, id: 'f', evidence: 'slow' },
+  ];
+  const report = {
+    runDir: 'd',
+    faults: [
+      {
+        id: 'f',
+        kind: 'latency-spike',
+        backend: 'local',
+        outcome: 'recovered' as const,
+        detail: 'cleared the latency fault',
+        cleanupHint: 'curl …',
+      },
+    ],
+    alreadyClean: [],
+    stoppedComponents: ['stopped redis (11)'],
+  };
+
+  it('says aborted, exit 130, with what recover did, and the fault as the journal tells it', () => {
+    const outcome = abortedOutcome(events, report, 9000);
+    expect(outcome).toMatchObject({
+      runId: 'r1',
+      verdict: 'aborted',
+      exitCode: 130,
+      startedAt: 2000,
+      endedAt: 9000,
+      expectations: [],
+    });
+    expect(outcome.reason).toBe(
+      'the run was killed before it ended; firedrill recover: recovered f (latency-spike on local): cleared the latency fault; embedded stack left by the run: stopped redis (11)',
+    );
+    expect(outcome.faults).toEqual([
+      expect.objectContaining({ id: 'f', injectedAt: 3002, landedAt: 3100, revertedAt: null }),
+    ]);
+  });
+
+  it('exits 12 when a fault could not be recovered, and says so', () => {
+    const failed = {
+      ...report,
+      faults: [{ ...report.faults[0]!, outcome: 'failed' as const, detail: 'admin API answered 500' }],
+    };
+    const outcome = abortedOutcome([...events, { type: 'run-ended', at: 5000 }], failed, 9000);
+    expect(outcome.exitCode).toBe(12);
+    expect(outcome.reason).toMatch(/^the run was killed while it wrote its reports; .*FAILED to recover f/);
+    expect(outcome.faults[0]?.revertError).toBe('admin API answered 500');
   });
 });

@@ -24,7 +24,7 @@ import {
   startWebhookReceiver,
   unknownAlertError,
 } from '../evaluate/index.ts';
-import { FileJournal } from '../journal/index.ts';
+import { FileJournal, type JournalEvent } from '../journal/index.ts';
 import { exportK6, runK6Engine } from '../k6/index.ts';
 import { kserveV2Body, loadPayloadReference, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
@@ -72,6 +72,8 @@ export interface RunOptions extends StackFlags {
   stack?: ConnectedStack | undefined;
   /** Write `requests.ndjson` (one line per request with its timestamps) in the run folder. */
   requestLog?: boolean | undefined;
+  /** Called with each journal event once it is on disk (tests: see src/cli/test-hooks.ts). */
+  afterJournalAppend?: ((event: JournalEvent) => void) | undefined;
 }
 
 export interface RunProgress {
@@ -129,7 +131,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const reportsDir = resolve(options.reportsDir);
   const runDir = join(reportsDir, runId);
   await mkdir(runDir, { recursive: true });
-  const journal = new FileJournal(join(runDir, 'events.ndjson'));
+  const journal = new FileJournal(join(runDir, 'events.ndjson'), { afterAppend: options.afterJournalAppend });
   // `reports/latest` points at the run from its start, so `tail -f reports/latest/events.ndjson` follows it.
   await updateLatestLink(reportsDir, runDir);
   journal.append({
@@ -176,6 +178,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         runDir,
         log,
         signal,
+        journal,
       })
   ).catch((error: unknown) => {
     errored = isFiredrillError(error)
@@ -333,7 +336,13 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       errored = error;
     });
 
+    // Alertmanager's readiness is watched too: a notification nobody could send is inconclusive, not missed.
+    const alertmanager = stack.alertmanager
+      ? createAlertmanagerClient({ url: stack.alertmanager })
+      : undefined;
+    if (alertmanager) closeClients.push(() => alertmanager.close());
     const watcher = startAlertWatcher({
+      ...(alertmanager ? { alertmanager } : {}),
       client: prometheus,
       intervalMs: 250,
       now: clock.now,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, openSync, readFileSync } from 'node:fs';
 import { sleep } from '../core/clock.ts';
 import { FiredrillError } from '../core/errors.ts';
+import { type ComponentEvent, processStartTicks } from './identity.ts';
 
 /**
  * One stack component: a child process with its log file, a readiness probe and a clean stop.
@@ -21,6 +22,13 @@ export interface ComponentSpec {
   readyTimeoutMs: number;
   /** Detached components outlive firedrill (used by `firedrill up`). */
   detached?: boolean;
+  /** The stack's data folder, for `announce`. */
+  dataDir?: string;
+  /**
+   * Told `starting` just before the spawn and `started` (with the pid) right after it, before readiness is
+   * awaited: `firedrill run` journals both, so a run killed at any point names every process it started.
+   */
+  announce?: (event: ComponentEvent) => void;
 }
 
 export interface Component {
@@ -45,6 +53,13 @@ export function logTail(file: string, lines = 8): string {
 }
 
 export async function startComponent(spec: ComponentSpec): Promise<Component> {
+  spec.announce?.({
+    phase: 'starting',
+    name: spec.name,
+    command: [spec.command, ...spec.args],
+    logFile: spec.logFile,
+    dataDir: spec.dataDir ?? '',
+  });
   let child: ChildProcess;
   if (spec.detached) {
     const fd = openSync(spec.logFile, 'a');
@@ -64,6 +79,14 @@ export async function startComponent(spec: ComponentSpec): Promise<Component> {
     });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
+  }
+  if (child.pid !== undefined) {
+    spec.announce?.({
+      phase: 'started',
+      name: spec.name,
+      pid: child.pid,
+      startTicks: processStartTicks(child.pid),
+    });
   }
   let exitedWith: string | undefined;
   const exited = new Promise<string>((resolve) => {

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/log.ts';
 import { requireBinary } from './binaries.ts';
-import { type Component, startComponent } from './component.ts';
+import { type Component, type ComponentSpec, startComponent } from './component.ts';
 import {
   type ControlEndpoint,
   removePrivateFiles,
@@ -12,6 +12,7 @@ import {
   writePrivateFile,
   writeStackControl,
 } from './control.ts';
+import type { ComponentEvent } from './identity.ts';
 import { freePort } from './ports.ts';
 import { httpReady, redisReady } from './probes.ts';
 import { renderTemplate } from './render.ts';
@@ -103,6 +104,8 @@ export interface StackOptions {
   monitor?: MonitoredTarget;
   /** The fixture stack's alert rules, when not the fixture's own (absolute paths, checked with promtool). */
   ruleFiles?: string[];
+  /** Told before each component is spawned and with its pid right after (see ComponentSpec.announce). */
+  onComponent?: (event: ComponentEvent) => void;
 }
 
 /** A model server firedrill does not own, and the alert rules that watch it. */
@@ -234,6 +237,12 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     removePrivateFiles([controlFile, webhookSecretFile]);
   };
   const detached = options.detached ?? false;
+  const start = (spec: Omit<ComponentSpec, 'dataDir' | 'announce'>) =>
+    startComponent({
+      ...spec,
+      dataDir,
+      ...(options.onComponent ? { announce: options.onComponent } : {}),
+    });
   try {
     const tsxLoader = import.meta.resolve('tsx');
     const restartAfterMs = options.restartAfterMs ?? 1000;
@@ -250,7 +259,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
       args: string[],
       env: NodeJS.ProcessEnv = process.env,
     ) =>
-      startComponent({
+      start({
         name,
         command: process.execPath,
         args: [
@@ -312,7 +321,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
 
       options.log.info(`stack: starting the feature-store proxy on ${featureStoreProxy.url} → redis`);
       components.push(
-        await startComponent({
+        await start({
           name: 'feature-store-proxy',
           command: process.execPath,
           args: [
@@ -375,7 +384,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     );
     options.log.info(`stack: starting alertmanager on ${endpoints.alertmanager}`);
     components.push(
-      await startComponent({
+      await start({
         name: 'alertmanager',
         command: alertmanagerBin,
         args: [
@@ -425,7 +434,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     );
     options.log.info(`stack: starting prometheus on ${endpoints.prometheus}`);
     components.push(
-      await startComponent({
+      await start({
         name: 'prometheus',
         command: prometheusBin,
         args: [

@@ -19,6 +19,7 @@ export {
   stackSecretFiles,
   startEmbeddedStack,
 } from './embedded.ts';
+export { type ComponentEvent, isZombie, processStartTicks } from './identity.ts';
 export { freePort } from './ports.ts';
 export { httpReady, redisReady } from './probes.ts';
 export { renderTemplate } from './render.ts';
