@@ -174,6 +174,8 @@ export interface SuiteFlags extends StackFlagValues {
   /** Suite file, or scenario files and folders. */
   paths: string[];
   repeat: number | undefined;
+  /** Alerts the quiescence gate may find active (added to the suite file's known:). */
+  known: string[];
 }
 
 /** `firedrill suite <dir | files… | x.suite.ts> [--repeat N] [options]` (see suiteHelp). */
@@ -183,7 +185,12 @@ export function parseSuiteFlags(args: string[]): Parsed<SuiteFlags> {
       args,
       allowPositionals: true,
       strict: true,
-      options: { ...stackOptions, repeat: { type: 'string' }, help },
+      options: {
+        ...stackOptions,
+        repeat: { type: 'string' },
+        known: { type: 'string', multiple: true },
+        help,
+      },
     }),
   );
   if (values.help) return { help: true };
@@ -205,7 +212,7 @@ export function parseSuiteFlags(args: string[]): Parsed<SuiteFlags> {
       });
     }
   }
-  return { help: false, paths: positionals, repeat, ...stackFlagValues(values) };
+  return { help: false, paths: positionals, repeat, known: values.known ?? [], ...stackFlagValues(values) };
 }
 
 /** `firedrill validate <scenario.ts>`. */

@@ -115,6 +115,8 @@ gateTimeout })\` with paths relative to it; a folder runs its *.ts scenario file
 
 Options:
   --repeat N            runs of each scenario (default 1, or the suite file's repeat)
+  --known ALERT         an alert the quiescence gate may find active (repeatable; adds to known:), e.g. a
+                        burn-rate ticket whose long window still holds an earlier scenario's errors
   --out DIR             reports folder (default: reports); writes DIR/suite-<id>/ with each run's folder,
                         suite.json, junit.xml (one testsuite per run) and summary.md, and DIR/latest
   --quiet               no progress output, only the table

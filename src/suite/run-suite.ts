@@ -35,6 +35,8 @@ export interface SuiteOptions extends StackFlags {
   args: string[];
   /** Runs of each scenario; overrides the suite file's `repeat`. */
   repeat?: number | undefined;
+  /** Alerts the gate may find active, besides the suite file's `known`. */
+  known?: readonly string[] | undefined;
   /** Reports root; the suite writes `<reportsDir>/suite-<id>/` and points `<reportsDir>/latest` at it. */
   reportsDir: string;
   backend?: FaultBackend | undefined;
@@ -144,7 +146,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         options.onRun?.({ phase: 'gate', scenario: scenario.name, repeat: round });
         const gate = await quiescenceGate({
           prometheus,
-          known: inputs.suite.known,
+          known: [...inputs.suite.known, ...(options.known ?? [])],
           notBefore: settledAt + rangeMs,
           timeoutMs: inputs.suite.gateTimeout,
           probe: targetProbe(connected, scenario.target),
