@@ -10,3 +10,4 @@ export {
 } from './errors.ts';
 export { type Logger, lineLogger, silentLogger } from './log.ts';
 export { assertTargetAllowed, isLoopbackHost } from './loopback.ts';
+export { createScope, type DisposalScope, type ReleaseFailure } from './scope.ts';

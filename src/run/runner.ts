@@ -4,6 +4,7 @@ import { modelServerProbe } from '../../chaos/index.ts';
 import { type Clock, isoTime, sleep, systemClock } from '../core/clock.ts';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { createScope } from '../core/scope.ts';
 import { expectedDriftForScenario } from '../drift/expected.ts';
 import {
   type AlertObservation,
@@ -35,7 +36,7 @@ import {
   planScenario,
   type Scenario,
 } from '../scenario/index.ts';
-import { projectRoot } from '../stack/index.ts';
+import { type EmbeddedStack, projectRoot } from '../stack/index.ts';
 import { type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
 import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
@@ -151,35 +152,27 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   let interrupted = false;
   let revertFailed: string[] = [];
   let endpoints = { prometheus: '', alertmanager: '', target: '', embedded: false };
-  const closeClients: Array<() => Promise<void>> = [];
-
-  const connected = await connectStack({
-    ...options,
-    allowHosts: options.allowHosts ?? [],
-    scenarioTarget: scenario.target.url,
-    runDir,
-    log,
-  }).catch((error: unknown) => {
-    errored = isFiredrillError(error)
-      ? error
-      : new FiredrillError('FD_STACK_START', formatError(error), { cause: error });
-    return undefined;
-  });
-
-  const receiver = connected
-    ? await startWebhookReceiver({
-        host: options.listenHost ?? '127.0.0.1',
-        port: connected.endpoints.webhookPort,
-        now: clock.now,
-        onNotification: (notification) => {
-          notifications.push(notification);
-          journal.append({ type: 'alert-notified', at: notification.receivedAt, notification });
-        },
-      })
-    : undefined;
+  // Every resource is registered here the moment it is acquired and released in reverse order on every
+  // path (error, Ctrl-C, a port already in use): the stack first in, last out; faults last in, first out.
+  const scope = createScope();
+  let ownedComponents: EmbeddedStack['components'] = [];
 
   try {
-    if (!connected) throw errored;
+    const connected = await connectStack({
+      ...options,
+      allowHosts: options.allowHosts ?? [],
+      scenarioTarget: scenario.target.url,
+      runDir,
+      log,
+    }).catch((error: unknown) => {
+      throw isFiredrillError(error)
+        ? error
+        : new FiredrillError('FD_STACK_START', formatError(error), { cause: error });
+    });
+    if (connected.owned) {
+      const owned = scope.add('embedded stack', connected.owned, (stack) => stack.stop());
+      ownedComponents = owned.components;
+    }
     const stack = connected.endpoints;
     endpoints = {
       prometheus: stack.prometheus,
@@ -195,8 +188,24 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         ? { ownedPids: connected.owned.components.map((c) => ({ name: c.name, pid: c.pid })) }
         : {}),
     });
-    const prometheus = createPrometheusClient({ url: stack.prometheus });
-    closeClients.push(() => prometheus.close());
+    scope.add(
+      'webhook receiver',
+      await startWebhookReceiver({
+        host: options.listenHost ?? '127.0.0.1',
+        port: stack.webhookPort,
+        now: clock.now,
+        onNotification: (notification) => {
+          notifications.push(notification);
+          journal.append({ type: 'alert-notified', at: notification.receivedAt, notification });
+        },
+      }),
+      (receiver) => receiver.close(),
+    );
+    const prometheus = scope.add(
+      'prometheus client',
+      createPrometheusClient({ url: stack.prometheus }),
+      (c) => c.close(),
+    );
 
     // Preflight: every referenced alert exists; detection floors from the loaded configuration.
     const names = alertNames(plan);
@@ -268,13 +277,16 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     await waitReady(`${stack.target}/v2/health/ready`, 30_000, signal);
     if (connected.owned) await waitScraped(prometheus, 'model-server', 15_000, signal);
 
-    const selfMetrics = await startSelfMetrics({
-      host: options.listenHost ?? '127.0.0.1',
-      port: stack.selfMetricsPort,
-      runId,
-      scenario: scenario.name,
-    });
-    closeClients.push(() => selfMetrics.close());
+    const selfMetrics = scope.add(
+      'self metrics',
+      await startSelfMetrics({
+        host: options.listenHost ?? '127.0.0.1',
+        port: stack.selfMetricsPort,
+        runId,
+        scenario: scenario.name,
+      }),
+      (m) => m.close(),
+    );
     log.debug(`firedrill metrics on ${selfMetrics.url}`);
     faultTimeline = new FaultTimeline(plan.faults, {
       onActiveChange: (faultId, kind, active) => selfMetrics.setFault(faultId, kind, active),
@@ -297,6 +309,10 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       log,
       runId,
     });
+    const timeline = faultTimeline;
+    scope.defer('faults', async () => {
+      revertFailed = await timeline.revertAll();
+    });
 
     const runAbort = new AbortController();
     const onAbort = () => {
@@ -305,7 +321,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     };
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const crashWatch = watchComponents(connected.owned?.components ?? [], runAbort, (error) => {
+    const crashWatch = watchComponents(ownedComponents, runAbort, (error) => {
       errored = error;
     });
 
@@ -335,7 +351,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
             target: stack.target,
             requestLogPath: options.requestLog ? join(runDir, 'requests.ndjson') : undefined,
           });
-    if (trafficThread) closeClients.push(() => trafficThread.close());
+    if (trafficThread) scope.add('traffic thread', trafficThread, (t) => t.close());
     const engineName = trafficThread?.engine ?? 'k6';
     // The scenario's model, whichever engine carries it (the k6 export follows it too).
     const model = scenario.traffic.model;
@@ -429,10 +445,9 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         : new FiredrillError('FD_INTERNAL', formatError(error), { cause: error });
     }
   } finally {
-    if (faultTimeline) revertFailed = await faultTimeline.revertAll();
-    await receiver?.close();
-    for (const close of closeClients) await close().catch(() => {});
-    if (connected?.owned) await connected.owned.stop();
+    for (const failure of await scope.close()) {
+      warnings.push(`could not release the ${failure.name}: ${failure.error}`);
+    }
   }
   return await finish();
 
