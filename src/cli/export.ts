@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, FiredrillError, formatError } from '../core/errors.ts';
 import { exportK6, exportK6Operator, type K6Export } from '../k6/index.ts';
+import { prepare } from '../run/index.ts';
 import { exportHelp } from './help.ts';
 
 /**
@@ -42,14 +43,14 @@ export async function exportCommand(args: string[]): Promise<number> {
     if (values.parallelism !== undefined || values.namespace !== undefined) {
       throw new FiredrillError('FD_USAGE', '--parallelism and --namespace are for `export k6-operator`');
     }
-    result = await exportK6(file, { ...common, outDir: values.out ?? 'k6' });
+    result = await exportK6(await prepare(file), { ...common, outDir: values.out ?? 'k6' });
   } else {
     if (values.parallelism === undefined) {
       throw new FiredrillError('FD_USAGE', 'firedrill export k6-operator needs --parallelism N', {
         hint: 'the number of k6 runner pods, e.g. --parallelism 4',
       });
     }
-    result = await exportK6Operator(file, {
+    result = await exportK6Operator(await prepare(file), {
       ...common,
       outDir: values.out ?? 'k6',
       parallelism: wholeNumber(values.parallelism, '--parallelism'),

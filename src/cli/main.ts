@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { type Logger, lineLogger } from '../core/log.ts';
 import { formatVerdictTable } from '../report/index.ts';
-import { runGameDay } from '../run/runner.ts';
+import { runGameDay } from '../run/index.ts';
 import { type FaultBackend, faultBackends } from '../scenario/index.ts';
 import { dryRunCommand } from './dry-run.ts';
 import { exportCommand } from './export.ts';

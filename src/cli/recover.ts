@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, FiredrillError, formatError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { recoverRun, resolveRunDir } from '../run/recover.ts';
+import { recoverRun, resolveRunDir } from '../run/index.ts';
 
 /** `firedrill recover [run] [--out DIR]`. */
 export async function recoverCommand(args: string[], log: Logger): Promise<number> {

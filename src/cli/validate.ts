@@ -1,13 +1,16 @@
 import { formatDuration } from '../core/duration.ts';
 import { assertNever, ExitCode } from '../core/errors.ts';
-import { assertPayloadValid } from '../run/drift.ts';
-import { type Expectation, loadScenario, planScenario, type Stage } from '../scenario/index.ts';
+import { prepare } from '../run/index.ts';
+import type { Expectation, PreparedScenario, Stage } from '../scenario/index.ts';
 
-/** `firedrill validate`: load, validate (errors throw FD_SCENARIO_INVALID → exit 2), print the plan. */
+/** `firedrill validate`: prepare (errors throw FD_SCENARIO_INVALID → exit 2), print the plan. */
 export async function validateCommand(file: string): Promise<number> {
-  const scenario = await loadScenario(file);
-  assertPayloadValid(scenario, file);
-  const plan = planScenario(scenario);
+  process.stdout.write(describePlan(await prepare(file)));
+  return ExitCode.passed;
+}
+
+/** The plan as `validate` and `dry-run` print it: stages, faults, expectations, run length. */
+export function describePlan({ file, scenario, plan }: PreparedScenario): string {
   const lines = [
     `${file}: valid scenario "${scenario.name}" — ${scenario.description}`,
     '',
@@ -31,8 +34,7 @@ export async function validateCommand(file: string): Promise<number> {
     lines.push(`  ${id}: ${what}`);
   }
   lines.push('', `run length: ${formatDuration(plan.endMs)} (traffic ${formatDuration(plan.trafficEndMs)})`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return ExitCode.passed;
+  return `${lines.join('\n')}\n`;
 }
 
 /** `constant 40 req/s`, `ramp 0→20 req/s`, `concurrency 20 VUs for 30s`, `concurrency-ramp 1→16 VUs over 30s`. */

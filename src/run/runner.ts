@@ -29,19 +29,14 @@ import { exportK6, runK6Engine } from '../k6/index.ts';
 import { kserveV2Body, loadPayloadReference, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
 import { updateLatestLink, writeReports } from '../report/index.ts';
-import {
-  type FaultBackend,
-  loadScenario,
-  type Plan,
-  planScenario,
-  type Scenario,
-} from '../scenario/index.ts';
+import type { FaultBackend, Plan, PreparedScenario, Scenario } from '../scenario/index.ts';
 import { type EmbeddedStack, projectRoot } from '../stack/index.ts';
 import { type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
-import { assertPayloadValid, type DriftReport, observeDrift } from './drift.ts';
+import { type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
+import { prepare } from './prepare.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 import { prepareTraffic } from './traffic-setup.ts';
 import { startTrafficThread } from './traffic-thread.ts';
@@ -111,9 +106,8 @@ function runIdFor(scenario: Scenario, startedAt: number): string {
 export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock();
   const { log, signal } = options;
-  const scenario = await loadScenario(options.scenarioFile, { backend: options.backend });
-  assertPayloadValid(scenario, options.scenarioFile);
-  const plan = planScenario(scenario);
+  const prepared = await prepare(options.scenarioFile, { backend: options.backend });
+  const { scenario, plan } = prepared;
   // The reference dataset is read (and every problem in it reported) before anything starts.
   const reference = await loadPayloadReference(scenario);
   // Refuses impossible traffic (a malformed trace, a cap the rate cannot fit in) before anything starts; the
@@ -386,18 +380,11 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     try {
       const trafficDone =
         trafficThread === undefined
-          ? runK6Traffic(
-              options.scenarioFile,
-              join(runDir, 'k6'),
-              stack.target,
-              runAbort.signal,
-              startedAt,
-              (window) => {
-                windows.push(window);
-                journal.append({ type: 'traffic-window', at: clock.now(), window });
-                selfMetrics.recordWindow(window);
-              },
-            )
+          ? runK6Traffic(prepared, join(runDir, 'k6'), stack.target, runAbort.signal, startedAt, (window) => {
+              windows.push(window);
+              journal.append({ type: 'traffic-window', at: clock.now(), window });
+              selfMetrics.recordWindow(window);
+            })
           : trafficThread
               .run({
                 signal: runAbort.signal,
@@ -559,14 +546,14 @@ async function readGroupWait(url: string): Promise<number> {
  * against the target, and ingests its `--out json` stream as firedrill windows (same report).
  */
 async function runK6Traffic(
-  scenarioFile: string,
+  prepared: PreparedScenario,
   dir: string,
   target: string,
   signal: AbortSignal,
   startAt: number,
   onWindow: (window: TrafficWindow) => void,
 ): Promise<EngineSummary> {
-  const exported = await exportK6(scenarioFile, { outDir: dir, targetUrl: target });
+  const exported = await exportK6(prepared, { outDir: dir, targetUrl: target });
   const result = await runK6Engine(dir, {
     env: { ...process.env, FIREDRILL_TARGET: target },
     signal,
