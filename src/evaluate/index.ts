@@ -31,6 +31,8 @@ export {
 } from './prometheus-client.ts';
 export { buildAlertRecords } from './records.ts';
 export {
+  type BudgetStanding,
+  budgetStanding,
   computeFloor,
   computeFloors,
   DEFAULT_SCRAPE_INTERVAL_MS,

@@ -6,6 +6,7 @@ import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
 import type { Expectation } from '../scenario/schema.ts';
 import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
 import { formatLabels, labelsMatch } from './labels.ts';
+import { budgetStanding } from './rules.ts';
 import type {
   AlertRecord,
   BlindPeriod,
@@ -142,7 +143,7 @@ function judgeFires(input: JudgeInput, id: string, e: Of<'alert-fires'>): Expect
     measuredMs: null,
   };
   // An impossible budget fails whatever happened in the run (even when the run never got to inject).
-  if (floor && e.within < floor.floorMs) {
+  if (floor && budgetStanding(e.within, floor) === 'below-floor') {
     return {
       ...base,
       verdict: 'failed',

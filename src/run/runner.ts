@@ -10,15 +10,11 @@ import {
   type AlertObservation,
   type BlindPeriod,
   buildAlertRecords,
-  computeFloor,
-  createAlertmanagerClient,
   createPrometheusClient,
   type DetectionFloor,
   type ExpectationResult,
   judge,
-  loadRuleTimings,
   type Notification,
-  type PrometheusClient,
   readAlertsSeries,
   runVerdict,
   startAlertWatcher,
@@ -36,6 +32,7 @@ import { type DriftReport, observeDrift } from './drift.ts';
 import { connectStack, type StackFlags } from './endpoints.ts';
 import { type FaultRecord, FaultTimeline } from './faults.ts';
 import { phaseWindows } from './phases.ts';
+import { alertNames, preflight, waitReady, waitScraped } from './preflight.ts';
 import { prepare } from './prepare.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 import { prepareTraffic } from './traffic-setup.ts';
@@ -85,13 +82,6 @@ export interface RunResult {
   outcome: RunOutcome;
   reportDir: string;
   exitCode: number;
-}
-
-/** Referenced alert names, in order of first mention. */
-function alertNames(plan: Plan): string[] {
-  const names = new Set<string>();
-  for (const { expectation } of plan.expectations) if ('alert' in expectation) names.add(expectation.alert);
-  return [...names];
 }
 
 function runIdFor(scenario: Scenario, startedAt: number): string {
@@ -202,44 +192,17 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     );
 
     // Preflight: every referenced alert exists; detection floors from the loaded configuration.
-    const names = alertNames(plan);
-    const { timings, missing } = await loadRuleTimings(prometheus, names);
-    if (missing.length > 0) {
-      throw new FiredrillError(
-        'FD_UNKNOWN_ALERT',
-        `the scenario expects alert${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that Prometheus at ${stack.prometheus} has no rule for`,
-        {
-          hint: `loaded alerting rules: ${(await prometheus.alertRuleNames().catch(() => [])).join(', ') || 'none'}`,
-        },
-      );
-    }
-    const groupWaitMs = stack.alertmanager ? await readGroupWait(stack.alertmanager) : 0;
-    floors = plan.expectations.flatMap(({ expectation }) => {
-      if (expectation.kind !== 'alert-fires') return [];
-      const timing = timings.find((t) => t.alert === expectation.alert);
-      return timing ? [computeFloor(timing, groupWaitMs, expectation.measure)] : [];
+    const checked = await preflight(plan, {
+      prometheus,
+      prometheusUrl: stack.prometheus,
+      alertmanagerUrl: stack.alertmanager,
     });
-    for (const { id, expectation } of plan.expectations) {
-      if (expectation.kind !== 'alert-fires') continue;
-      const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
-      if (
-        floor &&
-        expectation.within < floor.floorMs + floor.jitterMs &&
-        expectation.within >= floor.floorMs
-      ) {
-        warnings.push(
-          `${id}: budget ${expectation.within} ms leaves less than the scrape+evaluation jitter (${floor.jitterMs} ms) above the floor ${floor.floorMs} ms; it may fail by phase alone`,
-        );
-      }
-    }
-    journal.append({ type: 'preflight', at: clock.now(), floors, warnings });
-    for (const warning of warnings) log.warn(warning);
+    floors = checked.floors;
+    warnings.push(...checked.warnings);
+    journal.append({ type: 'preflight', at: clock.now(), floors, warnings: checked.warnings });
+    for (const warning of checked.warnings) log.warn(warning);
 
-    const impossible = plan.expectations.some(({ expectation }) => {
-      if (expectation.kind !== 'alert-fires') return false;
-      const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
-      return floor !== undefined && expectation.within < floor.floorMs;
-    });
+    const impossible = checked.belowFloor.length > 0;
     if (impossible) {
       // Judge with no run at all: the impossible budgets fail, everything else is inconclusive (not run).
       log.warn('a detection budget is below its floor: the game day cannot pass, so no traffic is sent');
@@ -420,7 +383,9 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     // Exact pending/firing times from the ALERTS series (the API only gives activeAt).
     const endedAt = clock.now();
     try {
-      observations.push(...(await readAlertsSeries(prometheus, names, startedAt - 60_000, endedAt)));
+      observations.push(
+        ...(await readAlertsSeries(prometheus, alertNames(plan), startedAt - 60_000, endedAt)),
+      );
     } catch (error) {
       warnings.push(`could not read ALERTS samples (${formatError(error)}); firing times are poll times`);
     }
@@ -513,34 +478,6 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   }
 }
 
-async function waitReady(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (error) {
-      last = formatError(error);
-    }
-    await sleep(250, signal);
-  }
-  throw new FiredrillError('FD_BACKEND_UNREACHABLE', `target not ready: ${url} (${last})`, {
-    hint: 'check that the model server is running and its feature store answers',
-  });
-}
-
-async function readGroupWait(url: string): Promise<number> {
-  const alertmanager = createAlertmanagerClient({ url });
-  try {
-    return (await alertmanager.status()).groupWaitMs;
-  } finally {
-    await alertmanager.close();
-  }
-}
-
 /**
  * `--engine k6`: exports the scenario as a k6 script into the run folder, runs the local `k6` binary
  * against the target, and ingests its `--out json` stream as firedrill windows (same report).
@@ -562,31 +499,6 @@ async function runK6Traffic(
   });
   for (const window of result.windows) onWindow(window);
   return result.summary;
-}
-
-/**
- * Waits until Prometheus has scraped the job successfully (`up == 1`), so that the run's baseline starts
- * with data and absent()-style rules are not pending merely because the stack is young.
- */
-async function waitScraped(
-  prometheus: PrometheusClient,
-  job: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const result = await prometheus.query(`up{job="${job}"} == 1`).catch(() => undefined);
-    if (result?.resultType === 'vector' && result.result.length > 0) return;
-    await sleep(250, signal);
-  }
-  throw new FiredrillError(
-    'FD_BACKEND_UNREACHABLE',
-    `Prometheus has not scraped the ${job} job after ${timeoutMs / 1000}s`,
-    {
-      hint: 'see prometheus.log in the run folder',
-    },
-  );
 }
 
 /** Aborts the run when a stack component owned by it exits: a crash is an environment error, not a hang. */
