@@ -7,6 +7,7 @@ Usage:
   firedrill down                          stop the stack started by \`firedrill up\`
   firedrill recover [run]                 revert what a crashed run left faulted (default: the latest run)
   firedrill export k6|k6-operator <scenario.ts>  write the traffic as a k6 script (or a k6-operator TestRun)
+  firedrill report <run-dir>              re-render a run's reports from its events.ndjson
   firedrill <command> --help              help for one command
 
 Exit codes: 0 passed · 10 an expectation failed · 11 inconclusive · 2 invalid scenario or usage ·
@@ -85,3 +86,9 @@ Options:
   --namespace NS       k6-operator: namespace of the ConfigMap and TestRun (default: default)
   --results-pvc NAME   k6-operator: PersistentVolumeClaim for the runners' NDJSON (default: firedrill-k6-results)
   -h, --help           this help`;
+
+export const reportHelp = `Usage: firedrill report <run-dir>
+
+Rebuilds the run's outcome from its journal (<run-dir>/events.ndjson) alone — verdicts, floors, faults,
+alerts, traffic — and rewrites run.json, junit.xml and summary.md in that folder, then prints the verdict
+table. Exits 0 when the reports were written, 2 when the folder has no journal this version can read.`;

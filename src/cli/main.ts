@@ -6,9 +6,10 @@ import { runGameDay } from '../run/index.ts';
 import { type FaultBackend, faultBackends } from '../scenario/index.ts';
 import { dryRunCommand } from './dry-run.ts';
 import { exportCommand } from './export.ts';
-import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
+import { downHelp, mainHelp, recoverHelp, reportHelp, runHelp, upHelp, validateHelp } from './help.ts';
 import { progressPrinter } from './progress.ts';
 import { recoverCommand } from './recover.ts';
+import { reportCommand } from './report.ts';
 import { downCommand, upCommand } from './stack-commands.ts';
 import { validateCommand } from './validate.ts';
 
@@ -35,9 +36,11 @@ async function main(argv: string[]): Promise<number> {
       return withHelp(rest, recoverHelp, () => recoverCommand(rest, logger()));
     case 'export':
       return exportCommand(rest);
+    case 'report':
+      return withHelp(rest, reportHelp, () => reportCommand(rest));
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
-        hint: 'commands: run, validate, up, down, recover, export (firedrill --help)',
+        hint: 'commands: run, validate, up, down, recover, export, report (firedrill --help)',
       });
   }
 }

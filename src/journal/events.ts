@@ -3,8 +3,11 @@
  * acts (write-ahead). Reports are pure functions of these events. Times are epoch milliseconds (`at`).
  */
 import type { RecoveryRecord } from '../../chaos/types.ts';
+import type { FiredrillErrorCode } from '../core/errors.ts';
+import type { DriftReport } from '../drift/observed.ts';
 import type { AlertObservation, DetectionFloor, Notification } from '../evaluate/types.ts';
-import type { TrafficWindow } from '../traffic/types.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { EngineSummary, TrafficWindow } from '../traffic/types.ts';
 
 export type JournalEvent =
   | {
@@ -14,6 +17,8 @@ export type JournalEvent =
       scenario: string;
       scenarioFile: string;
       planEndMs: number;
+      /** The scenario as validated (overrides applied): the plan is rebuilt from it. Absent in old journals. */
+      definition?: Scenario;
     }
   | {
       type: 'stack-ready';
@@ -25,7 +30,14 @@ export type JournalEvent =
       /** Components this run started (an owned embedded stack): `firedrill recover` stops them if the run died. */
       ownedPids?: Array<{ name: string; pid: number }>;
     }
-  | { type: 'preflight'; at: number; floors: DetectionFloor[]; warnings: string[] }
+  | {
+      type: 'preflight';
+      at: number;
+      floors: DetectionFloor[];
+      warnings: string[];
+      /** Expectations whose budget is below their floor: the run stops here and sends nothing. */
+      belowFloor?: string[];
+    }
   | { type: 'traffic-started'; at: number; engine: string; model: 'open' | 'closed' }
   | {
       type: 'fault-injecting';
@@ -36,7 +48,12 @@ export type JournalEvent =
       params: Record<string, unknown>;
     }
   | { type: 'fault-recovery'; at: number; id: string; recovery: RecoveryRecord }
-  | { type: 'fault-injected'; at: number; id: string }
+  | {
+      type: 'fault-injected';
+      at: number;
+      id: string /** What to run by hand if the revert fails. */;
+      cleanup?: string;
+    }
   | { type: 'fault-landed'; at: number; id: string; evidence: string }
   | { type: 'fault-not-landed'; at: number; id: string; reason: string }
   | { type: 'fault-inject-failed'; at: number; id: string; error: string }
@@ -55,7 +72,10 @@ export type JournalEvent =
       reason: string;
     }
   | { type: 'traffic-window'; at: number; window: TrafficWindow }
+  | { type: 'traffic-summary'; at: number; summary: EngineSummary }
+  | { type: 'drift-observed'; at: number; reports: DriftReport[] }
   | { type: 'warning'; at: number; message: string }
+  | { type: 'run-errored'; at: number; code: FiredrillErrorCode; message: string; hint?: string }
   | { type: 'run-interrupted'; at: number; signal: string }
   | { type: 'run-ended'; at: number };
 

@@ -187,6 +187,7 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
       const [trafficResult, faultResult] = await Promise.allSettled([trafficDone, faultsDone]);
       if (trafficResult.status === 'fulfilled') {
         traffic = trafficResult.value.summary;
+        journal.append({ type: 'traffic-summary', at: clock.now(), summary: traffic });
         warnings.push(...trafficResult.value.warnings);
       } else throw trafficResult.reason;
       if (faultResult.status === 'rejected' && !runAbort.signal.aborted) throw faultResult.reason;
@@ -204,13 +205,15 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     // Exact pending/firing times from the ALERTS series (the API only gives activeAt).
     const endedAt = clock.now();
     try {
-      observations.push(
-        ...(await readAlertsSeries(env.prometheus, alertNames(plan), startedAt - 60_000, endedAt)),
-      );
+      const samples = await readAlertsSeries(env.prometheus, alertNames(plan), startedAt - 60_000, endedAt);
+      observations.push(...samples);
+      const at = clock.now();
+      for (const observation of samples) journal.append({ type: 'alert-observed', at, observation });
     } catch (failure) {
       warnings.push(`could not read ALERTS samples (${formatError(failure)}); firing times are poll times`);
     }
     drift = await observeDrift(env.prometheus, plan.scenario, env.expectedDrift, startedAt, warnings);
+    if (drift.length > 0) journal.append({ type: 'drift-observed', at: clock.now(), reports: drift });
   } catch (failure) {
     if (!interrupted) {
       error = isFiredrillError(failure)
@@ -220,6 +223,8 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
   } finally {
     signal.removeEventListener('abort', onAbort);
     crashWatch.stop();
+    // Every warning is a journal event, so the report rebuilt from the journal says what this one says.
+    for (const message of warnings) journal.append({ type: 'warning', at: clock.now(), message });
   }
   return {
     startedAt,

@@ -25,7 +25,9 @@ export interface RunFacts {
   /** Preflight found a budget below its floor, so nothing was executed. */
   stoppedAtPreflight: boolean;
   /** Absent when the run stopped before execution (stack, preflight, readiness). */
-  execution: Execution | undefined;
+  execution:
+    | Pick<Execution, 'startedAt' | 'observations' | 'blind' | 'windows' | 'traffic' | 'drift'>
+    | undefined;
   notifications: readonly Notification[];
   faults: readonly FaultOutcome[];
   warnings: readonly string[];

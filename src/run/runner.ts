@@ -6,17 +6,17 @@ import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core
 import type { Logger } from '../core/log.ts';
 import { createScope, type DisposalScope } from '../core/scope.ts';
 import { expectedDriftForScenario } from '../drift/expected.ts';
-import { createPrometheusClient, type Notification, startWebhookReceiver } from '../evaluate/index.ts';
+import { createPrometheusClient, startWebhookReceiver } from '../evaluate/index.ts';
 import { FileJournal } from '../journal/index.ts';
 import { kserveV2Body, loadPayloadReference, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
-import { updateLatestLink, writeReports } from '../report/index.ts';
+import { updateLatestLink } from '../report/index.ts';
 import type { FaultBackend, PreparedScenario, Scenario } from '../scenario/index.ts';
 import { projectRoot, type StackEndpoints } from '../stack/index.ts';
 import { type ConnectedStack, connectStack, type StackFlags } from './endpoints.ts';
 import { type Execution, execute, type RunProgress, type TrafficSource } from './execute.ts';
 import { FaultTimeline } from './faults.ts';
-import { judgeRun } from './outcome.ts';
+import { renderRunReports } from './journal-outcome.ts';
 import { preflight, waitReady, waitScraped } from './preflight.ts';
 import { prepare } from './prepare.ts';
 import { startSelfMetrics } from './self-metrics.ts';
@@ -93,16 +93,15 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     scenario: scenario.name,
     scenarioFile: options.scenarioFile,
     planEndMs: plan.endMs,
+    definition: scenario,
   });
 
-  const notifications: Notification[] = [];
-  const warnings: string[] = [];
-  let stackSummary: RunOutcome['stack'] = { prometheus: '', alertmanager: '', target: '', embedded: false };
-  let floors: RunOutcome['floors'] = [];
-  let stoppedAtPreflight = false;
+  // Everything the judge reads is journaled as it happens; the outcome is rebuilt from the journal at the end.
+  const warn = (message: string) => {
+    journal.append({ type: 'warning', at: clock.now(), message });
+    log.warn(message);
+  };
   let execution: Execution | undefined;
-  let faults: FaultTimeline | undefined;
-  let revertFailed: string[] = [];
   let error: FiredrillError | undefined;
   // Every resource is registered the moment it is acquired and released in reverse order on every path
   // (error, Ctrl-C, a port already in use): the stack first in, last out; faults last in, first out.
@@ -110,16 +109,13 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
   try {
     const connected = await acquireStack(scope, options, prepared, runDir);
     const stack = connected.endpoints;
-    stackSummary = {
+    journal.append({
+      type: 'stack-ready',
+      at: clock.now(),
       prometheus: stack.prometheus,
       alertmanager: stack.alertmanager,
       target: stack.target,
       embedded: stack.embedded,
-    };
-    journal.append({
-      type: 'stack-ready',
-      at: clock.now(),
-      ...stackSummary,
       ...(connected.owned
         ? { ownedPids: connected.owned.components.map((c) => ({ name: c.name, pid: c.pid })) }
         : {}),
@@ -131,7 +127,6 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         port: stack.webhookPort,
         now: clock.now,
         onNotification: (notification) => {
-          notifications.push(notification);
           journal.append({ type: 'alert-notified', at: notification.receivedAt, notification });
         },
       }),
@@ -149,13 +144,10 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       prometheusUrl: stack.prometheus,
       alertmanagerUrl: stack.alertmanager,
     });
-    floors = checked.floors;
-    warnings.push(...checked.warnings);
-    journal.append({ type: 'preflight', at: clock.now(), floors, warnings: checked.warnings });
+    journal.append({ type: 'preflight', at: clock.now(), ...checked });
     for (const warning of checked.warnings) log.warn(warning);
     if (checked.belowFloor.length > 0) {
       log.warn('a detection budget is below its floor: the game day cannot pass, so no traffic is sent');
-      stoppedAtPreflight = true;
     } else {
       // Stage 3: the target answers and, on a stack of our own, Prometheus has scraped it.
       await waitReady(`${stack.target}/v2/health/ready`, 30_000, signal);
@@ -180,16 +172,13 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         log,
         runId,
       });
-      faults = timeline;
+      // Reverts (again) whatever an error left active; each revert or failure is journaled.
       scope.defer('faults', async () => {
-        revertFailed = await timeline.revertAll();
+        await timeline.revertAll();
       });
       const traffic = await acquireTraffic(scope, options, prepared, runDir, stack.target);
       if (options.requestLog && options.engine === 'k6') {
-        const warning =
-          "--request-log applies to firedrill's engines; k6 keeps its own per-request stream in k6/";
-        warnings.push(warning);
-        log.warn(warning);
+        warn("--request-log applies to firedrill's engines; k6 keeps its own per-request stream in k6/");
       }
 
       // Stage 4.
@@ -206,8 +195,6 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         signal,
         onProgress: options.onProgress,
       });
-      revertFailed = execution.revertFailed;
-      warnings.push(...execution.warnings);
       error = execution.error;
     }
   } catch (failure) {
@@ -215,34 +202,32 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       ? failure
       : new FiredrillError('FD_INTERNAL', formatError(failure), { cause: failure });
   } finally {
-    for (const failure of await scope.close()) {
-      warnings.push(`could not release the ${failure.name}: ${failure.error}`);
-    }
+    for (const failure of await scope.close())
+      warn(`could not release the ${failure.name}: ${failure.error}`);
   }
 
-  // Stages 5 and 6, pure but for the writing.
+  // Stages 5 and 6: judged and reported from the journal alone, as `firedrill report` would.
   const endedAt = clock.now();
-  const interrupted = execution?.interrupted ?? signal.aborted;
-  const outcome = judgeRun({
-    runId,
-    prepared,
-    stack: stackSummary,
-    createdAt,
-    endedAt,
-    floors,
-    stoppedAtPreflight,
-    execution,
-    notifications,
-    faults: faults?.records ?? [],
-    warnings,
-    error: interrupted ? undefined : error,
-    interrupted,
-    revertFailed,
-  });
+  if (execution?.interrupted ?? signal.aborted) {
+    journal.append({ type: 'run-interrupted', at: endedAt, signal: abortReason(signal) });
+  } else if (error) {
+    journal.append({
+      type: 'run-errored',
+      at: endedAt,
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+    });
+  }
   journal.append({ type: 'run-ended', at: endedAt });
-  await writeReports(runDir, outcome, journal.events);
+  const outcome = await renderRunReports(runDir);
   await updateLatestLink(reportsDir, runDir);
   return { outcome, reportDir: runDir, exitCode: outcome.exitCode };
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,5 +55,19 @@ describe('a run whose webhook port is taken', () => {
       expect(() => process.kill(pid, 0), `pid ${pid} still running`).toThrow();
     }
     expect(events.at(-1)?.type).toBe('run-ended');
+
+    // The reports are a function of the journal: `firedrill report` writes the same files again from it.
+    const runDir = await realpath(join(out, 'latest'));
+    const files = ['run.json', 'junit.xml', 'summary.md'];
+    const live = await Promise.all(files.map((f) => readFile(join(runDir, f), 'utf8')));
+    for (const f of files) await rm(join(runDir, f));
+    const report = await runCli(['report', runDir], { timeoutMs: 30_000 });
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/verdict: errored \(exit 3\)/);
+    expect(await Promise.all(files.map((f) => readFile(join(runDir, f), 'utf8')))).toEqual(live);
+
+    const missing = await runCli(['report', join(out, 'no-such-run')], { timeoutMs: 30_000 });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no-such-run/events.ndjson');
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunJson, runCli, shortScenario, writeScenario } from './helpers.ts';
@@ -80,6 +80,15 @@ describe('firedrill run on the embedded stack', () => {
         expect(r.endAt).toBeGreaterThanOrEqual(r.firstByteAt ?? r.sentAt);
       }
       expect(requests.filter((r: any) => r.outcome !== 'ok').length).toBe(run.traffic.errors);
+
+      // Every report is a function of the journal: `firedrill report` rebuilds the same files from it alone.
+      const runDir = await realpath(latestDir);
+      const reports = ['run.json', 'junit.xml', 'summary.md'];
+      const live = await Promise.all(reports.map((f) => readFile(join(runDir, f), 'utf8')));
+      for (const f of reports) await rm(join(runDir, f));
+      const rerendered = await runCli(['report', runDir], { timeoutMs: 30_000 });
+      expect(rerendered.code, rerendered.stderr).toBe(0);
+      expect(await Promise.all(reports.map((f) => readFile(join(runDir, f), 'utf8')))).toEqual(live);
     },
   );
 
