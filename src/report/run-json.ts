@@ -4,7 +4,7 @@
  * Times are ISO 8601 strings (null when it did not happen); durations are milliseconds rounded to 0.1.
  */
 import type { DriftStepOutcome, ExpectationResult, Verdict } from '../evaluate/types.ts';
-import type { StreamingSummary } from '../traffic/index.ts';
+import type { StreamingSummary } from '../traffic/types.ts';
 import { isoOrNull, roundMs, roundMsOrNull, roundTo } from './format.ts';
 import type { RunOutcome, RunVerdict } from './types.ts';
 
