@@ -17,7 +17,7 @@ export {
   routeTimings,
 } from './alertmanager-client.ts';
 export { BackendApiError } from './http.ts';
-export { type FaultTimeline, type JudgeInput, judge, type RunVerdict, runVerdict } from './judge.ts';
+export { type FaultTimeline, type JudgeInput, judge } from './judge.ts';
 export {
   type ApiAlert,
   type ApiAlertingRule,
@@ -52,6 +52,15 @@ export type {
   RuleTiming,
   Verdict,
 } from './types.ts';
+export {
+  aggregate,
+  type RunCondition,
+  type RunFlags,
+  type RunVerdict,
+  runCondition,
+  runVerdict,
+  VERDICT_PRECEDENCE,
+} from './verdict.ts';
 export {
   parseWebhook,
   startWebhookReceiver,

@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/duration.ts';
-import { assertNever, ExitCode } from '../core/errors.ts';
+import { assertNever } from '../core/errors.ts';
 import { planDrift } from '../payload/timeline.ts';
 import { isStreamedMetric, STREAMED_METRICS } from '../scenario/expectations.ts';
 import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
@@ -42,7 +42,7 @@ export interface JudgeInput {
   trafficWindows?: readonly TrafficWindow[];
 }
 
-export type RunVerdict = 'passed' | 'failed' | 'inconclusive' | 'errored' | 'aborted';
+export { type RunVerdict, runVerdict } from './verdict.ts';
 
 /**
  * Pure: one result per planned expectation, in plan order, each with a one-sentence reason. A fault that
@@ -634,22 +634,4 @@ function judgeRequestsRejected(input: JudgeInput, id: string, e: Of<'requests-re
     measured: share,
     detail: `${count} of ${total} requests (${pct(share)}) in ${e.phase} were answered ${e.status}, ${ok ? 'meeting' : 'missing'} ${range}`,
   };
-}
-
-/**
- * The run's verdict and exit code. Precedence: revert failed (12) > interrupted (130) > errored (3) >
- * an expectation failed (10) > inconclusive (11) > passed (0). No results at all is inconclusive.
- */
-export function runVerdict(
-  results: readonly ExpectationResult[],
-  flags: { interrupted: boolean; revertFailed: boolean; errored: boolean },
-): { verdict: RunVerdict; exitCode: ExitCode } {
-  if (flags.revertFailed) return { verdict: 'errored', exitCode: ExitCode.revertFailed };
-  if (flags.interrupted) return { verdict: 'aborted', exitCode: ExitCode.interrupted };
-  if (flags.errored) return { verdict: 'errored', exitCode: ExitCode.environment };
-  if (results.some((r) => r.verdict === 'failed')) return { verdict: 'failed', exitCode: ExitCode.failed };
-  if (results.length === 0 || results.some((r) => r.verdict === 'inconclusive')) {
-    return { verdict: 'inconclusive', exitCode: ExitCode.inconclusive };
-  }
-  return { verdict: 'passed', exitCode: ExitCode.passed };
 }

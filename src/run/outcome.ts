@@ -110,15 +110,15 @@ export function judgeRun(facts: RunFacts): RunOutcome {
     interrupted,
     revertFailed: revertFailed.length > 0,
     errored: runError !== undefined,
+    errorExitCode: runError?.exitCode,
   });
-  const finalExit = runError && revertFailed.length === 0 ? runError.exitCode : exitCode;
   return {
     runId: facts.runId,
     scenario: { name: scenario.name, description: scenario.description, file },
     startedAt,
     endedAt,
     verdict,
-    exitCode: finalExit,
+    exitCode,
     ...(error ? { reason: error.hint ? `${error.message} (${error.hint})` : error.message } : {}),
     ...(interrupted ? { reason: 'interrupted (Ctrl-C); every fault was reverted' } : {}),
     ...(revertFailed.length > 0
