@@ -50,7 +50,28 @@ export { type RunVerdict, runVerdict } from './verdict.ts';
  * the deciding event makes an otherwise failing (or, for silence, passing) expectation inconclusive.
  */
 export function judge(input: JudgeInput): ExpectationResult[] {
-  return input.plan.expectations.map((planned) => judgeOne(input, planned));
+  return input.plan.expectations.map((planned) => ({
+    ...judgeOne(input, planned),
+    ...structuredSubject(input.plan, planned.expectation),
+  }));
+}
+
+/** What an expectation is about, as data (the `subject` string is for people): alert, labels, fault. */
+function structuredSubject(
+  plan: JudgeInput['plan'],
+  expectation: Expectation,
+): Pick<ExpectationResult, 'alert' | 'labels' | 'faultId' | 'faultKind'> {
+  const about: Pick<ExpectationResult, 'alert' | 'labels' | 'faultId' | 'faultKind'> = {};
+  if ('alert' in expectation) {
+    about.alert = expectation.alert;
+    about.labels = { ...(expectation.labels ?? {}) };
+  }
+  if ('after' in expectation) {
+    about.faultId = expectation.after;
+    const fault = plan.faults.find((f) => f.fault.id === expectation.after)?.fault;
+    if (fault) about.faultKind = fault.kind;
+  }
+  return about;
 }
 
 function judgeOne(input: JudgeInput, { id, expectation }: PlannedExpectation): ExpectationResult {

@@ -1,5 +1,6 @@
 /** Reporters: pure functions of a run's outcome, plus the one function that writes them to disk. */
 export { buildJunitXml } from './junit.ts';
+export { type RunDir, readRunDir } from './read.ts';
 export {
   buildRunJson,
   type RunJson,
@@ -13,6 +14,7 @@ export {
   type RunJsonStreaming,
   type RunJsonTraffic,
 } from './run-json.ts';
+export { runJsonSchema } from './run-json-schema.ts';
 export { buildSummaryMarkdown } from './summary-md.ts';
 export { formatVerdictTable, type VerdictTableOptions } from './table.ts';
 export type { FaultOutcome, RunOutcome, RunVerdict } from './types.ts';

@@ -147,6 +147,15 @@ describe('outcomeFromJournal', () => {
       ['resolves-Lat-after-slow', 'passed', 6980],
       ['silent-Err-during-run', 'passed', null],
     ]);
+    // What each expectation is about, as data (matrices and comparisons fold over these).
+    expect(
+      rebuilt.expectations.map((e) => [e.alert, e.labels, e.faultId ?? null, e.faultKind ?? null]),
+    ).toEqual([
+      ['Lat', {}, 'slow', 'latency-spike'],
+      ['Lat', {}, 'slow', 'latency-spike'],
+      ['Lat', {}, 'slow', 'latency-spike'],
+      ['Err', {}, null, null],
+    ]);
     expect(buildRunJson(rebuilt)).toEqual(buildRunJson(expected));
     expect(buildJunitXml(rebuilt)).toBe(buildJunitXml(expected));
     expect(buildSummaryMarkdown(rebuilt)).toBe(buildSummaryMarkdown(expected));
