@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { type Logger, lineLogger } from '../core/log.ts';
-import { formatVerdictTable } from '../report/index.ts';
+import { buildRunView, verdictTableReporter } from '../report/index.ts';
 import { runGameDay } from '../run/index.ts';
 import { type FaultBackend, faultBackends } from '../scenario/index.ts';
 import { dryRunCommand } from './dry-run.ts';
@@ -165,7 +165,7 @@ async function runCommand(args: string[]): Promise<number> {
       process.stderr.write(`firedrill: ${result.outcome.reason}\n`);
     }
     process.stdout.write(
-      `${formatVerdictTable(result.outcome, { color: process.stdout.isTTY === true, reportDir: result.reportDir })}\n`,
+      `${verdictTableReporter({ color: process.stdout.isTTY === true, reportDir: result.reportDir }).render(buildRunView(result.outcome))}\n`,
     );
     return result.exitCode;
   } finally {

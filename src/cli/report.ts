@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ExitCode, FiredrillError } from '../core/errors.ts';
-import { formatVerdictTable } from '../report/index.ts';
+import { buildRunView, verdictTableReporter } from '../report/index.ts';
 import { renderRunReports } from '../run/index.ts';
 
 /**
@@ -18,7 +18,7 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
   const dir = resolve(runDir);
   const outcome = await renderRunReports(dir);
   process.stdout.write(
-    `${formatVerdictTable(outcome, { color: process.stdout.isTTY === true, reportDir: dir })}\n`,
+    `${verdictTableReporter({ color: process.stdout.isTTY === true, reportDir: dir }).render(buildRunView(outcome))}\n`,
   );
   return ExitCode.passed;
 }

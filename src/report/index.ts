@@ -1,6 +1,7 @@
 /** Reporters: pure functions of a run's outcome, plus the one function that writes them to disk. */
 export { buildJunitXml } from './junit.ts';
 export { type RunDir, readRunDir } from './read.ts';
+export { type FileReporter, fileReporters, type Reporter, verdictTableReporter } from './reporters.ts';
 export {
   buildRunJson,
   type RunJson,
@@ -15,7 +16,8 @@ export {
   type RunJsonTraffic,
 } from './run-json.ts';
 export { runJsonSchema } from './run-json-schema.ts';
-export { buildSummaryMarkdown } from './summary-md.ts';
+export { buildSummaryMarkdown, renderSummaryMarkdown } from './summary-md.ts';
 export { formatVerdictTable, type VerdictTableOptions } from './table.ts';
 export type { FaultOutcome, RunOutcome, RunVerdict } from './types.ts';
+export { buildRunView, diagnoseGenerator, type GeneratorDiagnosis, type RunView } from './view.ts';
 export { type LatestLink, updateLatestLink, type WrittenReports, writeReports } from './write.ts';
