@@ -18,7 +18,9 @@ export interface RunDir {
 export async function readRunDir(dir: string): Promise<RunDir> {
   const runFile = path.join(dir, 'run.json');
   const eventsFile = path.join(dir, 'events.ndjson');
-  const [runText, eventsText] = await Promise.all([read(runFile), read(eventsFile)]);
+  // One after the other, so a folder missing both is reported by its run.json, every time.
+  const runText = await read(runFile);
+  const eventsText = await read(eventsFile);
   let data: unknown;
   try {
     data = JSON.parse(runText);
