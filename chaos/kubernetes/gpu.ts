@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { FiredrillError } from '../../src/core/errors.ts';
-import type { ManifestObject } from './manifests.ts';
+import type { ManifestObject } from './objects.ts';
 
 /**
  * GPU faults on kubernetes (Chaos Mesh has none): a privileged Job on the target pod's node, filled in from

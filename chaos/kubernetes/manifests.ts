@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { assertNever, FiredrillError } from '../../src/core/errors.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
 import { buildGpuJob, type GpuJobOptions } from './gpu.ts';
+import type { ChaosKind, ManifestObject } from './objects.ts';
 
 /**
  * Pure builders: a scenario fault → the Kubernetes objects that apply it (Chaos Mesh v1alpha1 kinds, or a
@@ -42,21 +43,7 @@ export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const runIdLabel = 'firedrill.dev/run-id';
 export const faultIdLabel = 'firedrill.dev/fault-id';
 
-export type ChaosKind = 'PodChaos' | 'NetworkChaos' | 'HTTPChaos' | 'StressChaos';
-export type ManifestKind = ChaosKind | 'Job';
-
-/** A Kubernetes object as firedrill builds it. */
-export interface ManifestObject {
-  apiVersion: string;
-  kind: ManifestKind;
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec: Record<string, unknown>;
-}
+export type { ChaosKind, ManifestKind, ManifestObject } from './objects.ts';
 
 /** Pods, as the scenario names them. */
 export interface PodSelector {

@@ -1,18 +1,19 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processStartTicks } from '../../src/stack/identity.ts';
 import { stopOrphanedStack } from './recover.ts';
 import { pidAlive } from './supervisor.ts';
 
-let pids: number[] = [];
+let children: ChildProcess[] = [];
 afterEach(() => {
-  for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
-  pids = [];
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children = [];
 });
 
 function sleeper(): number {
   const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-  pids.push(child.pid!);
+  children.push(child);
   return child.pid!;
 }
 
@@ -38,9 +39,12 @@ describe.runIf(process.platform === 'linux')('stopOrphanedStack (pid reuse guard
   it('stops the very process the journal names', async () => {
     const pid = sleeper();
     const ticks = processStartTicks(pid)!;
+    const exited = once(children.at(-1)!, 'exit');
     expect(await stopOrphanedStack([{ name: 'prometheus', pid, startTicks: ticks }], 2000)).toBe(
       `stopped prometheus (${pid})`,
     );
+    // The test process is the sleeper's parent: it is gone once reaped (until then it is a zombie).
+    expect(await exited).toEqual([null, 'SIGTERM']);
     expect(pidAlive(pid)).toBe(false);
   });
 });

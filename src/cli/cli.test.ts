@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunProgress } from '../run/runner.ts';
+import type { RunProgress } from '../run/index.ts';
 import { formatProgress } from './progress.ts';
 import { describeStage } from './validate.ts';
 

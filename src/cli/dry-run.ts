@@ -6,8 +6,9 @@ import {
 } from '../../chaos/kubernetes/index.ts';
 import { formatDuration } from '../core/duration.ts';
 import { ExitCode, FiredrillError } from '../core/errors.ts';
-import { type FaultBackend, loadScenario, planScenario } from '../scenario/index.ts';
-import { validateCommand } from './validate.ts';
+import { prepare } from '../run/index.ts';
+import type { FaultBackend } from '../scenario/index.ts';
+import { describePlan } from './validate.ts';
 
 /**
  * `firedrill run --dry-run`: validates the scenario, prints its plan and, per fault, what would be
@@ -17,9 +18,10 @@ export async function dryRunCommand(
   file: string,
   options: { backend: FaultBackend | undefined; allowedNamespaces: readonly string[] },
 ): Promise<number> {
-  const scenario = await loadScenario(file, { backend: options.backend });
-  const plan = planScenario(scenario);
-  if (options.backend === undefined) await validateCommand(file);
+  // The same checks as `run` and `validate`, with --backend applied first (it changes every fault).
+  const prepared = await prepare(file, { backend: options.backend });
+  const { plan } = prepared;
+  process.stdout.write(describePlan(prepared));
   const lines: string[] = [
     '',
     `dry run: nothing is sent and nothing is applied (${plan.faults.length} faults)`,

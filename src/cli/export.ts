@@ -1,5 +1,6 @@
 import { ExitCode } from '../core/errors.ts';
 import { exportK6, exportK6Operator, type K6Export } from '../k6/index.ts';
+import { prepare } from '../run/index.ts';
 import { parseExportFlags } from './flags.ts';
 import { exportHelp } from './help.ts';
 
@@ -17,8 +18,8 @@ export async function exportCommand(args: string[]): Promise<number> {
   const common = { targetUrl: flags.target, maxPayloads: flags.maxPayloads };
   const result: K6Export =
     format === 'k6'
-      ? await exportK6(file, { ...common, outDir: flags.out })
-      : await exportK6Operator(file, {
+      ? await exportK6(await prepare(file), { ...common, outDir: flags.out })
+      : await exportK6Operator(await prepare(file), {
           ...common,
           outDir: flags.out,
           // parseExportFlags requires --parallelism for k6-operator.

@@ -9,6 +9,7 @@ Usage:
   firedrill down                          stop the stack started by \`firedrill up\`
   firedrill recover [run]                 revert what a crashed run left faulted (default: the latest run)
   firedrill export k6|k6-operator <scenario.ts>  write the traffic as a k6 script (or a k6-operator TestRun)
+  firedrill report <run-dir>              re-render a run's reports from its events.ndjson
   firedrill <command> --help              help for one command
 
 Exit codes: 0 passed · 10 an expectation failed · 11 inconclusive · 2 invalid scenario or usage ·
@@ -126,3 +127,8 @@ Options:
 
 Exit code: the most serious of the runs' codes — 12, then 130, 10, 3, 2, 1, 11, and 0 only when every run
 passed. Ctrl-C: the running scenario reverts its faults, the suite writes what ran and exits 130.`;
+export const reportHelp = `Usage: firedrill report <run-dir>
+
+Rebuilds the run's outcome from its journal (<run-dir>/events.ndjson) alone — verdicts, floors, faults,
+alerts, traffic — and rewrites run.json, junit.xml and summary.md in that folder, then prints the verdict
+table. Exits 0 when the reports were written, 2 when the folder has no journal this version can read.`;

@@ -1,7 +1,7 @@
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { type Logger, lineLogger } from '../core/log.ts';
 import { parseBareFlags, parseRecoverFlags, parseRunFlags, parseValidateFlags } from './flags.ts';
-import { downHelp, mainHelp, recoverHelp, runHelp, upHelp, validateHelp } from './help.ts';
+import { downHelp, mainHelp, recoverHelp, reportHelp, runHelp, upHelp, validateHelp } from './help.ts';
 import { killAtHook } from './test-hooks.ts';
 
 /**
@@ -38,9 +38,12 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./export.ts')).exportCommand(rest);
     case 'suite':
       return (await import('./suite.ts')).suiteCommand(rest);
+    case 'report':
+      if (rest.includes('-h') || rest.includes('--help')) return help(reportHelp);
+      return (await import('./report.ts')).reportCommand(rest);
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
-        hint: 'commands: run, suite, validate, up, down, recover, export (firedrill --help)',
+        hint: 'commands: run, suite, validate, up, down, recover, export, report (firedrill --help)',
       });
   }
 }
@@ -65,8 +68,8 @@ async function runCommand(args: string[]): Promise<number> {
     const { dryRunCommand } = await import('./dry-run.ts');
     return dryRunCommand(flags.scenarioFile, { backend: flags.backend, allowedNamespaces });
   }
-  const [{ runGameDay }, { formatVerdictTable }, { progressPrinter }] = await Promise.all([
-    import('../run/runner.ts'),
+  const [{ runGameDay }, { buildRunView, verdictTableReporter }, { progressPrinter }] = await Promise.all([
+    import('../run/index.ts'),
     import('../report/index.ts'),
     import('./progress.ts'),
   ]);
@@ -125,7 +128,7 @@ async function runCommand(args: string[]): Promise<number> {
       process.stderr.write(`firedrill: ${result.outcome.reason}\n`);
     }
     process.stdout.write(
-      `${formatVerdictTable(result.outcome, { color: process.stdout.isTTY === true, reportDir: result.reportDir })}\n`,
+      `${verdictTableReporter({ color: process.stdout.isTTY === true, reportDir: result.reportDir }).render(buildRunView(result.outcome))}\n`,
     );
     return result.exitCode;
   } finally {

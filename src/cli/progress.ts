@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/duration.ts';
-import type { RunProgress } from '../run/runner.ts';
+import type { RunProgress } from '../run/index.ts';
 
 /**
  * One line of live state: phase, offered→achieved rate (open model) or users and achieved rate (closed

@@ -1,6 +1,6 @@
 import { ExitCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { recoverRun, resolveRunDir } from '../run/recover.ts';
+import { recoverRun, resolveRunDir } from '../run/index.ts';
 
 /** `firedrill recover [run] [--out DIR]` (flags parsed by parseRecoverFlags). */
 export async function recoverCommand(

@@ -1,21 +1,26 @@
 import { formatDuration } from '../core/duration.ts';
 import { assertNever, ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { loadPayloadReference, preparePayload } from '../payload/index.ts';
-import { prepareTraffic } from '../run/traffic-setup.ts';
-import { type Expectation, loadScenario, planScenario, type Stage } from '../scenario/index.ts';
+import { prepare, prepareTraffic } from '../run/index.ts';
+import type { Expectation, PreparedScenario, Stage } from '../scenario/index.ts';
 
 /**
- * `firedrill validate`: load, validate (errors throw FD_SCENARIO_INVALID → exit 2), read the files the scenario
- * names as a run reads them (reference dataset, arrival trace: a problem in one is exit 2 here too), print the
- * plan.
+ * `firedrill validate`: prepare (errors throw FD_SCENARIO_INVALID → exit 2), read the files the scenario names
+ * as a run reads them (reference dataset, arrival trace: a problem in one is exit 2 here too), print the plan.
  */
 export async function validateCommand(file: string): Promise<number> {
-  const scenario = await loadScenario(file);
+  const prepared = await prepare(file);
+  const { scenario } = prepared;
   await checkInputFiles([
     async () => preparePayload(scenario, await loadPayloadReference(scenario)),
     async () => prepareTraffic(scenario, file),
   ]);
-  const plan = planScenario(scenario);
+  process.stdout.write(describePlan(prepared));
+  return ExitCode.passed;
+}
+
+/** The plan as `validate` and `dry-run` print it: stages, faults, expectations, run length. */
+export function describePlan({ file, scenario, plan }: PreparedScenario): string {
   const lines = [
     `${file}: valid scenario "${scenario.name}" — ${scenario.description}`,
     '',
@@ -39,8 +44,7 @@ export async function validateCommand(file: string): Promise<number> {
     lines.push(`  ${id}: ${what}`);
   }
   lines.push('', `run length: ${formatDuration(plan.endMs)} (traffic ${formatDuration(plan.trafficEndMs)})`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return ExitCode.passed;
+  return `${lines.join('\n')}\n`;
 }
 
 /** Runs every check; one problem is thrown as it is, several (all exit 2) together in one FD_SCENARIO_LOAD. */

@@ -17,7 +17,7 @@ export {
   routeTimings,
 } from './alertmanager-client.ts';
 export { BackendApiError } from './http.ts';
-export { type FaultTimeline, type JudgeInput, judge, type RunVerdict, runVerdict } from './judge.ts';
+export { type FaultTimeline, type JudgeInput, judge } from './judge.ts';
 export {
   type ApiAlert,
   type ApiAlertingRule,
@@ -31,6 +31,8 @@ export {
 } from './prometheus-client.ts';
 export { buildAlertRecords } from './records.ts';
 export {
+  type BudgetStanding,
+  budgetStanding,
   computeFloor,
   computeFloors,
   DEFAULT_SCRAPE_INTERVAL_MS,
@@ -53,6 +55,15 @@ export type {
   Verdict,
   WebhookTally,
 } from './types.ts';
+export {
+  aggregate,
+  type RunCondition,
+  type RunFlags,
+  type RunVerdict,
+  runCondition,
+  runVerdict,
+  VERDICT_PRECEDENCE,
+} from './verdict.ts';
 export {
   parseWebhook,
   REJECTIONS_KEPT,

@@ -1,11 +1,12 @@
 import { formatDuration } from '../core/duration.ts';
-import { assertNever, ExitCode } from '../core/errors.ts';
+import { assertNever } from '../core/errors.ts';
 import { isStreamedMetric, STREAMED_METRICS } from '../scenario/expectations.ts';
 import { planDrift } from '../scenario/index.ts';
 import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
 import type { Expectation } from '../scenario/schema.ts';
 import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
 import { formatLabels, labelsMatch } from './labels.ts';
+import { budgetStanding } from './rules.ts';
 import type {
   AlertRecord,
   BlindPeriod,
@@ -41,7 +42,7 @@ export interface JudgeInput {
   trafficWindows?: readonly TrafficWindow[];
 }
 
-export type RunVerdict = 'passed' | 'failed' | 'inconclusive' | 'errored' | 'aborted';
+export { type RunVerdict, runVerdict } from './verdict.ts';
 
 /**
  * Pure: one result per planned expectation, in plan order, each with a one-sentence reason. A fault that
@@ -49,7 +50,28 @@ export type RunVerdict = 'passed' | 'failed' | 'inconclusive' | 'errored' | 'abo
  * the deciding event makes an otherwise failing (or, for silence, passing) expectation inconclusive.
  */
 export function judge(input: JudgeInput): ExpectationResult[] {
-  return input.plan.expectations.map((planned) => judgeOne(input, planned));
+  return input.plan.expectations.map((planned) => ({
+    ...judgeOne(input, planned),
+    ...structuredSubject(input.plan, planned.expectation),
+  }));
+}
+
+/** What an expectation is about, as data (the `subject` string is for people): alert, labels, fault. */
+function structuredSubject(
+  plan: JudgeInput['plan'],
+  expectation: Expectation,
+): Pick<ExpectationResult, 'alert' | 'labels' | 'faultId' | 'faultKind'> {
+  const about: Pick<ExpectationResult, 'alert' | 'labels' | 'faultId' | 'faultKind'> = {};
+  if ('alert' in expectation) {
+    about.alert = expectation.alert;
+    about.labels = { ...(expectation.labels ?? {}) };
+  }
+  if ('after' in expectation) {
+    about.faultId = expectation.after;
+    const fault = plan.faults.find((f) => f.fault.id === expectation.after)?.fault;
+    if (fault) about.faultKind = fault.kind;
+  }
+  return about;
 }
 
 function judgeOne(input: JudgeInput, { id, expectation }: PlannedExpectation): ExpectationResult {
@@ -142,7 +164,7 @@ function judgeFires(input: JudgeInput, id: string, e: Of<'alert-fires'>): Expect
     measuredMs: null,
   };
   // An impossible budget fails whatever happened in the run (even when the run never got to inject).
-  if (floor && e.within < floor.floorMs) {
+  if (floor && budgetStanding(e.within, floor) === 'below-floor') {
     return {
       ...base,
       verdict: 'failed',
@@ -633,22 +655,4 @@ function judgeRequestsRejected(input: JudgeInput, id: string, e: Of<'requests-re
     measured: share,
     detail: `${count} of ${total} requests (${pct(share)}) in ${e.phase} were answered ${e.status}, ${ok ? 'meeting' : 'missing'} ${range}`,
   };
-}
-
-/**
- * The run's verdict and exit code. Precedence: revert failed (12) > interrupted (130) > errored (3) >
- * an expectation failed (10) > inconclusive (11) > passed (0). No results at all is inconclusive.
- */
-export function runVerdict(
-  results: readonly ExpectationResult[],
-  flags: { interrupted: boolean; revertFailed: boolean; errored: boolean },
-): { verdict: RunVerdict; exitCode: ExitCode } {
-  if (flags.revertFailed) return { verdict: 'errored', exitCode: ExitCode.revertFailed };
-  if (flags.interrupted) return { verdict: 'aborted', exitCode: ExitCode.interrupted };
-  if (flags.errored) return { verdict: 'errored', exitCode: ExitCode.environment };
-  if (results.some((r) => r.verdict === 'failed')) return { verdict: 'failed', exitCode: ExitCode.failed };
-  if (results.length === 0 || results.some((r) => r.verdict === 'inconclusive')) {
-    return { verdict: 'inconclusive', exitCode: ExitCode.inconclusive };
-  }
-  return { verdict: 'passed', exitCode: ExitCode.passed };
 }

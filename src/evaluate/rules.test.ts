@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiRuleGroup, PrometheusConfigDoc } from './prometheus-client.ts';
 import {
+  budgetStanding,
   computeFloor,
   computeFloors,
   loadRuleTimings,
@@ -242,5 +243,20 @@ describe('unknownAlertError', () => {
   });
   it('says "none" when no rule is loaded', () => {
     expect(unknownAlertError(['X'], [], 'http://p').hint).toBe('loaded alerting rules: none');
+  });
+});
+
+describe('budgetStanding', () => {
+  const floor = { alert: 'A', floorMs: 5000, jitterMs: 2000, explanation: '', measure: 'firing' as const };
+  it.each([
+    [4999, 'below-floor'],
+    [5000, 'inside-jitter'],
+    [6999, 'inside-jitter'],
+    [7000, 'clear'],
+  ] as const)('budget %i ms against floor 5000 + jitter 2000 → %s', (budgetMs, standing) => {
+    expect(budgetStanding(budgetMs, floor)).toBe(standing);
+  });
+  it('is clear when the floor is unknown', () => {
+    expect(budgetStanding(1, undefined)).toBe('clear');
   });
 });

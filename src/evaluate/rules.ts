@@ -174,3 +174,17 @@ export function unknownAlertError(
     { hint: `loaded alerting rules: ${loaded.join(', ') || 'none'}` },
   );
 }
+
+/**
+ * Where a detection budget stands against its floor — the one rule for "can this expectation pass":
+ * `below-floor` (budget < floor) cannot pass; `inside-jitter` (floor ≤ budget < floor + jitter) may fail by
+ * the phase of scrape and evaluation alone; `clear` otherwise, and when the floor is unknown (no rule timing).
+ */
+export type BudgetStanding = 'below-floor' | 'inside-jitter' | 'clear';
+
+export function budgetStanding(budgetMs: number, floor: DetectionFloor | undefined): BudgetStanding {
+  if (floor === undefined) return 'clear';
+  if (budgetMs < floor.floorMs) return 'below-floor';
+  if (budgetMs < floor.floorMs + floor.jitterMs) return 'inside-jitter';
+  return 'clear';
+}

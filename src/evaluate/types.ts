@@ -127,6 +127,12 @@ export interface ExpectationResult {
   detail: string;
   /** drift-detected: one row per drift step on the feature (the sensitivity table). */
   steps?: DriftStepOutcome[];
+  /** Expectations about an alert: its name and the label matchers the scenario gave (`{}` for none). */
+  alert?: string;
+  labels?: Record<string, string>;
+  /** Expectations counted from a fault (`after`): its id and kind. */
+  faultId?: string;
+  faultKind?: string;
 }
 
 /** How one drift step was detected (drift-detected expectations). Times are ms. */

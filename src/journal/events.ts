@@ -3,13 +3,16 @@
  * acts (write-ahead). Reports are pure functions of these events. Times are epoch milliseconds (`at`).
  */
 import type { RecoveryRecord } from '../../chaos/types.ts';
+import type { FiredrillErrorCode } from '../core/errors.ts';
+import type { DriftReport } from '../drift/observed.ts';
 import type {
   AlertObservation,
   DetectionFloor,
   Notification,
   RejectedNotification,
 } from '../evaluate/types.ts';
-import type { TrafficWindow } from '../traffic/types.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { EngineSummary, TrafficWindow } from '../traffic/types.ts';
 
 export type JournalEvent =
   | {
@@ -19,6 +22,10 @@ export type JournalEvent =
       scenario: string;
       scenarioFile: string;
       planEndMs: number;
+      /** The scenario as validated (overrides applied): the plan is rebuilt from it. Absent in old journals. */
+      definition?: Scenario;
+      /** The target the run was asked to test (reported when no stack was reached). */
+      target?: string;
     }
   /** An embedded-stack component is about to be spawned (write-ahead: a crash right after leaves this). */
   | {
@@ -41,7 +48,14 @@ export type JournalEvent =
       /** Components this run started (an owned embedded stack): `firedrill recover` stops them if the run died. */
       ownedPids?: Array<{ name: string; pid: number }>;
     }
-  | { type: 'preflight'; at: number; floors: DetectionFloor[]; warnings: string[] }
+  | {
+      type: 'preflight';
+      at: number;
+      floors: DetectionFloor[];
+      warnings: string[];
+      /** Expectations whose budget is below their floor: the run stops here and sends nothing. */
+      belowFloor?: string[];
+    }
   | { type: 'traffic-started'; at: number; engine: string; model: 'open' | 'closed' }
   | {
       type: 'fault-injecting';
@@ -52,7 +66,12 @@ export type JournalEvent =
       params: Record<string, unknown>;
     }
   | { type: 'fault-recovery'; at: number; id: string; recovery: RecoveryRecord }
-  | { type: 'fault-injected'; at: number; id: string }
+  | {
+      type: 'fault-injected';
+      at: number;
+      id: string /** What to run by hand if the revert fails. */;
+      cleanup?: string;
+    }
   | { type: 'fault-landed'; at: number; id: string; evidence: string }
   | { type: 'fault-not-landed'; at: number; id: string; reason: string }
   | { type: 'fault-inject-failed'; at: number; id: string; error: string }
@@ -64,6 +83,8 @@ export type JournalEvent =
   | { type: 'alert-notified'; at: number; notification: Notification }
   /** A webhook POST refused (401) for want of the run's secret; the first REJECTIONS_KEPT of a run only. */
   | { type: 'notification-rejected'; at: number; rejection: RejectedNotification }
+  /** The webhook receiver closed: notifications it accepted (one per alert) and POSTs it refused. */
+  | { type: 'webhook-closed'; at: number; accepted: number; rejected: number }
   | {
       type: 'backend-blind';
       at: number;
@@ -73,7 +94,10 @@ export type JournalEvent =
       reason: string;
     }
   | { type: 'traffic-window'; at: number; window: TrafficWindow }
+  | { type: 'traffic-summary'; at: number; summary: EngineSummary }
+  | { type: 'drift-observed'; at: number; reports: DriftReport[] }
   | { type: 'warning'; at: number; message: string }
+  | { type: 'run-errored'; at: number; code: FiredrillErrorCode; message: string; hint?: string }
   | { type: 'run-interrupted'; at: number; signal: string }
   | { type: 'run-ended'; at: number };
 
@@ -100,9 +124,13 @@ export const journalEventTypes = [
   'alert-observed',
   'alert-notified',
   'notification-rejected',
+  'webhook-closed',
   'backend-blind',
   'traffic-window',
+  'traffic-summary',
+  'drift-observed',
   'warning',
+  'run-errored',
   'run-interrupted',
   'run-ended',
 ] as const satisfies readonly JournalEventType[];

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FiredrillError } from '../core/errors.ts';
 import { createPayloadFactory, loadPayloadReference } from '../payload/index.ts';
-import { loadScenario, type Plan, planScenario } from '../scenario/index.ts';
+import type { Plan, PreparedScenario } from '../scenario/index.ts';
 import { type K6OperatorManifests, renderK6OperatorManifests, validateTestRun } from './operator.ts';
 import { DEFAULT_MAX_PAYLOADS, type PregeneratedPayloads, pregeneratePayloads } from './payloads.ts';
 import { type K6Script, renderK6Script } from './script.ts';
@@ -38,13 +38,12 @@ export interface K6OperatorExport extends K6Export {
   manifests: K6OperatorManifests;
 }
 
-/** Scenario → plan → payloads → script, all in memory (loads the scenario and its payload reference). */
+/** Prepared scenario → payloads → script, all in memory (loads the scenario's payload reference). */
 async function build(
-  scenarioFile: string,
+  prepared: PreparedScenario,
   options: K6ExportOptions,
 ): Promise<Omit<K6Export, 'files'> & { payloadJson: string }> {
-  const scenario = await loadScenario(scenarioFile);
-  const plan = planScenario(scenario);
+  const { scenario, plan } = prepared;
   const reference = await loadPayloadReference(scenario);
   const factory = createPayloadFactory(scenario, plan, reference);
   const payloads = pregeneratePayloads(plan, factory, options.maxPayloads ?? DEFAULT_MAX_PAYLOADS);
@@ -53,7 +52,7 @@ async function build(
     request: payloads.request,
     payloadFile: PAYLOAD_FILE,
     targetUrl: options.targetUrl ?? scenario.target.url,
-    source: scenarioFile,
+    source: prepared.file,
   });
   return {
     plan,
@@ -65,8 +64,8 @@ async function build(
 }
 
 /** `firedrill export k6`: writes OUT/script.js and OUT/payloads.json. */
-export async function exportK6(scenarioFile: string, options: K6ExportOptions): Promise<K6Export> {
-  const { payloadJson, ...built } = await build(scenarioFile, options);
+export async function exportK6(prepared: PreparedScenario, options: K6ExportOptions): Promise<K6Export> {
+  const { payloadJson, ...built } = await build(prepared, options);
   await mkdir(options.outDir, { recursive: true });
   const files = [join(options.outDir, SCRIPT_FILE), join(options.outDir, PAYLOAD_FILE)];
   await writeFile(files[0]!, built.script.text);
@@ -79,10 +78,10 @@ export async function exportK6(scenarioFile: string, options: K6ExportOptions): 
  * the TestRun checked against the real k6-operator CRD before anything is written.
  */
 export async function exportK6Operator(
-  scenarioFile: string,
+  prepared: PreparedScenario,
   options: K6OperatorExportOptions,
 ): Promise<K6OperatorExport> {
-  const { payloadJson, ...built } = await build(scenarioFile, options);
+  const { payloadJson, ...built } = await build(prepared, options);
   const manifests = renderK6OperatorManifests({
     name: built.plan.scenario.name,
     namespace: options.namespace,

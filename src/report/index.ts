@@ -1,6 +1,8 @@
 /** Reporters: pure functions of a run's outcome, plus the one function that writes them to disk. */
 export { rejectionWarning } from './format.ts';
 export { buildJunitXml, escapeXmlAttr, escapeXmlText, junitDocument, junitTestsuite } from './junit.ts';
+export { type RunDir, readRunDir } from './read.ts';
+export { type FileReporter, fileReporters, type Reporter, verdictTableReporter } from './reporters.ts';
 export {
   buildRunJson,
   type RunJson,
@@ -15,7 +17,9 @@ export {
   type RunJsonTraffic,
   type RunJsonWebhook,
 } from './run-json.ts';
-export { buildSummaryMarkdown } from './summary-md.ts';
+export { runJsonSchema } from './run-json-schema.ts';
+export { buildSummaryMarkdown, renderSummaryMarkdown } from './summary-md.ts';
 export { formatVerdictTable, type VerdictTableOptions } from './table.ts';
 export type { FaultOutcome, RunOutcome, RunVerdict } from './types.ts';
+export { buildRunView, diagnoseGenerator, type GeneratorDiagnosis, type RunView } from './view.ts';
 export { type LatestLink, updateLatestLink, type WrittenReports, writeReports } from './write.ts';

@@ -3,192 +3,25 @@
  * The fields named in DESIGN.md keep their names and meaning; everything else is an extension.
  * Times are ISO 8601 strings (null when it did not happen); durations are milliseconds rounded to 0.1.
  */
-import type { DriftStepOutcome, ExpectationResult, Verdict } from '../evaluate/types.ts';
-import type { StreamingSummary } from '../traffic/index.ts';
+import type { StreamingSummary } from '../traffic/types.ts';
 import { isoOrNull, roundMs, roundMsOrNull, roundTo } from './format.ts';
-import type { RunOutcome, RunVerdict } from './types.ts';
+import type { RunJson, RunJsonLatency, RunJsonPhase, RunJsonStreaming } from './run-json-schema.ts';
+import type { RunOutcome } from './types.ts';
 
-export interface RunJsonLatency {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-export interface RunJsonFault {
-  id: string;
-  kind: string;
-  backend: string;
-  injectedAt: string | null;
-  landedAt: string | null;
-  revertedAt: string | null;
-  // extensions
-  params: Record<string, unknown>;
-  landedEvidence: string | null;
-  notLandedReason: string | null;
-  revertError: string | null;
-  cleanupHint: string | null;
-}
-
-export interface RunJsonAlert {
-  name: string;
-  labels: Record<string, string>;
-  pendingAt: string | null;
-  firingAt: string | null;
-  notifiedAt: string | null;
-  resolvedAt: string | null;
-  // extensions
-  /** When the episode ended, firing or not (a pending-only episode ends when it is dropped). */
-  endedAt: string | null;
-  /** Where the times came from; `api` times are upper bounds (polling). Null when unknown. */
-  source: 'alerts-series' | 'api' | 'notification' | null;
-}
-
-export interface RunJsonExpectation {
-  id: string;
-  kind: ExpectationResult['kind'];
-  subject: string;
-  verdict: Verdict;
-  measuredMs: number | null;
-  budgetMs: number | null;
-  floorMs: number | null;
-  detail: string;
-  /** drift-detected: the per-step sensitivity table (detected or not, and when, per magnitude). */
-  steps?: DriftStepOutcome[];
-  /** threshold and requests-rejected: the measured value. */
-  measured?: number;
-}
-
-export interface RunJsonTraffic {
-  engine: string;
-  model: 'open' | 'closed';
-  sent: number;
-  completed: number;
-  errors: number;
-  dropped: number;
-  late: number;
-  latencyMs: RunJsonLatency;
-  // extensions
-  timeouts: number;
-  saturated: boolean;
-  maxLateMs: number;
-  /** p99 event-loop lag of the generator, when measured. */
-  loopLagP99Ms: number | null;
-  /** 2xx answers that failed validation (in `completed`, not in `errors`); null when responses were not checked. */
-  wrongAnswers: number | null;
-  /** Streamed (OpenAI SSE) requests: TTFT, inter-token latency, TPOT and tokens; null when nothing was streamed. */
-  streaming: RunJsonStreaming | null;
-}
-
-/** Streaming figures, all timed from each request's intended start (TTFT) or between tokens (ITL, TPOT). */
-export interface RunJsonStreaming {
-  /** Streams that finished ok. */
-  streams: number;
-  outputTokens: number;
-  /** Output tokens per second of the span covered, 2 decimals. */
-  outputTokensPerSecond: number;
-  ttftMs: RunJsonLatency;
-  itlMs: RunJsonLatency;
-  tpotMs: RunJsonLatency;
-}
-
-export interface RunJsonPhase {
-  windows: number;
-  seconds: number;
-  sent: number;
-  ok: number;
-  errors: number;
-  /** ok + errors + wrong answers. */
-  completed: number;
-  /** errors / completed, 6 decimals. */
-  errorRatio: number;
-  /** 2xx answers that failed validation; null when the phase's responses were not checked. */
-  wrongAnswers: number | null;
-  /** wrongAnswers / completed, 6 decimals; null when not checked. */
-  wrongAnswerRatio: number | null;
-  /** Completed requests per second, 2 decimals. */
-  throughput: number;
-  late: number;
-  dropped: number;
-  latencyMs: RunJsonLatency & { count: number };
-  /** Present when some of the phase's requests were streamed. */
-  streaming?: RunJsonStreaming;
-}
-
-export interface RunJsonFloor {
-  alert: string;
-  measure: 'firing' | 'notified';
-  floorMs: number;
-  jitterMs: number;
-  explanation: string;
-}
-
-export interface RunJsonBlind {
-  backend: 'prometheus' | 'alertmanager';
-  fromAt: string;
-  toAt: string;
-  durationMs: number;
-  reason: string;
-}
-
-export interface RunJson {
-  schemaVersion: 1;
-  runId: string;
-  /** Scenario name. */
-  scenario: string;
-  startedAt: string;
-  endedAt: string;
-  verdict: RunVerdict;
-  stack: { prometheus: string; alertmanager: string; embedded: boolean; target: string };
-  faults: RunJsonFault[];
-  alerts: RunJsonAlert[];
-  expectations: RunJsonExpectation[];
-  traffic: RunJsonTraffic | null;
-  // extensions
-  exitCode: number;
-  /** Why the run errored or was aborted; null otherwise. */
-  reason: string | null;
-  scenarioFile: string;
-  description: string;
-  durationMs: number;
-  /** Phase name → stats, in plan order. */
-  phases: Record<string, RunJsonPhase>;
-  floors: RunJsonFloor[];
-  blind: RunJsonBlind[];
-  warnings: string[];
-  /**
-   * The webhook receiver: notifications (one per alert) accepted with the run's secret, POSTs refused (401)
-   * without it, and the first refusals with sender and reason. null when the run never listened.
-   */
-  webhook: RunJsonWebhook | null;
-  /** Per drift step: expected PSI (median and 5th–95th band, computed before the run) vs observed. */
-  drift: RunJsonDrift[];
-}
-
-export interface RunJsonWebhook {
-  accepted: number;
-  rejected: number;
-  rejections: Array<{ at: string; remoteAddress: string; reason: 'missing-secret' | 'wrong-secret' }>;
-}
-
-export interface RunJsonDrift {
-  step: string;
-  transform: string;
-  startOffsetMs: number;
-  endOffsetMs: number;
-  observedFrom: string | null;
-  observedTo: string | null;
-  features: Array<{
-    feature: string;
-    expectedPsi: number;
-    expectedPsiLow: number;
-    expectedPsiHigh: number;
-    observedPsiMedian: number | null;
-    observedPsiMax: number | null;
-    agree: boolean;
-    detail: string;
-  }>;
-}
+export type {
+  RunJson,
+  RunJsonAlert,
+  RunJsonBlind,
+  RunJsonDrift,
+  RunJsonExpectation,
+  RunJsonFault,
+  RunJsonFloor,
+  RunJsonLatency,
+  RunJsonPhase,
+  RunJsonStreaming,
+  RunJsonTraffic,
+  RunJsonWebhook,
+} from './run-json-schema.ts';
 
 function latency(l: { p50: number; p90: number; p99: number; max: number }): RunJsonLatency {
   return { p50: roundMs(l.p50), p90: roundMs(l.p90), p99: roundMs(l.p99), max: roundMs(l.max) };
@@ -271,6 +104,10 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       budgetMs: roundMsOrNull(e.budgetMs),
       floorMs: roundMsOrNull(e.floorMs),
       detail: e.detail,
+      alert: e.alert ?? null,
+      labels: e.labels ? { ...e.labels } : null,
+      faultId: e.faultId ?? null,
+      faultKind: e.faultKind ?? null,
       ...(e.steps ? { steps: e.steps } : {}),
       ...(e.measured !== undefined ? { measured: e.measured } : {}),
     })),

@@ -5,6 +5,7 @@
 import { formatDuration } from '../core/duration.ts';
 import { CLOSED_MODEL_NOTE, countVerdicts, durationOr, offset, oneLine, rejectionWarning } from './format.ts';
 import type { RunOutcome } from './types.ts';
+import { buildRunView, type RunView } from './view.ts';
 
 const none = '—';
 
@@ -88,10 +89,13 @@ function labels(l: Record<string, string>): string {
   return entries.length === 0 ? none : code(entries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', '));
 }
 
-/** Event-loop lag p99 (ms) under which a late generator is taken to be waiting for the host's CPU, not for itself. */
-const HOST_CONTENTION_LAG_MS = 5;
-
 export function buildSummaryMarkdown(o: RunOutcome): string {
+  return renderSummaryMarkdown(buildRunView(o));
+}
+
+/** Renders the shared view; interpretation (e.g. the generator diagnosis) comes from the view, not from here. */
+export function renderSummaryMarkdown(view: RunView): string {
+  const o = view.outcome;
   const out: string[] = [`# firedrill: ${o.scenario.name} — ${o.verdict}`, '', paragraph(o), ''];
 
   const unreverted = o.faults.filter((f) => f.revertError !== null);
@@ -228,19 +232,18 @@ export function buildSummaryMarkdown(o: RunOutcome): string {
       '',
     );
     if (closed) out.push(`> **Note:** this was a ${escapeMarkdown(CLOSED_MODEL_NOTE)}.`, '');
-    if (t.saturated && closed) {
+    const g = view.generator;
+    if (g?.kind === 'closed-saturated') {
       out.push(
-        `> **Note:** the load generator was saturated${t.loopLagP99Ms ? ` (event-loop lag p99 ${ms(t.loopLagP99Ms)} ms)` : ''}:` +
+        `> **Note:** the load generator was saturated${g.loopLagP99Ms ? ` (event-loop lag p99 ${ms(g.loopLagP99Ms)} ms)` : ''}:` +
           ' that lag is inside the latency figures below; where it is large next to them, they describe the generator, not the server.',
         '',
       );
-    } else if (t.saturated) {
-      // A generator whose own loop kept up (low lag) was late because it waited for a CPU: the host is busy.
-      const hostBound = t.loopLagP99Ms !== undefined && t.loopLagP99Ms < HOST_CONTENTION_LAG_MS;
+    } else if (g) {
       out.push(
-        `> **Note:** the load generator fell behind its schedule: ${t.late} of ${t.sent} sends left more than` +
-          ` 1 ms late (max ${formatDuration(t.maxLateMs)})${t.loopLagP99Ms ? `, event-loop lag p99 ${ms(t.loopLagP99Ms)} ms` : ''}.` +
-          (hostBound
+        `> **Note:** the load generator fell behind its schedule: ${g.late} of ${g.sent} sends left more than` +
+          ` 1 ms late (max ${formatDuration(g.maxLateMs)})${g.loopLagP99Ms ? `, event-loop lag p99 ${ms(g.loopLagP99Ms)} ms` : ''}.` +
+          (g.kind === 'behind-host-bound'
             ? ' Its own event loop kept up, so the delays came from waiting for a CPU: the host is busy (on a small' +
               ' machine, with the stack beside it). Latency is measured from the intended start, so those delays are' +
               ' inside the figures below.'

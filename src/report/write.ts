@@ -1,15 +1,14 @@
 /**
- * The only part of src/report that touches the file system. events.ndjson is written incrementally by
+ * With read.ts, the only part of src/report that touches the file system. events.ndjson is written incrementally by
  * the runner (write-ahead); this writes the reports derived from the finished outcome.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JournalEvent } from '../journal/events.ts';
-import { buildJunitXml } from './junit.ts';
-import { buildRunJson } from './run-json.ts';
-import { buildSummaryMarkdown } from './summary-md.ts';
+import { type FileReporter, fileReporters } from './reporters.ts';
 import type { RunOutcome } from './types.ts';
+import { buildRunView } from './view.ts';
 
 export interface WrittenReports {
   runJson: string;
@@ -37,25 +36,24 @@ async function writeAtomic(file: string, content: string): Promise<void> {
 }
 
 /**
- * Writes run.json, junit.xml and summary.md into `dir` (created if missing) and returns their paths.
- * `events` is the journal as read back, for reporters that need the raw event stream (none yet);
- * pass null when it is not at hand.
+ * Renders every file reporter over one view of `outcome` into `dir` (created if missing): run.json,
+ * junit.xml and summary.md by default. Returns the paths of the three. `events` is the journal as read
+ * back, for reporters that need the raw event stream (none yet); pass null when it is not at hand.
  */
 export async function writeReports(
   dir: string,
   outcome: RunOutcome,
   _events: readonly JournalEvent[] | null,
+  reporters: readonly FileReporter[] = fileReporters,
 ): Promise<WrittenReports> {
   await mkdir(dir, { recursive: true });
-  const paths: WrittenReports = {
+  const view = buildRunView(outcome);
+  for (const reporter of reporters) await writeAtomic(path.join(dir, reporter.file), reporter.render(view));
+  return {
     runJson: path.join(dir, 'run.json'),
     junit: path.join(dir, 'junit.xml'),
     summary: path.join(dir, 'summary.md'),
   };
-  await writeAtomic(paths.runJson, `${JSON.stringify(buildRunJson(outcome), null, 2)}\n`);
-  await writeAtomic(paths.junit, buildJunitXml(outcome));
-  await writeAtomic(paths.summary, buildSummaryMarkdown(outcome));
-  return paths;
 }
 
 export type LatestLink =

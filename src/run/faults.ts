@@ -108,7 +108,12 @@ export class FaultTimeline {
     record.injectedAt = clock.now();
     record.cleanupHint = handle.cleanupHint;
     this.active.push({ record, handle });
-    journal.append({ type: 'fault-injected', at: record.injectedAt, id: fault.id });
+    journal.append({
+      type: 'fault-injected',
+      at: record.injectedAt,
+      id: fault.id,
+      cleanup: handle.cleanupHint,
+    });
     this.deps.onActiveChange?.(fault.id, fault.kind, true);
 
     try {

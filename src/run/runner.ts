@@ -1,50 +1,30 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { modelServerProbe } from '../../chaos/index.ts';
-import { type Clock, isoTime, sleep, systemClock } from '../core/clock.ts';
+import { type ChaosTargets, modelServerProbe } from '../../chaos/index.ts';
+import { type Clock, isoTime, systemClock } from '../core/clock.ts';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { createScope, type DisposalScope } from '../core/scope.ts';
 import { expectedDriftForScenario } from '../drift/expected.ts';
-import {
-  type AlertObservation,
-  type BlindPeriod,
-  buildAlertRecords,
-  computeFloor,
-  createAlertmanagerClient,
-  createPrometheusClient,
-  type DetectionFloor,
-  type ExpectationResult,
-  judge,
-  loadRuleTimings,
-  type Notification,
-  type PrometheusClient,
-  readAlertsSeries,
-  runVerdict,
-  startAlertWatcher,
-  startWebhookReceiver,
-  unknownAlertError,
-} from '../evaluate/index.ts';
+import { createAlertmanagerClient, createPrometheusClient, startWebhookReceiver } from '../evaluate/index.ts';
 import { FileJournal, type JournalEvent } from '../journal/index.ts';
-import { exportK6, runK6Engine } from '../k6/index.ts';
 import { kserveV2Body, loadPayloadReference, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
-import { rejectionWarning, updateLatestLink, writeReports } from '../report/index.ts';
-import {
-  type FaultBackend,
-  loadScenario,
-  type Plan,
-  planScenario,
-  type Scenario,
-} from '../scenario/index.ts';
-import { projectRoot, scrapeTargetOf, waitTargetReady } from '../stack/index.ts';
-import { type EngineSummary, summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
-import { type DriftReport, observeDrift } from './drift.ts';
+import { rejectionWarning, updateLatestLink } from '../report/index.ts';
+import type { FaultBackend, PreparedScenario, Scenario } from '../scenario/index.ts';
+import { projectRoot, type StackEndpoints, scrapeTargetOf, waitTargetReady } from '../stack/index.ts';
 import { type ConnectedStack, connectStack, type StackFlags, targetProbe } from './endpoints.ts';
-import { type FaultRecord, FaultTimeline } from './faults.ts';
-import { phaseWindows } from './phases.ts';
+import { type Execution, execute, type RunProgress, type TrafficSource } from './execute.ts';
+import { FaultTimeline } from './faults.ts';
+import { renderRunReports } from './journal-outcome.ts';
+import { preflight, waitScraped } from './preflight.ts';
+import { prepare } from './prepare.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 import { prepareTraffic } from './traffic-setup.ts';
+import { k6Traffic, threadTraffic } from './traffic-sources.ts';
 import { startTrafficThread } from './traffic-thread.ts';
+
+export type { RunProgress } from './execute.ts';
 
 export interface RunOptions extends StackFlags {
   scenarioFile: string;
@@ -64,33 +44,16 @@ export interface RunOptions extends StackFlags {
   signal: AbortSignal;
   clock?: Clock;
   /** Called about once a second with the live state (the CLI draws a progress line from it). */
-  onProgress?: (progress: RunProgress) => void;
+  onProgress?: ((progress: RunProgress) => void) | undefined;
+  /** Write `requests.ndjson` (one line per request with its timestamps) in the run folder. */
+  requestLog?: boolean | undefined;
   /**
    * A stack the caller holds (a suite runs many scenarios on one): used as is, neither started nor stopped
    * by this run. Without it the run connects (and may start) its own; see connectStack.
    */
   stack?: ConnectedStack | undefined;
-  /** Write `requests.ndjson` (one line per request with its timestamps) in the run folder. */
-  requestLog?: boolean | undefined;
   /** Called with each journal event once it is on disk (tests: see src/cli/test-hooks.ts). */
   afterJournalAppend?: ((event: JournalEvent) => void) | undefined;
-}
-
-export interface RunProgress {
-  elapsedMs: number;
-  totalMs: number;
-  phase: string;
-  /** The scenario's workload model: open (offeredRate is the schedule's) or closed (inFlight ≈ active users). */
-  model: 'open' | 'closed';
-  /** Requests that fell due (open) or were started (closed) per second since the previous report. */
-  offeredRate: number;
-  achievedRate: number;
-  /** Requests in flight at the report (closed model: one per active virtual user). */
-  inFlight: number;
-  p99Ms: number | null;
-  faults: string[];
-  pending: string[];
-  firing: string[];
 }
 
 export interface RunResult {
@@ -99,33 +62,29 @@ export interface RunResult {
   exitCode: number;
 }
 
-/** Referenced alert names, in order of first mention. */
-function alertNames(plan: Plan): string[] {
-  const names = new Set<string>();
-  for (const { expectation } of plan.expectations) if ('alert' in expectation) names.add(expectation.alert);
-  return [...names];
-}
-
 function runIdFor(scenario: Scenario, startedAt: number): string {
   return `${isoTime(startedAt).replace(/[:.]/g, '-').replace('T', '_').slice(0, 19)}_${scenario.name}`;
 }
 
 /**
- * One game day: load → plan → connect/start the stack → preflight → traffic + faults + alert watching
- * on one clock → revert → observe → judge → report. The only function here with side effects on the
- * world; planning, judging and reporting are pure.
+ * The `run` program, one game day: prepare → (run folder, journal) → acquire the stack and the evaluator
+ * into one disposal scope → preflight → execute → release → judge → report. Each stage takes its world as
+ * an argument; this function only acquires, wires and records. Never throws once the run folder exists:
+ * every failure ends in a written report and an exit code.
  */
 export async function runGameDay(options: RunOptions): Promise<RunResult> {
   const clock = options.clock ?? systemClock();
   const { log, signal } = options;
-  const scenario = await loadScenario(options.scenarioFile, { backend: options.backend });
-  const plan = planScenario(scenario);
-  // The reference dataset is read (and every problem in it reported) before anything starts.
+  // Stage 1, before anything starts: the scenario, its reference dataset and its traffic are checked here.
+  const prepared = await prepare(options.scenarioFile, { backend: options.backend });
+  const { scenario, plan } = prepared;
   const reference = await loadPayloadReference(scenario);
-  // Refuses impossible traffic (a malformed trace, a cap the rate cannot fit in) before anything starts; the
-  // traffic thread prepares its own copy.
+  // Refuses impossible traffic (a malformed trace, a cap the rate cannot fit in); the traffic thread
+  // prepares its own copy.
   prepareTraffic(scenario, options.scenarioFile);
   const expectedDrift = expectedDriftForScenario(scenario, reference);
+
+  // The run folder and the journal belong to this program (a suite would own one per scenario).
   const createdAt = clock.now();
   const runId = runIdFor(scenario, createdAt);
   const reportsDir = resolve(options.reportsDir);
@@ -141,547 +100,254 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
     scenario: scenario.name,
     scenarioFile: options.scenarioFile,
     planEndMs: plan.endMs,
-  });
-
-  const observations: AlertObservation[] = [];
-  const notifications: Notification[] = [];
-  const blind: BlindPeriod[] = [];
-  const windows: TrafficWindow[] = [];
-  const warnings: string[] = [];
-  let floors: DetectionFloor[] = [];
-  let drift: DriftReport[] = [];
-  let traffic: EngineSummary | null = null;
-  let startedAt = createdAt;
-  let faultTimeline: FaultTimeline | undefined;
-  let preflightResults: ExpectationResult[] | undefined;
-  let errored: FiredrillError | undefined;
-  let interrupted = false;
-  let revertFailed: string[] = [];
-  // Until a stack is connected, run.json names the target the user asked for (a run that could not reach
-  // it says which server it tried).
-  let endpoints = {
-    prometheus: '',
-    alertmanager: '',
+    definition: scenario,
+    // Until a stack is connected, the report names the target the user asked for (a run that could not
+    // reach it says which server it tried).
     target: options.target ?? scenario.target.url ?? '',
-    embedded: false,
-  };
-  const closeClients: Array<() => Promise<void>> = [];
-
-  const given = options.stack;
-  const connected = await (given
-    ? Promise.resolve(given)
-    : connectStack({
-        ...options,
-        allowHosts: options.allowHosts ?? [],
-        scenario,
-        scenarioFile: options.scenarioFile,
-        runDir,
-        log,
-        signal,
-        journal,
-      })
-  ).catch((error: unknown) => {
-    errored = isFiredrillError(error)
-      ? error
-      : new FiredrillError('FD_STACK_START', formatError(error), { cause: error });
-    return undefined;
   });
 
-  const receiver = connected
-    ? await startWebhookReceiver({
-        host: options.listenHost ?? '127.0.0.1',
-        port: connected.endpoints.webhookPort,
-        now: clock.now,
-        secret: connected.endpoints.webhookSecret,
-        onNotification: (notification) => {
-          notifications.push(notification);
-          journal.append({ type: 'alert-notified', at: notification.receivedAt, notification });
-        },
-        onRejected: (rejection) =>
-          journal.append({ type: 'notification-rejected', at: rejection.at, rejection }),
-      })
-    : undefined;
-
+  // Everything the judge reads is journaled as it happens; the outcome is rebuilt from the journal at the end.
+  const warn = (message: string) => {
+    journal.append({ type: 'warning', at: clock.now(), message });
+    log.warn(message);
+  };
+  let execution: Execution | undefined;
+  let error: FiredrillError | undefined;
+  // Every resource is registered the moment it is acquired and released in reverse order on every path
+  // (error, Ctrl-C, a port already in use): the stack first in, last out; faults last in, first out.
+  const scope = createScope();
   try {
-    if (!connected) throw errored;
+    const connected = await acquireStack(scope, options, prepared, runDir, journal);
     const stack = connected.endpoints;
-    endpoints = {
+    journal.append({
+      type: 'stack-ready',
+      at: clock.now(),
       prometheus: stack.prometheus,
       alertmanager: stack.alertmanager,
       target: stack.target,
       embedded: stack.embedded,
-    };
-    journal.append({
-      type: 'stack-ready',
-      at: clock.now(),
-      ...endpoints,
       ...(connected.owned
         ? { ownedPids: connected.owned.components.map((c) => ({ name: c.name, pid: c.pid })) }
         : {}),
     });
-    const prometheus = createPrometheusClient({ url: stack.prometheus });
-    closeClients.push(() => prometheus.close());
-
-    // Preflight: every referenced alert exists; detection floors from the loaded configuration.
-    const names = alertNames(plan);
-    const { timings, missing } = await loadRuleTimings(prometheus, names);
-    if (missing.length > 0) {
-      const loaded = await prometheus.alertRuleNames().catch(() => []);
-      throw unknownAlertError(missing, loaded, stack.prometheus);
-    }
-    const groupWaitMs = stack.alertmanager ? await readGroupWait(stack.alertmanager) : 0;
-    floors = plan.expectations.flatMap(({ expectation }) => {
-      if (expectation.kind !== 'alert-fires') return [];
-      const timing = timings.find((t) => t.alert === expectation.alert);
-      return timing ? [computeFloor(timing, groupWaitMs, expectation.measure)] : [];
-    });
-    for (const { id, expectation } of plan.expectations) {
-      if (expectation.kind !== 'alert-fires') continue;
-      const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
-      if (
-        floor &&
-        expectation.within < floor.floorMs + floor.jitterMs &&
-        expectation.within >= floor.floorMs
-      ) {
-        warnings.push(
-          `${id}: budget ${expectation.within} ms leaves less than the scrape+evaluation jitter (${floor.jitterMs} ms) above the floor ${floor.floorMs} ms; it may fail by phase alone`,
-        );
-      }
-    }
-    journal.append({ type: 'preflight', at: clock.now(), floors, warnings });
-    for (const warning of warnings) log.warn(warning);
-
-    const impossible = plan.expectations.some(({ expectation }) => {
-      if (expectation.kind !== 'alert-fires') return false;
-      const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
-      return floor !== undefined && expectation.within < floor.floorMs;
-    });
-    if (impossible) {
-      // Judge with no run at all: the impossible budgets fail, everything else is inconclusive (not run).
-      log.warn('a detection budget is below its floor: the game day cannot pass, so no traffic is sent');
-      preflightResults = judge({
-        plan,
-        startedAt,
-        endedAt: startedAt,
-        faults: [],
-        alerts: [],
-        floors,
-        blind: [],
-        phaseStats: {},
-      }).map((result) =>
-        result.verdict === 'failed'
-          ? result
-          : {
-              ...result,
-              verdict: 'inconclusive' as const,
-              detail: `not run: ${plan.scenario.name} stopped at preflight (a budget below its floor)`,
-            },
-      );
-      return await finish();
-    }
-
-    // Target readiness and a reference payload for landed() probes.
-    const rows = await loadReferenceRows(join(projectRoot, 'fixtures/data/penguins.json'));
-    const probeBody = kserveV2Body(rows[0]!, 'firedrill-probe');
-    const probeModel = scenario.target.protocol === 'kserve-v2' ? scenario.target.model : 'penguins';
-    // The fixture's own probe also checks its feature store; a server the user named is asked its
-    // protocol's probe (or target.readiness).
-    await waitTargetReady(targetProbe(connected, scenario.target), signal);
-    if (connected.owned) {
-      const job =
-        connected.origin === 'monitor'
-          ? scrapeTargetOf(stack.target, scenario.target.metrics).job
-          : 'model-server';
-      await waitScraped(prometheus, stack.prometheus, job, 15_000, signal);
-    }
-
-    const selfMetrics = await startSelfMetrics({
-      host: options.listenHost ?? '127.0.0.1',
-      port: stack.selfMetricsPort,
-      runId,
-      scenario: scenario.name,
-    });
-    closeClients.push(() => selfMetrics.close());
-    log.debug(`firedrill metrics on ${selfMetrics.url}`);
-    faultTimeline = new FaultTimeline(plan.faults, {
-      onActiveChange: (faultId, kind, active) => selfMetrics.setFault(faultId, kind, active),
-      targets: {
-        local: {
-          modelServerAdmin: { url: stack.admin, token: stack.adminToken },
-          modelServerProbe: modelServerProbe(stack.target, probeModel, probeBody),
-          // Embedded stack only (absent for a stack given by flags): see LocalTargets in chaos/local.
-          ...(stack.supervisors ? { supervisors: stack.supervisors } : {}),
-          ...(stack.featureStoreProxy ? { featureStoreProxy: stack.featureStoreProxy } : {}),
-          ...(stack.redis ? { redis: stack.redis } : {}),
-          ...(stack.gpuExporter ? { gpuExporter: stack.gpuExporter } : {}),
-          ...(stack.controlFile ? { controlFile: stack.controlFile } : {}),
+    scope.add(
+      'webhook receiver',
+      await startWebhookReceiver({
+        host: options.listenHost ?? '127.0.0.1',
+        port: stack.webhookPort,
+        now: clock.now,
+        secret: stack.webhookSecret,
+        onNotification: (notification) => {
+          journal.append({ type: 'alert-notified', at: notification.receivedAt, notification });
         },
-        docker: {},
-        kubernetes: { allowedNamespaces: [...(options.allowedNamespaces ?? [])] },
+        onRejected: (rejection) =>
+          journal.append({ type: 'notification-rejected', at: rejection.at, rejection }),
+      }),
+      async (receiver) => {
+        // What the receiver accepted and refused, journaled as it closes: forged notifications are loud.
+        const tally = receiver.tally();
+        journal.append({
+          type: 'webhook-closed',
+          at: clock.now(),
+          accepted: tally.accepted,
+          rejected: tally.rejected,
+        });
+        const forged = rejectionWarning(tally);
+        if (forged !== undefined) warn(forged);
+        await receiver.close();
       },
-      journal,
-      clock,
-      log,
-      runId,
-    });
-
-    const runAbort = new AbortController();
-    const onAbort = () => {
-      interrupted = true;
-      runAbort.abort(signal.reason);
-    };
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const crashWatch = watchComponents(connected.owned?.components ?? [], runAbort, (error) => {
-      errored = error;
-    });
-
-    // Alertmanager's readiness is watched too: a notification nobody could send is inconclusive, not missed.
-    const alertmanager = stack.alertmanager
-      ? createAlertmanagerClient({ url: stack.alertmanager })
-      : undefined;
-    if (alertmanager) closeClients.push(() => alertmanager.close());
-    const watcher = startAlertWatcher({
-      ...(alertmanager ? { alertmanager } : {}),
-      client: prometheus,
-      intervalMs: 250,
-      now: clock.now,
-      signal: runAbort.signal,
-      onObservation: (observation) => {
-        observations.push(observation);
-        journal.append({ type: 'alert-observed', at: clock.now(), observation });
-      },
-      onBlind: (period) => {
-        blind.push(period);
-        journal.append({ type: 'backend-blind', at: clock.now(), ...period });
-      },
-    });
-
-    // firedrill's engines run on a thread of their own, prepared now (loading the scenario there takes time
-    // that must not shift the schedule), so that sends keep their times whatever this thread is doing.
-    const trafficThread =
-      options.engine === 'k6'
-        ? undefined
-        : await startTrafficThread({
-            scenarioFile: options.scenarioFile,
-            backend: options.backend,
-            target: stack.target,
-            requestLogPath: options.requestLog ? join(runDir, 'requests.ndjson') : undefined,
-          });
-    if (trafficThread) closeClients.push(() => trafficThread.close());
-    const engineName = trafficThread?.engine ?? 'k6';
-    // The scenario's model, whichever engine carries it (the k6 export follows it too).
-    const model = scenario.traffic.model;
-    startedAt = clock.now();
-    journal.append({ type: 'traffic-started', at: startedAt, engine: engineName, model });
-    log.info(
-      `traffic: ${engineName} (${model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`,
     );
-    let lastProgress = { offeredRate: 0, achievedRate: 0, inFlight: 0, p99Ms: null as number | null };
-    selfMetrics.setPhase('baseline');
-    const progressTimer = setInterval(() => {
-      const elapsedMs = clock.now() - startedAt;
-      selfMetrics.setPhase(phaseAt(plan, elapsedMs));
-      options.onProgress?.({
-        elapsedMs,
-        totalMs: plan.endMs,
-        phase: phaseAt(plan, elapsedMs),
-        model,
-        ...lastProgress,
-        faults: faultTimeline?.activeIds() ?? [],
-        pending: activeAlerts(observations, 'pending'),
-        firing: activeAlerts(observations, 'firing'),
-      });
-    }, 1000);
-
-    if (options.requestLog && options.engine === 'k6') {
-      const warning =
-        "--request-log applies to firedrill's engines; k6 keeps its own per-request stream in k6/";
-      warnings.push(warning);
-      log.warn(warning);
-    }
-    try {
-      const trafficDone =
-        trafficThread === undefined
-          ? runK6Traffic(
-              options.scenarioFile,
-              join(runDir, 'k6'),
-              stack.target,
-              runAbort.signal,
-              startedAt,
-              (window) => {
-                windows.push(window);
-                journal.append({ type: 'traffic-window', at: clock.now(), window });
-                selfMetrics.recordWindow(window);
-              },
-            )
-          : trafficThread
-              .run({
-                signal: runAbort.signal,
-                onWindow: (window) => {
-                  windows.push(window);
-                  journal.append({ type: 'traffic-window', at: clock.now(), window });
-                  selfMetrics.recordWindow(window);
-                },
-                onProgress: (progress) => {
-                  lastProgress = progress;
-                },
-              })
-              .then(({ summary, logError }) => {
-                if (logError) warnings.push(`could not write requests.ndjson: ${logError}`);
-                return summary;
-              });
-      const faultsDone = faultTimeline.run(startedAt, runAbort.signal);
-      const [trafficResult, faultResult] = await Promise.allSettled([trafficDone, faultsDone]);
-      if (trafficResult.status === 'fulfilled') traffic = trafficResult.value;
-      else throw trafficResult.reason;
-      if (faultResult.status === 'rejected' && !runAbort.signal.aborted) throw faultResult.reason;
-      // Observe until the planned end (recovery window), unless interrupted.
-      if (!runAbort.signal.aborted)
-        await sleep(startedAt + plan.endMs - clock.now(), runAbort.signal).catch(() => {});
-    } finally {
-      clearInterval(progressTimer);
-      signal.removeEventListener('abort', onAbort);
-      crashWatch.stop();
-      revertFailed = await faultTimeline.revertAll();
-      await watcher.stop();
-    }
-
-    // Exact pending/firing times from the ALERTS series (the API only gives activeAt).
-    const endedAt = clock.now();
-    try {
-      // Every loaded alert, not only the expected ones: unexpected alerts are findings too (the detection
-      // matrix of a suite classifies them).
-      const everyAlert = await prometheus.alertRuleNames().catch(() => names);
-      observations.push(
-        ...(await readAlertsSeries(
-          prometheus,
-          [...new Set([...names, ...everyAlert])],
-          startedAt - 60_000,
-          endedAt,
-        )),
-      );
-    } catch (error) {
-      warnings.push(`could not read ALERTS samples (${formatError(error)}); firing times are poll times`);
-    }
-    drift = await observeDrift(prometheus, scenario, expectedDrift, startedAt, warnings);
-  } catch (error) {
-    if (!interrupted) {
-      errored = isFiredrillError(error)
-        ? error
-        : new FiredrillError('FD_INTERNAL', formatError(error), { cause: error });
-    }
-  } finally {
-    if (faultTimeline) revertFailed = await faultTimeline.revertAll();
-    await receiver?.close();
-    for (const close of closeClients) await close().catch(() => {});
-    if (connected?.owned) await connected.owned.stop();
-  }
-  return await finish();
-
-  async function finish(): Promise<RunResult> {
-    const endedAt = clock.now();
-    const webhook = receiver?.tally();
-    const forged = webhook ? rejectionWarning(webhook) : undefined;
-    if (forged !== undefined) {
-      warnings.push(forged);
-      log.warn(forged);
-    }
-    const faults: FaultRecord[] = faultTimeline?.records ?? [];
-    const alerts = buildAlertRecords(observations, notifications);
-    const phaseStats = Object.fromEntries(
-      plan.phases.map((phase) => [
-        phase.name,
-        summarizeWindows(phaseWindows(windows, phase, startedAt, faults)),
-      ]),
+    const prometheus = scope.add(
+      'prometheus client',
+      createPrometheusClient({ url: stack.prometheus }),
+      (client) => client.close(),
     );
-    const runError = interrupted ? undefined : errored;
-    const results =
-      preflightResults ??
-      (runError
-        ? judge({ plan, startedAt, endedAt, faults: [], alerts: [], floors, blind: [], phaseStats: {} }).map(
-            (result) => ({
-              ...result,
-              verdict: 'inconclusive' as const,
-              measuredMs: null,
-              detail: `not judged: the run errored (${runError.message.split('\n')[0]})`,
-            }),
+
+    // Stage 2: every referenced alert exists; detection floors from the loaded configuration.
+    const checked = await preflight(plan, {
+      prometheus,
+      prometheusUrl: stack.prometheus,
+      alertmanagerUrl: stack.alertmanager,
+    });
+    journal.append({ type: 'preflight', at: clock.now(), ...checked });
+    for (const warning of checked.warnings) log.warn(warning);
+    if (checked.belowFloor.length > 0) {
+      log.warn('a detection budget is below its floor: the game day cannot pass, so no traffic is sent');
+    } else {
+      // Stage 3: the target answers (the fixture's own probe also checks its feature store; a server the
+      // user named is asked its protocol's probe) and, on a stack of our own, Prometheus has scraped it.
+      await waitTargetReady(targetProbe(connected, scenario.target), signal);
+      if (connected.owned) {
+        const job =
+          connected.origin === 'monitor'
+            ? scrapeTargetOf(stack.target, scenario.target.metrics).job
+            : 'model-server';
+        await waitScraped(prometheus, job, 15_000, signal);
+      }
+      const alertmanager = stack.alertmanager
+        ? scope.add('alertmanager client', createAlertmanagerClient({ url: stack.alertmanager }), (client) =>
+            client.close(),
           )
-        : judge({
-            plan,
-            startedAt,
-            endedAt,
-            faults: faults.map((f) => ({
-              id: f.id,
-              injectedAt: f.injectedAt,
-              landedAt: f.landedAt,
-              notLandedReason: f.notLandedReason,
-              revertedAt: f.revertedAt,
-            })),
-            alerts,
-            floors,
-            blind,
-            phaseStats,
-            trafficWindows: windows,
-          }));
-    const { verdict, exitCode } = runVerdict(results, {
-      interrupted,
-      revertFailed: revertFailed.length > 0,
-      errored: errored !== undefined && !interrupted,
-    });
-    const finalExit = errored && !interrupted && revertFailed.length === 0 ? errored.exitCode : exitCode;
-    journal.append({ type: 'run-ended', at: endedAt });
-    const outcome: RunOutcome = {
-      runId,
-      scenario: { name: scenario.name, description: scenario.description, file: options.scenarioFile },
-      startedAt,
-      endedAt,
-      verdict,
-      exitCode: finalExit,
-      ...(errored ? { reason: errored.hint ? `${errored.message} (${errored.hint})` : errored.message } : {}),
-      ...(interrupted ? { reason: 'interrupted (Ctrl-C); every fault was reverted' } : {}),
-      ...(revertFailed.length > 0
-        ? { reason: `could not revert ${revertFailed.join(', ')}: the system may still be faulted` }
-        : {}),
-      stack: endpoints,
-      faults,
-      alerts,
-      floors,
-      expectations: results,
-      traffic,
-      phases: Object.fromEntries(Object.entries(phaseStats).filter(([, stats]) => stats.windows > 0)),
-      blind,
-      warnings,
-      drift,
-      ...(webhook ? { webhook } : {}),
-    };
-    await writeReports(runDir, outcome, journal.events);
-    await updateLatestLink(reportsDir, runDir);
-    return { outcome, reportDir: runDir, exitCode: finalExit };
-  }
-}
+        : undefined;
 
-async function readGroupWait(url: string): Promise<number> {
-  const alertmanager = createAlertmanagerClient({ url });
-  try {
-    return (await alertmanager.status()).groupWaitMs;
-  } finally {
-    await alertmanager.close();
-  }
-}
-
-/**
- * `--engine k6`: exports the scenario as a k6 script into the run folder, runs the local `k6` binary
- * against the target, and ingests its `--out json` stream as firedrill windows (same report).
- */
-async function runK6Traffic(
-  scenarioFile: string,
-  dir: string,
-  target: string,
-  signal: AbortSignal,
-  startAt: number,
-  onWindow: (window: TrafficWindow) => void,
-): Promise<EngineSummary> {
-  const exported = await exportK6(scenarioFile, { outDir: dir, targetUrl: target });
-  const result = await runK6Engine(dir, {
-    env: { ...process.env, FIREDRILL_TARGET: target },
-    signal,
-    startAt,
-    executor: exported.script.scenario.executor,
-  });
-  for (const window of result.windows) onWindow(window);
-  return result.summary;
-}
-
-/**
- * Waits until Prometheus has scraped the job successfully (`up == 1`), so that the run's baseline starts
- * with data and absent()-style rules are not pending merely because the stack is young.
- */
-async function waitScraped(
-  prometheus: PrometheusClient,
-  prometheusUrl: string,
-  job: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const result = await prometheus.query(`up{job="${job}"} == 1`).catch(() => undefined);
-    if (result?.resultType === 'vector' && result.result.length > 0) return;
-    await sleep(250, signal);
-  }
-  const scrape = await scrapeStatus(prometheusUrl, job);
-  throw new FiredrillError(
-    'FD_BACKEND_UNREACHABLE',
-    `Prometheus has not scraped the ${job} job after ${timeoutMs / 1000}s${scrape ? `: ${scrape}` : ''}`,
-    {
-      hint: 'check target.metrics ({ path, port }) in the scenario, and prometheus.log in the run folder',
-    },
-  );
-}
-
-/** `GET <url> (<last scrape error>)` for a job, from Prometheus' targets API; undefined if unknown. */
-async function scrapeStatus(prometheusUrl: string, job: string): Promise<string | undefined> {
-  try {
-    const response = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, {
-      signal: AbortSignal.timeout(2000),
-    });
-    const body = (await response.json()) as {
-      data?: {
-        activeTargets?: Array<{ labels?: Record<string, string>; scrapeUrl?: string; lastError?: string }>;
-      };
-    };
-    const target = body.data?.activeTargets?.find((t) => t.labels?.job === job);
-    if (!target) return undefined;
-    return `GET ${target.scrapeUrl ?? '?'} (${target.lastError || 'no scrape yet'})`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Aborts the run when a stack component owned by it exits: a crash is an environment error, not a hang. */
-function watchComponents(
-  components: ReadonlyArray<{ name: string; exited: Promise<string>; logFile: string }>,
-  abort: AbortController,
-  onCrash: (error: FiredrillError) => void,
-): { stop(): void } {
-  let stopped = false;
-  for (const component of components) {
-    void component.exited.then((how) => {
-      if (stopped) return;
-      onCrash(
-        new FiredrillError('FD_STACK_CRASHED', `${component.name} exited (${how}) during the run`, {
-          hint: `see ${component.logFile}`,
+      const metrics = scope.add(
+        'self metrics',
+        await startSelfMetrics({
+          host: options.listenHost ?? '127.0.0.1',
+          port: stack.selfMetricsPort,
+          runId,
+          scenario: scenario.name,
         }),
+        (m) => m.close(),
       );
-      abort.abort(new Error(`${component.name} crashed`));
+      log.debug(`firedrill metrics on ${metrics.url}`);
+      const timeline = new FaultTimeline(plan.faults, {
+        onActiveChange: (faultId, kind, active) => metrics.setFault(faultId, kind, active),
+        targets: await faultTargets(stack, scenario, options),
+        journal,
+        clock,
+        log,
+        runId,
+      });
+      // Reverts (again) whatever an error left active; each revert or failure is journaled.
+      scope.defer('faults', async () => {
+        await timeline.revertAll();
+      });
+      const traffic = await acquireTraffic(scope, options, prepared, runDir, stack.target);
+      if (options.requestLog && options.engine === 'k6') {
+        warn("--request-log applies to firedrill's engines; k6 keeps its own per-request stream in k6/");
+      }
+
+      // Stage 4.
+      execution = await execute(plan, {
+        prometheus,
+        alertmanager,
+        traffic,
+        faults: timeline,
+        journal,
+        metrics,
+        components: connected.owned?.components ?? [],
+        expectedDrift,
+        clock,
+        log,
+        signal,
+        onProgress: options.onProgress,
+      });
+      error = execution.error;
+    }
+  } catch (failure) {
+    error = isFiredrillError(failure)
+      ? failure
+      : new FiredrillError('FD_INTERNAL', formatError(failure), { cause: failure });
+  } finally {
+    for (const failure of await scope.close())
+      warn(`could not release the ${failure.name}: ${failure.error}`);
+  }
+
+  // Stages 5 and 6: judged and reported from the journal alone, as `firedrill report` would.
+  const endedAt = clock.now();
+  if (execution?.interrupted ?? signal.aborted) {
+    journal.append({ type: 'run-interrupted', at: endedAt, signal: abortReason(signal) });
+  } else if (error) {
+    journal.append({
+      type: 'run-errored',
+      at: endedAt,
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
     });
   }
+  journal.append({ type: 'run-ended', at: endedAt });
+  const outcome = await renderRunReports(runDir);
+  await updateLatestLink(reportsDir, runDir);
+  return { outcome, reportDir: runDir, exitCode: outcome.exitCode };
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+}
+
+/**
+ * The stack a caller lent, or what connectStack finds: external backends from flags, a server the user named
+ * (with the embedded monitoring stack), a stack from `firedrill up`, or a fresh embedded stack owned by this
+ * run (registered in `scope` at once, so it is stopped on every later failure).
+ */
+async function acquireStack(
+  scope: DisposalScope,
+  options: RunOptions,
+  prepared: PreparedScenario,
+  runDir: string,
+  journal: FileJournal,
+): Promise<ConnectedStack> {
+  // A lent stack (a suite's) is neither waited for nor stopped here: its holder does both.
+  if (options.stack) return options.stack;
+  const connected = await connectStack({
+    ...options,
+    allowHosts: options.allowHosts ?? [],
+    scenario: prepared.scenario,
+    scenarioFile: prepared.file,
+    runDir,
+    log: options.log,
+    signal: options.signal,
+    journal,
+  }).catch((error: unknown) => {
+    throw isFiredrillError(error)
+      ? error
+      : new FiredrillError('FD_STACK_START', formatError(error), { cause: error });
+  });
+  if (connected.owned) scope.add('embedded stack', connected.owned, (stack) => stack.stop());
+  return connected;
+}
+
+/**
+ * The traffic engine, prepared before the run starts: firedrill's engines on a thread of their own
+ * (loading the scenario there takes time that must not shift the schedule), or k6.
+ */
+async function acquireTraffic(
+  scope: DisposalScope,
+  options: RunOptions,
+  prepared: PreparedScenario,
+  runDir: string,
+  target: string,
+): Promise<TrafficSource> {
+  if (options.engine === 'k6') return k6Traffic(prepared, join(runDir, 'k6'), target);
+  const thread = scope.add(
+    'traffic thread',
+    await startTrafficThread({
+      scenarioFile: options.scenarioFile,
+      backend: options.backend,
+      target,
+      requestLogPath: options.requestLog ? join(runDir, 'requests.ndjson') : undefined,
+    }),
+    (t) => t.close(),
+  );
+  return threadTraffic(thread);
+}
+
+/** Where each fault backend acts, from the stack's endpoints; a reference payload for landed() probes. */
+async function faultTargets(
+  stack: StackEndpoints,
+  scenario: Scenario,
+  options: RunOptions,
+): Promise<ChaosTargets> {
+  const rows = await loadReferenceRows(join(projectRoot, 'fixtures/data/penguins.json'));
+  const probeBody = kserveV2Body(rows[0]!, 'firedrill-probe');
+  const probeModel = scenario.target.protocol === 'kserve-v2' ? scenario.target.model : 'penguins';
   return {
-    stop: () => {
-      stopped = true;
+    local: {
+      modelServerAdmin: { url: stack.admin, token: stack.adminToken },
+      modelServerProbe: modelServerProbe(stack.target, probeModel, probeBody),
+      // Embedded stack only (absent for a stack given by flags): see LocalTargets in chaos/local.
+      ...(stack.supervisors ? { supervisors: stack.supervisors } : {}),
+      ...(stack.featureStoreProxy ? { featureStoreProxy: stack.featureStoreProxy } : {}),
+      ...(stack.redis ? { redis: stack.redis } : {}),
+      ...(stack.gpuExporter ? { gpuExporter: stack.gpuExporter } : {}),
+      ...(stack.controlFile ? { controlFile: stack.controlFile } : {}),
     },
+    docker: {},
+    kubernetes: { allowedNamespaces: [...(options.allowedNamespaces ?? [])] },
   };
-}
-
-function phaseAt(plan: Plan, elapsedMs: number): string {
-  if (elapsedMs >= plan.trafficEndMs) return 'observe';
-  const active = plan.faults
-    .filter((f) => elapsedMs >= f.startMs && elapsedMs < f.endMs)
-    .map((f) => f.fault.id);
-  if (active.length > 0) return `fault ${active.join('+')}`;
-  const firstFault = plan.faults[0]?.startMs ?? Number.POSITIVE_INFINITY;
-  return elapsedMs < firstFault ? 'baseline' : 'recovery';
-}
-
-/** Alert names whose latest observation per instance is `state`. */
-function activeAlerts(observations: readonly AlertObservation[], state: 'pending' | 'firing'): string[] {
-  const latest = new Map<string, AlertObservation>();
-  for (const o of observations) {
-    if (o.source !== 'api') continue;
-    latest.set(`${o.name}${JSON.stringify(o.labels)}`, o);
-  }
-  return [...new Set([...latest.values()].filter((o) => o.state === state).map((o) => o.name))];
 }
 
 export { ExitCode };

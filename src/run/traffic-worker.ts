@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FiredrillError, isFiredrillError } from '../core/errors.ts';
 import { createPayloadFactory, loadPayloadReference } from '../payload/index.ts';
-import { loadScenario, planScenario } from '../scenario/index.ts';
+import { prepare as prepareScenario } from './prepare.ts';
 import { openRequestLog, type RequestLog } from './request-log.ts';
 import { engineFor, prepareTraffic } from './traffic-setup.ts';
 import type { ThreadInput, ThreadMessage, ToThread } from './traffic-thread.ts';
@@ -29,8 +29,7 @@ function serializeError(error: unknown): Extract<ThreadMessage, { type: 'error' 
 }
 
 async function prepare() {
-  const scenario = await loadScenario(input.scenarioFile, { backend: input.backend });
-  const plan = planScenario(scenario);
+  const { scenario, plan } = await prepareScenario(input.scenarioFile, { backend: input.backend });
   const reference = await loadPayloadReference(scenario);
   const setup = prepareTraffic(scenario, input.scenarioFile);
   const engine = engineFor(setup);

@@ -18,7 +18,7 @@ const samples: Array<{ file: string; data: unknown }> = [];
 
 beforeAll(async () => {
   for (const file of readdirSync(scenariosDir)
-    .filter((f) => f.endsWith('.ts'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.suite.ts'))
     .sort()) {
     const module = (await import(new URL(file, scenariosDir).href)) as { default: unknown };
     samples.push({ file, data: module.default });

@@ -10,6 +10,7 @@ export {
   type PlannedStage,
   planScenario,
 } from './plan.ts';
+export type { PreparedScenario } from './prepared.ts';
 export type { Expectation, Fault, FaultKind, Scenario, ScenarioInput, Stage } from './schema.ts';
 export {
   type DriftStep,

@@ -6,8 +6,14 @@ import type { Logger } from '../core/log.ts';
 import { createPrometheusClient, type PrometheusClient } from '../evaluate/index.ts';
 import { parseJournal } from '../journal/index.ts';
 import { updateLatestLink } from '../report/index.ts';
-import { type ConnectedStack, connectStack, type StackFlags, targetProbe } from '../run/endpoints.ts';
-import { type RunOptions, runGameDay } from '../run/runner.ts';
+import {
+  type ConnectedStack,
+  connectStack,
+  type RunOptions,
+  runGameDay,
+  type StackFlags,
+  targetProbe,
+} from '../run/index.ts';
 import { type FaultBackend, loadScenario, planScenario, type Scenario } from '../scenario/index.ts';
 import { type ReadinessProbe, waitTargetReady } from '../stack/index.ts';
 import { resolveSuiteInputs } from './load.ts';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunJson, runCli, shortScenario, until, writeScenario } from './helpers.ts';
@@ -169,6 +169,15 @@ describe('firedrill run on the embedded stack', () => {
         for (const secret of secrets) expect(content.includes(secret), `${file} holds a secret`).toBe(false);
       }
       for (const secret of secrets) expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+
+      // Every report is a function of the journal: `firedrill report` rebuilds the same files from it alone.
+      const runDir = await realpath(latestDir);
+      const reports = ['run.json', 'junit.xml', 'summary.md'];
+      const live = await Promise.all(reports.map((f) => readFile(join(runDir, f), 'utf8')));
+      for (const f of reports) await rm(join(runDir, f));
+      const rerendered = await runCli(['report', runDir], { timeoutMs: 30_000 });
+      expect(rerendered.code, rerendered.stderr).toBe(0);
+      expect(await Promise.all(reports.map((f) => readFile(join(runDir, f), 'utf8')))).toEqual(live);
     },
   );
 

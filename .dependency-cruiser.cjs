@@ -1,0 +1,68 @@
+/**
+ * Layer order and no cycles (run by `npm test` before vitest). Dependencies point one way:
+ *   cli → suite → run → {k6, traffic, chaos, evaluate, stack, report, journal, drift, payload} → scenario → core
+ * (suite is a program of many runs: it drives the run program and is driven only by the CLI).
+ * `report` renders data: it reads journal, verdict and traffic types and never the runner, the CLI or the world.
+ */
+const layer = (name, from, forbidden, comment) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: from },
+  to: { path: forbidden },
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'An import cycle couples two concepts into one; split the shared part out.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    layer(
+      'core-is-the-bottom',
+      '^src/core/',
+      '^(src/(?!core/)|chaos/|fixtures/)',
+      'core imports nothing of ours',
+    ),
+    layer(
+      'scenario-is-data',
+      '^src/scenario/',
+      '^(src/(cli|run|report|evaluate|k6|stack|journal|payload|drift)/|src/traffic/(?!schedule\\.ts|arrivals\\.ts|types\\.ts)|chaos/|fixtures/)',
+      'the scenario schema and planner depend on core, and on the pure rate-schedule math in traffic/',
+    ),
+    layer(
+      'nothing-imports-cli',
+      '^(src/(?!cli/)|chaos/|fixtures/)',
+      '^src/cli/',
+      'the CLI is the top: only it turns errors into exit codes',
+    ),
+    layer(
+      'only-cli-imports-run',
+      '^(src/(?!cli/|run/|suite/)|chaos/|fixtures/)',
+      '^src/run/',
+      'stages and programs sit under the CLI; engines, evaluator and reporters never call back into them',
+    ),
+    layer(
+      'only-cli-imports-suite',
+      '^(src/(?!cli/|suite/|index\\.ts)|chaos/|fixtures/)',
+      '^src/suite/(?!schema\\.ts)',
+      'a suite drives runs; nothing below it calls back into it (suite files may use defineSuite)',
+    ),
+    layer(
+      'report-renders-data',
+      '^src/report/',
+      '^(src/(run|cli|stack|k6|traffic/(?!types)|evaluate/(?!types))|chaos/|fixtures/)',
+      'reporters read journal, verdict and traffic types only',
+    ),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)node_modules/|\\.test\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.cjs'] },
+  },
+};

@@ -1,0 +1,142 @@
+import type { FiredrillError } from '../core/errors.ts';
+import {
+  buildAlertRecords,
+  type DetectionFloor,
+  type ExpectationResult,
+  judge,
+  type Notification,
+  runVerdict,
+  type WebhookTally,
+} from '../evaluate/index.ts';
+import type { FaultOutcome, RunOutcome } from '../report/index.ts';
+import type { PreparedScenario } from '../scenario/index.ts';
+import { summarizeWindows } from '../traffic/index.ts';
+import type { Execution } from './execute.ts';
+import { phaseWindows } from './phases.ts';
+
+/** Everything a run learnt, whatever stage it stopped at: the input of the judge stage. */
+export interface RunFacts {
+  runId: string;
+  prepared: PreparedScenario;
+  stack: RunOutcome['stack'];
+  /** When the run folder was created (epoch ms): the run's start when it never got to send traffic. */
+  createdAt: number;
+  endedAt: number;
+  floors: DetectionFloor[];
+  /** Preflight found a budget below its floor, so nothing was executed. */
+  stoppedAtPreflight: boolean;
+  /** Absent when the run stopped before execution (stack, preflight, readiness). */
+  execution:
+    | Pick<Execution, 'startedAt' | 'observations' | 'blind' | 'windows' | 'traffic' | 'drift'>
+    | undefined;
+  notifications: readonly Notification[];
+  faults: readonly FaultOutcome[];
+  warnings: readonly string[];
+  /** The error the run stopped on (any stage), if any. */
+  error: FiredrillError | undefined;
+  interrupted: boolean;
+  revertFailed: readonly string[];
+  /** What the webhook receiver accepted and refused; absent when the run never listened. */
+  webhook?: WebhookTally | undefined;
+}
+
+/**
+ * Stage 5 (pure): verdict per expectation, run verdict, exit code and the reason, as the outcome every
+ * reporter reads. A run stopped at preflight judges the impossible budgets failed and the rest inconclusive
+ * (not run); an errored run judges everything inconclusive (not judged).
+ */
+export function judgeRun(facts: RunFacts): RunOutcome {
+  const { plan, scenario, file } = facts.prepared;
+  const execution = facts.execution;
+  const startedAt = execution?.startedAt ?? facts.createdAt;
+  const endedAt = facts.endedAt;
+  const { interrupted, error, revertFailed, floors } = facts;
+  const alerts = buildAlertRecords(execution?.observations ?? [], [...facts.notifications]);
+  const windows = execution?.windows ?? [];
+  const faults = [...facts.faults];
+  const phaseStats = Object.fromEntries(
+    plan.phases.map((phase) => [
+      phase.name,
+      summarizeWindows(phaseWindows(windows, phase, startedAt, faults)),
+    ]),
+  );
+  const runError = interrupted ? undefined : error;
+  const notRun = () =>
+    judge({ plan, startedAt, endedAt: startedAt, faults: [], alerts: [], floors, blind: [], phaseStats: {} });
+  let results: ExpectationResult[];
+  if (facts.stoppedAtPreflight) {
+    results = notRun().map((result) =>
+      result.verdict === 'failed'
+        ? result
+        : {
+            ...result,
+            verdict: 'inconclusive' as const,
+            detail: `not run: ${scenario.name} stopped at preflight (a budget below its floor)`,
+          },
+    );
+  } else if (runError) {
+    results = judge({
+      plan,
+      startedAt,
+      endedAt,
+      faults: [],
+      alerts: [],
+      floors,
+      blind: [],
+      phaseStats: {},
+    }).map((result) => ({
+      ...result,
+      verdict: 'inconclusive' as const,
+      measuredMs: null,
+      detail: `not judged: the run errored (${runError.message.split('\n')[0]})`,
+    }));
+  } else {
+    results = judge({
+      plan,
+      startedAt,
+      endedAt,
+      faults: faults.map((f) => ({
+        id: f.id,
+        injectedAt: f.injectedAt,
+        landedAt: f.landedAt,
+        notLandedReason: f.notLandedReason,
+        revertedAt: f.revertedAt,
+      })),
+      alerts,
+      floors,
+      blind: execution?.blind ?? [],
+      phaseStats,
+      trafficWindows: windows,
+    });
+  }
+  const { verdict, exitCode } = runVerdict(results, {
+    interrupted,
+    revertFailed: revertFailed.length > 0,
+    errored: runError !== undefined,
+    errorExitCode: runError?.exitCode,
+  });
+  return {
+    runId: facts.runId,
+    scenario: { name: scenario.name, description: scenario.description, file },
+    startedAt,
+    endedAt,
+    verdict,
+    exitCode,
+    ...(error ? { reason: error.hint ? `${error.message} (${error.hint})` : error.message } : {}),
+    ...(interrupted ? { reason: 'interrupted (Ctrl-C); every fault was reverted' } : {}),
+    ...(revertFailed.length > 0
+      ? { reason: `could not revert ${revertFailed.join(', ')}: the system may still be faulted` }
+      : {}),
+    stack: facts.stack,
+    faults,
+    alerts,
+    floors,
+    expectations: results,
+    traffic: execution?.traffic ?? null,
+    phases: Object.fromEntries(Object.entries(phaseStats).filter(([, stats]) => stats.windows > 0)),
+    blind: execution?.blind ?? [],
+    warnings: [...facts.warnings],
+    drift: execution?.drift ?? [],
+    ...(facts.webhook ? { webhook: facts.webhook } : {}),
+  };
+}

@@ -1,0 +1,130 @@
+import { sleep } from '../core/clock.ts';
+import { FiredrillError } from '../core/errors.ts';
+import {
+  budgetStanding,
+  computeFloors,
+  createAlertmanagerClient,
+  type DetectionFloor,
+  loadRuleTimings,
+  type PrometheusClient,
+  unknownAlertError,
+} from '../evaluate/index.ts';
+import type { Plan } from '../scenario/index.ts';
+
+/** What preflight found: floors per (alert, measure), warnings for the report, budgets that cannot pass. */
+export interface Preflight {
+  floors: DetectionFloor[];
+  warnings: string[];
+  /** Ids of alert-fires expectations whose budget is below their detection floor: the run cannot pass. */
+  belowFloor: string[];
+}
+
+/** Referenced alert names, in order of first mention. */
+export function alertNames(plan: Plan): string[] {
+  const names = new Set<string>();
+  for (const { expectation } of plan.expectations) if ('alert' in expectation) names.add(expectation.alert);
+  return [...names];
+}
+
+/**
+ * Pure: each alert-fires budget against its floor (the one rule, `budgetStanding`). A budget below its floor
+ * cannot pass; one inside the scrape+evaluation jitter above it gets a warning.
+ */
+export function checkBudgets(plan: Plan, floors: readonly DetectionFloor[]): Omit<Preflight, 'floors'> {
+  const warnings: string[] = [];
+  const belowFloor: string[] = [];
+  for (const { id, expectation } of plan.expectations) {
+    if (expectation.kind !== 'alert-fires') continue;
+    const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
+    const standing = budgetStanding(expectation.within, floor);
+    if (standing === 'below-floor') belowFloor.push(id);
+    if (standing === 'inside-jitter' && floor) {
+      warnings.push(
+        `${id}: budget ${expectation.within} ms leaves less than the scrape+evaluation jitter (${floor.jitterMs} ms) above the floor ${floor.floorMs} ms; it may fail by phase alone`,
+      );
+    }
+  }
+  return { warnings, belowFloor };
+}
+
+export interface PreflightBackend {
+  prometheus: Pick<PrometheusClient, 'rules' | 'config' | 'alertRuleNames'>;
+  /** For messages: where the rules were read. */
+  prometheusUrl: string;
+  /** Alertmanager base URL, or '' when there is none (notified floors then take group_wait 0). */
+  alertmanagerUrl: string;
+}
+
+/**
+ * Stage 2: every referenced alert has a rule on the backend (else FD_UNKNOWN_ALERT, exit 2), and a detection
+ * floor per expected (alert, measure) from the loaded rules, scrape interval and group_wait — the lowest
+ * floor where an alert has several rules (`computeFloors`). Reads the backend; starts nothing.
+ */
+export async function preflight(plan: Plan, backend: PreflightBackend): Promise<Preflight> {
+  const { prometheus } = backend;
+  const { timings, missing } = await loadRuleTimings(prometheus, alertNames(plan));
+  if (missing.length > 0) {
+    const loaded = await prometheus.alertRuleNames().catch(() => []);
+    throw unknownAlertError(missing, loaded, backend.prometheusUrl);
+  }
+  const groupWaitMs = backend.alertmanagerUrl ? await readGroupWait(backend.alertmanagerUrl) : 0;
+  const wanted = plan.expectations.flatMap(({ expectation }) =>
+    expectation.kind === 'alert-fires' ? [{ alert: expectation.alert, measure: expectation.measure }] : [],
+  );
+  const floors = computeFloors(timings, groupWaitMs, wanted);
+  return { floors, ...checkBudgets(plan, floors) };
+}
+
+async function readGroupWait(url: string): Promise<number> {
+  const alertmanager = createAlertmanagerClient({ url });
+  try {
+    return (await alertmanager.status()).groupWaitMs;
+  } finally {
+    await alertmanager.close();
+  }
+}
+
+/**
+ * Waits until Prometheus has scraped the job successfully (`up == 1`), so that the run's baseline starts
+ * with data and absent()-style rules are not pending merely because the stack is young.
+ */
+export async function waitScraped(
+  prometheus: PrometheusClient,
+  job: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const result = await prometheus.query(`up{job="${job}"} == 1`).catch(() => undefined);
+    if (result?.resultType === 'vector' && result.result.length > 0) return;
+    await sleep(250, signal);
+  }
+  const scrape = await scrapeStatus(prometheus.url, job);
+  throw new FiredrillError(
+    'FD_BACKEND_UNREACHABLE',
+    `Prometheus has not scraped the ${job} job after ${timeoutMs / 1000}s${scrape ? `: ${scrape}` : ''}`,
+    {
+      hint: 'check target.metrics ({ path, port }) in the scenario, and prometheus.log in the run folder',
+    },
+  );
+}
+
+/** `GET <url> (<last scrape error>)` for a job, from Prometheus' targets API; undefined if unknown. */
+async function scrapeStatus(prometheusUrl: string, job: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, {
+      signal: AbortSignal.timeout(2000),
+    });
+    const body = (await response.json()) as {
+      data?: {
+        activeTargets?: Array<{ labels?: Record<string, string>; scrapeUrl?: string; lastError?: string }>;
+      };
+    };
+    const target = body.data?.activeTargets?.find((t) => t.labels?.job === job);
+    if (!target) return undefined;
+    return `GET ${target.scrapeUrl ?? '?'} (${target.lastError || 'no scrape yet'})`;
+  } catch {
+    return undefined;
+  }
+}
