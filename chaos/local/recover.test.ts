@@ -7,7 +7,8 @@ import { pidAlive } from './supervisor.ts';
 
 let children: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   children = [];
 });
 
