@@ -1,6 +1,8 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { ExitCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { recoverRun, resolveRunDir } from '../run/index.ts';
+import { type RecoveryReport, recoverRun, resolveRunDir } from '../run/index.ts';
 
 /** `firedrill recover [run] [--out DIR]` (flags parsed by parseRecoverFlags). */
 export async function recoverCommand(
@@ -8,7 +10,28 @@ export async function recoverCommand(
   log: Logger,
 ): Promise<number> {
   const runDir = resolveRunDir(flags.out, flags.run);
-  const report = await recoverRun(runDir, log);
+  // A suite's folder: first the run that was going on (its faults, while the stack still serves), then the
+  // stack the suite held.
+  const current = currentRunOfSuite(runDir);
+  const reports = [...(current ? [await recoverRun(current, log)] : []), await recoverRun(runDir, log)];
+  const lines: string[] = [];
+  for (const report of reports) lines.push(...describe(report));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return reports.some((r) => r.faults.some((f) => f.outcome === 'failed'))
+    ? ExitCode.revertFailed
+    : ExitCode.passed;
+}
+
+/** The run folder `latest` points at inside a suite folder (the suite's journal says it is one). */
+function currentRunOfSuite(dir: string): string | undefined {
+  const journal = readFileSync(join(dir, 'events.ndjson'), 'utf8');
+  if (!journal.includes('"type":"suite-started"')) return undefined;
+  const latest = join(dir, 'latest');
+  return existsSync(join(latest, 'events.ndjson')) ? realpathSync(latest) : undefined;
+}
+
+function describe(report: RecoveryReport): string[] {
+  const runDir = report.runDir;
   const lines = [`recover ${runDir}:`];
   for (const f of report.faults) {
     lines.push(
@@ -28,6 +51,5 @@ export async function recoverCommand(
   ) {
     lines.push('  nothing to do: the journal shows no fault that may still be applied');
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return report.faults.some((f) => f.outcome === 'failed') ? ExitCode.revertFailed : ExitCode.passed;
+  return lines;
 }

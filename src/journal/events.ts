@@ -99,7 +99,13 @@ export type JournalEvent =
   | { type: 'warning'; at: number; message: string }
   | { type: 'run-errored'; at: number; code: FiredrillErrorCode; message: string; hint?: string }
   | { type: 'run-interrupted'; at: number; signal: string }
-  | { type: 'run-ended'; at: number };
+  | { type: 'run-ended'; at: number }
+  /**
+   * A suite's own journal (suite folder): it records the stack the suite holds (component events) between
+   * these two, so `firedrill recover` can stop what a killed suite left; each run keeps its own journal.
+   */
+  | { type: 'suite-started'; at: number; suiteId: string; name: string }
+  | { type: 'suite-ended'; at: number };
 
 export type JournalEventType = JournalEvent['type'];
 
@@ -133,6 +139,8 @@ export const journalEventTypes = [
   'run-errored',
   'run-interrupted',
   'run-ended',
+  'suite-started',
+  'suite-ended',
 ] as const satisfies readonly JournalEventType[];
 
 /** Compile-time check: `journalEventTypes` lists every JournalEventType (else this is not `true`). */

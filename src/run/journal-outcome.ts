@@ -173,6 +173,8 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
         webhook = { accepted: event.accepted, rejected: event.rejected, rejections };
         break;
       case 'run-started':
+      case 'suite-started':
+      case 'suite-ended':
       case 'component-starting':
       case 'component-started':
       case 'fault-injecting':

@@ -233,7 +233,7 @@ export async function recoverRun(runDir: string, log: Logger): Promise<RecoveryR
       );
     }
   }
-  const ended = events.some((e) => e.type === 'run-ended');
+  const ended = events.some((e) => e.type === 'run-ended' || e.type === 'suite-ended');
   const components = journaledComponents(events);
   if (!ended && components.length > 0) {
     const stopped = await stopOrphanedStack(components);
@@ -243,7 +243,9 @@ export async function recoverRun(runDir: string, log: Logger): Promise<RecoveryR
     removePrivateFiles([secrets.controlFile, secrets.webhookSecretFile]);
     log.info(`embedded stack left by the run: ${stopped}`);
   }
-  if (!existsSync(join(runDir, 'run.json'))) {
+  // A suite's folder has suite.json, not run.json: its runs have their own folders and reports.
+  const suite = events.some((e) => e.type === 'suite-started');
+  if (!suite && !existsSync(join(runDir, 'run.json'))) {
     await writeReports(runDir, abortedOutcome(events, report, Date.now()), events);
     report.runJson = 'written';
   }

@@ -4,7 +4,7 @@ import { type Clock, isoTime, sleep, systemClock } from '../core/clock.ts';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { createPrometheusClient, type PrometheusClient } from '../evaluate/index.ts';
-import { parseJournal } from '../journal/index.ts';
+import { FileJournal, parseJournal } from '../journal/index.ts';
 import { updateLatestLink } from '../report/index.ts';
 import {
   type ConnectedStack,
@@ -104,6 +104,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const suiteDir = join(reportsDir, suiteId);
   await mkdir(suiteDir, { recursive: true });
   await updateLatestLink(reportsDir, suiteDir);
+  // The suite's own journal records the stack it holds, write-ahead: `firedrill recover <suite folder>` stops
+  // what a killed suite left (and recovers the run it was in, from that run's journal).
+  const journal = new FileJournal(join(suiteDir, 'events.ndjson'));
+  journal.append({ type: 'suite-started', at: startedAt, suiteId, name: inputs.suite.name });
   log.info(
     `suite ${inputs.suite.name}: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} × ${repeat} on one stack; report: ${suiteDir}`,
   );
@@ -126,6 +130,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       runDir: suiteDir,
       log,
       signal,
+      journal,
     });
     prometheus = createPrometheusClient({ url: connected.endpoints.prometheus });
     const loadedRules = await loadRules(prometheus);
@@ -229,6 +234,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   } finally {
     await prometheus?.close().catch(() => {});
     if (connected?.owned) await connected.owned.stop();
+    journal.append({ type: 'suite-ended', at: clock.now() });
   }
 
   const interrupted = signal.aborted;
