@@ -28,6 +28,7 @@ export {
   type PrometheusClientOptions,
   type PrometheusConfigDoc,
   type QueryResult,
+  type RangeSeries,
 } from './prometheus-client.ts';
 export { buildAlertRecords } from './records.ts';
 export {
