@@ -95,7 +95,8 @@ describe('scenario validation', () => {
     ],
     [
       'a promql window given twice',
-      (s: any) => s.expect.push({ kind: 'promql', expr: 'up', phase: 'run', after: 'f1', holds: 'throughout' }),
+      (s: any) =>
+        s.expect.push({ kind: 'promql', expr: 'up', phase: 'run', after: 'f1', holds: 'throughout' }),
       'expect[3].after',
       'either phase',
     ],
