@@ -15,18 +15,21 @@ const START = 1_700_000_000_000;
 const R0 = START + 25_000; // f1 reverted
 const STEP = 1000;
 
-const scenario = parseScenarioOrThrow({
-  name: 'promql',
-  description: 'promql expectations',
-  target: { model: 'penguins' },
-  traffic: { stages: [{ kind: 'constant', name: 'steady', rate: 5, duration: '40s' }] },
-  faults: [{ id: 'f1', kind: 'latency-spike', at: '15s', duration: '10s', delay: '300ms' }],
-  expect: [
-    { kind: 'promql', id: 'up-again', expr: 'up == 1', after: 'f1', holds: 'eventually', within: '20s' },
-    { kind: 'promql', id: 'up-baseline', expr: 'up == 1', phase: 'baseline', holds: 'throughout' },
-  ],
-  recovery: '10s',
-});
+const scenario = parseScenarioOrThrow(
+  {
+    name: 'promql',
+    description: 'promql expectations',
+    target: { model: 'penguins' },
+    traffic: { stages: [{ kind: 'constant', name: 'steady', rate: 5, duration: '40s' }] },
+    faults: [{ id: 'f1', kind: 'latency-spike', at: '15s', duration: '10s', delay: '300ms' }],
+    expect: [
+      { kind: 'promql', id: 'up-again', expr: 'up == 1', after: 'f1', holds: 'eventually', within: '20s' },
+      { kind: 'promql', id: 'up-baseline', expr: 'up == 1', phase: 'baseline', holds: 'throughout' },
+    ],
+    recovery: '10s',
+  },
+  'promql.test.ts',
+);
 const plan = planScenario(scenario);
 const eventually = scenario.expect[0] as PromqlExpectation;
 const throughout = scenario.expect[1] as PromqlExpectation;
