@@ -177,6 +177,20 @@ describe('judgePromql', () => {
     expect(result.detail).toMatch(detail);
   });
 
+  it('matches steps to points in whole ms when the window starts at a fractional ms (the run clock)', () => {
+    const recorded = samples('up-again', R0, 21, range(1, 21));
+    const fractional = {
+      ...recorded,
+      startAt: R0 + 0.172,
+      endAt: R0 + 20_000.172,
+      plannedEndAt: R0 + 20_000.172,
+    };
+    expect(judgePromql({ faults, blind: [], promql: [fractional] }, 'up-again', eventually)).toMatchObject({
+      verdict: 'passed',
+      measuredMs: 1000,
+    });
+  });
+
   it('is inconclusive without a recorded query, or when the fault was never reverted', () => {
     const input: PromqlJudgeInput = { faults, blind: [], promql: [] };
     expect(judgePromql(input, 'up-again', eventually)).toMatchObject({

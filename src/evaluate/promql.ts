@@ -116,10 +116,12 @@ export function judgePromql(input: PromqlJudgeInput, id: string, e: PromqlExpect
   if ('error' in record)
     return { ...base, verdict: 'inconclusive', detail: `the range query failed: ${record.error}` };
 
-  const { startAt, endAt, plannedEndAt, stepMs } = record;
+  const { endAt, plannedEndAt, stepMs } = record;
+  const startAt = Math.round(record.startAt);
+  // Steps and points compared in whole ms: the run's clock has sub-ms fractions, Prometheus answers in ms.
   const present = new Set(record.series.flatMap((s) => s.points.map(([t]) => Math.round(t))));
   const steps: number[] = [];
-  for (let t = startAt; t <= endAt; t += stepMs) steps.push(t);
+  for (let t = record.startAt; t <= endAt; t += stepMs) steps.push(Math.round(t));
   const blindAt = (t: number) =>
     input.blind.find((b) => b.backend === 'prometheus' && b.fromAt <= t && t <= b.toAt);
   const emptyBlind = steps.filter((t) => !present.has(t) && blindAt(t));
