@@ -3,8 +3,9 @@ import { defineScenario } from '../src/scenario/index.ts';
 /**
  * Kill the model server (kill -9) under steady load; like a pod under a restart policy it comes back
  * after a 10 s back-off. The availability page must fire within 12 s and resolve within 15 s of the
- * fault's end; drift and GPU alerts must stay silent. On Kubernetes the same fault is a Chaos Mesh
- * PodChaos (pod-kill) on the pods the selector picks.
+ * fault's end, and Prometheus must scrape it again within 20 s of the revert; drift and GPU alerts must
+ * stay silent. On Kubernetes the same fault is a Chaos Mesh PodChaos (pod-kill) on the pods the selector
+ * picks.
  */
 export default defineScenario({
   name: 'pod-kill',
@@ -34,6 +35,14 @@ export default defineScenario({
     { kind: 'alert-silent', alert: 'FeatureStoreLookupErrorsHigh' },
     { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.01 },
     { kind: 'threshold', phase: 'fault', metric: 'error-ratio', op: '>', value: 0.5 },
+    {
+      kind: 'promql',
+      id: 'model-server-scraped-again',
+      expr: 'up{job="model-server"} == 1',
+      after: 'kill-server',
+      holds: 'eventually',
+      within: '20s',
+    },
   ],
   recovery: '25s',
 });

@@ -93,6 +93,11 @@ function describeExpectation(e: Expectation): string {
       return `${e.alert} stays silent during ${e.during}`;
     case 'threshold':
       return `${e.metric} ${e.op} ${e.value} in ${e.phase}`;
+    case 'promql': {
+      const window = e.after !== undefined ? `after ${e.after}'s revert` : `in ${e.phase}`;
+      const budget = e.within !== undefined ? ` within ${formatDuration(e.within)}` : '';
+      return `${e.expr} holds ${e.holds} ${window}${budget}`;
+    }
     default: {
       const { kind, ...rest } = e as { kind: string };
       return `${kind} ${JSON.stringify(rest)}`;

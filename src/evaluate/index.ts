@@ -28,13 +28,23 @@ export {
   type PrometheusClientOptions,
   type PrometheusConfigDoc,
   type QueryResult,
+  type RangeSeries,
 } from './prometheus-client.ts';
+export {
+  evaluationStepMs,
+  judgePromql,
+  type PromqlExpectation,
+  type PromqlFaultTimes,
+  type PromqlJudgeInput,
+  promqlWindow,
+} from './promql.ts';
 export { buildAlertRecords } from './records.ts';
 export {
   type BudgetStanding,
   budgetStanding,
   computeFloor,
   computeFloors,
+  DEFAULT_EVALUATION_INTERVAL_MS,
   DEFAULT_SCRAPE_INTERVAL_MS,
   type LoadRuleTimingsOptions,
   loadRuleTimings,
@@ -50,6 +60,7 @@ export type {
   DriftStepOutcome,
   ExpectationResult,
   Notification,
+  PromqlSamples,
   RejectedNotification,
   RuleTiming,
   Verdict,

@@ -6,6 +6,7 @@ import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
 import type { Expectation } from '../scenario/schema.ts';
 import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
 import { formatLabels, labelsMatch } from './labels.ts';
+import { judgePromql } from './promql.ts';
 import { budgetStanding } from './rules.ts';
 import type {
   AlertRecord,
@@ -13,6 +14,7 @@ import type {
   DetectionFloor,
   DriftStepOutcome,
   ExpectationResult,
+  PromqlSamples,
 } from './types.ts';
 
 /** What happened to one fault, in epoch ms (null: it never got that far). */
@@ -40,6 +42,8 @@ export interface JudgeInput {
    * phase or drift step). Without them those expectations are inconclusive.
    */
   trafficWindows?: readonly TrafficWindow[];
+  /** The range queries of `promql` expectations, as journaled. Without one, that expectation is inconclusive. */
+  promql?: readonly PromqlSamples[] | undefined;
 }
 
 export { type RunVerdict, runVerdict } from './verdict.ts';
@@ -66,7 +70,7 @@ function structuredSubject(
     about.alert = expectation.alert;
     about.labels = { ...(expectation.labels ?? {}) };
   }
-  if ('after' in expectation) {
+  if ('after' in expectation && expectation.after !== undefined) {
     about.faultId = expectation.after;
     const fault = plan.faults.find((f) => f.fault.id === expectation.after)?.fault;
     if (fault) about.faultKind = fault.kind;
@@ -88,6 +92,8 @@ function judgeOne(input: JudgeInput, { id, expectation }: PlannedExpectation): E
       return judgeDriftDetected(input, id, expectation);
     case 'requests-rejected':
       return judgeRequestsRejected(input, id, expectation);
+    case 'promql':
+      return judgePromql(input, id, expectation);
     default:
       return assertNever(expectation, 'expectation kind');
   }

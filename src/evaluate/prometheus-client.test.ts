@@ -35,6 +35,29 @@ beforeAll(async () => {
     if (path.startsWith('/slow/'))
       return setTimeout(() => json(res, 200, { status: 'success', data: {} }), 1500);
     switch (path) {
+      case '/api/v1/query_range': {
+        const form = new URLSearchParams(seen.at(-1)?.body ?? '');
+        if (form.get('query') === 'vector(1)')
+          return json(res, 200, { status: 'success', data: { resultType: 'vector', result: [] } });
+        // Echo the window back as one series, so the test sees what was sent and the ms conversion.
+        const start = Number(form.get('start'));
+        const step = Number(form.get('step'));
+        return json(res, 200, {
+          status: 'success',
+          data: {
+            resultType: 'matrix',
+            result: [
+              {
+                metric: { job: 'model-server' },
+                values: [
+                  [start, '1'],
+                  [start + step, '1'],
+                ],
+              },
+            ],
+          },
+        });
+      }
       case '/api/v1/query':
         return json(res, 400, {
           status: 'error',
@@ -143,6 +166,33 @@ describe('createPrometheusClient', () => {
       ).not.toContain(TOKEN);
       // The query went as a form POST with the time in seconds.
       expect(seen.at(-1)?.body).toBe('query=rate%28x%5B&time=1700000000.123');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('runs a range query as a form POST in seconds and answers points in epoch ms', async () => {
+    const client = createPrometheusClient({ url: base });
+    try {
+      const series = await client.queryRange('up == 1', 1_700_000_000_500, 1_700_000_010_000, 1000);
+      expect(seen.at(-1)).toMatchObject({
+        path: '/api/v1/query_range',
+        body: 'query=up+%3D%3D+1&start=1700000000.500&end=1700000010.000&step=1.000',
+      });
+      expect(series).toEqual([
+        {
+          metric: { job: 'model-server' },
+          points: [
+            [1_700_000_000_500, '1'],
+            [1_700_000_001_500, '1'],
+          ],
+        },
+      ]);
+      // Anything but a matrix is refused, naming the endpoint.
+      await expect(client.queryRange('vector(1)', 0, 1000, 1000)).rejects.toMatchObject({
+        code: 'FD_BACKEND_UNREACHABLE',
+        message: `Prometheus at ${base}/api/v1/query_range answered a vector result, not a matrix`,
+      });
     } finally {
       await client.close();
     }

@@ -63,6 +63,13 @@ export type QueryResult =
   | { resultType: 'scalar'; result: SampleValue }
   | { resultType: 'string'; result: SampleValue };
 
+/** One series of a range query, times in epoch ms (converted from Prometheus' float seconds). */
+export interface RangeSeries {
+  metric: MetricLabels;
+  /** [epoch ms, value as Prometheus wrote it ("1", "NaN", "+Inf")]. */
+  points: Array<[number, string]>;
+}
+
 export interface PrometheusClientOptions {
   /** Base URL like http://127.0.0.1:9090 (any Prometheus-API-compatible backend). */
   url: string;
@@ -82,6 +89,11 @@ export interface PrometheusClient {
   config(): Promise<PrometheusConfigDoc>;
   /** Instant query at `time` (epoch ms; default: the server's now). */
   query(promql: string, time?: number): Promise<QueryResult>;
+  /**
+   * Range query on `/api/v1/query_range`: the expression evaluated at startMs, startMs + stepMs, … ≤ endMs
+   * (epoch ms); each series' points as [epoch ms, value]. Throws FD_BACKEND_UNREACHABLE on any failure.
+   */
+  queryRange(promql: string, startMs: number, endMs: number, stepMs: number): Promise<RangeSeries[]>;
   /** True when `/-/ready` answers 200; false on any other answer or when unreachable. */
   ready(): Promise<boolean>;
   /** Closes the client's own connection pool. */
@@ -139,6 +151,26 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       const form: Record<string, string> = { query: promql };
       if (time !== undefined) form.time = (time / 1000).toFixed(3);
       return callEnvelope<QueryResult>(http, '/api/v1/query', { method: 'POST', form });
+    },
+    async queryRange(promql, startMs, endMs, stepMs) {
+      const form = {
+        query: promql,
+        start: (startMs / 1000).toFixed(3),
+        end: (endMs / 1000).toFixed(3),
+        step: (stepMs / 1000).toFixed(3),
+      };
+      const data = await callEnvelope<QueryResult>(http, '/api/v1/query_range', { method: 'POST', form });
+      if (data?.resultType !== 'matrix') {
+        throw new FiredrillError(
+          'FD_BACKEND_UNREACHABLE',
+          `Prometheus at ${http.baseUrl}/api/v1/query_range answered a ${data?.resultType ?? 'missing'} result, not a matrix`,
+          { hint: 'is this a Prometheus-compatible backend that serves range queries?' },
+        );
+      }
+      return data.result.map((series) => ({
+        metric: series.metric,
+        points: series.values.map(([t, value]): [number, string] => [Math.round(t * 1000), value]),
+      }));
     },
     ready: () => readyProbe(http),
     close: () => agent.close(),

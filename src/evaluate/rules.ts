@@ -6,6 +6,7 @@ import type { DetectionFloor, RuleTiming } from './types.ts';
 
 /** Prometheus' own defaults when the configuration leaves them out. */
 export const DEFAULT_SCRAPE_INTERVAL_MS = 60_000;
+export const DEFAULT_EVALUATION_INTERVAL_MS = 60_000;
 
 const promUnitMs = {
   y: 365 * 86_400_000,

@@ -151,3 +151,21 @@ export interface DriftStepOutcome {
   /** From step start to the alert's firing, when it fired. */
   detectedAfterMs: number | null;
 }
+
+/**
+ * What one `promql` expectation's range query read, as journaled: the window queried (epoch ms, steps of
+ * `stepMs` from `startAt` to `endAt`), the window the expectation asked for (`plannedEndAt`: later than
+ * `endAt` when the run ended first), and the series' points [epoch ms, value]. `error` instead when the query
+ * could not be made or failed.
+ */
+export type PromqlSamples =
+  | {
+      id: string;
+      expr: string;
+      startAt: number;
+      endAt: number;
+      plannedEndAt: number;
+      stepMs: number;
+      series: Array<{ metric: Record<string, string>; points: Array<[number, string]> }>;
+    }
+  | { id: string; expr: string; error: string };

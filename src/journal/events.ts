@@ -9,6 +9,7 @@ import type {
   AlertObservation,
   DetectionFloor,
   Notification,
+  PromqlSamples,
   RejectedNotification,
 } from '../evaluate/types.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -96,6 +97,8 @@ export type JournalEvent =
   | { type: 'traffic-window'; at: number; window: TrafficWindow }
   | { type: 'traffic-summary'; at: number; summary: EngineSummary }
   | { type: 'drift-observed'; at: number; reports: DriftReport[] }
+  /** A `promql` expectation's range query over its window (or why it could not be made), read after the run. */
+  | ({ type: 'promql-samples'; at: number } & PromqlSamples)
   | { type: 'warning'; at: number; message: string }
   | { type: 'run-errored'; at: number; code: FiredrillErrorCode; message: string; hint?: string }
   | { type: 'run-interrupted'; at: number; signal: string }
@@ -135,6 +138,7 @@ export const journalEventTypes = [
   'traffic-window',
   'traffic-summary',
   'drift-observed',
+  'promql-samples',
   'warning',
   'run-errored',
   'run-interrupted',

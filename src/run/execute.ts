@@ -6,7 +6,10 @@ import {
   type AlertmanagerClient,
   type AlertObservation,
   type BlindPeriod,
+  evaluationStepMs,
   type PrometheusClient,
+  type PromqlSamples,
+  promqlWindow,
   readAlertsSeries,
   startAlertWatcher,
 } from '../evaluate/index.ts';
@@ -94,6 +97,8 @@ export interface Execution {
   warnings: string[];
   traffic: EngineSummary | null;
   drift: DriftReport[];
+  /** The range query of each `promql` expectation (journaled as `promql-samples`). */
+  promql: PromqlSamples[];
   /** Faults whose revert failed: the system may still be faulted. */
   revertFailed: string[];
   interrupted: boolean;
@@ -114,6 +119,7 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
   const warnings: string[] = [];
   let traffic: EngineSummary | null = null;
   let drift: DriftReport[] = [];
+  let promql: PromqlSamples[] = [];
   let revertFailed: string[] = [];
   let interrupted = false;
   let error: FiredrillError | undefined;
@@ -228,6 +234,7 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     } catch (failure) {
       warnings.push(`could not read ALERTS samples (${formatError(failure)}); firing times are poll times`);
     }
+    promql = await readPromql(plan, env, startedAt);
     drift = await observeDrift(env.prometheus, plan.scenario, env.expectedDrift, startedAt, warnings);
     if (drift.length > 0) journal.append({ type: 'drift-observed', at: clock.now(), reports: drift });
   } catch (failure) {
@@ -251,10 +258,50 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     warnings,
     traffic,
     drift,
+    promql,
     revertFailed,
     interrupted,
     error: interrupted ? undefined : error,
   };
+}
+
+/**
+ * One range query per `promql` expectation over its window (cut at now when the run ended first), at the rule
+ * evaluation step, each journaled before it is returned. Never throws: a failure is recorded as the reason.
+ */
+async function readPromql(plan: Plan, env: ExecuteEnv, startedAt: number): Promise<PromqlSamples[]> {
+  const wanted = plan.expectations.flatMap(({ id, expectation }) =>
+    expectation.kind === 'promql' ? [{ id, expectation }] : [],
+  );
+  if (wanted.length === 0) return [];
+  let stepMs: number | string;
+  try {
+    stepMs = await evaluationStepMs(env.prometheus);
+  } catch (failure) {
+    stepMs = `could not read the rule evaluation interval: ${formatError(failure)}`;
+  }
+  const out: PromqlSamples[] = [];
+  for (const { id, expectation } of wanted) {
+    const { expr } = expectation;
+    let samples: PromqlSamples;
+    const window = promqlWindow(plan, expectation, startedAt, env.faults.records);
+    if (typeof stepMs === 'string') samples = { id, expr, error: stepMs };
+    else if ('why' in window) samples = { id, expr, error: window.why };
+    else {
+      const endAt = Math.min(window.endAt, env.clock.now());
+      if (endAt < window.startAt) samples = { id, expr, error: 'the run ended before its window began' };
+      else
+        try {
+          const series = await env.prometheus.queryRange(expr, window.startAt, endAt, stepMs);
+          samples = { id, expr, startAt: window.startAt, endAt, plannedEndAt: window.endAt, stepMs, series };
+        } catch (failure) {
+          samples = { id, expr, error: formatError(failure) };
+        }
+    }
+    env.journal.append({ type: 'promql-samples', at: env.clock.now(), ...samples });
+    out.push(samples);
+  }
+  return out;
 }
 
 /** Aborts the run when a component it depends on exits: a crash is an environment error, not a hang. */

@@ -244,3 +244,40 @@ describe('outcomeFromJournal', () => {
     expect(() => outcomeFromJournal([old, ...rest])).toThrow(/journal of r1 does not record the scenario/);
   });
 });
+
+describe('promql-samples', () => {
+  it('judges a promql expectation from the range query its journal recorded', () => {
+    const withPromql = parseScenarioOrThrow(
+      {
+        ...JSON.parse(JSON.stringify(scenario)),
+        traffic: { stages: [{ kind: 'constant', rate: 10, duration: '40s' }] },
+        faults: [{ id: 'slow', kind: 'latency-spike', at: '10s', duration: '10s', delay: '400ms' }],
+        expect: [
+          { kind: 'promql', id: 'up', expr: 'up == 1', after: 'slow', holds: 'eventually', within: '5s' },
+        ],
+        recovery: '20s',
+      },
+      'journal-test.ts',
+    );
+    const revertedAt = T0 + 20_020;
+    const recorded = {
+      id: 'up',
+      expr: 'up == 1',
+      startAt: revertedAt,
+      endAt: revertedAt + 5000,
+      plannedEndAt: revertedAt + 5000,
+      stepMs: 1000,
+      series: [{ metric: { job: 'm' }, points: [[revertedAt + 3000, '1'] as [number, string]] }],
+    };
+    const events: JournalEvent[] = [
+      { ...journal([])[0]!, definition: JSON.parse(JSON.stringify(withPromql)) } as JournalEvent,
+      ...executed.filter((e) => e.type !== 'alert-observed' && e.type !== 'alert-notified'),
+      { type: 'promql-samples', at: T0 + 60_500, ...recorded },
+      { type: 'run-ended', at: T0 + 61_000 },
+    ];
+    expect(factsFromJournal(events).execution?.promql).toEqual([recorded]);
+    expect(outcomeFromJournal(events).expectations).toMatchObject([
+      { id: 'up', kind: 'promql', verdict: 'passed', measuredMs: 3000, budgetMs: 5000, faultId: 'slow' },
+    ]);
+  });
+});

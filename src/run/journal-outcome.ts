@@ -7,6 +7,7 @@ import type {
   BlindPeriod,
   DetectionFloor,
   Notification,
+  PromqlSamples,
   RejectedNotification,
   WebhookTally,
 } from '../evaluate/index.ts';
@@ -58,6 +59,7 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
   const notifications: Notification[] = [];
   const blind: BlindPeriod[] = [];
   const windows: TrafficWindow[] = [];
+  const promql: PromqlSamples[] = [];
   const warnings: string[] = [];
   const faults = new Map<string, FaultOutcome>(
     plan.faults.map(({ fault }) => [
@@ -154,6 +156,11 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
       case 'drift-observed':
         drift = event.reports;
         break;
+      case 'promql-samples': {
+        const { type: _type, at: _at, ...samples } = event;
+        promql.push(samples);
+        break;
+      }
       case 'warning':
         warnings.push(event.message);
         break;
@@ -198,7 +205,9 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
     floors,
     stoppedAtPreflight: belowFloor.length > 0,
     execution:
-      startedAt === undefined ? undefined : { startedAt, observations, blind, windows, traffic, drift },
+      startedAt === undefined
+        ? undefined
+        : { startedAt, observations, blind, windows, traffic, drift, promql },
     notifications,
     faults: records,
     warnings,

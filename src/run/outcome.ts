@@ -27,7 +27,8 @@ export interface RunFacts {
   stoppedAtPreflight: boolean;
   /** Absent when the run stopped before execution (stack, preflight, readiness). */
   execution:
-    | Pick<Execution, 'startedAt' | 'observations' | 'blind' | 'windows' | 'traffic' | 'drift'>
+    | (Pick<Execution, 'startedAt' | 'observations' | 'blind' | 'windows' | 'traffic' | 'drift'> &
+        Partial<Pick<Execution, 'promql'>>)
     | undefined;
   notifications: readonly Notification[];
   faults: readonly FaultOutcome[];
@@ -107,6 +108,7 @@ export function judgeRun(facts: RunFacts): RunOutcome {
       blind: execution?.blind ?? [],
       phaseStats,
       trafficWindows: windows,
+      promql: execution?.promql ?? [],
     });
   }
   const { verdict, exitCode } = runVerdict(results, {

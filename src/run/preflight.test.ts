@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiRuleGroup, DetectionFloor } from '../evaluate/index.ts';
+import { FiredrillError } from '../core/errors.ts';
+import {
+  type ApiRuleGroup,
+  BackendApiError,
+  type DetectionFloor,
+  type QueryResult,
+} from '../evaluate/index.ts';
 import { parseScenarioOrThrow, planScenario } from '../scenario/index.ts';
 import { checkBudgets, preflight } from './preflight.ts';
 
@@ -63,6 +69,19 @@ describe('preflight', () => {
     rules: async () => groups,
     config: async () => ({ global: { scrape_interval: '1s' } }),
     alertRuleNames: async () => ['Lat'],
+    // Parses like Prometheus would for the expressions these tests use: a trailing `==` is a parse error.
+    query: async (expr: string): Promise<QueryResult> => {
+      if (expr.trim().endsWith('==')) {
+        throw new FiredrillError(
+          'FD_BACKEND_UNREACHABLE',
+          'Prometheus at http://prom/api/v1/query answered HTTP 400',
+          {
+            cause: new BackendApiError('1:6: parse error: unexpected end of input', 400, 'bad_data'),
+          },
+        );
+      }
+      return { resultType: 'vector', result: [] };
+    },
   };
 
   it('takes the lowest floor where an alert has several rules (not the first rule listed)', async () => {
@@ -85,5 +104,24 @@ describe('preflight', () => {
       message: 'the scenario expects alert "Typo" that Prometheus at http://prom has no rule for',
       hint: 'loaded alerting rules: Lat',
     });
+  });
+
+  it('refuses promql expressions the backend cannot parse, naming where (exit 2)', async () => {
+    const plan = planWith([
+      { kind: 'promql', expr: 'up == 1', phase: 'run', holds: 'throughout' },
+      { kind: 'promql', expr: 'up ==', after: 'slow', holds: 'eventually', within: '5s' },
+    ]);
+    await expect(
+      preflight(plan, { prometheus, prometheusUrl: 'http://prom', alertmanagerUrl: '' }),
+    ).rejects.toMatchObject({
+      code: 'FD_USAGE',
+      message:
+        'Prometheus at http://prom refuses expect[1].expr: up ==: 1:6: parse error: unexpected end of input',
+      hint: expect.stringContaining('PromQL'),
+    });
+    const valid = planWith([{ kind: 'promql', expr: 'up == 1', phase: 'run', holds: 'throughout' }]);
+    await expect(
+      preflight(valid, { prometheus, prometheusUrl: 'http://prom', alertmanagerUrl: '' }),
+    ).resolves.toMatchObject({ belowFloor: [] });
   });
 });

@@ -1,6 +1,7 @@
 import { sleep } from '../core/clock.ts';
 import { FiredrillError } from '../core/errors.ts';
 import {
+  BackendApiError,
   budgetStanding,
   computeFloors,
   createAlertmanagerClient,
@@ -48,7 +49,7 @@ export function checkBudgets(plan: Plan, floors: readonly DetectionFloor[]): Omi
 }
 
 export interface PreflightBackend {
-  prometheus: Pick<PrometheusClient, 'rules' | 'config' | 'alertRuleNames'>;
+  prometheus: Pick<PrometheusClient, 'rules' | 'config' | 'alertRuleNames' | 'query'>;
   /** For messages: where the rules were read. */
   prometheusUrl: string;
   /** Alertmanager base URL, or '' when there is none (notified floors then take group_wait 0). */
@@ -67,12 +68,40 @@ export async function preflight(plan: Plan, backend: PreflightBackend): Promise<
     const loaded = await prometheus.alertRuleNames().catch(() => []);
     throw unknownAlertError(missing, loaded, backend.prometheusUrl);
   }
+  await checkPromqlExpressions(plan, backend);
   const groupWaitMs = backend.alertmanagerUrl ? await readGroupWait(backend.alertmanagerUrl) : 0;
   const wanted = plan.expectations.flatMap(({ expectation }) =>
     expectation.kind === 'alert-fires' ? [{ alert: expectation.alert, measure: expectation.measure }] : [],
   );
   const floors = computeFloors(timings, groupWaitMs, wanted);
   return { floors, ...checkBudgets(plan, floors) };
+}
+
+/**
+ * Every `promql` expectation's expression parses on the backend (one instant query each), so a typo is a
+ * usage error before the run (exit 2) and not an inconclusive verdict after it. Other failures propagate.
+ */
+async function checkPromqlExpressions(plan: Plan, backend: PreflightBackend): Promise<void> {
+  const problems: string[] = [];
+  for (const [index, { expectation }] of plan.expectations.entries()) {
+    if (expectation.kind !== 'promql') continue;
+    try {
+      await backend.prometheus.query(expectation.expr);
+    } catch (error) {
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (!(cause instanceof BackendApiError) || cause.errorType !== 'bad_data') throw error;
+      problems.push(`expect[${index}].expr: ${expectation.expr}: ${cause.message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new FiredrillError(
+      'FD_USAGE',
+      `Prometheus at ${backend.prometheusUrl} refuses ${problems.join('; ')}`,
+      {
+        hint: 'fix the PromQL expression (try it in the Prometheus UI first)',
+      },
+    );
+  }
 }
 
 async function readGroupWait(url: string): Promise<number> {

@@ -94,9 +94,44 @@ export const expectationSchema = z.discriminatedUnion(
       /** A phase as for thresholds, or the id of a `payload.drift[]` entry (its active span). */
       phase: z.string().min(1),
     }),
+    z
+      .strictObject({
+        kind: z.literal('promql'),
+        id: name.optional(),
+        /** A PromQL expression; a comparison filters series, so an empty result is false. */
+        expr: z
+          .string()
+          .trim()
+          .min(1, { error: 'expr is a PromQL expression like up{job="model-server"} == 1' }),
+        /** The window: a phase as for thresholds… */
+        phase: z.string().min(1).optional(),
+        /** …or from this fault's revert to the end of observation (or to `within`). */
+        after: name.optional(),
+        /** `throughout`: a non-empty result at every evaluation step of the window; `eventually`: at one. */
+        holds: z.enum(['throughout', 'eventually'], { error: 'holds is "throughout" or "eventually"' }),
+        /** Cuts the window to its first `within` (eventually: the budget, measured from the window start). */
+        within: duration('a budget').optional(),
+      })
+      .superRefine((e, ctx) => {
+        if ((e.phase === undefined) === (e.after === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: e.phase === undefined ? ['phase'] : ['after'],
+            message:
+              'give the window as either phase (baseline, fault, recovery, run or a stage name) or after (a fault id, counted from its revert), not both or neither',
+          });
+        }
+        if (e.holds === 'eventually' && e.after !== undefined && e.within === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['within'],
+            message: `"eventually" after a fault needs a budget: within, e.g. "20s" from ${e.after}'s revert`,
+          });
+        }
+      }),
   ],
   {
     error:
-      'an expectation kind is "alert-fires", "alert-resolves", "alert-silent", "threshold", "drift-detected" or "requests-rejected"',
+      'an expectation kind is "alert-fires", "alert-resolves", "alert-silent", "threshold", "drift-detected", "requests-rejected" or "promql"',
   },
 );

@@ -173,7 +173,7 @@ export function referenceIssues(parts: ScenarioParts): PartIssue[] {
   parts.rawExpect.forEach((raw, index) => {
     const expectation = parts.expect[index];
     const kind = expectation?.kind ?? field(raw, 'kind');
-    if (kind === 'alert-fires' || kind === 'alert-resolves') {
+    if (kind === 'alert-fires' || kind === 'alert-resolves' || kind === 'promql') {
       const after = expectation && 'after' in expectation ? expectation.after : rawName(raw, 'after');
       if (after !== undefined && !faultIds.has(after)) {
         add(
@@ -196,8 +196,11 @@ export function referenceIssues(parts: ScenarioParts): PartIssue[] {
         );
       }
     }
-    if (kind !== 'threshold') return;
-    const phase = expectation?.kind === 'threshold' ? expectation.phase : field(raw, 'phase');
+    if (kind !== 'threshold' && kind !== 'promql') return;
+    const phase =
+      expectation?.kind === 'threshold' || expectation?.kind === 'promql'
+        ? expectation.phase
+        : field(raw, 'phase');
     if (typeof phase === 'string' && phase !== '' && !phases.includes(phase)) {
       add(
         ['expect', index, 'phase'],

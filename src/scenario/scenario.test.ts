@@ -87,6 +87,50 @@ describe('scenario validation', () => {
       'expected an alert name',
     ],
     ['a bad target url', (s: any) => (s.target.url = 'nope'), 'target.url', 'expected a URL'],
+    [
+      'an empty promql expr',
+      (s: any) => s.expect.push({ kind: 'promql', expr: '  ', phase: 'run', holds: 'throughout' }),
+      'expect[3].expr',
+      'expr is a PromQL expression',
+    ],
+    [
+      'a promql window given twice',
+      (s: any) =>
+        s.expect.push({ kind: 'promql', expr: 'up', phase: 'run', after: 'f1', holds: 'throughout' }),
+      'expect[3].after',
+      'either phase',
+    ],
+    [
+      'a promql expectation without a window',
+      (s: any) => s.expect.push({ kind: 'promql', expr: 'up', holds: 'throughout' }),
+      'expect[3].phase',
+      'either phase',
+    ],
+    [
+      'promql eventually after a fault without within',
+      (s: any) => s.expect.push({ kind: 'promql', expr: 'up', after: 'f1', holds: 'eventually' }),
+      'expect[3].within',
+      'needs a budget: within, e.g. "20s" from f1\'s revert',
+    ],
+    [
+      'promql after an unknown fault',
+      (s: any) =>
+        s.expect.push({ kind: 'promql', expr: 'up', after: 'f7', holds: 'eventually', within: '5s' }),
+      'expect[3].after',
+      'no fault has id "f7"',
+    ],
+    [
+      'promql in an unknown phase',
+      (s: any) => s.expect.push({ kind: 'promql', expr: 'up', phase: 'wram', holds: 'throughout' }),
+      'expect[3].phase',
+      'unknown phase "wram" (did you mean "warm"?)',
+    ],
+    [
+      'a bad promql holds',
+      (s: any) => s.expect.push({ kind: 'promql', expr: 'up', phase: 'run', holds: 'always' }),
+      'expect[3].holds',
+      'holds is "throughout" or "eventually"',
+    ],
   ])('reports %s with its path and a hint', (_label, change, path, message) => {
     const result = parseScenario(withChange(change));
     expect(result.ok).toBe(false);
