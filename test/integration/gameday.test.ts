@@ -25,9 +25,11 @@ const forgedBody = JSON.stringify({
  */
 async function forgeDuringRun(reportsDir: string): Promise<{ secrets: string[]; statuses: number[] }> {
   const stackDir = join(reportsDir, 'latest', 'stack');
-  const config = await until('the run to render alertmanager.yml', 90_000, () =>
-    readFile(join(stackDir, 'alertmanager.yml'), 'utf8').catch(() => undefined),
-  );
+  // The file exists before it is written: wait for its webhook url, not for the file.
+  const config = await until('the run to render alertmanager.yml', 90_000, async () => {
+    const text = await readFile(join(stackDir, 'alertmanager.yml'), 'utf8').catch(() => undefined);
+    return text?.includes('url: "') ? text : undefined;
+  });
   const url = /url: "([^"]+)"/.exec(config)?.[1];
   if (!url) throw new Error(`no webhook url in alertmanager.yml:\n${config}`);
   const control = JSON.parse(await readFile(join(stackDir, 'control.json'), 'utf8'));
