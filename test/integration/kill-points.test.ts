@@ -383,7 +383,9 @@ describe.runIf(process.platform === 'linux')('nothing left behind, at any kill p
           faults: [{ id: 'slow', kind: 'latency-spike', at: '1s', duration: '3s', delay: '300ms' }],
           expect: [
             { id: 'fires', kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow', within: '6s' },
-            { id: 'quiet', kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
+            // An alert no earlier kill on this shared stack can have left firing (an error burst killed
+            // mid-fault keeps ModelErrorRatioHigh up for a while): the check is about blindness, not them.
+            { id: 'quiet', kind: 'alert-silent', alert: 'FeatureDriftPSIHigh' },
           ],
           recovery: '2s',
         },
