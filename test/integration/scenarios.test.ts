@@ -105,5 +105,6 @@ describe('sample game days as a suite on one stack', () => {
     for (const run of suite.runs) expect(summary).toContain(`](${run.runDir}/summary.md)`);
     // The suite's stack is gone.
     await expect(fetch(`${suite.stack.prometheus}/-/ready`)).rejects.toThrow();
-  });
+    // Five game days of 20–65 s back to back, with the gates between them: longer than the project's default.
+  }, 480_000);
 });
