@@ -82,12 +82,15 @@ describe('sample game days as a suite on one stack', () => {
     expect(cell('pod-kill', 'ModelServerDown').toFiring!.p50).toBeGreaterThan(0);
     const unexpected = suite.matrix.rows.flatMap((r) => r.cells.filter((c) => c.class === 'unexpected'));
     expect(unexpected.length).toBeGreaterThan(0);
+    // Coverage counts every run, not only fault windows: feature-drift's drift (a payload step, no fault)
+    // exercised the PSI and KS tickets.
     const fired = new Set(
       suite.matrix.rows.flatMap((r) => r.cells.filter((c) => c.fired > 0).map((c) => c.alert)),
     );
-    expect(suite.matrix.coverage.neverFired).toEqual(
-      suite.matrix.alerts.map((a) => a.name).filter((n) => !fired.has(n)),
-    );
+    for (const alert of [...fired, 'FeatureDriftPSIHigh', 'FeatureDriftKSLow']) {
+      expect(suite.matrix.coverage.neverFired).not.toContain(alert);
+    }
+    expect(suite.matrix.coverage.neverFired.length).toBeGreaterThan(0);
     expect(suite.matrix.coverage.deadRules).toEqual([]);
 
     // junit: one testsuite per run, one testcase per expectation; summary.md links every run.
