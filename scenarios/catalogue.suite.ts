@@ -12,15 +12,16 @@ export default defineSuite({
   name: 'catalogue',
   description:
     'Which sample fault does the fixture monitoring catch, how fast, and which rules stay unexercised',
+  // Drift last: it lasts to its scenario's end, and the PSI window keeps the drift tickets up for minutes.
   scenarios: [
     'latency-spike.ts',
     'error-burst.ts',
     'pod-kill.ts',
     'feature-store-outage.ts',
     'gpu-throttle.ts',
-    'feature-drift.ts',
-    'schema-break.ts',
     'capacity-closed.ts',
+    'schema-break.ts',
+    'feature-drift.ts',
   ],
   known: ['ModelErrorBudgetBurnTicket'],
 });
