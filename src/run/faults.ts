@@ -39,19 +39,7 @@ export class FaultTimeline {
       onActiveChange?: (faultId: string, kind: string, active: boolean) => void;
     },
   ) {
-    this.records = faults.map(({ fault }) => ({
-      id: fault.id,
-      kind: fault.kind,
-      backend: fault.backend,
-      params: faultParams(fault),
-      injectedAt: null,
-      landedAt: null,
-      landedEvidence: null,
-      notLandedReason: null,
-      revertedAt: null,
-      revertError: null,
-      cleanupHint: null,
-    }));
+    this.records = faults.map(({ fault }) => blankFaultOutcome({ ...fault, params: faultParams(fault) }));
   }
 
   /** Active fault ids (for the progress line). */
@@ -182,4 +170,29 @@ export class FaultTimeline {
     }
     return this.records.filter((r) => r.revertError !== null && r.revertedAt === null).map((r) => r.id);
   }
+}
+
+/**
+ * A fault's record before anything has happened to it: every time and outcome null. The one shape the live
+ * timeline, the journal fold and recovery start from.
+ */
+export function blankFaultOutcome(fault: {
+  id: string;
+  kind: string;
+  backend: string;
+  params: Record<string, unknown>;
+}): FaultOutcome {
+  return {
+    id: fault.id,
+    kind: fault.kind,
+    backend: fault.backend,
+    params: fault.params,
+    injectedAt: null,
+    landedAt: null,
+    landedEvidence: null,
+    notLandedReason: null,
+    revertedAt: null,
+    revertError: null,
+    cleanupHint: null,
+  };
 }

@@ -16,6 +16,7 @@ import { type FaultOutcome, type RunOutcome, writeReports } from '../report/inde
 import { planScenario } from '../scenario/index.ts';
 import type { EngineSummary, TrafficWindow } from '../traffic/index.ts';
 import type { DriftReport } from './drift.ts';
+import { blankFaultOutcome } from './faults.ts';
 import { judgeRun, type RunFacts } from './outcome.ts';
 
 /**
@@ -62,22 +63,7 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
   const promql: PromqlSamples[] = [];
   const warnings: string[] = [];
   const faults = new Map<string, FaultOutcome>(
-    plan.faults.map(({ fault }) => [
-      fault.id,
-      {
-        id: fault.id,
-        kind: fault.kind,
-        backend: fault.backend,
-        params: faultParams(fault),
-        injectedAt: null,
-        landedAt: null,
-        landedEvidence: null,
-        notLandedReason: null,
-        revertedAt: null,
-        revertError: null,
-        cleanupHint: null,
-      },
-    ]),
+    plan.faults.map(({ fault }) => [fault.id, blankFaultOutcome({ ...fault, params: faultParams(fault) })]),
   );
   const fault = (id: string): FaultOutcome | undefined => faults.get(id);
 

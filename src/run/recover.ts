@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.ts';
 import { FileJournal, type JournalEvent, parseJournal } from '../journal/index.ts';
 import { type FaultOutcome, type RunOutcome, writeReports } from '../report/index.ts';
 import { removePrivateFiles, stackSecretFiles } from '../stack/index.ts';
+import { blankFaultOutcome } from './faults.ts';
 
 /** What `firedrill recover` found and did for one run. */
 export interface RecoveryReport {
@@ -89,19 +90,7 @@ export function abortedOutcome(
   const fault = (id: string) => faults.get(id);
   for (const e of events) {
     if (e.type === 'fault-injecting') {
-      faults.set(e.id, {
-        id: e.id,
-        kind: e.kind,
-        backend: e.backend,
-        params: e.params,
-        injectedAt: null,
-        landedAt: null,
-        landedEvidence: null,
-        notLandedReason: null,
-        revertedAt: null,
-        revertError: null,
-        cleanupHint: null,
-      });
+      faults.set(e.id, blankFaultOutcome(e));
     }
     const f = 'id' in e ? fault(e.id) : undefined;
     if (!f) continue;
