@@ -1,7 +1,7 @@
 import { assertNever } from '../src/core/errors.ts';
 import type { Fault } from '../src/scenario/schema.ts';
 import { type DockerTargets, injectDocker, recoverDocker } from './docker/index.ts';
-import { injectKubernetes, type KubernetesTargets, recoverKubernetes } from './kubernetes/index.ts';
+import type { KubernetesTargets } from './kubernetes/index.ts';
 import { injectLocal, type LocalTargets, recoverLocal } from './local/index.ts';
 import type { FaultHandle, InjectContext, RecoveryRecord } from './types.ts';
 
@@ -19,6 +19,12 @@ export interface ChaosTargets {
   kubernetes: KubernetesTargets;
 }
 
+/**
+ * The kubernetes backend loads on first use: `@kubernetes/client-node` costs most of a second of start-up, which
+ * every local or docker game day (and every CLI start) would otherwise pay.
+ */
+const kubernetesBackend = () => import('./kubernetes/index.ts');
+
 /** Injects one scenario fault on its backend. Resolves once the backend acknowledged it. */
 export function injectFault(fault: Fault, targets: ChaosTargets, ctx: InjectContext): Promise<FaultHandle> {
   switch (fault.backend) {
@@ -27,7 +33,7 @@ export function injectFault(fault: Fault, targets: ChaosTargets, ctx: InjectCont
     case 'docker':
       return injectDocker(fault, targets.docker, ctx);
     case 'kubernetes':
-      return injectKubernetes(fault, targets.kubernetes, ctx);
+      return kubernetesBackend().then((k) => k.injectKubernetes(fault, targets.kubernetes, ctx));
     default:
       return assertNever(fault.backend, 'fault backend');
   }
@@ -41,7 +47,7 @@ export function recoverFault(record: RecoveryRecord): Promise<string> {
     case 'docker':
       return recoverDocker(record);
     case 'kubernetes':
-      return recoverKubernetes(record);
+      return kubernetesBackend().then((k) => k.recoverKubernetes(record));
     default:
       return assertNever(record.backend, 'fault backend');
   }
