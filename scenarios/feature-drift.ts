@@ -7,6 +7,9 @@ import { defineScenario } from '../src/scenario/index.ts';
  * expected PSI is 0.02, 95th percentile 0.035, far below 0.25); latency and error alerts stay silent too,
  * since drift changes no timing. Expected drift (src/drift/expected.ts, 200 windows of 500 rows): flipper PSI
  * 5.24, 5th–95th percentile 5.13–5.41, KS D 0.68.
+ * The shift ends at 50 s and the last 20 s (800 rows) of reference traffic flush the 500-row drift window, so
+ * the tickets resolve before the run ends: the window refreshes only with traffic, and a drift left in it
+ * would keep the tickets firing into whatever runs next on the stack (a suite's next scenario, a repeat).
  */
 export default defineScenario({
   name: 'feature-drift',
@@ -14,12 +17,21 @@ export default defineScenario({
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
-    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '65s' }],
+    stages: [{ kind: 'constant', name: 'steady', rate: 40, duration: '70s' }],
     timeout: '5s',
     seed: 7,
   },
   payload: {
-    drift: [{ id: 'flipper-shift', kind: 'mean-shift', feature: 'flipper_length_mm', sigma: 2, at: '25s' }],
+    drift: [
+      {
+        id: 'flipper-shift',
+        kind: 'mean-shift',
+        feature: 'flipper_length_mm',
+        sigma: 2,
+        at: '25s',
+        duration: '25s',
+      },
+    ],
   },
   expect: [
     { kind: 'drift-detected', alert: 'FeatureDriftPSIHigh', feature: 'flipper_length_mm', within: '20s' },
