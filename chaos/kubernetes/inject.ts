@@ -3,6 +3,7 @@ import { sleep } from '../../src/core/clock.ts';
 import { FiredrillError } from '../../src/core/errors.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
 import type { FaultHandle, InjectContext, LandedResult, RecoveryRecord } from '../types.ts';
+import { recoverKubernetesCanary } from './canary-inject.ts';
 import {
   type KubeApi,
   KubeApiError,
@@ -579,6 +580,7 @@ export async function recoverKubernetes(
   record: RecoveryRecord,
   options: RecoverKubernetesOptions = {},
 ): Promise<string> {
+  if (record.kind === 'bad-canary') return recoverKubernetesCanary(record, options);
   const refs = refsFromRecord(record);
   if (refs.length === 0) {
     throw new FiredrillError(
