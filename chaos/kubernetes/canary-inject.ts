@@ -446,7 +446,8 @@ export type RolloutWatchResult =
   | {
       rolledBack: true;
       /** When it rolled back (epoch ms): the controller's own timestamp (Argo abortedAt, Flagger
-       *  lastTransitionTime) kept within [since, observedAt], else the poll that first saw it. */
+       *  lastTransitionTime; whole seconds) kept within [the last poll that saw no rollback (or since),
+       *  observedAt], else observedAt, the poll that first saw it. */
       at: number;
       observedAt: number;
       evidence: string;
@@ -465,6 +466,8 @@ export async function watchRolloutStatus(options: WatchRolloutOptions): Promise<
   const interval = options.pollIntervalMs ?? 500;
   const blind: BlindSpan[] = [];
   let evidence = 'no status read yet';
+  // The last poll that saw no rollback: a rollback time is never before it (status times are whole seconds).
+  let lastClean = options.since;
   for (;;) {
     if (options.signal?.aborted) return { rolledBack: false, reason: 'interrupted', evidence, blind };
     const polledAt = now();
@@ -475,9 +478,10 @@ export async function watchRolloutStatus(options: WatchRolloutOptions): Promise<
       evidence = reading.evidence;
       if (reading.rolledBack) {
         const observedAt = now();
-        const at = Math.min(Math.max(reading.rolledBackAt ?? observedAt, options.since), observedAt);
+        const at = Math.min(Math.max(reading.rolledBackAt ?? observedAt, lastClean), observedAt);
         return { rolledBack: true, at, observedAt, evidence, blind };
       }
+      lastClean = Math.max(lastClean, polledAt);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const lastSpan = blind.at(-1);

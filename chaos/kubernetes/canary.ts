@@ -233,7 +233,17 @@ export function buildCanaryChange(
       metadata: restoreMeta,
       spec: {
         template: {
-          metadata: { annotations: restoreAnnotations([canaryVersionAnnotation], templateAnnotations) },
+          // The pod template is hashed by Argo: give back no map at all where there was none (an empty map
+          // is a different template to a byte-wise hash), and no metadata where there was none.
+          metadata:
+            template.metadata === undefined
+              ? null
+              : {
+                  annotations:
+                    templateAnnotations === undefined
+                      ? null
+                      : restoreAnnotations([canaryVersionAnnotation], templateAnnotations),
+                },
           spec: { containers },
         },
         strategy: { canary: { steps: canary.steps ?? null } },
