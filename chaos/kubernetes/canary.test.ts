@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
 import { isFiredrillError } from '../../src/core/errors.ts';
 import {
   applyMergePatch,
@@ -447,5 +449,25 @@ describe('status readers, on status shapes that validate against the CRDs', () =
     });
     // Steady state (100 % on the only revision) is not a rollback.
     expect(readInferenceService(liveIsvc(), 20)).toMatchObject({ canaryUp: false, rolledBack: false });
+  });
+});
+
+describe('rbac.yaml for the canary fault', () => {
+  it('grants get and patch on the plurals and groups the real CRDs declare, and nothing more', () => {
+    const rules = parseAllDocuments(readFileSync(new URL('../manifests/rbac.yaml', import.meta.url), 'utf8'))
+      .map((d) => d.toJS())
+      .find((d) => d.kind === 'ClusterRole').rules as Array<{
+      apiGroups: string[];
+      resources: string[];
+      verbs: string[];
+    }>;
+    for (const file of ['rollout-crd.yaml', 'serving.kserve.io_inferenceservices.yaml']) {
+      const crd = parse(readFileSync(new URL(`./crds/${file}`, import.meta.url), 'utf8'));
+      expect(rules).toContainEqual({
+        apiGroups: [crd.spec.group],
+        resources: [crd.spec.names.plural],
+        verbs: ['get', 'patch'],
+      });
+    }
   });
 });
