@@ -206,6 +206,27 @@ describe('bad-canary on an InferenceService', () => {
     expect(api.calls.filter((c) => c.startsWith('PATCH'))).toEqual([]);
   });
 
+  it('a cluster without the CRD: says which controller to install, not "unreachable"', async () => {
+    const api = new MemoryApi(isvc());
+    api.read = async () => {
+      throw new KubeApiError(
+        0,
+        'Unreachable',
+        'get InferenceService model-serving/penguin: Unrecognized API version and kind: serving.kserve.io/v1beta1 InferenceService',
+      );
+    };
+    const error = await rejection(
+      injectKubernetesCanary(
+        fault,
+        { client: api, allowedNamespaces: ['model-serving'], canary: target },
+        context(api),
+      ),
+    );
+    expect(error.code).toBe('FD_INJECT_FAILED');
+    expect(error.message).toContain('the cluster does not serve serving.kserve.io/v1beta1 InferenceService');
+    expect(error.hint).toContain('install KServe');
+  });
+
   it('recover after a crash restores the journaled fields; a second recover, or a foreign change, is left alone', async () => {
     const api = new MemoryApi(isvc());
     const ctx = context(api);

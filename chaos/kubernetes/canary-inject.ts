@@ -62,6 +62,20 @@ function apiFailure(error: unknown, ref: ObjectRef, doing: string): FiredrillErr
     error instanceof KubeApiError
       ? error
       : new KubeApiError(0, '', error instanceof Error ? error.message : String(error));
+  if (/Unrecognized API version and kind/.test(failure.message)) {
+    // client-node's discovery found no such kind: the controller's CRD is not installed.
+    return new FiredrillError(
+      'FD_INJECT_FAILED',
+      `the cluster does not serve ${ref.apiVersion} ${ref.kind}: ${failure.detail}`,
+      {
+        hint:
+          ref.kind === 'Rollout'
+            ? 'install Argo Rollouts (https://argoproj.github.io/argo-rollouts/installation/)'
+            : 'install KServe (https://kserve.github.io/website/)',
+        cause: error,
+      },
+    );
+  }
   if (failure.status === 403) {
     return new FiredrillError(
       'FD_INJECT_FAILED',

@@ -45,8 +45,8 @@ function withOptional(reading: CanaryReading, at: number | undefined, weight: un
 }
 
 /**
- * An Argo Rollouts Rollout. Rolled back: `status.abort` is true or `status.phase` is Degraded (Argo scales
- * the canary down and sends all traffic to the stable ReplicaSet). Up: a canary ReplicaSet exists
+ * An Argo Rollouts Rollout. Rolled back: `status.abort` is true (Argo scales the canary down and sends all
+ * traffic to the stable ReplicaSet), or `status.phase` is Degraded with no traffic left on the canary. Up: a canary ReplicaSet exists
  * (currentPodHash ≠ stableRS) and its weight is `weight` (canary.weights, with traffic routing) or, without
  * traffic routing, the setWeight step is done (currentStepIndex ≥ 1) and a canary pod is updated.
  */
@@ -62,7 +62,9 @@ export function readArgoRollout(rollout: KubeObject, weight: number): CanaryRead
     `currentStepIndex ${String(status.currentStepIndex ?? '-')}`,
     ...(typeof status.message === 'string' && status.message !== '' ? [`message "${status.message}"`] : []),
   ].join(', ');
-  const rolledBack = status.abort === true || phase === 'Degraded';
+  // Degraded without an abort (a progress deadline) counts only once no traffic is left on the canary.
+  const rolledBack =
+    status.abort === true || (phase === 'Degraded' && (typeof routed !== 'number' || routed === 0));
   const canaryRs = status.currentPodHash !== undefined && status.currentPodHash !== status.stableRS;
   const stepDone = typeof status.currentStepIndex === 'number' && status.currentStepIndex >= 1;
   const updated = typeof status.updatedReplicas === 'number' && status.updatedReplicas >= 1;

@@ -376,6 +376,12 @@ describe('status readers, on status shapes that validate against the CRDs', () =
     });
     expect(reading.evidence).toContain('phase Degraded, abort true');
     expect(reading.evidence).toContain('assessed Failed');
+    // Degraded by a progress deadline with traffic still on the canary is not a rollback.
+    const stuck = liveRollout();
+    stuck.status = { ...canary.status, phase: 'Degraded', message: 'ProgressDeadlineExceeded' };
+    delete stuck.status.pauseConditions;
+    expect(validateCanaryObject('Rollout', stuck)).toEqual([]);
+    expect(readArgoRollout(stuck, 20)).toMatchObject({ rolledBack: false, canaryWeight: 20 });
     // The healthy Rollout is neither up nor rolled back.
     expect(readArgoRollout(liveRollout(), 20)).toMatchObject({ canaryUp: false, rolledBack: false });
   });

@@ -3,6 +3,7 @@ import { sleep } from '../../src/core/clock.ts';
 import { FiredrillError } from '../../src/core/errors.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
 import type { FaultHandle, InjectContext, LandedResult, RecoveryRecord } from '../types.ts';
+import type { CanaryTarget } from './canary.ts';
 import { recoverKubernetesCanary } from './canary-inject.ts';
 import {
   type KubeApi,
@@ -52,6 +53,8 @@ export interface KubernetesTargets {
   revertTimeoutMs?: number;
   /** Poll interval for status (default 500 ms). */
   pollIntervalMs?: number;
+  /** The Rollout or InferenceService a `bad-canary` fault patches (canary-inject.ts). */
+  canary?: CanaryTarget;
 }
 
 const rbacHint =
