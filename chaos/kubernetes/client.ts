@@ -4,6 +4,7 @@ import {
   createConfiguration,
   KubeConfig,
   KubernetesObjectApi,
+  PatchStrategy,
   type RequestContext,
   type ResponseContext,
   ServerConfiguration,
@@ -75,6 +76,9 @@ export interface KubeApi {
   create(object: ManifestObject): Promise<KubeObject>;
   /** GET; undefined when the object does not exist (404). */
   read(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /** PATCH with a JSON merge patch (RFC 7386; custom resources take no strategic merge patch). Returns the
+   *  object as stored after the patch; rejects with a KubeApiError (404 when it does not exist). */
+  mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject>;
   /** DELETE; 'absent' when it was already gone (404). */
   delete(ref: ObjectRef, propagationPolicy?: 'Background' | 'Foreground'): Promise<'deleted' | 'absent'>;
   listEvents(namespace: string, fieldSelector: string): Promise<KubeEvent[]>;
@@ -208,6 +212,22 @@ export function kubeClient(options: KubeClientOptions = {}): KubeApi {
         const failure = toKubeApiError(error, `get ${describe(ref)}`);
         if (failure.status === 404) return undefined;
         throw failure;
+      }
+    },
+    async mergePatch(ref, patch) {
+      try {
+        const body = { ...structuredClone(patch), ...header(ref) };
+        body.metadata = { ...(patch.metadata as object | undefined), ...header(ref).metadata };
+        return (await objects.patch(
+          body,
+          undefined,
+          undefined,
+          'firedrill',
+          undefined,
+          PatchStrategy.MergePatch,
+        )) as KubeObject;
+      } catch (error) {
+        throw toKubeApiError(error, `patch ${describe(ref)}`);
       }
     },
     async delete(ref, propagationPolicy = 'Background') {

@@ -31,8 +31,21 @@ export function rejectUnknownFields(schema: unknown): unknown {
   return out;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
-ajv.addKeyword('x-kubernetes-list-type');
+/** The one ajv instance every CRD validator here is compiled with (Chaos Mesh, Argo Rollouts, KServe). */
+export const crdAjv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
+const ajv = crdAjv;
+// Structural-schema annotations the API server reads and ajv need not: accepted as keywords, not checked.
+for (const keyword of [
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-validations',
+]) {
+  ajv.addKeyword(keyword);
+}
 ajv.addFormat('int32', {
   type: 'number',
   validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31,

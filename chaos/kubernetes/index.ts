@@ -3,6 +3,30 @@
  * mapping, inject.ts for the apply/landed/revert flow, chaos/manifests/ for the RBAC and Job templates.
  */
 export {
+  type BadCanaryFault,
+  type CanaryTarget,
+  type InferenceServiceCanaryTarget,
+  type RolloutCanaryTarget,
+  renderCanaryFault,
+} from './canary.ts';
+export { validateCanaryObject } from './canary-crds.ts';
+export {
+  type CanaryKubernetesTargets,
+  injectKubernetesCanary,
+  type RecoverCanaryOptions,
+  type RolloutWatchResult,
+  recoverKubernetesCanary,
+  type WatchRolloutOptions,
+  watchRolloutStatus,
+} from './canary-inject.ts';
+export {
+  type CanaryReading,
+  readArgoRollout,
+  readCanaryStatus,
+  readFlaggerCanary,
+  readInferenceService,
+} from './canary-status.ts';
+export {
   type KubeApi,
   KubeApiError,
   type KubeClientOptions,

@@ -3,6 +3,8 @@ import { sleep } from '../../src/core/clock.ts';
 import { FiredrillError } from '../../src/core/errors.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
 import type { FaultHandle, InjectContext, LandedResult, RecoveryRecord } from '../types.ts';
+import type { CanaryTarget } from './canary.ts';
+import { recoverKubernetesCanary } from './canary-inject.ts';
 import {
   type KubeApi,
   KubeApiError,
@@ -51,6 +53,8 @@ export interface KubernetesTargets {
   revertTimeoutMs?: number;
   /** Poll interval for status (default 500 ms). */
   pollIntervalMs?: number;
+  /** The Rollout or InferenceService a `bad-canary` fault patches (canary-inject.ts). */
+  canary?: CanaryTarget;
 }
 
 const rbacHint =
@@ -579,6 +583,7 @@ export async function recoverKubernetes(
   record: RecoveryRecord,
   options: RecoverKubernetesOptions = {},
 ): Promise<string> {
+  if (record.kind === 'bad-canary') return recoverKubernetesCanary(record, options);
   const refs = refsFromRecord(record);
   if (refs.length === 0) {
     throw new FiredrillError(

@@ -460,6 +460,9 @@ describe('chaos/manifests', () => {
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['events'], verbs: ['list'] },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
+      { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['get', 'patch'] },
+      { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get', 'patch'] },
+      { apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['get'] },
     ]);
     // The plurals match the CRDs'.
     expect(role.rules[0].resources).toEqual([...chaosCrds().values()].map((c) => c.plural));

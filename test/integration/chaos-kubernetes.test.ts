@@ -4,10 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  type BadCanaryFault,
   injectKubernetes,
+  injectKubernetesCanary,
   type KubernetesTargets,
+  kubeClient,
   objectName,
+  type RolloutCanaryTarget,
   recoverKubernetes,
+  watchRolloutStatus,
 } from '../../chaos/kubernetes/index.ts';
 import type { InjectContext, RecoveryRecord } from '../../chaos/types.ts';
 import { type FiredrillError, isFiredrillError } from '../../src/core/errors.ts';
@@ -17,8 +22,10 @@ import type { Fault } from '../../src/scenario/schema.ts';
 /**
  * A stand-in Kubernetes API server on 127.0.0.1 speaking the real REST paths, playing the Chaos Mesh
  * controller (status.conditions AllInjected/AllRecovered, "Applied"/"Failed" events, a finalizer that holds
- * the object until recovery) and the Job controller (a pod that turns Ready). The real
- * @kubernetes/client-node talks to it through a KubeConfig built in code.
+ * the object until recovery), the Job controller (a pod that turns Ready) and the Argo Rollouts controller
+ * (a merge-patched Rollout whose new template goes to its canary weight, then is aborted; the stable
+ * template brings it back to Healthy). The real @kubernetes/client-node talks to it through a KubeConfig
+ * built in code.
  */
 
 type Behaviour = {
@@ -32,6 +39,25 @@ type Behaviour = {
   hangOnCreate?: boolean;
   injectDelayMs?: number;
   recoverDelayMs?: number;
+  /** Rollouts: ms from the canary reaching its weight to the analysis aborting it (default 300). */
+  rolloutAbortAfterMs?: number;
+};
+
+/** RFC 7386, written out here so the stand-in does not lean on the code under test. */
+function mergePatch(target: any, patch: any): any {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+const podHash = (template: unknown) => {
+  let h = 0;
+  for (const ch of JSON.stringify(template)) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h.toString(16);
 };
 
 interface Stored {
@@ -53,7 +79,13 @@ class FakeKubeApi {
   readonly objects = new Map<string, Stored>(); // key: `${plural}/${ns}/${name}`
   readonly events: Array<Record<string, any>> = [];
   pods: Array<Record<string, any>> = [];
-  readonly requests: Array<{ method: string; path: string; auth: string | undefined; body?: any }> = [];
+  readonly requests: Array<{
+    method: string;
+    path: string;
+    auth: string | undefined;
+    contentType?: string | undefined;
+    body?: any;
+  }> = [];
   behaviour: Behaviour = {};
   private server: Server;
   private timers = new Set<NodeJS.Timeout>();
@@ -127,6 +159,7 @@ class FakeKubeApi {
       method: req.method ?? '',
       path: url.pathname + url.search,
       auth: req.headers.authorization,
+      contentType: req.headers['content-type'],
       body,
     });
     const path = url.pathname;
@@ -162,6 +195,24 @@ class FakeKubeApi {
         ],
       });
     }
+    if (req.method === 'GET' && path === '/apis/argoproj.io/v1alpha1') {
+      return this.send(res, 200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: 'argoproj.io/v1alpha1',
+        resources: [
+          {
+            name: 'rollouts',
+            singularName: 'rollout',
+            namespaced: true,
+            kind: 'Rollout',
+            verbs: ['get', 'list', 'patch', 'update', 'watch'],
+          },
+        ],
+      });
+    }
+    const rollout = /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/rollouts\/([^/]+)$/.exec(path);
+    if (rollout) return this.handleRollout(req, res, `rollouts/${rollout[1]}/${rollout[2]}`, body);
     let m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(path);
     if (m && req.method === 'GET') {
       const fields = Object.fromEntries(
@@ -259,6 +310,84 @@ class FakeKubeApi {
     return this.status(res, 405, 'MethodNotAllowed', req.method ?? '');
   }
 
+  /** The Rollout REST verbs firedrill uses (get, merge patch), and the Argo Rollouts controller. */
+  private handleRollout(req: IncomingMessage, res: ServerResponse, key: string, body: any) {
+    const stored = this.objects.get(key);
+    if (!stored)
+      return this.status(res, 404, 'NotFound', `rollouts.argoproj.io "${key.split('/')[2]}" not found`);
+    if (req.method === 'GET') return this.send(res, 200, stored);
+    if (req.method !== 'PATCH') return this.status(res, 405, 'MethodNotAllowed', req.method ?? '');
+    if (req.headers['content-type'] !== 'application/merge-patch+json') {
+      return this.status(res, 415, 'UnsupportedMediaType', `${req.headers['content-type']} is not supported`);
+    }
+    const { status: _status, ...patch } = body;
+    const patched = mergePatch(stored, patch) as Stored; // status is a subresource: a patch never sets it
+    this.objects.set(key, patched);
+    this.playRollout(patched);
+    return this.send(res, 200, patched);
+  }
+
+  /**
+   * Argo Rollouts, as far as the canary game day sees it: a template that is not the stable one starts a
+   * canary (Progressing, then Paused at the first setWeight with the traffic split in canary.weights), which
+   * its analysis aborts after `rolloutAbortAfterMs` (Degraded, abort, abortedAt, weight 0); the stable
+   * template back makes it Healthy again (abort cleared).
+   */
+  private playRollout(object: Stored): void {
+    const hash = podHash(object.spec.template);
+    const stable = object.status?.stableRS;
+    const generation = (object.metadata.generation ?? 1) + 1;
+    object.metadata.generation = generation;
+    const current = () => this.objects.get(`rollouts/${object.metadata.namespace}/${object.metadata.name}`);
+    const still = () => current()?.metadata.generation === generation;
+    const weights = (canary: number) => ({
+      weights: {
+        canary: { weight: canary, podTemplateHash: hash },
+        stable: { weight: 100 - canary, podTemplateHash: stable },
+      },
+    });
+    if (hash === stable) {
+      this.later(100, () => {
+        if (!still()) return;
+        const { abort: _a, abortedAt: _at, message: _m, pauseConditions: _p, ...rest } = object.status ?? {};
+        object.status = {
+          ...rest,
+          phase: 'Healthy',
+          currentPodHash: stable,
+          currentStepIndex: object.spec.strategy.canary.steps?.length ?? 0,
+          canary: { weights: { canary: { weight: 0 }, stable: { weight: 100, podTemplateHash: stable } } },
+        };
+      });
+      return;
+    }
+    const weight = object.spec.strategy.canary.steps?.[0]?.setWeight ?? 0;
+    object.status = { ...object.status, phase: 'Progressing', currentPodHash: hash, currentStepIndex: 0 };
+    this.later(100, () => {
+      if (!still()) return;
+      object.status = {
+        ...object.status,
+        phase: 'Paused',
+        currentStepIndex: 1,
+        updatedReplicas: 1,
+        pauseConditions: [{ reason: 'CanaryPauseStep', startTime: new Date().toISOString() }],
+        canary: weights(weight),
+      };
+      this.later(this.behaviour.rolloutAbortAfterMs ?? 300, () => {
+        if (!still()) return;
+        const { pauseConditions: _p, ...rest } = object.status ?? {};
+        object.status = {
+          ...rest,
+          phase: 'Degraded',
+          abort: true,
+          abortedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          currentStepIndex: 0,
+          message: `RolloutAborted: Rollout aborted update to revision ${generation}: Metric "error-ratio" assessed Failed due to failed (3) > failureLimit (2)`,
+          canary: weights(0),
+        };
+      });
+    });
+  }
+
   /** The controllers: Chaos Mesh for chaos kinds, the Job controller + kubelet for jobs. */
   private play(object: Stored, plural: string): void {
     const delay = this.behaviour.injectDelayMs ?? 200;
@@ -334,6 +463,7 @@ function kubeConfig(): KubeConfig {
 }
 
 const runId = '2025-06-01_10-00-00_k8s';
+const clientFor = () => kubeClient({ kubeConfig: kubeConfig(), requestTimeoutMs: 2_000 });
 function targets(extra: Partial<KubernetesTargets> = {}): KubernetesTargets {
   return {
     allowedNamespaces: ['model-serving'],
@@ -640,5 +770,125 @@ describe('kubernetes backend against a stand-in API server', () => {
     expect(said).toContain('not managed by firedrill: left alone');
     expect([...api.objects.keys()]).toEqual([`stresschaos/model-serving/${foreign}`]);
     expect(await recoverKubernetes(record, { kubeConfig: kubeConfig() })).toContain('already gone');
+  });
+});
+
+describe('bad-canary on an Argo Rollout against the stand-in API server', () => {
+  const rolloutKey = 'rollouts/model-serving/penguin';
+  const template = {
+    metadata: { labels: { app: 'penguin' } },
+    spec: {
+      containers: [
+        { name: 'model-server', image: 'registry.local/penguin:v1', ports: [{ containerPort: 8080 }] },
+        { name: 'log-shipper', image: 'fluent/fluent-bit:3.0' },
+      ],
+    },
+  };
+  const spec = {
+    replicas: 5,
+    selector: { matchLabels: { app: 'penguin' } },
+    template,
+    strategy: {
+      canary: {
+        trafficRouting: { nginx: { stableIngress: 'penguin' } },
+        steps: [{ setWeight: 10 }, { pause: { duration: '1m' } }],
+      },
+    },
+  };
+  const target: RolloutCanaryTarget = {
+    kind: 'Rollout',
+    namespace: 'model-serving',
+    name: 'penguin',
+    container: 'model-server',
+    versions: { v2: { image: 'registry.local/penguin:v2' } },
+  };
+  const canaryFault: BadCanaryFault = {
+    id: 'bad-v2',
+    kind: 'bad-canary',
+    at: 0,
+    duration: 30_000,
+    version: 'v2',
+    weight: 20,
+    errors: 0.05,
+  };
+
+  it('patches the Rollout (journal first), sees the weight land, watches the abort, restores the spec', async () => {
+    const stableHash = podHash(template);
+    api.objects.set(rolloutKey, {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'penguin', namespace: 'model-serving', generation: 1 },
+      spec: structuredClone(spec),
+      status: { phase: 'Healthy', currentPodHash: stableHash, stableRS: stableHash, currentStepIndex: 2 },
+    });
+    const patchesAtRecord: number[] = [];
+    const ctx = context();
+    const record = ctx.recordRecovery;
+    ctx.recordRecovery = (r) => {
+      patchesAtRecord.push(api.requests.filter((q) => q.method === 'PATCH').length);
+      record(r);
+    };
+    const canaryTargets = { ...targets(), canary: target };
+
+    const injectedAt = Date.now();
+    const handle = await injectKubernetesCanary(canaryFault, canaryTargets, ctx);
+    // Write-ahead: the restore patch was journaled before the PATCH went out.
+    expect(patchesAtRecord).toEqual([0]);
+    expect(ctx.records[0]).toMatchObject({ backend: 'kubernetes', kind: 'bad-canary' });
+    expect(ctx.records[0]!.cleanupHint).toContain(
+      'kubectl patch rollout -n model-serving penguin --type merge',
+    );
+    const patch = api.requests.find((r) => r.method === 'PATCH')!;
+    expect(patch.path).toBe(
+      '/apis/argoproj.io/v1alpha1/namespaces/model-serving/rollouts/penguin?fieldManager=firedrill',
+    );
+    expect(patch.contentType).toBe('application/merge-patch+json');
+    expect(patch.body.spec.strategy.canary.steps).toEqual([{ setWeight: 20 }, { pause: {} }]);
+    expect(patch.body.spec.template.spec.containers.map((c: any) => c.image)).toEqual([
+      'registry.local/penguin:v2',
+      'fluent/fluent-bit:3.0',
+    ]);
+
+    // Effect observed: the canary at 20 % in the Rollout status.
+    const landed = await handle.landed();
+    expect(landed).toMatchObject({ landed: true, evidence: expect.stringContaining('canary weight 20') });
+
+    // The rollback, from the Rollout status (the Kubernetes source of the `rollback` expectation).
+    const watched = await watchRolloutStatus({
+      client: clientFor(),
+      ref: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        namespace: 'model-serving',
+        name: 'penguin',
+      },
+      weight: 20,
+      since: injectedAt,
+      deadline: Date.now() + 3_000,
+      pollIntervalMs: 50,
+    });
+    expect(watched).toMatchObject({
+      rolledBack: true,
+      evidence: expect.stringContaining('phase Degraded, abort true'),
+      blind: [],
+    });
+    if (!watched.rolledBack) throw new Error('unreachable');
+    // The stand-in aborts ≈ 100 ms + 300 ms after the patch; abortedAt has one-second resolution.
+    expect(watched.at).toBeGreaterThanOrEqual(injectedAt);
+    expect(watched.at).toBeLessThanOrEqual(watched.observedAt);
+    expect(watched.observedAt - injectedAt).toBeGreaterThanOrEqual(350);
+
+    // Revert: the spec is the one read before, and Argo is back on stable; a second revert sends nothing.
+    await handle.revert();
+    const after = api.objects.get(rolloutKey)!;
+    expect(after.spec).toEqual(spec);
+    expect(after.metadata.annotations ?? {}).toEqual({});
+    expect(after.status).toMatchObject({ phase: 'Healthy', currentPodHash: stableHash });
+    expect(after.status!.abort).toBeUndefined();
+    const patches = api.requests.filter((r) => r.method === 'PATCH').length;
+    await handle.revert();
+    expect(api.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patches);
+    // recover from the journal finds nothing of this run's canary left.
+    expect(await recoverKubernetes(ctx.records[0]!, { kubeConfig: kubeConfig() })).toContain('left alone');
   });
 });
