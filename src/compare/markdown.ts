@@ -123,7 +123,12 @@ function phaseRows(phases: readonly PhaseChange[]): string[][] {
   ]);
 }
 
-export function comparisonMarkdown(comparison: Comparison): string {
+/**
+ * `headingLevel` is the level of the title (2: `##`), sections one below: 3 to embed it under a `##` of
+ * another document (a suite's summary.md).
+ */
+export function comparisonMarkdown(comparison: Comparison, headingLevel = 2): string {
+  const h = (level: number) => '#'.repeat(headingLevel + level);
   const { regressions, improvements } = comparison;
   const headline =
     comparison.verdict === 'regressed'
@@ -132,7 +137,7 @@ export function comparisonMarkdown(comparison: Comparison): string {
         ? `✅ no regression, ${improvements} improvement${improvements === 1 ? '' : 's'}`
         : '✅ no regression';
   const lines = [
-    `## firedrill compare: ${headline}`,
+    `${h(0)} firedrill compare: ${headline}`,
     '',
     `Baseline: ${side(comparison.baseline)} · new: ${side(comparison.current)}.`,
     `Tolerance: ${formatTolerance(comparison.tolerance)} of the baseline median, whichever is larger. With ≥ 2 runs on both sides a time regresses only when the whole ${Math.round(comparison.bootstrap.level * 100)}% bootstrap interval of the median difference lies beyond it (${comparison.bootstrap.resamples} resamples, seed ${comparison.bootstrap.seed}); with a single run, when the difference does.`,
@@ -140,8 +145,8 @@ export function comparisonMarkdown(comparison: Comparison): string {
   const header = ['scenario', 'what', 'baseline', 'new', 'why'];
   const regressed = findings(comparison, 'regression');
   const improved = findings(comparison, 'improvement');
-  if (regressed.length > 0) lines.push('', '### Regressions', '', ...table(header, regressed));
-  if (improved.length > 0) lines.push('', '### Improvements', '', ...table(header, improved));
+  if (regressed.length > 0) lines.push('', `${h(1)} Regressions`, '', ...table(header, regressed));
+  if (improved.length > 0) lines.push('', `${h(1)} Improvements`, '', ...table(header, improved));
   const timed = [
     ...comparison.expectations
       .filter((c) => c.time !== null)
@@ -171,7 +176,7 @@ export function comparisonMarkdown(comparison: Comparison): string {
   if (timed.length > 0) {
     lines.push(
       '',
-      '### Detection and resolve times',
+      `${h(1)} Detection and resolve times`,
       '',
       ...table(['', 'scenario', 'what', 'baseline', 'new', 'Δ median', 'interval', 'allowed'], timed),
     );
@@ -197,12 +202,12 @@ export function comparisonMarkdown(comparison: Comparison): string {
       ]),
   ];
   if (others.length > 0) {
-    lines.push('', '### Verdicts', '', ...table(['', 'scenario', 'what', 'baseline', 'new'], others));
+    lines.push('', `${h(1)} Verdicts`, '', ...table(['', 'scenario', 'what', 'baseline', 'new'], others));
   }
   if (comparison.phases.length > 0) {
     lines.push(
       '',
-      '### Client per phase (median over runs; shown, not judged)',
+      `${h(1)} Client per phase (median over runs; shown, not judged)`,
       '',
       ...table(
         ['scenario', 'phase', 'p99 baseline → new', 'error ratio baseline → new'],
@@ -211,7 +216,7 @@ export function comparisonMarkdown(comparison: Comparison): string {
     );
   }
   if (comparison.warnings.length > 0) {
-    lines.push('', '### Warnings', '', ...comparison.warnings.map((w) => `- ${w}`));
+    lines.push('', `${h(1)} Warnings`, '', ...comparison.warnings.map((w) => `- ${w}`));
   }
   lines.push(
     '',
