@@ -5,6 +5,7 @@
  * Run: node --import tsx scripts/cronjob-yaml.ts --image registry.example.com/firedrill:0.1.0 \
  *        --schedule "0 3 * * 1" --allow-namespace model-serving [--name firedrill-weekly] [--namespace firedrill]
  *        [--time-zone Europe/Berlin] [--reports-pvc firedrill-reports] [--deadline 3600] \
+ *        [--webhook-secret SECRET/KEY] \
  *        -- suite gamedays/weekly.suite.ts --prometheus http://prometheus.monitoring:9090 ...
  * Exit 0 with the YAML on stdout; 2 with every problem named.
  */
@@ -26,6 +27,7 @@ try {
       'allow-namespace': { type: 'string', multiple: true, default: [] },
       'reports-pvc': { type: 'string' },
       deadline: { type: 'string', default: '3600' },
+      'webhook-secret': { type: 'string' },
     },
   });
   const job = buildCronJob({
@@ -38,6 +40,16 @@ try {
     allowedNamespaces: values['allow-namespace'],
     reportsClaim: values['reports-pvc'],
     deadlineSeconds: Number(values.deadline),
+    ...(values['webhook-secret']
+      ? {
+          secretEnv: {
+            FIREDRILL_WEBHOOK_SECRET: {
+              secret: values['webhook-secret'].split('/')[0] ?? '',
+              key: values['webhook-secret'].split('/')[1] ?? '',
+            },
+          },
+        }
+      : {}),
   });
   process.stdout.write(dumpYaml(job));
 } catch (error) {

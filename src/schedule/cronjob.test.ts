@@ -14,6 +14,7 @@ const options: CronJobOptions = {
   allowedNamespaces: ['model-serving'],
   reportsClaim: 'firedrill-reports',
   deadlineSeconds: 3600,
+  secretEnv: { FIREDRILL_WEBHOOK_SECRET: { secret: 'firedrill-webhook', key: 'token' } },
 };
 
 describe('buildCronJob', () => {
@@ -41,7 +42,13 @@ describe('buildCronJob', () => {
     const container = pod.containers[0]!;
     expect(container.image).toBe('registry.example.com/firedrill:0.1.0');
     expect(container.args).toEqual([...options.args, '--out', '/reports']);
-    expect(container.env).toEqual([{ name: 'FIREDRILL_ALLOWED_NAMESPACES', value: 'model-serving' }]);
+    expect(container.env).toEqual([
+      { name: 'FIREDRILL_ALLOWED_NAMESPACES', value: 'model-serving' },
+      {
+        name: 'FIREDRILL_WEBHOOK_SECRET',
+        valueFrom: { secretKeyRef: { name: 'firedrill-webhook', key: 'token' } },
+      },
+    ]);
     expect(container.securityContext).toMatchObject({
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,

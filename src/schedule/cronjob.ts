@@ -35,8 +35,13 @@ export interface CronJobOptions {
   reportsClaim?: string | undefined;
   /** Upper bound of one game day, in seconds (the Job's activeDeadlineSeconds). */
   deadlineSeconds: number;
-  /** Extra environment, e.g. a bearer token from a Secret is better mounted: plain values only here. */
+  /** Extra environment, plain values. */
   env?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Environment from Secrets, never written into the CronJob: e.g. FIREDRILL_WEBHOOK_SECRET, the token
+   * Alertmanager sends to firedrill's webhook (README, Trust).
+   */
+  secretEnv?: Readonly<Record<string, { secret: string; key: string }>> | undefined;
 }
 
 export const reportsMountPath = '/reports';
@@ -66,6 +71,10 @@ export function cronJobProblems(options: CronJobOptions): string[] {
   options.allowedNamespaces.forEach((ns, i) => {
     if (!dnsLabel.test(ns)) problems.push(`allowedNamespaces[${i}]: "${ns}" is not a namespace name`);
   });
+  for (const [name, ref] of Object.entries(options.secretEnv ?? {})) {
+    if (!dnsLabel.test(ref.secret) || ref.key.trim() === '')
+      problems.push(`secretEnv.${name}: give a Secret name and a key, got "${ref.secret}" / "${ref.key}"`);
+  }
   if (!(Number.isInteger(options.deadlineSeconds) && options.deadlineSeconds > 0))
     problems.push(`deadlineSeconds: ${options.deadlineSeconds} is not a whole number of seconds above 0`);
   return problems;
@@ -86,6 +95,10 @@ export function buildCronJob(options: CronJobOptions): V1CronJob {
   const env: V1EnvVar[] = [
     { name: 'FIREDRILL_ALLOWED_NAMESPACES', value: options.allowedNamespaces.join(',') },
     ...Object.entries(options.env ?? {}).map(([name, value]) => ({ name, value })),
+    ...Object.entries(options.secretEnv ?? {}).map(([name, ref]) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } },
+    })),
   ];
   const volumes: V1Volume[] = [
     { name: 'tmp', emptyDir: {} },
