@@ -125,6 +125,17 @@ describe('compareSides', () => {
     expect(slower(9001).expectations[0]!.time!.method).toBe('single');
   });
 
+  it('a slow stack’s jitter (from run.json floors) widens the allowance', () => {
+    const slowStack = (detectMs: number) => {
+      const json = run('s', detectMs);
+      json.floors[0]!.jitterMs = 60_000; // 30 s scrape + 30 s evaluation
+      return json;
+    };
+    const c = compareSides(side('run', [slowStack(3000)]), side('run', [slowStack(9500)]), options);
+    expect(c.expectations[0]!.time).toMatchObject({ jitterMs: 60_000, allowanceMs: 60_000, change: 'same' });
+    expect(c.regressions).toBe(0);
+  });
+
   it('passed → failed and fired → silent are regressions; the reverse improvements', () => {
     const lost = compareSides(side('run', [run('s', 3000)]), side('run', [run('s', null)]), options);
     expect(lost.expectations[0]).toMatchObject({ status: 'regression', reasons: ['passed → failed'] });

@@ -130,6 +130,14 @@ function timeReason(what: string, shift: TimeShift): string | null {
   return `${what} ${how} by ${formatDuration(Math.abs(shift.diffMs))}${interval}, allowed ±${formatDuration(shift.allowanceMs)}`;
 }
 
+/** The largest detection jitter any run's floors give for `alert` (0 when none has a floor for it). */
+function jitterOf(runs: readonly SideRun[], alert: string): number {
+  let jitter = 0;
+  for (const { run } of runs)
+    for (const floor of run.floors) if (floor.alert === alert) jitter = Math.max(jitter, floor.jitterMs);
+  return jitter;
+}
+
 function ms(iso: string | null): number | null {
   return iso === null ? null : Date.parse(iso);
 }
@@ -185,7 +193,8 @@ function compareExpectations(
       }
       let time: TimeShift | null = null;
       if (timedKinds.has(first.kind) && base.timesMs.length > 0 && next.timesMs.length > 0) {
-        time = judgeTimes(base.timesMs, next.timesMs, tolerance, seed);
+        const jitter = first.alert === null ? 0 : jitterOf([...baseRuns, ...newRuns], first.alert);
+        time = judgeTimes(base.timesMs, next.timesMs, tolerance, seed, jitter);
         const reason = timeReason(first.kind === 'alert-fires' ? 'detection' : 'resolve', time);
         if (reason) {
           outcomes.push(time.change === 'regression' ? 'regression' : 'improvement');
@@ -329,7 +338,13 @@ function compareCells(
     }
     let time: TimeShift | null = null;
     if (b.toFiringMs.length > 0 && n.toFiringMs.length > 0) {
-      time = judgeTimes(b.toFiringMs, n.toFiringMs, tolerance, seed);
+      time = judgeTimes(
+        b.toFiringMs,
+        n.toFiringMs,
+        tolerance,
+        seed,
+        jitterOf([...baseRuns, ...newRuns], alert),
+      );
       const reason = timeReason('firing', time);
       if (reason) {
         outcomes.push(!judged ? 'changed' : time.change === 'regression' ? 'regression' : 'improvement');

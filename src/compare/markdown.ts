@@ -140,7 +140,7 @@ export function comparisonMarkdown(comparison: Comparison, headingLevel = 2): st
     `${h(0)} firedrill compare: ${headline}`,
     '',
     `Baseline: ${side(comparison.baseline)} · new: ${side(comparison.current)}.`,
-    `Tolerance: ${formatTolerance(comparison.tolerance)} of the baseline median, whichever is larger. With ≥ 2 runs on both sides a time regresses only when the whole ${Math.round(comparison.bootstrap.level * 100)}% bootstrap interval of the median difference lies beyond it (${comparison.bootstrap.resamples} resamples, seed ${comparison.bootstrap.seed}); with a single run, when the difference does.`,
+    `Tolerance: ${formatTolerance(comparison.tolerance)} of the baseline median, whichever is larger, and never below the alert's own jitter (scrape + evaluation interval). With ≥ 2 runs on both sides a time regresses only when the whole ${Math.round(comparison.bootstrap.level * 100)}% bootstrap interval of the median difference lies beyond it (${comparison.bootstrap.resamples} resamples, seed ${comparison.bootstrap.seed}); with a single run, when the difference does.`,
   ];
   const header = ['scenario', 'what', 'baseline', 'new', 'why'];
   const regressed = findings(comparison, 'regression');

@@ -14,6 +14,9 @@ const timeShiftSchema = z.object({
   newMedianMs: z.number(),
   diffMs: z.number(),
   interval: z.object({ lowMs: z.number(), highMs: z.number() }).nullable(),
+  /** The alert's detection jitter (scrape + evaluation interval, from run.json floors; 0 when unknown). */
+  jitterMs: z.number(),
+  /** max(X, baseMedian × (Y − 1), jitterMs). */
   allowanceMs: z.number(),
   change: z.enum(['regression', 'improvement', 'same']),
 });

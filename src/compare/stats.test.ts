@@ -39,6 +39,16 @@ describe('single runs: new − base > allowance', () => {
     expect(shift.diffMs).toBe(next - base);
   });
 
+  it('the allowance is never below the alert’s jitter (scrape + evaluation interval)', () => {
+    // 5 s → 9 s: beyond max(2 s, 2.5 s), within a 30 s scrape + 30 s evaluation jitter.
+    expect(judgeTimes([5000], [9000], tol).change).toBe('regression');
+    expect(judgeTimes([5000], [9000], tol, 1, 60_000)).toMatchObject({
+      jitterMs: 60_000,
+      allowanceMs: 60_000,
+      change: 'same',
+    });
+  });
+
   it('one sample on one side only: the medians, by the single-run rule', () => {
     const shift = judgeTimes([4000, 6000], [8000], tol);
     expect(shift).toMatchObject({ method: 'single', baseMedianMs: 5000, diffMs: 3000, allowanceMs: 2500 });

@@ -1,7 +1,8 @@
 /**
  * The regression rule for times (ms), pure and seeded. With ≥ 2 samples on both sides: a percentile bootstrap
  * of the difference of medians (new − baseline), and a regression only when the whole interval lies above the
- * allowance (its lower bound exceeds it): a slow-down beyond the tolerance, with confidence. Otherwise (a side
+ * allowance (its lower bound exceeds it): a slow-down beyond the tolerance, with confidence. The allowance is
+ * max(tolerance, the alert's own jitter). Otherwise (a side
  * with one sample): the medians, and a regression when new − baseline > allowance. Improvements mirror it.
  */
 import { rngFor } from '../core/rng.ts';
@@ -45,16 +46,20 @@ export function bootstrapMedianDiff(
   return { lowMs: low, highMs: high };
 }
 
-/** Judges one time (both sides non-empty). */
+/**
+ * Judges one time (both sides non-empty). `jitterMs` is how much the time moves with nothing changed (an
+ * alert's scrape + evaluation interval, from run.json's floors): the allowance is never below it.
+ */
 export function judgeTimes(
   base: readonly number[],
   next: readonly number[],
   tolerance: Tolerance,
   seed = 1,
+  jitterMs = 0,
 ): TimeShift {
   const baseMedianMs = median(base);
   const newMedianMs = median(next);
-  const allowance = allowanceMs(tolerance, baseMedianMs);
+  const allowance = Math.max(allowanceMs(tolerance, baseMedianMs), jitterMs);
   const diffMs = newMedianMs - baseMedianMs;
   if (base.length >= 2 && next.length >= 2) {
     const interval = bootstrapMedianDiff(base, next, seed);
@@ -64,6 +69,7 @@ export function judgeTimes(
       newMedianMs,
       diffMs,
       interval,
+      jitterMs,
       allowanceMs: allowance,
       change:
         interval.lowMs > allowance ? 'regression' : interval.highMs < -allowance ? 'improvement' : 'same',
@@ -75,6 +81,7 @@ export function judgeTimes(
     newMedianMs,
     diffMs,
     interval: null,
+    jitterMs,
     allowanceMs: allowance,
     change: diffMs > allowance ? 'regression' : diffMs < -allowance ? 'improvement' : 'same',
   };
