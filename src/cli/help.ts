@@ -147,8 +147,9 @@ request): verdict changes, detection and resolve times, client p99 and error rat
 
 Regressions: an expectation passed → failed; an expected alert fired → silent; a detection or resolve time
 slower beyond the tolerance — with ≥ 2 runs on both sides, only when the whole 95% bootstrap interval of the
-median difference (seeded) lies beyond it; with a single run, when new − baseline does. Client figures are
-shown, not judged (a threshold expectation judges them).
+median difference (seeded) lies beyond it; with a single run, when new − baseline does. The allowance is
+never below the alert's own jitter (scrape + evaluation interval). Client figures are shown, not judged (a
+threshold expectation judges them).
 
 Options:
   --tolerance X,Y       allowed slow-down: max(+X, baseline × Y), default 2s,1.5x (either part alone keeps

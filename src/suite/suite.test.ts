@@ -309,6 +309,33 @@ describe('suite reports', () => {
     expect(tableRows).toHaveLength(4);
     expect(tableRows.find((line) => line.startsWith('| Errors'))).toContain('⚠️ 2s');
     expect(markdown).toContain('Never exercised by this suite (3 of 4): Dead, Info, Latency.');
+    expect(json.comparison).toBeUndefined();
+    expect(markdown).not.toContain('Compared with the baseline');
+
+    // Compared with a baseline: the gist in suite.json, the comparison's markdown in summary.md.
+    const compared = {
+      ...outcome,
+      exitCode: 10,
+      verdict: 'failed' as const,
+      comparison: {
+        baselineDir: 'baselines/main',
+        verdict: 'regressed' as const,
+        regressions: 1,
+        improvements: 0,
+        markdown: '### firedrill compare: ❌ 1 regression\n',
+      },
+    };
+    const comparedJson = suiteJsonSchema.parse(JSON.parse(JSON.stringify(buildSuiteJson(compared))));
+    expect(comparedJson.comparison).toEqual({
+      baselineDir: 'baselines/main',
+      verdict: 'regressed',
+      regressions: 1,
+      improvements: 0,
+      file: 'compare.json',
+    });
+    expect(buildSuiteSummaryMarkdown(compared)).toContain(
+      '## Compared with the baseline ([compare.md](compare.md), [compare.json](compare.json))\n\n### firedrill compare: ❌ 1 regression\n',
+    );
   });
 });
 
