@@ -1,7 +1,8 @@
 /**
  * Layer order and no cycles (run by `npm test` before vitest). Dependencies point one way:
- *   cli → suite → run → {k6, traffic, chaos, evaluate, stack, report, journal, drift, payload} → scenario → core
- * (suite is a program of many runs: it drives the run program and is driven only by the CLI).
+ *   cli → compare → suite → run → {k6, traffic, chaos, evaluate, stack, report, journal, drift, payload} → scenario → core
+ * (suite is a program of many runs: it drives the run program and is driven only by the CLI; compare reads
+ * finished runs and suites, and the CLI hands the suite its comparison step for `suite --baseline`).
  * `report` renders data: it reads journal, verdict and traffic types and never the runner, the CLI or the world.
  */
 const layer = (name, from, forbidden, comment) => ({
@@ -46,8 +47,14 @@ module.exports = {
       'stages and programs sit under the CLI; engines, evaluator and reporters never call back into them',
     ),
     layer(
+      'only-cli-imports-compare',
+      '^(src/(?!cli/|compare/)|chaos/|fixtures/)',
+      '^src/compare/(?!model\\.ts)',
+      'compare reads finished results; only the CLI drives it (a renderer may read its data model, model.ts)',
+    ),
+    layer(
       'only-cli-imports-suite',
-      '^(src/(?!cli/|suite/|index\\.ts)|chaos/|fixtures/)',
+      '^(src/(?!cli/|suite/|compare/|index\\.ts)|chaos/|fixtures/)',
       '^src/suite/(?!schema\\.ts)',
       'a suite drives runs; nothing below it calls back into it (suite files may use defineSuite)',
     ),

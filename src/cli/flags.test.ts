@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { isFiredrillError } from '../core/errors.ts';
 import {
   parseBareFlags,
+  parseCompareFlags,
   parseExportFlags,
   parseRecoverFlags,
   parseRunFlags,
+  parseSuiteFlags,
   parseValidateFlags,
 } from './flags.ts';
 
@@ -132,5 +134,38 @@ describe('command-line flags', () => {
       }),
       { seed: SEED, numRuns: 2000 },
     );
+  });
+});
+
+describe('compare and suite --baseline flags', () => {
+  it('parses compare: two folders and its options', () => {
+    expect(
+      parseCompareFlags(['a', 'b', '--tolerance', '3s,2x', '--json', 'c.json', '--markdown', 'c.md']),
+    ).toEqual({
+      help: false,
+      baseline: 'a',
+      current: 'b',
+      tolerance: '3s,2x',
+      json: 'c.json',
+      markdown: 'c.md',
+    });
+    expect(parseCompareFlags(['a', 'b'])).toMatchObject({ tolerance: undefined, json: undefined });
+  });
+
+  it.each([
+    [['a'], /takes a baseline folder and a new folder, got 1/],
+    [['a', 'b', 'c'], /got 3/],
+    [['a', 'b', '--tolerance'], /--tolerance/],
+    [['a', 'b', '--repeat', '2'], /--repeat/],
+  ])('refuses compare %j', (args, message) =>
+    expect(usageError(() => parseCompareFlags(args))).toMatch(message),
+  );
+
+  it('suite takes --baseline and --tolerance', () => {
+    expect(parseSuiteFlags(['s/', '--baseline', 'reports/old', '--tolerance', '5s'])).toMatchObject({
+      baseline: 'reports/old',
+      tolerance: '5s',
+      paths: ['s/'],
+    });
   });
 });

@@ -176,6 +176,10 @@ export interface SuiteFlags extends StackFlagValues {
   repeat: number | undefined;
   /** Alerts the quiescence gate may find active (added to the suite file's known:). */
   known: string[];
+  /** A baseline run or suite folder to compare with (overrides the suite file's baseline:). */
+  baseline: string | undefined;
+  /** The comparison's tolerance text, e.g. `2s,1.5x` (parsed where it is used). */
+  tolerance: string | undefined;
 }
 
 /** `firedrill suite <dir | files… | x.suite.ts> [--repeat N] [options]` (see suiteHelp). */
@@ -189,6 +193,8 @@ export function parseSuiteFlags(args: string[]): Parsed<SuiteFlags> {
         ...stackOptions,
         repeat: { type: 'string' },
         known: { type: 'string', multiple: true },
+        baseline: { type: 'string' },
+        tolerance: { type: 'string' },
         help,
       },
     }),
@@ -212,7 +218,15 @@ export function parseSuiteFlags(args: string[]): Parsed<SuiteFlags> {
       });
     }
   }
-  return { help: false, paths: positionals, repeat, known: values.known ?? [], ...stackFlagValues(values) };
+  return {
+    help: false,
+    paths: positionals,
+    repeat,
+    known: values.known ?? [],
+    baseline: values.baseline,
+    tolerance: values.tolerance,
+    ...stackFlagValues(values),
+  };
 }
 
 /** `firedrill validate <scenario.ts>`. */
@@ -324,5 +338,47 @@ export function parseExportFlags(args: string[]): Parsed<ExportFlags> {
       values.parallelism === undefined ? undefined : wholeNumber(values.parallelism, '--parallelism'),
     namespace: values.namespace ?? 'default',
     resultsClaim: values['results-pvc'],
+  };
+}
+
+export interface CompareFlags {
+  baseline: string;
+  current: string;
+  /** The --tolerance text (parsed by the compare command, which names the flag in its errors). */
+  tolerance: string | undefined;
+  json: string | undefined;
+  markdown: string | undefined;
+}
+
+/** `firedrill compare <baseline> <new> [--tolerance 2s,1.5x] [--json FILE] [--markdown FILE]`. */
+export function parseCompareFlags(args: string[]): Parsed<CompareFlags> {
+  const { values, positionals } = usage('compare', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        tolerance: { type: 'string' },
+        json: { type: 'string' },
+        markdown: { type: 'string' },
+        help,
+      },
+    }),
+  );
+  if (values.help) return { help: true };
+  if (positionals.length !== 2) {
+    throw new FiredrillError(
+      'FD_USAGE',
+      `firedrill compare takes a baseline folder and a new folder, got ${positionals.length}`,
+      { hint: 'firedrill compare reports/suite-<baseline> reports/latest' },
+    );
+  }
+  return {
+    help: false,
+    baseline: positionals[0]!,
+    current: positionals[1]!,
+    tolerance: values.tolerance,
+    json: values.json,
+    markdown: values.markdown,
   };
 }

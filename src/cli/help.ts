@@ -4,6 +4,7 @@ Usage:
   firedrill run <scenario.ts> [options]   run a game day and judge its expectations
   firedrill suite <dir | files… | x.suite.ts> [--repeat N]
                                           many scenarios on one stack: the fault × alert detection matrix
+  firedrill compare <baseline> <new>      compare a run or suite with a baseline: regressions exit 10
   firedrill validate <scenario.ts>        check a scenario and print its plan (sends nothing)
   firedrill up                            start the embedded stack in the background
   firedrill down                          stop the stack started by \`firedrill up\`
@@ -120,15 +121,41 @@ Options:
                         burn-rate ticket whose long window still holds an earlier scenario's errors
   --out DIR             reports folder (default: reports); writes DIR/suite-<id>/ with each run's folder,
                         suite.json, junit.xml (one testsuite per run) and summary.md, and DIR/latest
+  --baseline DIR        compare with a baseline run or suite folder (or the suite file's baseline:, relative
+                        to it) after the suite: compare.md and compare.json in the suite folder, the
+                        comparison in summary.md, and exit 10 on a regression (see firedrill compare --help)
+  --tolerance 2s,1.5x   the comparison's tolerance (as for firedrill compare)
   --quiet               no progress output, only the table
   --prometheus, --alertmanager, --target, --rules, --admin-url, --admin-token, --webhook-port,
   --metrics-port, --listen-host, --allow-host, --allow-namespace, --backend: as for \`firedrill run\`
   -h, --help            this help
 
-Exit code: the most serious of the runs' codes — 12, then 130, 10, 3, 2, 1, 11, and 0 only when every run
-passed. Ctrl-C: the running scenario reverts its faults, the suite writes what ran and exits 130.`;
+Exit code: the most serious of the runs' codes (and 10 for a regression against the baseline) — 12, then
+130, 10, 3, 2, 1, 11, and 0 only when every run passed. Ctrl-C: the running scenario reverts its faults, the suite writes what ran and exits 130.`;
 export const reportHelp = `Usage: firedrill report <run-dir>
 
 Rebuilds the run's outcome from its journal (<run-dir>/events.ndjson) alone — verdicts, floors, faults,
 alerts, traffic — and rewrites run.json, junit.xml and summary.md in that folder, then prints the verdict
 table. Exits 0 when the reports were written, 2 when the folder has no journal this version can read.`;
+
+export const compareHelp = `Usage: firedrill compare <baseline dir> <new dir> [--tolerance 2s,1.5x] [--json FILE] [--markdown FILE]
+
+Compares a new run or suite folder with a baseline one (each a run folder with run.json, or a suite folder
+with suite.json): expectations paired by (scenario, expectation id), detection-matrix cells by (scenario,
+fault id, alert), repeats forming one sample per side. Prints GitHub-flavoured markdown (paste it into a pull
+request): verdict changes, detection and resolve times, client p99 and error ratio per phase.
+
+Regressions: an expectation passed → failed; an expected alert fired → silent; a detection or resolve time
+slower beyond the tolerance — with ≥ 2 runs on both sides, only when the whole 95% bootstrap interval of the
+median difference (seeded) lies beyond it; with a single run, when new − baseline does. The allowance is
+never below the alert's own jitter (scrape + evaluation interval). Client figures are shown, not judged (a
+threshold expectation judges them).
+
+Options:
+  --tolerance X,Y       allowed slow-down: max(+X, baseline × Y), default 2s,1.5x (either part alone keeps
+                        the other's default)
+  --json FILE           write the comparison as JSON (compare.json's schema, schemaVersion 1)
+  --markdown FILE       write the markdown to FILE too
+  -h, --help            this help
+
+Exit code: 10 a regression · 0 none · 2 bad input (a folder that is neither, no scenario in common).`;

@@ -1,7 +1,22 @@
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { type Logger, lineLogger } from '../core/log.ts';
-import { parseBareFlags, parseRecoverFlags, parseRunFlags, parseValidateFlags } from './flags.ts';
-import { downHelp, mainHelp, recoverHelp, reportHelp, runHelp, upHelp, validateHelp } from './help.ts';
+import {
+  parseBareFlags,
+  parseCompareFlags,
+  parseRecoverFlags,
+  parseRunFlags,
+  parseValidateFlags,
+} from './flags.ts';
+import {
+  compareHelp,
+  downHelp,
+  mainHelp,
+  recoverHelp,
+  reportHelp,
+  runHelp,
+  upHelp,
+  validateHelp,
+} from './help.ts';
 import { killAtHook } from './test-hooks.ts';
 
 /**
@@ -38,12 +53,17 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./export.ts')).exportCommand(rest);
     case 'suite':
       return (await import('./suite.ts')).suiteCommand(rest);
+    case 'compare': {
+      const flags = parseCompareFlags(rest);
+      if (flags.help) return help(compareHelp);
+      return (await import('./compare.ts')).compareCommand(flags);
+    }
     case 'report':
       if (rest.includes('-h') || rest.includes('--help')) return help(reportHelp);
       return (await import('./report.ts')).reportCommand(rest);
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
-        hint: 'commands: run, suite, validate, up, down, recover, export, report (firedrill --help)',
+        hint: 'commands: run, suite, compare, validate, up, down, recover, export, report (firedrill --help)',
       });
   }
 }

@@ -11,6 +11,9 @@ export async function suiteCommand(args: string[]): Promise<number> {
     process.stdout.write(`${suiteHelp}\n`);
     return ExitCode.passed;
   }
+  // Parsed before anything runs, so a bad tolerance costs no game day.
+  const { suiteBaselineComparison, toleranceOf } = await import('./compare.ts');
+  const tolerance = toleranceOf(flags.tolerance, '--tolerance');
   const abort = new AbortController();
   const onSignal = () => {
     if (abort.signal.aborted) return;
@@ -26,6 +29,7 @@ export async function suiteCommand(args: string[]): Promise<number> {
     const result = await runSuite({
       ...flags,
       args: flags.paths,
+      compareBaseline: suiteBaselineComparison(tolerance),
       reportsDir: flags.out,
       allowedNamespaces: [
         ...flags.allowNamespaces,

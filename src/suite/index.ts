@@ -12,6 +12,7 @@ export {
 } from './matrix.ts';
 export {
   aggregateExitCode,
+  type BaselineVerdict,
   buildSuiteJson,
   buildSuiteJunitXml,
   buildSuiteSummaryMarkdown,
@@ -21,5 +22,11 @@ export {
   type SuiteRunEntry,
   suiteJsonSchema,
 } from './report.ts';
-export { quiescenceGate, runSuite, type SuiteOptions, type SuiteResult } from './run-suite.ts';
+export {
+  type BaselineComparison,
+  quiescenceGate,
+  runSuite,
+  type SuiteOptions,
+  type SuiteResult,
+} from './run-suite.ts';
 export { defineSuite, type Suite, type SuiteInput, suiteSchema } from './schema.ts';

@@ -32,6 +32,16 @@ export interface SuiteRunEntry {
   outcome?: RunOutcome;
 }
 
+/** The suite compared with a baseline (`--baseline`): the gist; compare.md and compare.json hold it all. */
+export interface BaselineVerdict {
+  baselineDir: string;
+  verdict: 'regressed' | 'improved' | 'unchanged';
+  regressions: number;
+  improvements: number;
+  /** The comparison as markdown for summary.md (its title at level 3). */
+  markdown: string;
+}
+
 export interface SuiteOutcome {
   suiteId: string;
   name: string;
@@ -46,6 +56,8 @@ export interface SuiteOutcome {
   runs: SuiteRunEntry[];
   matrix: DetectionMatrix;
   warnings: string[];
+  /** Present when the suite was compared with a baseline. */
+  comparison?: BaselineVerdict;
 }
 
 /**
@@ -156,6 +168,16 @@ export const suiteJsonSchema = z.object({
     }),
   }),
   warnings: z.array(z.string()),
+  /** The comparison with a baseline (`--baseline`), in short; compare.json beside suite.json holds it all. */
+  comparison: z
+    .object({
+      baselineDir: z.string(),
+      verdict: z.enum(['regressed', 'improved', 'unchanged']),
+      regressions: z.number().int(),
+      improvements: z.number().int(),
+      file: z.literal('compare.json'),
+    })
+    .optional(),
 });
 export type SuiteJson = z.infer<typeof suiteJsonSchema>;
 
@@ -175,6 +197,17 @@ export function buildSuiteJson(suite: SuiteOutcome): SuiteJson {
     runs: suite.runs.map(({ outcome: _outcome, ...run }) => run),
     matrix: suite.matrix,
     warnings: suite.warnings,
+    ...(suite.comparison
+      ? {
+          comparison: {
+            baselineDir: suite.comparison.baselineDir,
+            verdict: suite.comparison.verdict,
+            regressions: suite.comparison.regressions,
+            improvements: suite.comparison.improvements,
+            file: 'compare.json',
+          },
+        }
+      : {}),
   });
 }
 
@@ -287,6 +320,14 @@ export function buildSuiteSummaryMarkdown(suite: SuiteOutcome): string {
     `${suite.runs.length} run${suite.runs.length === 1 ? '' : 's'} of ${new Set(suite.runs.map((r) => r.scenario)).size} scenarios${suite.repeat > 1 ? ` (×${suite.repeat})` : ''} on one stack (Prometheus ${suite.stack.prometheus || 'n/a'}), ${new Date(suite.startedAt).toISOString()} → ${new Date(suite.endedAt).toISOString()} (${formatDuration(suite.endedAt - suite.startedAt)}).`,
   ];
   if (suite.reason) lines.push('', `**${suite.reason}**`);
+  if (suite.comparison) {
+    lines.push(
+      '',
+      `## Compared with the baseline ([compare.md](compare.md), [compare.json](compare.json))`,
+      '',
+      suite.comparison.markdown.trimEnd(),
+    );
+  }
   lines.push(
     '',
     '## Runs',

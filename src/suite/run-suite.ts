@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type Clock, isoTime, sleep, systemClock } from '../core/clock.ts';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -27,6 +27,7 @@ import {
 } from './matrix.ts';
 import {
   aggregateExitCode,
+  type BaselineVerdict,
   buildSuiteJson,
   buildSuiteJunitXml,
   buildSuiteSummaryMarkdown,
@@ -54,6 +55,10 @@ export interface SuiteOptions extends StackFlags {
   /** Aborted on Ctrl-C: the running scenario reverts its faults, the suite writes what ran and exits 130. */
   signal: AbortSignal;
   clock?: Clock;
+  /** A baseline run or suite folder to compare with; overrides the suite file's `baseline` (relative to it). */
+  baseline?: string | undefined;
+  /** How to compare with the baseline (the CLI passes it in); needed when there is a baseline. */
+  compareBaseline?: BaselineComparison | undefined;
   /** Called as each run starts and ends (the CLI prints a line). */
   onRun?: (event: {
     phase: 'gate' | 'start' | 'end';
@@ -62,6 +67,14 @@ export interface SuiteOptions extends StackFlags {
     entry?: SuiteRunEntry;
   }) => void;
 }
+
+/**
+ * Reads and checks a baseline folder before any run (a bad one throws FD_USAGE: nothing runs), and returns
+ * the step that, after the suite, compares the suite folder with it and writes its reports there.
+ */
+export type BaselineComparison = (
+  baselineDir: string,
+) => Promise<(suiteDir: string) => Promise<BaselineVerdict>>;
 
 export interface SuiteResult {
   outcome: SuiteOutcome;
@@ -87,6 +100,18 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const inputs = await resolveSuiteInputs(options.args);
   const repeat = options.repeat ?? inputs.suite.repeat;
   const scenarios = await loadAll(inputs.scenarioFiles, options.backend);
+  const baselineDir =
+    options.baseline ??
+    (inputs.suite.baseline !== undefined && inputs.suiteFile
+      ? resolve(dirname(inputs.suiteFile), inputs.suite.baseline)
+      : inputs.suite.baseline);
+  let compareWithBaseline: ((suiteDir: string) => Promise<BaselineVerdict>) | undefined;
+  if (baselineDir !== undefined) {
+    if (!options.compareBaseline) {
+      throw new FiredrillError('FD_INTERNAL', `a baseline (${baselineDir}) was given, but no way to compare`);
+    }
+    compareWithBaseline = await options.compareBaseline(baselineDir);
+  }
   const targets = new Set(
     scenarios.map(({ scenario }) => options.target ?? scenario.target.url ?? '(fixture)'),
   );
@@ -241,7 +266,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const codes = entries.map((entry) => entry.exitCode);
   if (suiteError) codes.push(suiteError.exitCode);
   if (interrupted) codes.push(ExitCode.interrupted);
-  const exitCode = aggregateExitCode(codes);
+  let exitCode = aggregateExitCode(codes);
   const matrixRuns: MatrixRun[] = [];
   for (const entry of entries) {
     const outcome = entry.outcome;
@@ -277,7 +302,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         : {}),
     });
   }
-  const outcome: SuiteOutcome = {
+  let outcome: SuiteOutcome = {
     suiteId,
     name: inputs.suite.name,
     suiteFile: inputs.suiteFile ? relative(process.cwd(), inputs.suiteFile) : null,
@@ -311,9 +336,43 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     matrix: buildDetectionMatrix(matrixRuns, rules, metricsPresent),
     warnings,
   };
-  await writeFile(join(suiteDir, 'suite.json'), `${JSON.stringify(buildSuiteJson(outcome), null, 2)}\n`);
+  const writeReports = async () => {
+    await writeFile(join(suiteDir, 'suite.json'), `${JSON.stringify(buildSuiteJson(outcome), null, 2)}\n`);
+    await writeFile(join(suiteDir, 'summary.md'), buildSuiteSummaryMarkdown(outcome));
+  };
+  await writeReports();
   await writeFile(join(suiteDir, 'junit.xml'), buildSuiteJunitXml(outcome));
-  await writeFile(join(suiteDir, 'summary.md'), buildSuiteSummaryMarkdown(outcome));
+  if (compareWithBaseline) {
+    // The comparison reads the suite folder just written; a regression is a finding like a failed expectation.
+    let comparison: BaselineVerdict | undefined;
+    const warnings = [...outcome.warnings];
+    try {
+      comparison = await compareWithBaseline(suiteDir);
+      if (comparison.regressions > 0) codes.push(ExitCode.failed);
+    } catch (error) {
+      const failure = isFiredrillError(error)
+        ? error
+        : new FiredrillError('FD_INTERNAL', formatError(error), { cause: error });
+      codes.push(failure.exitCode);
+      warnings.push(`the comparison with the baseline ${baselineDir} failed: ${formatError(failure)}`);
+      log.warn(warnings[warnings.length - 1]!);
+    }
+    exitCode = aggregateExitCode(codes);
+    const regressed = comparison !== undefined && comparison.regressions > 0;
+    outcome = {
+      ...outcome,
+      exitCode,
+      verdict: verdictForExit(exitCode),
+      warnings,
+      ...(comparison ? { comparison } : {}),
+      ...(!outcome.reason && regressed
+        ? {
+            reason: `regressed against the baseline ${comparison!.baselineDir}: ${comparison!.regressions} regression${comparison!.regressions === 1 ? '' : 's'} (compare.md)`,
+          }
+        : {}),
+    };
+    await writeReports();
+  }
   await updateLatestLink(reportsDir, suiteDir);
   return { outcome, reportDir: suiteDir, exitCode };
 }

@@ -1,7 +1,9 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FiredrillError } from '../core/errors.ts';
+import { silentLogger } from '../core/log.ts';
 import type { AlertRecord, ExpectationResult } from '../evaluate/index.ts';
 import type { FaultOutcome } from '../report/index.ts';
 import { parseScenario } from '../scenario/index.ts';
@@ -22,7 +24,7 @@ import {
   impactMarkdown,
   suiteJsonSchema,
 } from './report.ts';
-import { clientSlo } from './run-suite.ts';
+import { clientSlo, runSuite } from './run-suite.ts';
 import { suiteSchema } from './schema.ts';
 
 const T0 = 1_000_000;
@@ -309,6 +311,33 @@ describe('suite reports', () => {
     expect(tableRows).toHaveLength(4);
     expect(tableRows.find((line) => line.startsWith('| Errors'))).toContain('⚠️ 2s');
     expect(markdown).toContain('Never exercised by this suite (3 of 4): Dead, Info, Latency.');
+    expect(json.comparison).toBeUndefined();
+    expect(markdown).not.toContain('Compared with the baseline');
+
+    // Compared with a baseline: the gist in suite.json, the comparison's markdown in summary.md.
+    const compared = {
+      ...outcome,
+      exitCode: 10,
+      verdict: 'failed' as const,
+      comparison: {
+        baselineDir: 'baselines/main',
+        verdict: 'regressed' as const,
+        regressions: 1,
+        improvements: 0,
+        markdown: '### firedrill compare: ❌ 1 regression\n',
+      },
+    };
+    const comparedJson = suiteJsonSchema.parse(JSON.parse(JSON.stringify(buildSuiteJson(compared))));
+    expect(comparedJson.comparison).toEqual({
+      baselineDir: 'baselines/main',
+      verdict: 'regressed',
+      regressions: 1,
+      improvements: 0,
+      file: 'compare.json',
+    });
+    expect(buildSuiteSummaryMarkdown(compared)).toContain(
+      '## Compared with the baseline ([compare.md](compare.md), [compare.json](compare.json))\n\n### firedrill compare: ❌ 1 regression\n',
+    );
   });
 });
 
@@ -393,5 +422,53 @@ describe('impact to detection', () => {
     expect(clientSlo(suite, parsed.scenario)).toEqual({ p99Ms: 150, errorRatio: 0.01 });
     const withSlo = suiteSchema.parse({ name: 'x', scenarios: ['a.ts'], slo: { p99: '250ms' } });
     expect(clientSlo(withSlo, parsed.scenario)).toEqual({ p99Ms: 250, errorRatio: undefined });
+  });
+});
+
+describe('suite baseline', () => {
+  it('resolves the suite file’s baseline: relative to it, and checks it before anything starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-suite-baseline-'));
+    await writeFile(
+      join(dir, 'lat.ts'),
+      `export default ${JSON.stringify({
+        name: 'lat',
+        description: 'a latency spike',
+        target: { protocol: 'kserve-v2', model: 'penguins' },
+        traffic: { stages: [{ kind: 'constant', rate: 5, duration: '5s' }] },
+        faults: [{ id: 'slow', kind: 'latency-spike', at: '1s', duration: '2s', delay: '400ms' }],
+        expect: [{ kind: 'alert-fires', alert: 'ModelLatencyP99High', after: 'slow', within: '10s' }],
+      })};\n`,
+    );
+    await writeFile(
+      join(dir, 'b.suite.ts'),
+      `export default ${JSON.stringify({ name: 'b', scenarios: ['lat.ts'], baseline: '../baselines/main' })};\n`,
+    );
+    const reportsDir = join(dir, 'reports');
+    const seen: string[] = [];
+    const options = {
+      args: [join(dir, 'b.suite.ts')],
+      reportsDir,
+      log: silentLogger,
+      signal: new AbortController().signal,
+      compareBaseline: async (baselineDir: string) => {
+        seen.push(baselineDir);
+        throw new FiredrillError(
+          'FD_USAGE',
+          `baseline ${baselineDir} is neither a run folder nor a suite folder`,
+        );
+      },
+    };
+    await expect(runSuite(options)).rejects.toThrow(/is neither a run folder/);
+    expect(seen).toEqual([resolve(dir, '../baselines/main')]);
+    // Nothing started: no suite folder was made.
+    await expect(readdir(reportsDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    // --baseline overrides the file's.
+    await expect(runSuite({ ...options, baseline: 'elsewhere' })).rejects.toThrow(
+      /baseline elsewhere is neither/,
+    );
+    // A baseline without a way to compare is a programming error, said so.
+    await expect(runSuite({ ...options, compareBaseline: undefined })).rejects.toMatchObject({
+      code: 'FD_INTERNAL',
+    });
   });
 });

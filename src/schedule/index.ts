@@ -1,0 +1,1 @@
+export { buildCronJob, type CronJobOptions, cronJobProblems, reportsMountPath } from './cronjob.ts';
