@@ -21,5 +21,7 @@ export {
   type SuiteRunEntry,
   suiteJsonSchema,
 } from './report.ts';
+export { renderSuiteHtml } from './report-html.ts';
+export { renderSuiteReports } from './rerender.ts';
 export { quiescenceGate, runSuite, type SuiteOptions, type SuiteResult } from './run-suite.ts';
 export { defineSuite, type Suite, type SuiteInput, suiteSchema } from './schema.ts';

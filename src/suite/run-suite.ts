@@ -34,6 +34,7 @@ import {
   type SuiteRunEntry,
   verdictForExit,
 } from './report.ts';
+import { renderSuiteHtml } from './report-html.ts';
 import type { Suite } from './schema.ts';
 
 export interface SuiteOptions extends StackFlags {
@@ -311,7 +312,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     matrix: buildDetectionMatrix(matrixRuns, rules, metricsPresent),
     warnings,
   };
-  await writeFile(join(suiteDir, 'suite.json'), `${JSON.stringify(buildSuiteJson(outcome), null, 2)}\n`);
+  const suiteJson = buildSuiteJson(outcome);
+  await writeFile(join(suiteDir, 'suite.json'), `${JSON.stringify(suiteJson, null, 2)}\n`);
+  await writeFile(join(suiteDir, 'report.html'), renderSuiteHtml(suiteJson));
   await writeFile(join(suiteDir, 'junit.xml'), buildSuiteJunitXml(outcome));
   await writeFile(join(suiteDir, 'summary.md'), buildSuiteSummaryMarkdown(outcome));
   await updateLatestLink(reportsDir, suiteDir);
