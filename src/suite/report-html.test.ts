@@ -1,8 +1,12 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FaultOutcome } from '../report/index.ts';
 import { buildDetectionMatrix, type MatrixRun } from './matrix.ts';
 import { buildSuiteJson, type SuiteOutcome } from './report.ts';
 import { renderSuiteHtml } from './report-html.ts';
+import { renderSuiteReports } from './rerender.ts';
 
 const T0 = 1_000_000;
 
@@ -121,5 +125,23 @@ describe('renderSuiteHtml', () => {
     expect(html).not.toContain('<img');
     expect(html).toContain('data-scenario="&lt;img src=x onerror=alert(1)&gt;"');
     expect(html).toContain('href="2026-01-01_%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/report.html"');
+  });
+});
+
+describe('renderSuiteReports (firedrill report <suite-dir>)', () => {
+  it('re-renders report.html from suite.json, and refuses a suite.json that is not one, naming file and field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-suite-html-'));
+    const json = buildSuiteJson(suite('latency'));
+    // Gate-stopped runs have no folder to re-render: the page alone is rewritten.
+    json.runs = json.runs.map((r) => ({ ...r, runDir: null }));
+    await writeFile(join(dir, 'suite.json'), JSON.stringify(json));
+    await renderSuiteReports(dir);
+    expect(await readFile(join(dir, 'report.html'), 'utf8')).toBe(renderSuiteHtml(json));
+
+    await writeFile(join(dir, 'suite.json'), JSON.stringify({ ...json, repeat: 'twice' }));
+    await expect(renderSuiteReports(dir)).rejects.toMatchObject({
+      code: 'FD_USAGE',
+      message: expect.stringMatching(/suite\.json: repeat: /),
+    });
   });
 });
