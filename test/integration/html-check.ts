@@ -235,7 +235,10 @@ export async function checkSuiteReport(suiteDir: string, browser?: Browser): Pro
         );
         expect(found, `${row.scenario}/${row.faultId} × ${cell.alert}`).toHaveLength(1);
         expect(found[0]!.cls).toBe(cell.class);
-        if (row.runDirs.length > 0) expect(found[0]!.href).toBe(`${row.runDirs[0]}/report.html`);
+        if (row.runDirs.length > 0) {
+          const encoded = row.runDirs[0]!.split('/').map(encodeURIComponent).join('/');
+          expect(found[0]!.href).toBe(`${encoded}/report.html`);
+        }
       }
     }
     expect(await page.locator('[data-section="blind-spots"] li').count()).toBe(
