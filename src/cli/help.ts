@@ -55,7 +55,8 @@ Options:
   --request-log         also write requests.ndjson: each request's intended/sent/first-byte/end times
   -h, --help            this help
 
-Writes run.json, events.ndjson, junit.xml and summary.md, prints a verdict table, and exits with the
+Writes run.json, events.ndjson, junit.xml, summary.md and report.html (open it in a browser), prints a
+verdict table, and exits with the
 verdict's code (see \`firedrill --help\`).`;
 
 export const validateHelp = `Usage: firedrill validate <scenario.ts>
@@ -120,7 +121,8 @@ Options:
   --known ALERT         an alert the quiescence gate may find active (repeatable; adds to known:), e.g. a
                         burn-rate ticket whose long window still holds an earlier scenario's errors
   --out DIR             reports folder (default: reports); writes DIR/suite-<id>/ with each run's folder,
-                        suite.json, junit.xml (one testsuite per run) and summary.md, and DIR/latest
+                        suite.json, junit.xml (one testsuite per run), summary.md and report.html,
+                        and DIR/latest
   --baseline DIR        compare with a baseline run or suite folder (or the suite file's baseline:, relative
                         to it) after the suite: compare.md and compare.json in the suite folder, the
                         comparison in summary.md, and exit 10 on a regression (see firedrill compare --help)
@@ -132,11 +134,13 @@ Options:
 
 Exit code: the most serious of the runs' codes (and 10 for a regression against the baseline) — 12, then
 130, 10, 3, 2, 1, 11, and 0 only when every run passed. Ctrl-C: the running scenario reverts its faults, the suite writes what ran and exits 130.`;
-export const reportHelp = `Usage: firedrill report <run-dir>
+export const reportHelp = `Usage: firedrill report <run-dir | suite-dir>
 
 Rebuilds the run's outcome from its journal (<run-dir>/events.ndjson) alone — verdicts, floors, faults,
-alerts, traffic — and rewrites run.json, junit.xml and summary.md in that folder, then prints the verdict
-table. Exits 0 when the reports were written, 2 when the folder has no journal this version can read.`;
+alerts, traffic — and rewrites run.json, junit.xml, summary.md and report.html in that folder, then prints
+the verdict table. Given a suite folder (it holds suite.json), re-renders each of its runs and the suite's
+report.html. Exits 0 when the reports were written, 2 when the folder has no journal or suite.json this
+version can read.`;
 
 export const compareHelp = `Usage: firedrill compare <baseline dir> <new dir> [--tolerance 2s,1.5x] [--json FILE] [--markdown FILE]
 

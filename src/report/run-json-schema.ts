@@ -193,6 +193,31 @@ export const runJsonWebhookSchema = z.strictObject({
   ),
 });
 
+/** A traffic stage on the run's clock; rates in req/s, null for a closed-model stage. */
+export const runJsonStageSchema = z.strictObject({
+  name: z.string(),
+  kind: z.string(),
+  startAt: iso,
+  endAt: iso,
+  rateFrom: z.number().nullable(),
+  rateTo: z.number().nullable(),
+});
+
+/** One second of traffic (one window) as the client saw it; latencies of ok answers, ms, null when none. */
+export const runJsonSecondSchema = z.strictObject({
+  at: iso,
+  intended: z.number(),
+  sent: z.number(),
+  completed: z.number(),
+  errors: z.number(),
+  /** errors / completed, 6 decimals. */
+  errorRatio: z.number(),
+  late: z.number(),
+  dropped: z.number(),
+  p50Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+});
+
 export const runJsonSchema = z.strictObject({
   schemaVersion: z.literal(1),
   runId: z.string(),
@@ -229,6 +254,12 @@ export const runJsonSchema = z.strictObject({
    */
   webhook: runJsonWebhookSchema.nullable(),
   drift: z.array(runJsonDriftSchema),
+  /**
+   * The traffic stages and the per-second client view (the HTML report's timeline). Always written; optional
+   * so that a run.json written before they existed still reads (schemaVersion 1 only grows).
+   */
+  stages: z.array(runJsonStageSchema).optional(),
+  seconds: z.array(runJsonSecondSchema).optional(),
 });
 
 export type RunJsonLatency = z.infer<typeof runJsonLatencySchema>;
@@ -242,4 +273,6 @@ export type RunJsonFloor = z.infer<typeof runJsonFloorSchema>;
 export type RunJsonBlind = z.infer<typeof runJsonBlindSchema>;
 export type RunJsonDrift = z.infer<typeof runJsonDriftSchema>;
 export type RunJsonWebhook = z.infer<typeof runJsonWebhookSchema>;
+export type RunJsonStage = z.infer<typeof runJsonStageSchema>;
+export type RunJsonSecond = z.infer<typeof runJsonSecondSchema>;
 export type RunJson = z.infer<typeof runJsonSchema>;

@@ -2,7 +2,7 @@
  * Test support for src/report (not exported from index.ts): a realistic RunOutcome and a tiny strict XML
  * reader, so JUnit output is checked by parsing rather than by pattern matching.
  */
-import type { RunOutcome } from './types.ts';
+import type { RunOutcome, SecondStats } from './types.ts';
 
 export const t0 = Date.UTC(2025, 0, 15, 10, 0, 0);
 /** Epoch ms of an offset in seconds from the run start. */
@@ -160,6 +160,29 @@ export function sampleOutcome(): RunOutcome {
       { backend: 'prometheus', fromAt: at(44), toAt: at(52), reason: 'connect ECONNREFUSED 127.0.0.1:39090' },
     ],
     warnings: ['scrape interval 1s is longer than half of the shortest budget'],
+    stages: [{ name: 'steady', kind: 'constant', startAt: t0, endAt: at(60), rateFrom: 20, rateTo: 20 }],
+    seconds: [
+      second(12, { p50Ms: 9.5, p99Ms: 20.01 }),
+      second(13, { p50Ms: 40.1, p99Ms: 300.9, errors: 3, errorRatio: 0.15, late: 2 }),
+      second(14, { p50Ms: null, p99Ms: null, errors: 20, errorRatio: 1 }),
+    ],
+  };
+}
+
+/** One second of traffic at offset `s` seconds: 20 offered, sent and completed, with `overrides`. */
+export function second(s: number, overrides: Partial<SecondStats> = {}): SecondStats {
+  return {
+    startAt: at(s),
+    intended: 20,
+    sent: 20,
+    completed: 20,
+    errors: 0,
+    errorRatio: 0,
+    late: 0,
+    dropped: 0,
+    p50Ms: 10,
+    p99Ms: 20,
+    ...overrides,
   };
 }
 

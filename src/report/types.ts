@@ -34,6 +34,37 @@ export interface FaultOutcome {
   cleanupHint: string | null;
 }
 
+/** A traffic stage as it ran: the plan's span placed on the run's clock (epoch ms). */
+export interface StageSpan {
+  name: string;
+  /** The stage kind: constant, ramp, concurrency, concurrency-ramp. */
+  kind: string;
+  startAt: number;
+  endAt: number;
+  /** Offered rate (req/s) at the start and end of the stage; null for a closed-model stage (no rate is offered). */
+  rateFrom: number | null;
+  rateTo: number | null;
+}
+
+/** One second of traffic as the client saw it (one traffic window). Latencies are of ok answers, ms. */
+export interface SecondStats {
+  /** Epoch ms of the window's start. */
+  startAt: number;
+  /** Requests due in this second per the schedule (the offered load). */
+  intended: number;
+  sent: number;
+  /** ok + errors + wrong answers. */
+  completed: number;
+  errors: number;
+  /** errors / completed; 0 when nothing completed. */
+  errorRatio: number;
+  late: number;
+  dropped: number;
+  /** null when no request of the second was answered ok. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
 export interface RunOutcome {
   runId: string;
   scenario: { name: string; description: string; file: string };
@@ -51,6 +82,10 @@ export interface RunOutcome {
   traffic: EngineSummary | null;
   /** Phase name → stats, in plan order. */
   phases: Record<string, PhaseStats>;
+  /** The traffic stages on the run's clock, in plan order (empty when the run never sent traffic). */
+  stages: StageSpan[];
+  /** Per second of traffic, in order: the timeline's client view (empty when no traffic was sent). */
+  seconds: SecondStats[];
   blind: BlindPeriod[];
   warnings: string[];
   /**

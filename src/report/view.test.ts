@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderRunHtml } from './html/index.ts';
 import { fileReporters } from './reporters.ts';
 import { buildRunJson } from './run-json.ts';
 import { buildSummaryMarkdown } from './summary-md.ts';
@@ -30,14 +31,16 @@ describe('diagnoseGenerator', () => {
 });
 
 describe('file reporters over the view', () => {
-  it('render run.json, junit.xml and summary.md from one view; the summary says what the view diagnosed', () => {
+  it('render run.json, junit.xml, summary.md and report.html from one view; the summary and page say what the view diagnosed', () => {
     const outcome = { ...sampleOutcome(), traffic: { ...traffic, saturated: true, loopLagP99Ms: 2 } };
     const view = buildRunView(outcome);
     expect(view.generator?.kind).toBe('behind-host-bound');
-    expect(fileReporters.map((r) => r.file)).toEqual(['run.json', 'junit.xml', 'summary.md']);
-    const [json, , summary] = fileReporters.map((r) => r.render(view));
+    expect(fileReporters.map((r) => r.file)).toEqual(['run.json', 'junit.xml', 'summary.md', 'report.html']);
+    const [json, , summary, html] = fileReporters.map((r) => r.render(view));
     expect(JSON.parse(json!)).toEqual(buildRunJson(outcome));
     expect(summary).toBe(buildSummaryMarkdown(outcome));
     expect(summary).toContain('the delays came from waiting for a CPU: the host is busy');
+    expect(html).toBe(renderRunHtml(view));
+    expect(html).toContain('its own loop kept up, so the host’s CPU was busy');
   });
 });

@@ -1,5 +1,6 @@
 /**
- * One derived view of a finished run, shared by every reporter (CLI table, summary.md, junit.xml, run.json):
+ * One derived view of a finished run, shared by every reporter (CLI table, summary.md, junit.xml, run.json,
+ * report.html):
  * the outcome, its run.json form, and the interpretations a renderer must not work out for itself.
  */
 import { buildRunJson, type RunJson } from './run-json.ts';

@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('writeReports', () => {
-  it('writes run.json, junit.xml and summary.md into a new run folder', async () => {
+  it('writes run.json, junit.xml, summary.md and report.html into a new run folder', async () => {
     const dir = path.join(root, 'reports', 'run-1');
     const outcome = sampleOutcome();
     const written = await writeReports(dir, outcome, null);
@@ -28,6 +28,7 @@ describe('writeReports', () => {
       runJson: path.join(dir, 'run.json'),
       junit: path.join(dir, 'junit.xml'),
       summary: path.join(dir, 'summary.md'),
+      html: path.join(dir, 'report.html'),
     });
     const runJson = await readFile(written.runJson, 'utf8');
     expect(runJson).toBe(`${JSON.stringify(buildRunJson(outcome), null, 2)}\n`);
@@ -35,7 +36,7 @@ describe('writeReports', () => {
     expect(await readFile(written.junit, 'utf8')).toBe(buildJunitXml(outcome));
     expect(await readFile(written.summary, 'utf8')).toBe(buildSummaryMarkdown(outcome));
     // nothing else: no temp files left behind, no events.ndjson (the runner writes that)
-    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'run.json', 'summary.md']);
+    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.html', 'run.json', 'summary.md']);
   });
 });
 

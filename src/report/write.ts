@@ -14,6 +14,7 @@ export interface WrittenReports {
   runJson: string;
   junit: string;
   summary: string;
+  html: string;
 }
 
 function tempName(target: string): string {
@@ -37,7 +38,7 @@ async function writeAtomic(file: string, content: string): Promise<void> {
 
 /**
  * Renders every file reporter over one view of `outcome` into `dir` (created if missing): run.json,
- * junit.xml and summary.md by default. Returns the paths of the three. `events` is the journal as read
+ * junit.xml, summary.md and report.html by default. Returns the paths of the four. `events` is the journal as read
  * back, for reporters that need the raw event stream (none yet); pass null when it is not at hand.
  */
 export async function writeReports(
@@ -53,6 +54,7 @@ export async function writeReports(
     runJson: path.join(dir, 'run.json'),
     junit: path.join(dir, 'junit.xml'),
     summary: path.join(dir, 'summary.md'),
+    html: path.join(dir, 'report.html'),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { FiredrillError } from '../core/errors.ts';
+import { assertNever } from '../core/errors.ts';
 import {
   buildAlertRecords,
   type DetectionFloor,
@@ -8,9 +9,9 @@ import {
   runVerdict,
   type WebhookTally,
 } from '../evaluate/index.ts';
-import type { FaultOutcome, RunOutcome } from '../report/index.ts';
-import type { PreparedScenario } from '../scenario/index.ts';
-import { summarizeWindows } from '../traffic/index.ts';
+import type { FaultOutcome, RunOutcome, SecondStats, StageSpan } from '../report/index.ts';
+import type { Plan, PreparedScenario } from '../scenario/index.ts';
+import { summarizeWindows, type TrafficWindow } from '../traffic/index.ts';
 import type { Execution } from './execute.ts';
 import { phaseWindows } from './phases.ts';
 
@@ -139,6 +140,59 @@ export function judgeRun(facts: RunFacts): RunOutcome {
     blind: execution?.blind ?? [],
     warnings: [...facts.warnings],
     drift: execution?.drift ?? [],
+    stages: execution ? stageSpans(plan, startedAt) : [],
+    seconds: secondStats(windows),
     ...(facts.webhook ? { webhook: facts.webhook } : {}),
   };
+}
+
+/** The plan's traffic stages on the run's clock, with the rate each offers at its start and end. */
+export function stageSpans(plan: Plan, startedAt: number): StageSpan[] {
+  return plan.stages.map(({ name, stage, startMs, endMs }) => {
+    let rate: [number | null, number | null];
+    switch (stage.kind) {
+      case 'constant':
+        rate = [stage.rate, stage.rate];
+        break;
+      case 'ramp':
+        rate = [stage.from, stage.to];
+        break;
+      case 'concurrency':
+      case 'concurrency-ramp':
+        rate = [null, null];
+        break;
+      default:
+        return assertNever(stage, 'stage kind');
+    }
+    return {
+      name,
+      kind: stage.kind,
+      startAt: startedAt + startMs,
+      endAt: startedAt + endMs,
+      rateFrom: rate[0],
+      rateTo: rate[1],
+    };
+  });
+}
+
+/** One entry per traffic window, in time order: offered and achieved counts, error ratio, ok p50/p99. */
+export function secondStats(windows: readonly TrafficWindow[]): SecondStats[] {
+  return [...windows]
+    .sort((a, b) => a.startAt - b.startAt)
+    .map((window) => {
+      const stats = summarizeWindows([window]);
+      const answered = stats.latencyMs.count > 0;
+      return {
+        startAt: window.startAt,
+        intended: window.intended,
+        sent: stats.sent,
+        completed: stats.completed,
+        errors: stats.errors,
+        errorRatio: stats.errorRatio,
+        late: stats.late,
+        dropped: stats.dropped,
+        p50Ms: answered ? stats.latencyMs.p50 : null,
+        p99Ms: answered ? stats.latencyMs.p99 : null,
+      };
+    });
 }

@@ -132,6 +132,9 @@ export function abortedOutcome(
     expectations: [],
     traffic: null,
     phases: {},
+    // A killed run's traffic is not summarized here (traffic is null too): no timeline.
+    stages: [],
+    seconds: [],
     blind: [],
     warnings: did.map((line) => `recover: ${line}`),
   };

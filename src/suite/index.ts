@@ -22,6 +22,8 @@ export {
   type SuiteRunEntry,
   suiteJsonSchema,
 } from './report.ts';
+export { renderSuiteHtml } from './report-html.ts';
+export { renderSuiteReports } from './rerender.ts';
 export {
   type BaselineComparison,
   quiescenceGate,

@@ -35,6 +35,7 @@ import {
   type SuiteRunEntry,
   verdictForExit,
 } from './report.ts';
+import { renderSuiteHtml } from './report-html.ts';
 import type { Suite } from './schema.ts';
 
 export interface SuiteOptions extends StackFlags {
@@ -337,8 +338,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     warnings,
   };
   const writeReports = async () => {
-    await writeFile(join(suiteDir, 'suite.json'), `${JSON.stringify(buildSuiteJson(outcome), null, 2)}\n`);
+    const suiteJson = buildSuiteJson(outcome);
+    await writeFile(join(suiteDir, 'suite.json'), `${JSON.stringify(suiteJson, null, 2)}\n`);
     await writeFile(join(suiteDir, 'summary.md'), buildSuiteSummaryMarkdown(outcome));
+    await writeFile(join(suiteDir, 'report.html'), renderSuiteHtml(suiteJson));
   };
   await writeReports();
   await writeFile(join(suiteDir, 'junit.xml'), buildSuiteJunitXml(outcome));

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readRunJson, runCli, shortScenario, until, writeScenario } from './helpers.ts';
+import { checkRunReport, launchChromium } from './html-check.ts';
 
 /** A v4 webhook payload for an alert that never fired: what a forger would send. */
 const forgedBody = JSON.stringify({
@@ -68,6 +70,12 @@ async function filesUnder(dir: string): Promise<string[]> {
  * Alertmanager, Redis, fixture model server), sends real load, injects a real fault, and judges real alerts.
  */
 describe('firedrill run on the embedded stack', () => {
+  // One Chromium for the report checks of both game days (launched on first use: ~6 s on a busy machine).
+  let browser: Promise<Browser> | undefined;
+  afterAll(async () => {
+    if (browser) await (await browser).close();
+  });
+
   it.each([['scenarios/latency-spike.ts'], ['scenarios/error-burst.ts']])(
     '%s passes in under 2 minutes with measured detection times, floors and budgets',
     async (scenario) => {
@@ -174,12 +182,18 @@ describe('firedrill run on the embedded stack', () => {
 
       // Every report is a function of the journal: `firedrill report` rebuilds the same files from it alone.
       const runDir = await realpath(latestDir);
-      const reports = ['run.json', 'junit.xml', 'summary.md'];
+      const reports = ['run.json', 'junit.xml', 'summary.md', 'report.html'];
       const live = await Promise.all(reports.map((f) => readFile(join(runDir, f), 'utf8')));
       for (const f of reports) await rm(join(runDir, f));
       const rerendered = await runCli(['report', runDir], { timeoutMs: 30_000 });
       expect(rerendered.code, rerendered.stderr).toBe(0);
       expect(await Promise.all(reports.map((f) => readFile(join(runDir, f), 'utf8')))).toEqual(live);
+
+      // report.html in real Chromium from disk: no console error, no request, the fault and every alert
+      // episode drawn at the times run.json records, the latency lines; report.png written beside it.
+      browser ??= launchChromium();
+      const html = await checkRunReport(runDir, await browser);
+      expect(html.bars).toBeGreaterThanOrEqual(1 + run.alerts.length);
     },
   );
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { suiteJsonSchema } from '../../src/suite/index.ts';
 import { root, runCli } from './helpers.ts';
+import { checkSuiteReport } from './html-check.ts';
 
 /**
  * The chaos and drift sample game days, end to end on ONE embedded stack, as a user runs a catalogue: a suite
@@ -106,6 +107,9 @@ describe('sample game days as a suite on one stack', () => {
     expect(summary).toContain('## Detection matrix');
     expect(summary).toContain('## Impact to detection');
     for (const run of suite.runs) expect(summary).toContain(`](${run.runDir}/summary.md)`);
+    // report.html in real Chromium from disk: the matrix grid (one cell per fault × rule, each linking to its
+    // run's report.html), blind spots, coverage; no console error, no request; report.png beside it.
+    await checkSuiteReport(suiteDir);
     // The suite's stack is gone.
     await expect(fetch(`${suite.stack.prometheus}/-/ready`)).rejects.toThrow();
     // Five game days of 20–65 s back to back, with the gates between them: longer than the project's default.

@@ -1,0 +1,147 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { FaultOutcome } from '../report/index.ts';
+import { buildDetectionMatrix, type MatrixRun } from './matrix.ts';
+import { buildSuiteJson, type SuiteOutcome } from './report.ts';
+import { renderSuiteHtml } from './report-html.ts';
+import { renderSuiteReports } from './rerender.ts';
+
+const T0 = 1_000_000;
+
+function fault(id: string): FaultOutcome {
+  return {
+    id,
+    kind: 'latency-spike',
+    backend: 'local',
+    params: {},
+    injectedAt: T0,
+    landedAt: T0 + 50,
+    landedEvidence: null,
+    notLandedReason: null,
+    revertedAt: T0 + 10_000,
+    revertError: null,
+    cleanupHint: null,
+  };
+}
+
+const evil = `<img src=x onerror=alert(1)>`;
+
+function suite(scenario: string): SuiteOutcome {
+  const runs: MatrixRun[] = [
+    {
+      scenario,
+      repeat: 1,
+      runDir: `2026-01-01_${scenario}`,
+      endedAt: T0 + 40_000,
+      faults: [fault('f1')],
+      alerts: [
+        {
+          name: 'Latency',
+          labels: {},
+          pendingAt: T0 + 1000,
+          firingAt: T0 + 3000,
+          notifiedAt: null,
+          resolvedAt: null,
+        },
+      ],
+      expectations: [],
+      expectedFirings: [{ id: 'e', alert: 'Latency', faultId: 'f1', withinMs: 10_000 }],
+    },
+    {
+      scenario: 'quiet',
+      repeat: 1,
+      runDir: '2026-01-01_quiet',
+      endedAt: T0 + 40_000,
+      faults: [fault('f2')],
+      alerts: [],
+      expectations: [],
+      expectedFirings: [{ id: 'e', alert: 'Errors', faultId: 'f2', withinMs: 10_000 }],
+    },
+  ];
+  const rules = [
+    { name: 'Latency', severity: 'page', query: 'latency > 1' },
+    { name: 'Errors', severity: 'page', query: 'errors > 1' },
+    { name: 'Dead', severity: 'ticket', query: 'rate(typo_total[1m]) > 0' },
+  ];
+  return {
+    suiteId: 's1',
+    name: 'gate',
+    suiteFile: null,
+    startedAt: T0,
+    endedAt: T0 + 90_000,
+    verdict: 'failed',
+    exitCode: 10,
+    stack: { prometheus: '', alertmanager: '', target: '', embedded: true },
+    repeat: 1,
+    runs: runs.map((r) => ({
+      scenario: r.scenario,
+      file: `${r.scenario}.ts`,
+      repeat: 1,
+      runDir: r.runDir,
+      verdict: 'passed',
+      exitCode: 0,
+      counts: { passed: 1, failed: 0, inconclusive: 0 },
+      gate: { waitedMs: 0, ok: true },
+    })),
+    matrix: buildDetectionMatrix(runs, rules, new Set(['latency', 'errors'])),
+    warnings: [],
+  };
+}
+
+function cells(html: string): Array<Record<string, string>> {
+  return [...html.matchAll(/<td class="cell ([^"]*)"((?:\s[a-z-]+="[^"]*")*)>(.*?)<\/td>/g)].map((m) => {
+    const map: Record<string, string> = { className: m[1]!, content: m[3]! };
+    for (const a of m[2]!.matchAll(/\s([a-z-]+)="([^"]*)"/g)) map[a[1]!] = a[2]!;
+    return map;
+  });
+}
+
+describe('renderSuiteHtml', () => {
+  it('draws one cell per fault × alert rule, classified, each linking to its run’s report.html', () => {
+    const json = buildSuiteJson(suite('latency'));
+    const html = renderSuiteHtml(json);
+    const grid = cells(html);
+    expect(grid).toHaveLength(2 * 3);
+    const cell = (fault: string, alert: string) =>
+      grid.find((c) => c['data-fault'] === fault && c['data-alert'] === alert)!;
+    expect(cell('f1', 'Latency')).toMatchObject({ 'data-class': 'expected', className: 'cell-expected' });
+    expect(cell('f1', 'Latency').content).toBe('<a href="2026-01-01_latency/report.html">✓ 3s</a>');
+    expect(cell('f2', 'Errors')['data-class']).toBe('missed');
+    expect(cell('f2', 'Errors').content).toContain('missed');
+    expect(cell('f1', 'Dead')['data-class']).toBe('silent');
+    // Blind spot: f2 landed and no page fired; coverage: Errors and Dead never fired, Dead is a dead rule.
+    expect(json.matrix.blindSpots.map((b) => b.faultId)).toEqual(['f2']);
+    expect(html).toMatch(/<div data-section="blind-spots"><ul><li data-fault="f2">/);
+    expect([...html.matchAll(/data-never-fired="([^"]+)"/g)].map((m) => m[1])).toEqual(['Dead', 'Errors']);
+    expect(html).toContain('<li data-dead-rule="Dead">');
+    // Every run links to its timeline.
+    expect(html).toContain('<a href="2026-01-01_quiet/report.html">timeline</a>');
+  });
+
+  it('escapes scenario names in text, attributes and links', () => {
+    const html = renderSuiteHtml(buildSuiteJson(suite(evil)));
+    expect(html).not.toContain('<img');
+    expect(html).toContain('data-scenario="&lt;img src=x onerror=alert(1)&gt;"');
+    expect(html).toContain('href="2026-01-01_%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/report.html"');
+  });
+});
+
+describe('renderSuiteReports (firedrill report <suite-dir>)', () => {
+  it('re-renders report.html from suite.json, and refuses a suite.json that is not one, naming file and field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-suite-html-'));
+    const json = buildSuiteJson(suite('latency'));
+    // Gate-stopped runs have no folder to re-render: the page alone is rewritten.
+    json.runs = json.runs.map((r) => ({ ...r, runDir: null }));
+    await writeFile(join(dir, 'suite.json'), JSON.stringify(json));
+    await renderSuiteReports(dir);
+    expect(await readFile(join(dir, 'report.html'), 'utf8')).toBe(renderSuiteHtml(json));
+
+    await writeFile(join(dir, 'suite.json'), JSON.stringify({ ...json, repeat: 'twice' }));
+    await expect(renderSuiteReports(dir)).rejects.toMatchObject({
+      code: 'FD_USAGE',
+      message: expect.stringMatching(/suite\.json: repeat: /),
+    });
+  });
+});
