@@ -31,11 +31,11 @@ describe('phaseWindows', () => {
 
   it('puts a window where its middle is: a window straddling the revert goes to the phase that holds most of it', () => {
     const fault = phaseWindows(windows, planned('fault', 15_000, 30_000), startedAt, faults);
-    expect(seconds(fault)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
-    // [30 s, 31 s) was 30 % fault, 70 % recovery.
+    // [30 s, 31 s) was 30 % fault: a fault window, never a clean recovery one.
+    expect(seconds(fault)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
     const recovery = phaseWindows(windows, planned('recovery', 30_000, 45_000), startedAt, faults);
-    expect(seconds(recovery)[0]).toBe(30);
-    expect(recovery).toHaveLength(15);
+    expect(seconds(recovery)[0]).toBe(31);
+    expect(recovery).toHaveLength(14);
     const baseline = phaseWindows(windows, planned('baseline', 0, 15_000), startedAt, faults);
     expect(seconds(baseline)).toEqual([...Array(15).keys()]);
   });
@@ -56,6 +56,19 @@ describe('phaseWindows', () => {
       ),
     );
     expect(all.sort((a, b) => a - b)).toEqual([...Array(45).keys()]);
+  });
+
+  it('keeps a window that straddles the injection out of the baseline when the engine started late', () => {
+    // The engine's windows trail the run's start by 300 ms: [14.3 s, 15.3 s) holds 300 ms of the fault.
+    const late = windows.map((w) => ({ ...w, startAt: w.startAt + 300 }));
+    const at15 = [{ injectedAt: startedAt + 15_000, revertedAt: startedAt + 30_000 }];
+    const baseline = phaseWindows(late, planned('baseline', 0, 15_000), startedAt, at15);
+    expect(seconds(baseline)).toEqual([...Array(14).keys()]);
+    const fault = phaseWindows(late, planned('fault', 15_000, 30_000), startedAt, at15);
+    expect(seconds(fault)[0]).toBe(14);
+    expect(seconds(fault).at(-1)).toBe(29);
+    const recovery = phaseWindows(late, planned('recovery', 30_000, 45_000), startedAt, at15);
+    expect(seconds(recovery)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43]);
   });
 
   it('follows the planned spans when no fault was injected', () => {

@@ -7,8 +7,14 @@ const WINDOW_MS = 1000;
 /**
  * The traffic windows that fall in a phase. Planned spans are relative to traffic start; the "fault"
  * and "recovery" phases follow the faults' actual injection and revert times when known, so a slow
- * injection does not blur the baseline. A one-second window belongs to a phase when its middle lies in a span
- * (the phase holds most of it), so a window that straddles a revert goes where most of its requests were sent.
+ * injection does not blur the baseline.
+ * - "baseline" and "recovery" are the clean phases: a window belongs to them only when it lies wholly inside
+ *   their span, so no request sent while a fault was active counts as clean. (The engine's windows count from
+ *   its own start, which can trail the run's start by a few hundred ms on a busy host: a window that straddles
+ *   the injection must not carry the fault's slow requests into the baseline.)
+ * - "fault" takes every window that overlaps a fault span at all, so baseline, fault and recovery still
+ *   partition the run.
+ * - Any other phase (stages, "run") takes a window when its middle lies in a span (the phase holds most of it).
  */
 export function phaseWindows(
   windows: readonly TrafficWindow[],
@@ -25,8 +31,12 @@ export function phaseWindows(
     const lastRevert = Math.max(...injected.map((f) => f.revertedAt ?? Number.POSITIVE_INFINITY));
     spans = [{ from: lastRevert, to: startedAt + phase.spans[0].endMs }];
   }
-  return windows.filter((w) => {
+  const inPhase = (w: TrafficWindow, s: { from: number; to: number }): boolean => {
+    const end = w.startAt + WINDOW_MS;
+    if (phase.name === 'baseline' || phase.name === 'recovery') return w.startAt >= s.from && end <= s.to;
+    if (phase.name === 'fault') return w.startAt < s.to && end > s.from;
     const middle = w.startAt + WINDOW_MS / 2;
-    return spans.some((s) => middle >= s.from && middle < s.to);
-  });
+    return middle >= s.from && middle < s.to;
+  };
+  return windows.filter((w) => spans.some((s) => inPhase(w, s)));
 }
