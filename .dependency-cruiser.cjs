@@ -49,8 +49,8 @@ module.exports = {
     layer(
       'only-cli-imports-compare',
       '^(src/(?!cli/|compare/)|chaos/|fixtures/)',
-      '^src/compare/(?!model\\.ts)',
-      'compare reads finished results; only the CLI drives it (a renderer may read its data model, model.ts)',
+      '^src/compare/(?!model\\.ts|markdown\\.ts|tolerance\\.ts)',
+      'compare reads finished results; only the CLI drives it (a renderer may read its data model and its presentation: model.ts, markdown.ts)',
     ),
     layer(
       'only-cli-imports-suite',

@@ -75,6 +75,7 @@ export function suiteBaselineComparison(tolerance: Tolerance): BaselineCompariso
         regressions: comparison.regressions,
         improvements: comparison.improvements,
         markdown: comparisonMarkdown(comparison, 3),
+        comparison,
       };
     };
   };

@@ -123,12 +123,23 @@ function phaseRows(phases: readonly PhaseChange[]): string[][] {
   ]);
 }
 
-/**
- * `headingLevel` is the level of the title (2: `##`), sections one below: 3 to embed it under a `##` of
- * another document (a suite's summary.md).
- */
-export function comparisonMarkdown(comparison: Comparison, headingLevel = 2): string {
-  const h = (level: number) => '#'.repeat(headingLevel + level);
+/** One table of the comparison: a title and rows of plain-text cells (markdown code spans in backticks). */
+export interface ComparisonTable {
+  title: string;
+  header: readonly string[];
+  rows: readonly string[][];
+}
+
+/** The comparison as presentation data, formatted by the markdown below and by the suite's report.html. */
+export interface ComparisonSections {
+  headline: string;
+  intro: readonly string[];
+  tables: readonly ComparisonTable[];
+  warnings: readonly string[];
+  legend: string;
+}
+
+export function comparisonSections(comparison: Comparison): ComparisonSections {
   const { regressions, improvements } = comparison;
   const headline =
     comparison.verdict === 'regressed'
@@ -136,17 +147,16 @@ export function comparisonMarkdown(comparison: Comparison, headingLevel = 2): st
       : comparison.verdict === 'improved'
         ? `✅ no regression, ${improvements} improvement${improvements === 1 ? '' : 's'}`
         : '✅ no regression';
-  const lines = [
-    `${h(0)} firedrill compare: ${headline}`,
-    '',
+  const intro = [
     `Baseline: ${side(comparison.baseline)} · new: ${side(comparison.current)}.`,
     `Tolerance: ${formatTolerance(comparison.tolerance)} of the baseline median, whichever is larger, and never below the alert's own jitter (scrape + evaluation interval). With ≥ 2 runs on both sides a time regresses only when the whole ${Math.round(comparison.bootstrap.level * 100)}% bootstrap interval of the median difference lies beyond it (${comparison.bootstrap.resamples} resamples, seed ${comparison.bootstrap.seed}); with a single run, when the difference does.`,
   ];
+  const tables: ComparisonTable[] = [];
   const header = ['scenario', 'what', 'baseline', 'new', 'why'];
   const regressed = findings(comparison, 'regression');
   const improved = findings(comparison, 'improvement');
-  if (regressed.length > 0) lines.push('', `${h(1)} Regressions`, '', ...table(header, regressed));
-  if (improved.length > 0) lines.push('', `${h(1)} Improvements`, '', ...table(header, improved));
+  if (regressed.length > 0) tables.push({ title: 'Regressions', header, rows: regressed });
+  if (improved.length > 0) tables.push({ title: 'Improvements', header, rows: improved });
   const timed = [
     ...comparison.expectations
       .filter((c) => c.time !== null)
@@ -174,12 +184,11 @@ export function comparisonMarkdown(comparison: Comparison, headingLevel = 2): st
       ]),
   ];
   if (timed.length > 0) {
-    lines.push(
-      '',
-      `${h(1)} Detection and resolve times`,
-      '',
-      ...table(['', 'scenario', 'what', 'baseline', 'new', 'Δ median', 'interval', 'allowed'], timed),
-    );
+    tables.push({
+      title: 'Detection and resolve times',
+      header: ['', 'scenario', 'what', 'baseline', 'new', 'Δ median', 'interval', 'allowed'],
+      rows: timed,
+    });
   }
   const others = [
     ...comparison.expectations
@@ -202,25 +211,36 @@ export function comparisonMarkdown(comparison: Comparison, headingLevel = 2): st
       ]),
   ];
   if (others.length > 0) {
-    lines.push('', `${h(1)} Verdicts`, '', ...table(['', 'scenario', 'what', 'baseline', 'new'], others));
+    tables.push({ title: 'Verdicts', header: ['', 'scenario', 'what', 'baseline', 'new'], rows: others });
   }
   if (comparison.phases.length > 0) {
-    lines.push(
-      '',
-      `${h(1)} Client per phase (median over runs; shown, not judged)`,
-      '',
-      ...table(
-        ['scenario', 'phase', 'p99 baseline → new', 'error ratio baseline → new'],
-        phaseRows(comparison.phases),
-      ),
-    );
+    tables.push({
+      title: 'Client per phase (median over runs; shown, not judged)',
+      header: ['scenario', 'phase', 'p99 baseline → new', 'error ratio baseline → new'],
+      rows: phaseRows(comparison.phases),
+    });
   }
-  if (comparison.warnings.length > 0) {
-    lines.push('', `${h(1)} Warnings`, '', ...comparison.warnings.map((w) => `- ${w}`));
+  return {
+    headline,
+    intro,
+    tables,
+    warnings: comparison.warnings,
+    legend: `${symbol.regression} regression · ${symbol.improvement} improvement · ${symbol.changed} changed, not judged · ${symbol.same} same`,
+  };
+}
+
+/**
+ * `headingLevel` is the level of the title (2: `##`), sections one below: 3 to embed it under a `##` of
+ * another document (a suite's summary.md).
+ */
+export function comparisonMarkdown(comparison: Comparison, headingLevel = 2): string {
+  const h = (level: number) => '#'.repeat(headingLevel + level);
+  const sections = comparisonSections(comparison);
+  const lines = [`${h(0)} firedrill compare: ${sections.headline}`, '', ...sections.intro];
+  for (const t of sections.tables) lines.push('', `${h(1)} ${t.title}`, '', ...table(t.header, t.rows));
+  if (sections.warnings.length > 0) {
+    lines.push('', `${h(1)} Warnings`, '', ...sections.warnings.map((w) => `- ${w}`));
   }
-  lines.push(
-    '',
-    `${symbol.regression} regression · ${symbol.improvement} improvement · ${symbol.changed} changed, not judged · ${symbol.same} same`,
-  );
+  lines.push('', sections.legend);
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Comparison } from '../compare/model.ts';
 import type { FaultOutcome } from '../report/index.ts';
 import { buildDetectionMatrix, type MatrixRun } from './matrix.ts';
 import { buildSuiteJson, type SuiteOutcome } from './report.ts';
@@ -118,6 +119,64 @@ describe('renderSuiteHtml', () => {
     expect(html).toContain('<li data-dead-rule="Dead">');
     // Every run links to its timeline.
     expect(html).toContain('<a href="2026-01-01_quiet/report.html">timeline</a>');
+  });
+
+  it('shows the comparison with the baseline: the regression, in the same tables as compare.md', () => {
+    const sample = (verdict: 'passed' | 'failed', timesMs: number[]) => ({
+      runs: 1,
+      passed: verdict === 'passed' ? 1 : 0,
+      failed: verdict === 'failed' ? 1 : 0,
+      inconclusive: 0,
+      verdict,
+      timesMs,
+    });
+    const comparison: Comparison = {
+      schemaVersion: 1,
+      baseline: { dir: 'base', kind: 'suite', name: 'latency', runs: 1, scenarios: ['latency'] },
+      current: { dir: 'new', kind: 'suite', name: 'latency', runs: 1, scenarios: ['latency'] },
+      tolerance: { absMs: 2000, factor: 1.5 },
+      bootstrap: { seed: 1, resamples: 2000, level: 0.95 },
+      verdict: 'regressed',
+      regressions: 1,
+      improvements: 0,
+      expectations: [
+        {
+          scenario: 'latency',
+          id: 'fires-<Latency>',
+          kind: 'alert-fires',
+          subject: 'Latency',
+          baseline: sample('passed', [4000]),
+          current: sample('failed', [11000]),
+          time: {
+            method: 'single',
+            baseMedianMs: 4000,
+            newMedianMs: 11000,
+            diffMs: 7000,
+            interval: null,
+            jitterMs: 2000,
+            allowanceMs: 2000,
+            change: 'regression',
+          },
+          status: 'regression',
+          reasons: ['passed → failed', 'slower by 7s'],
+        },
+      ],
+      cells: [],
+      phases: [],
+      unmatched: { baselineOnly: [], currentOnly: [] },
+      warnings: [],
+    };
+    const json = buildSuiteJson(suite('latency'));
+    expect(renderSuiteHtml(json)).not.toContain('id="comparison"');
+    const html = renderSuiteHtml(json, comparison);
+    expect(html).toContain('data-comparison-verdict="regressed">❌ 1 regression</span>');
+    const regressions = html.slice(html.indexOf('data-comparison-table="Regressions"'));
+    expect(regressions.slice(0, regressions.indexOf('</table>'))).toContain(
+      '<td>passed → failed; slower by 7s</td>',
+    );
+    // The expectation id is escaped inside its code span.
+    expect(html).toContain('<code>fires-&lt;Latency&gt;</code>');
+    expect(html).not.toContain('<Latency>');
   });
 
   it('escapes scenario names in text, attributes and links', () => {

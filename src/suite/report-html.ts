@@ -4,6 +4,9 @@
  * the run it was measured in), blind spots, and alert coverage (rules nothing exercised, dead rules).
  * Matrix cells carry data-scenario, data-fault, data-alert and data-class for a browser test.
  */
+
+import { comparisonSections } from '../compare/markdown.ts';
+import type { Comparison } from '../compare/model.ts';
 import { formatDuration } from '../core/duration.ts';
 import { assertNever } from '../core/errors.ts';
 import { escapeHtml, hrefOf, htmlPage, htmlTable } from '../report/index.ts';
@@ -185,12 +188,43 @@ function coverage(suite: SuiteJson): string {
   return out.join('\n');
 }
 
-export function renderSuiteHtml(suite: SuiteJson): string {
+/** Escaped text with markdown code spans (`x`) as <code>. */
+function inlineCode(text: string): string {
+  return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+/** The comparison with the baseline (compare.json), the same tables as compare.md. */
+function comparisonSection(comparison: Comparison): string {
+  const sections = comparisonSections(comparison);
+  const out = [
+    `<h2 id="comparison">Comparison with the baseline: <span data-comparison-verdict="${escapeHtml(comparison.verdict)}">${escapeHtml(sections.headline)}</span></h2>`,
+    ...sections.intro.map((line) => `<p class="meta">${inlineCode(line)}</p>`),
+  ];
+  for (const t of sections.tables) {
+    out.push(
+      `<h3>${escapeHtml(t.title)}</h3>`,
+      htmlTable({
+        head: t.header,
+        rows: t.rows.map((cells) => ({ cells: cells.map((c) => ({ html: inlineCode(c) })) })),
+        attrs: { 'data-comparison-table': t.title },
+      }),
+    );
+  }
+  if (sections.warnings.length > 0) {
+    out.push(`<ul>${sections.warnings.map((w) => `<li>${inlineCode(w)}</li>`).join('')}</ul>`);
+  }
+  out.push(`<p class="meta">${escapeHtml(sections.legend)}</p>`);
+  return out.join('\n');
+}
+
+/** `comparison`: the full compare.json when the suite ran with a baseline. */
+export function renderSuiteHtml(suite: SuiteJson, comparison?: Comparison): string {
   const scenarios = new Set(suite.runs.map((r) => r.scenario)).size;
   const body = [
     `<h1>Suite ${escapeHtml(suite.name)} <span class="badge ${escapeHtml(suite.verdict)}" data-suite-verdict="${escapeHtml(suite.verdict)}">${escapeHtml(suite.verdict)} (exit ${suite.exitCode})</span></h1>`,
     `<p class="meta">${suite.runs.length} run${suite.runs.length === 1 ? '' : 's'} of ${scenarios} scenario${scenarios === 1 ? '' : 's'}${suite.repeat > 1 ? ` (×${suite.repeat})` : ''} on one stack · ${escapeHtml(suite.startedAt)} · ${escapeHtml(formatDuration(Date.parse(suite.endedAt) - Date.parse(suite.startedAt)))}</p>`,
     suite.reason ? `<p class="warn">${escapeHtml(suite.reason)}</p>` : '',
+    comparison ? comparisonSection(comparison) : '',
     '<h2>Detection matrix</h2>',
     '<p class="meta">Every fault × every alert rule loaded in Prometheus.</p>',
     legend(),

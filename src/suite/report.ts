@@ -3,7 +3,9 @@
  * <testsuite> per scenario run), summary.md (runs, the detection matrix, blind spots, alert coverage) and
  * the terminal table.
  */
+
 import { z } from 'zod';
+import type { Comparison } from '../compare/model.ts';
 import { formatDuration } from '../core/duration.ts';
 import { ExitCode } from '../core/errors.ts';
 import {
@@ -40,6 +42,8 @@ export interface BaselineVerdict {
   improvements: number;
   /** The comparison as markdown for summary.md (its title at level 3). */
   markdown: string;
+  /** All of it (compare.json), for report.html. */
+  comparison: Comparison;
 }
 
 export interface SuiteOutcome {

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Comparison, comparisonSchema } from '../compare/model.ts';
 import { FiredrillError, formatError } from '../core/errors.ts';
 import { renderRunReports } from '../run/index.ts';
 import { type SuiteJson, suiteJsonSchema } from './report.ts';
@@ -36,6 +37,36 @@ export async function renderSuiteReports(suiteDir: string): Promise<SuiteJson> {
   for (const run of parsed.data.runs) {
     if (run.runDir !== null) await renderRunReports(join(suiteDir, run.runDir));
   }
-  await writeFile(join(suiteDir, 'report.html'), renderSuiteHtml(parsed.data));
+  await writeFile(
+    join(suiteDir, 'report.html'),
+    renderSuiteHtml(parsed.data, await readComparison(suiteDir)),
+  );
+  return parsed.data;
+}
+
+/** The suite's compare.json when it ran with a baseline; one that does not parse is FD_USAGE naming it. */
+async function readComparison(suiteDir: string): Promise<Comparison | undefined> {
+  const file = join(suiteDir, 'compare.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new FiredrillError('FD_USAGE', `cannot read ${file}: ${formatError(error)}`, {
+      hint: 'compare.json is written by firedrill suite --baseline; run the comparison again (firedrill compare)',
+    });
+  }
+  const parsed = comparisonSchema.safeParse(data);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => i.path.map(String).join('.') || '(top)').join(', ');
+    throw new FiredrillError('FD_USAGE', `${file} is not a compare.json of schemaVersion 1 (${fields})`, {
+      hint: 'run the comparison again with this version of firedrill (firedrill compare)',
+    });
+  }
   return parsed.data;
 }

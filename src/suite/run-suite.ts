@@ -341,7 +341,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const suiteJson = buildSuiteJson(outcome);
     await writeFile(join(suiteDir, 'suite.json'), `${JSON.stringify(suiteJson, null, 2)}\n`);
     await writeFile(join(suiteDir, 'summary.md'), buildSuiteSummaryMarkdown(outcome));
-    await writeFile(join(suiteDir, 'report.html'), renderSuiteHtml(suiteJson));
+    await writeFile(
+      join(suiteDir, 'report.html'),
+      renderSuiteHtml(suiteJson, outcome.comparison?.comparison),
+    );
   };
   await writeReports();
   await writeFile(join(suiteDir, 'junit.xml'), buildSuiteJunitXml(outcome));

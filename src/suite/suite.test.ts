@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Comparison } from '../compare/model.ts';
 import { FiredrillError } from '../core/errors.ts';
 import { silentLogger } from '../core/log.ts';
 import type { AlertRecord, ExpectationResult } from '../evaluate/index.ts';
@@ -325,6 +326,7 @@ describe('suite reports', () => {
         regressions: 1,
         improvements: 0,
         markdown: '### firedrill compare: ❌ 1 regression\n',
+        comparison: {} as Comparison, // only report.html reads it
       },
     };
     const comparedJson = suiteJsonSchema.parse(JSON.parse(JSON.stringify(buildSuiteJson(compared))));
