@@ -269,9 +269,9 @@ export async function recoverRun(
     removePrivateFiles([secrets.controlFile, secrets.webhookSecretFile]);
     log.info(`embedded stack left by the run: ${stopped}`);
   }
-  // A suite's folder has suite.json, not run.json: its runs have their own folders and reports.
-  const suite = events.some((e) => e.type === 'suite-started');
-  if (!suite && !existsSync(join(runDir, 'run.json'))) {
+  // Only a run's folder has a run.json: a suite's (suite.json) or another program's journal does not.
+  const run = events.some((e) => e.type === 'run-started');
+  if (run && !existsSync(join(runDir, 'run.json'))) {
     await writeReports(runDir, abortedOutcome(events, report, Date.now()), events);
     report.runJson = 'written';
   }
