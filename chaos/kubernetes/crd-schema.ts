@@ -32,7 +32,16 @@ export function rejectUnknownFields(schema: unknown): unknown {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
-ajv.addKeyword('x-kubernetes-list-type');
+// Kubernetes' structural-schema extensions: markers for the API server, not constraints ajv can check.
+for (const keyword of [
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+]) {
+  ajv.addKeyword(keyword);
+}
 ajv.addFormat('int32', {
   type: 'number',
   validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31,
@@ -40,6 +49,21 @@ ajv.addFormat('int32', {
 ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
 ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+
+/**
+ * A validator for one version of a CRD (its `openAPIV3Schema`, unknown fields rejected as above): problems as
+ * `instancePath message` lines, empty when valid. For CRDs other than Chaos Mesh's (KServe's InferenceService).
+ */
+export function crdValidator(crdYaml: string, version: string): (object: unknown) => string[] {
+  const crd = parse(crdYaml);
+  const found = crd.spec.versions.find((v: { name: string }) => v.name === version);
+  if (!found) throw new Error(`${crd.metadata?.name}: no version ${version}`);
+  const validate = ajv.compile(rejectUnknownFields(found.schema.openAPIV3Schema) as object);
+  return (object) =>
+    validate(object)
+      ? []
+      : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
 
 let compiled: Map<ChaosKind, { plural: string; validate: ValidateFunction }> | undefined;
 

@@ -7,10 +7,12 @@ export {
   KubeApiError,
   type KubeClientOptions,
   kubeClient,
+  kubeConfiguration,
   loadKubeConfig,
   type ObjectRef,
+  toKubeApiError,
 } from './client.ts';
-export { validateChaosObject } from './crd-schema.ts';
+export { crdValidator, validateChaosObject } from './crd-schema.ts';
 export type { GpuJobOptions } from './gpu.ts';
 export {
   cleanupHintFor,

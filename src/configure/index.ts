@@ -4,6 +4,16 @@
  */
 export { commandConfigurator, settingsEnv } from './command.ts';
 export { configuratorFromSpec } from './from-spec.ts';
+export {
+  type InferenceService,
+  kubernetesConfigurator,
+  renderWorkload,
+  rolloutState,
+  validateInferenceService,
+  type Workload,
+  withWorkloadSettings,
+  workloadSettings,
+} from './kubernetes.ts';
 export { type ConfiguratorSpec, type KubernetesWorkload, screamingSnake } from './spec.ts';
 export {
   type TritonModelConfig,
