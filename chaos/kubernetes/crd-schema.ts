@@ -51,14 +51,11 @@ ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
 
 /**
- * A validator for one version of a CRD (its `openAPIV3Schema`, unknown fields rejected as above): problems as
+ * A validator for a part of a CRD's `openAPIV3Schema` (unknown fields rejected as above): problems as
  * `instancePath message` lines, empty when valid. For CRDs other than Chaos Mesh's (KServe's InferenceService).
  */
-export function crdValidator(crdYaml: string, version: string): (object: unknown) => string[] {
-  const crd = parse(crdYaml);
-  const found = crd.spec.versions.find((v: { name: string }) => v.name === version);
-  if (!found) throw new Error(`${crd.metadata?.name}: no version ${version}`);
-  const validate = ajv.compile(rejectUnknownFields(found.schema.openAPIV3Schema) as object);
+export function schemaValidator(schema: unknown): (object: unknown) => string[] {
+  const validate = ajv.compile(rejectUnknownFields(schema) as object);
   return (object) =>
     validate(object)
       ? []

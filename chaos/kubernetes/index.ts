@@ -12,7 +12,7 @@ export {
   type ObjectRef,
   toKubeApiError,
 } from './client.ts';
-export { crdValidator, validateChaosObject } from './crd-schema.ts';
+export { schemaValidator, validateChaosObject } from './crd-schema.ts';
 export type { GpuJobOptions } from './gpu.ts';
 export {
   cleanupHintFor,

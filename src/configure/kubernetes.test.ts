@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   type InferenceService,
   kubernetesConfigurator,
+  predictorModelSchemaFile,
   renderWorkload,
   rolloutState,
   validateInferenceService,
@@ -169,10 +172,22 @@ describe('kubernetes configurator: KServe InferenceService', () => {
     expect(renderWorkload(next)).not.toContain('status');
   });
 
+  it('checks against the real CRD: the schema part kept as JSON is the CRD file’s, unchanged', () => {
+    const crd = parse(
+      readFileSync(new URL('./crds/serving.kserve.io_inferenceservices.yaml', import.meta.url), 'utf8'),
+    );
+    const v1beta1 = crd.spec.versions.find((v: { name: string }) => v.name === 'v1beta1');
+    expect(JSON.parse(readFileSync(predictorModelSchemaFile, 'utf8'))).toEqual(
+      v1beta1.schema.openAPIV3Schema.properties.spec.properties.predictor.properties.model,
+    );
+  });
+
   it('the schema check is real: a misspelt field is named', () => {
     const bad = structuredClone(isvc) as any;
     bad.spec.predictor.model.storageURI = 'gs://x';
-    expect(validateInferenceService(bad).join('\n')).toMatch(/additional properties.*storageURI/);
+    expect(validateInferenceService(bad).join('\n')).toMatch(
+      /^\/spec\/predictor\/model must NOT have additional properties.*storageURI/,
+    );
     expect(() => withWorkloadSettings(bad, isvcSpec, { maxBatchSize: 8 })).toThrow(/KServe's schema/);
   });
 
