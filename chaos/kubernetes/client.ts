@@ -1,5 +1,6 @@
 import {
   ApiException,
+  type Configuration,
   CoreV1Api,
   createConfiguration,
   KubeConfig,
@@ -164,8 +165,11 @@ export function toKubeApiError(error: unknown, what: string): KubeApiError {
   );
 }
 
-/** The real client, over @kubernetes/client-node 1.x (KubernetesObjectApi for any kind, CoreV1Api). */
-export function kubeClient(options: KubeClientOptions = {}): KubeApi {
+/**
+ * The @kubernetes/client-node Configuration firedrill's clients share: the kubeconfig's current cluster and
+ * credentials, and a middleware that gives each request an abort deadline (`requestTimeoutMs`, default 10 s).
+ */
+export function kubeConfiguration(options: KubeClientOptions = {}): Configuration {
   const kc = options.kubeConfig ?? loadKubeConfig();
   const cluster = kc.getCurrentCluster();
   if (!cluster) {
@@ -175,7 +179,7 @@ export function kubeClient(options: KubeClientOptions = {}): KubeApi {
   }
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   // As kc.makeApiClient does, plus a middleware that gives each request an abort deadline.
-  const configuration = createConfiguration({
+  return createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
     authMethods: { default: kc },
     promiseMiddleware: [
@@ -188,6 +192,11 @@ export function kubeClient(options: KubeClientOptions = {}): KubeApi {
       },
     ],
   });
+}
+
+/** The real client, over @kubernetes/client-node 1.x (KubernetesObjectApi for any kind, CoreV1Api). */
+export function kubeClient(options: KubeClientOptions = {}): KubeApi {
+  const configuration = kubeConfiguration(options);
   const objects = new KubernetesObjectApi(configuration);
   const core = new CoreV1Api(configuration);
   const header = (ref: ObjectRef) => ({

@@ -54,6 +54,18 @@ ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteg
 ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
 
+/**
+ * A validator for a part of a CRD's `openAPIV3Schema` (unknown fields rejected as above): problems as
+ * `instancePath message` lines, empty when valid. For CRDs other than Chaos Mesh's (KServe's InferenceService).
+ */
+export function schemaValidator(schema: unknown): (object: unknown) => string[] {
+  const validate = ajv.compile(rejectUnknownFields(schema) as object);
+  return (object) =>
+    validate(object)
+      ? []
+      : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
 let compiled: Map<ChaosKind, { plural: string; validate: ValidateFunction }> | undefined;
 
 /** The CRDs' validators, compiled once on first use (ajv over each `openAPIV3Schema`). */

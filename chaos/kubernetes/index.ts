@@ -31,10 +31,12 @@ export {
   KubeApiError,
   type KubeClientOptions,
   kubeClient,
+  kubeConfiguration,
   loadKubeConfig,
   type ObjectRef,
+  toKubeApiError,
 } from './client.ts';
-export { validateChaosObject } from './crd-schema.ts';
+export { schemaValidator, validateChaosObject } from './crd-schema.ts';
 export type { GpuJobOptions } from './gpu.ts';
 export {
   cleanupHintFor,

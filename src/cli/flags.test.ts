@@ -52,6 +52,20 @@ describe('command-line flags', () => {
     expect(parseRunFlags(['-h'])).toEqual({ help: true });
   });
 
+  it('--workers: default 1, an integer 1…64, not with k6 or --request-log', () => {
+    expect(parseRunFlags(['s.ts'])).toMatchObject({ workers: 1 });
+    expect(parseRunFlags(['s.ts', '--workers', '2'])).toMatchObject({ workers: 2 });
+    expect(usageError(() => parseRunFlags(['s.ts', '--workers', '0']))).toContain(
+      '--workers: "0" is not a number of traffic threads',
+    );
+    expect(usageError(() => parseRunFlags(['s.ts', '--workers', '2', '--engine', 'k6']))).toContain(
+      "--workers 2 is for firedrill's engine, not k6",
+    );
+    expect(usageError(() => parseRunFlags(['s.ts', '--workers', '2', '--request-log']))).toContain(
+      '--request-log is written by one traffic thread, not 2',
+    );
+  });
+
   it.each([
     [() => parseRunFlags(['s.ts', '--webhook-port', '0x50']), '--webhook-port: "0x50" is not a port number'],
     [

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FiredrillError, formatError } from '../core/errors.ts';
 import { type FaultBackend, faultBackends } from '../scenario/index.ts';
+import { parseWorkers } from '../traffic/index.ts';
 
 /**
  * Command-line flags of each command, parsed and checked without side effects: every problem is a
@@ -134,6 +135,8 @@ export interface RunFlags extends StackFlagValues {
   engine: 'firedrill' | 'k6' | undefined;
   dryRun: boolean;
   requestLog: boolean;
+  /** Traffic threads of the open engine (default 1). */
+  workers: number;
 }
 
 /** `firedrill run <scenario.ts> [options]` (see runHelp). */
@@ -148,12 +151,24 @@ export function parseRunFlags(args: string[]): Parsed<RunFlags> {
         engine: { type: 'string' },
         'dry-run': { type: 'boolean' },
         'request-log': { type: 'boolean' },
+        workers: { type: 'string' },
         help,
       },
     }),
   );
   if (values.help) return { help: true };
   const scenarioFile = oneFile(positionals, 'run', 'scenarios/latency-spike.ts');
+  const workers = values.workers === undefined ? 1 : parseWorkers(values.workers);
+  if (workers > 1 && values.engine === 'k6') {
+    throw new FiredrillError('FD_USAGE', `--workers ${workers} is for firedrill's engine, not k6`, {
+      hint: 'k6 sizes its own VUs; drop --workers or --engine k6',
+    });
+  }
+  if (workers > 1 && values['request-log'] === true) {
+    throw new FiredrillError('FD_USAGE', `--request-log is written by one traffic thread, not ${workers}`, {
+      hint: 'drop --request-log, or run with --workers 1',
+    });
+  }
   const engine = values.engine;
   if (engine !== undefined && engine !== 'firedrill' && engine !== 'k6') {
     throw new FiredrillError('FD_USAGE', `--engine: "${engine}" is not an engine`, {
@@ -167,6 +182,7 @@ export function parseRunFlags(args: string[]): Parsed<RunFlags> {
     engine,
     dryRun: values['dry-run'] === true,
     requestLog: values['request-log'] === true,
+    workers,
   };
 }
 

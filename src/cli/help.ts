@@ -53,6 +53,8 @@ Options:
   --out DIR             reports folder (default: reports); the run writes DIR/<run-id>/ and DIR/latest
   --quiet               no progress output, only the verdict table
   --request-log         also write requests.ndjson: each request's intended/sent/first-byte/end times
+  --workers N           open engine on N traffic threads (default 1): each sends a round-robin share of
+                        the one schedule, per-second HDR windows merged exactly; give it free cores
   -h, --help            this help
 
 Writes run.json, events.ndjson, junit.xml, summary.md and report.html (open it in a browser), prints a

@@ -139,6 +139,7 @@ async function runCommand(args: string[]): Promise<number> {
       allowedNamespaces,
       engine: flags.engine,
       requestLog: flags.requestLog,
+      workers: flags.workers,
       log: flags.quiet ? { ...log, info() {} } : log,
       signal: abort.signal,
       ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }),

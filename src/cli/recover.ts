@@ -17,7 +17,10 @@ export async function recoverCommand(
   const lines: string[] = [];
   for (const report of reports) lines.push(...describe(report));
   process.stdout.write(`${lines.join('\n')}\n`);
-  return reports.some((r) => r.faults.some((f) => f.outcome === 'failed'))
+  return reports.some(
+    (r) =>
+      r.faults.some((f) => f.outcome === 'failed') || r.configurations.some((c) => c.outcome === 'failed'),
+  )
     ? ExitCode.revertFailed
     : ExitCode.passed;
 }
@@ -39,6 +42,12 @@ function describe(report: RecoveryReport): string[] {
     );
     if (f.outcome === 'failed') lines.push(`            clean up by hand: ${f.cleanupHint}`);
   }
+  for (const c of report.configurations) {
+    lines.push(
+      `  ${c.outcome === 'recovered' ? 'restored ' : 'FAILED   '} configuration ${c.id} (${c.target}): ${c.detail}`,
+    );
+    if (c.outcome === 'failed') lines.push(`            put back by hand: ${JSON.stringify(c.original)}`);
+  }
   for (const id of report.alreadyClean) lines.push(`  clean     ${id}: reverted or recovered before`);
   for (const c of report.stoppedComponents) lines.push(`  stack     embedded stack left by the run: ${c}`);
   if (report.runJson === 'written') {
@@ -46,10 +55,11 @@ function describe(report: RecoveryReport): string[] {
   }
   if (
     report.faults.length === 0 &&
+    report.configurations.length === 0 &&
     report.alreadyClean.length === 0 &&
     report.stoppedComponents.length === 0
   ) {
-    lines.push('  nothing to do: the journal shows no fault that may still be applied');
+    lines.push('  nothing to do: the journal shows no fault or configuration that may still be applied');
   }
   return lines;
 }

@@ -3,6 +3,8 @@
  * acts (write-ahead). Reports are pure functions of these events. Times are epoch milliseconds (`at`).
  */
 import type { RecoveryRecord } from '../../chaos/types.ts';
+import type { ConfiguratorSpec } from '../configure/spec.ts';
+import type { Settings } from '../configure/types.ts';
 import type { FiredrillErrorCode } from '../core/errors.ts';
 import type { DriftReport } from '../drift/observed.ts';
 import type {
@@ -80,6 +82,26 @@ export type JournalEvent =
   | { type: 'fault-reverted'; at: number; id: string }
   | { type: 'fault-recovered'; at: number; id: string; detail: string }
   | { type: 'fault-revert-failed'; at: number; id: string; error: string; cleanup: string }
+  /**
+   * A server configuration is about to be applied (write-ahead): the configurator as data and the original
+   * settings, so `firedrill recover` can put them back if the process dies before `configuration-restored`.
+   */
+  | {
+      type: 'configuration-applying';
+      at: number;
+      id: string;
+      target: string;
+      spec: ConfiguratorSpec;
+      original: Settings;
+      settings: Settings;
+    }
+  | { type: 'configuration-applied'; at: number; id: string }
+  | { type: 'configuration-apply-failed'; at: number; id: string; error: string }
+  | { type: 'configuration-restoring'; at: number; id: string }
+  | { type: 'configuration-restored'; at: number; id: string }
+  | { type: 'configuration-restore-failed'; at: number; id: string; error: string }
+  /** `firedrill recover` put the original settings back. */
+  | { type: 'configuration-recovered'; at: number; id: string; detail: string }
   | { type: 'alert-observed'; at: number; observation: AlertObservation }
   | { type: 'alert-notified'; at: number; notification: Notification }
   /** A webhook POST refused (401) for want of the run's secret; the first REJECTIONS_KEPT of a run only. */
@@ -130,6 +152,13 @@ export const journalEventTypes = [
   'fault-reverted',
   'fault-recovered',
   'fault-revert-failed',
+  'configuration-applying',
+  'configuration-applied',
+  'configuration-apply-failed',
+  'configuration-restoring',
+  'configuration-restored',
+  'configuration-restore-failed',
+  'configuration-recovered',
   'alert-observed',
   'alert-notified',
   'notification-rejected',

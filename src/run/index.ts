@@ -1,5 +1,10 @@
 /** Runs: the stages a program drives (prepare → preflight → execute → judge → report) and the programs. */
 
+export {
+  type AppliedConfiguration,
+  applyConfiguration,
+  pendingConfigurations,
+} from './configuration.ts';
 export { type ConnectedStack, connectStack, type StackFlags, targetProbe } from './endpoints.ts';
 export { type ExecuteEnv, type Execution, execute, type TrafficSource } from './execute.ts';
 export { factsFromJournal, outcomeFromJournal, renderRunReports } from './journal-outcome.ts';

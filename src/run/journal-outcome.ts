@@ -174,6 +174,14 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
       case 'fault-recovery':
       case 'fault-reverting':
       case 'fault-recovered':
+      // A configuration is the capacity program's business: a run's outcome does not depend on it.
+      case 'configuration-applying':
+      case 'configuration-applied':
+      case 'configuration-apply-failed':
+      case 'configuration-restoring':
+      case 'configuration-restored':
+      case 'configuration-restore-failed':
+      case 'configuration-recovered':
         break;
       default: {
         const unknown: never = event;

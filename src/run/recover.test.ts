@@ -143,6 +143,7 @@ describe('abortedOutcome', () => {
         cleanupHint: 'curl …',
       },
     ],
+    configurations: [],
     alreadyClean: [],
     stoppedComponents: ['stopped redis (11)'],
   };
@@ -163,6 +164,26 @@ describe('abortedOutcome', () => {
     expect(outcome.faults).toEqual([
       expect.objectContaining({ id: 'f', injectedAt: 3002, landedAt: 3100, revertedAt: null }),
     ]);
+  });
+
+  it('exits 12 when a configuration could not be restored, and names the original to put back', () => {
+    const failed = {
+      ...report,
+      configurations: [
+        {
+          id: 'c1',
+          target: 'triton http://127.0.0.1:8000 model m',
+          outcome: 'failed' as const,
+          detail: 'HTTP 400',
+          original: { maxBatchSize: 4 },
+        },
+      ],
+    };
+    const outcome = abortedOutcome(events, failed, 9000);
+    expect(outcome.exitCode).toBe(12);
+    expect(outcome.reason).toContain(
+      'FAILED to restore configuration c1 (triton http://127.0.0.1:8000 model m): HTTP 400; put back by hand: {"maxBatchSize":4}',
+    );
   });
 
   it('exits 12 when a fault could not be recovered, and says so', () => {

@@ -2,11 +2,13 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type RecoveryRecord, recoverFault, stopOrphanedStack } from '../../chaos/index.ts';
+import { type Configurator, type ConfiguratorSpec, configuratorFromSpec } from '../configure/index.ts';
 import { ExitCode, FiredrillError, formatError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { FileJournal, type JournalEvent, parseJournal } from '../journal/index.ts';
 import { type FaultOutcome, type RunOutcome, writeReports } from '../report/index.ts';
 import { removePrivateFiles, stackSecretFiles } from '../stack/index.ts';
+import { pendingConfigurations } from './configuration.ts';
 import { blankFaultOutcome } from './faults.ts';
 
 /** What `firedrill recover` found and did for one run. */
@@ -20,6 +22,15 @@ export interface RecoveryReport {
     outcome: 'recovered' | 'failed';
     detail: string;
     cleanupHint: string;
+  }>;
+  /** Server configurations still applied according to the journal, and whether their original came back. */
+  configurations: Array<{
+    id: string;
+    target: string;
+    outcome: 'recovered' | 'failed';
+    detail: string;
+    /** The original settings, to put back by hand when recovery failed. */
+    original: Record<string, unknown>;
   }>;
   /** Faults the journal shows reverted (or recovered before): nothing to do. */
   alreadyClean: string[];
@@ -106,6 +117,7 @@ export function abortedOutcome(
     if (e.type === 'fault-revert-failed') f.revertError = e.error;
   }
   const failed = report.faults.filter((f) => f.outcome === 'failed');
+  const configurationFailed = report.configurations.some((c) => c.outcome === 'failed');
   for (const f of failed) {
     const record = faults.get(f.id);
     if (record) record.revertError = f.detail;
@@ -118,7 +130,7 @@ export function abortedOutcome(
     startedAt: traffic?.at ?? started?.at ?? now,
     endedAt: now,
     verdict: 'aborted',
-    exitCode: failed.length > 0 ? ExitCode.revertFailed : ExitCode.interrupted,
+    exitCode: failed.length > 0 || configurationFailed ? ExitCode.revertFailed : ExitCode.interrupted,
     reason: `the run was killed ${ended ? 'while it wrote its reports' : 'before it ended'}; firedrill recover: ${did.join('; ')}`,
     stack: {
       prometheus: stack?.prometheus ?? '',
@@ -148,6 +160,11 @@ export function recoveryLines(report: Omit<RecoveryReport, 'runJson'>): string[]
         ? `recovered ${f.id} (${f.kind} on ${f.backend}): ${f.detail}`
         : `FAILED to recover ${f.id} (${f.kind} on ${f.backend}): ${f.detail}; clean up by hand: ${f.cleanupHint}`,
     ),
+    ...report.configurations.map((c) =>
+      c.outcome === 'recovered'
+        ? `restored configuration ${c.id} (${c.target}): ${c.detail}`
+        : `FAILED to restore configuration ${c.id} (${c.target}): ${c.detail}; put back by hand: ${JSON.stringify(c.original)}`,
+    ),
     ...report.alreadyClean.map((id) => `${id} was reverted or recovered before`),
     ...report.stoppedComponents.map((c) => `embedded stack left by the run: ${c}`),
   ];
@@ -176,13 +193,18 @@ export function resolveRunDir(reportsDir: string, run: string | undefined): stri
  * stack the run owned if the run never ended, and writes run.json (verdict `aborted`, with what it did)
  * when the run died before writing it. Each recovery is journaled (`fault-recovered`).
  */
-export async function recoverRun(runDir: string, log: Logger): Promise<RecoveryReport> {
+export async function recoverRun(
+  runDir: string,
+  log: Logger,
+  options: { configuratorFor?: (spec: ConfiguratorSpec) => Configurator } = {},
+): Promise<RecoveryReport> {
   const file = join(runDir, 'events.ndjson');
   const events = parseJournal(await readFile(file, 'utf8'));
   const journal = FileJournal.appendTo(file);
   const report: RecoveryReport = {
     runDir,
     faults: [],
+    configurations: [],
     alreadyClean: [],
     stoppedComponents: [],
     runJson: 'kept',
@@ -225,6 +247,21 @@ export async function recoverRun(runDir: string, log: Logger): Promise<RecoveryR
       );
     }
   }
+  // Configurations after faults (a fault may sit on the server being configured), newest first.
+  const configuratorFor = options.configuratorFor ?? ((spec) => configuratorFromSpec(spec));
+  for (const applying of pendingConfigurations(events).reverse()) {
+    const { id, target, original } = applying;
+    try {
+      await configuratorFor(applying.spec).restore(original);
+      const detail = `original settings ${JSON.stringify(original)} back in effect`;
+      journal.append({ type: 'configuration-recovered', at: Date.now(), id, detail });
+      report.configurations.push({ id, target, outcome: 'recovered', detail, original });
+      log.info(`configuration ${id} (${target}): ${detail}`);
+    } catch (error) {
+      report.configurations.push({ id, target, outcome: 'failed', detail: formatError(error), original });
+      log.warn(`configuration ${id} (${target}) could not be restored: ${formatError(error)}`);
+    }
+  }
   const ended = events.some((e) => e.type === 'run-ended' || e.type === 'suite-ended');
   const components = journaledComponents(events);
   if (!ended && components.length > 0) {
@@ -235,9 +272,9 @@ export async function recoverRun(runDir: string, log: Logger): Promise<RecoveryR
     removePrivateFiles([secrets.controlFile, secrets.webhookSecretFile]);
     log.info(`embedded stack left by the run: ${stopped}`);
   }
-  // A suite's folder has suite.json, not run.json: its runs have their own folders and reports.
-  const suite = events.some((e) => e.type === 'suite-started');
-  if (!suite && !existsSync(join(runDir, 'run.json'))) {
+  // Only a run's folder has a run.json: a suite's (suite.json) or another program's journal does not.
+  const run = events.some((e) => e.type === 'run-started');
+  if (run && !existsSync(join(runDir, 'run.json'))) {
     await writeReports(runDir, abortedOutcome(events, report, Date.now()), events);
     report.runJson = 'written';
   }

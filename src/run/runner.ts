@@ -22,7 +22,7 @@ import { prepare } from './prepare.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 import { prepareTraffic } from './traffic-setup.ts';
 import { k6Traffic, threadTraffic } from './traffic-sources.ts';
-import { startTrafficThread } from './traffic-thread.ts';
+import { startTrafficThreads } from './traffic-thread.ts';
 
 export type { RunProgress } from './execute.ts';
 
@@ -47,6 +47,11 @@ export interface RunOptions extends StackFlags {
   onProgress?: ((progress: RunProgress) => void) | undefined;
   /** Write `requests.ndjson` (one line per request with its timestamps) in the run folder. */
   requestLog?: boolean | undefined;
+  /**
+   * Traffic threads for firedrill's open engine (`--workers`), each sending a round-robin share of the one
+   * schedule; windows merged exactly. Default 1.
+   */
+  workers?: number | undefined;
   /**
    * A stack the caller holds (a suite runs many scenarios on one): used as is, neither started nor stopped
    * by this run. Without it the run connects (and may start) its own; see connectStack.
@@ -314,12 +319,15 @@ async function acquireTraffic(
   if (options.engine === 'k6') return k6Traffic(prepared, join(runDir, 'k6'), target);
   const thread = scope.add(
     'traffic thread',
-    await startTrafficThread({
-      scenarioFile: options.scenarioFile,
-      backend: options.backend,
-      target,
-      requestLogPath: options.requestLog ? join(runDir, 'requests.ndjson') : undefined,
-    }),
+    await startTrafficThreads(
+      {
+        scenarioFile: options.scenarioFile,
+        backend: options.backend,
+        target,
+        requestLogPath: options.requestLog ? join(runDir, 'requests.ndjson') : undefined,
+      },
+      options.workers ?? 1,
+    ),
     (t) => t.close(),
   );
   return threadTraffic(thread);

@@ -10,6 +10,8 @@ import {
   createResponseValidator,
   type EngineSummary,
   loadArrivalTrace,
+  type Partition,
+  partitionLimit,
   type ResponseValidator,
   type TrafficStage,
 } from '../traffic/index.ts';
@@ -38,7 +40,7 @@ export interface BoundEngine {
  * firedrill's engine for the setup's model, bound to its stages (and, open model, its arrivals and
  * in-flight cap): the open engine by default, the closed engine for `model: 'closed'`.
  */
-export function engineFor(setup: TrafficSetup): BoundEngine {
+export function engineFor(setup: TrafficSetup, partition: Partition = { index: 0, of: 1 }): BoundEngine {
   const validate = setup.validate ? { validate: setup.validate } : {};
   if (setup.model === 'closed') {
     const engine = createClosedEngine();
@@ -60,7 +62,9 @@ export function engineFor(setup: TrafficSetup): BoundEngine {
         ...validate,
         stages: setup.stages,
         arrival: setup.arrival,
-        maxInFlight: setup.maxInFlight,
+        // Each of several traffic threads gets its share of the schedule and of the in-flight cap.
+        maxInFlight: partitionLimit(setup.maxInFlight, partition),
+        ...(partition.of > 1 ? { partition } : {}),
       }),
   };
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFiredrillError } from '../core/errors.ts';
 import type { TrafficWindow } from '../traffic/index.ts';
-import { startTrafficThread } from './traffic-thread.ts';
+import { startTrafficThread, startTrafficThreads } from './traffic-thread.ts';
 
 let server: Server;
 let target: string;
@@ -108,6 +108,33 @@ describe('traffic thread', () => {
       expect(summary.sent).toBeLessThan(200);
     } finally {
       await thread.close();
+    }
+  });
+
+  it('--workers 2: two threads send the one schedule between them, one set of windows, one summary', async () => {
+    const file = await scenarioFile('thread-workers', 60, '2s');
+    const threads = await startTrafficThreads(
+      { scenarioFile: file, backend: undefined, target, requestLogPath: undefined },
+      2,
+    );
+    try {
+      received = 0;
+      const windows: TrafficWindow[] = [];
+      const { summary } = await threads.run({
+        signal: new AbortController().signal,
+        onWindow: (w) => windows.push(w),
+        onProgress: () => {},
+      });
+      expect(received).toBe(120);
+      expect(summary).toMatchObject({ sent: 120, completed: 120, errors: 0, dropped: 0 });
+      expect(summary.latencyMs.count).toBe(120);
+      // Merged per second, in order: each window holds both threads' halves.
+      expect(windows.map((w) => [w.second, w.intended, w.ok])).toEqual([
+        [0, 60, 60],
+        [1, 60, 60],
+      ]);
+    } finally {
+      await threads.close();
     }
   });
 

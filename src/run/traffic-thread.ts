@@ -2,7 +2,15 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { FiredrillError, type FiredrillErrorCode } from '../core/errors.ts';
 import type { FaultBackend } from '../scenario/index.ts';
-import type { EngineSummary, TrafficProgress, TrafficWindow } from '../traffic/index.ts';
+import {
+  type EngineSummary,
+  mergeProgress,
+  mergeSummaries,
+  type Partition,
+  type TrafficProgress,
+  type TrafficWindow,
+  WindowMerger,
+} from '../traffic/index.ts';
 
 /** What the traffic thread needs to rebuild the run's traffic on its own. */
 export interface ThreadInput {
@@ -12,6 +20,8 @@ export interface ThreadInput {
   target: string;
   /** Write requests.ndjson here (see request-log.ts). */
   requestLogPath: string | undefined;
+  /** This thread's round-robin share of the schedule (`--workers`); absent: the whole schedule. */
+  partition?: Partition;
 }
 
 /** Messages from the thread. */
@@ -156,6 +166,84 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
       worker.postMessage({ type: 'start' } satisfies ToThread);
       if (signal.aborted) onAbort();
       return done;
+    },
+  };
+}
+
+/**
+ * `--workers N`: N traffic threads, each sending its round-robin share of the one schedule (see
+ * traffic/workers.ts), presented as one TrafficThread: the windows of a second are merged exactly once every
+ * thread delivered it, the summaries into one (one late and dropped count), progress summed. One thread (the
+ * default) is `startTrafficThread` unchanged. A failing thread aborts the others.
+ */
+export async function startTrafficThreads(input: ThreadInput, workers: number): Promise<TrafficThread> {
+  if (workers === 1) return startTrafficThread(input);
+  const started = await Promise.allSettled(
+    Array.from({ length: workers }, (_, index) =>
+      startTrafficThread({ ...input, partition: { index, of: workers } }),
+    ),
+  );
+  const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(threads.map((t) => t.close()));
+    throw failed.reason;
+  }
+  const first = threads[0] as TrafficThread;
+  if (first.model !== 'open') {
+    await Promise.all(threads.map((t) => t.close()));
+    throw new FiredrillError('FD_USAGE', `--workers ${workers}: the scenario's traffic is closed-model`, {
+      hint: '--workers splits an open-model schedule across threads; a closed model is sized by its vus',
+    });
+  }
+  return {
+    engine: first.engine,
+    model: first.model,
+    close: async () => {
+      await Promise.all(threads.map((t) => t.close()));
+    },
+    run: async ({ signal, onWindow, onProgress }) => {
+      const all = new AbortController();
+      const onAbort = () => all.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) all.abort();
+      const merged: TrafficWindow[] = [];
+      const merger = new WindowMerger(workers, (window) => {
+        merged.push(window);
+        onWindow(window);
+      });
+      const latest: Array<TrafficProgress | undefined> = new Array(workers).fill(undefined);
+      try {
+        const results = await Promise.all(
+          threads.map((thread, index) =>
+            thread
+              .run({
+                signal: all.signal,
+                onWindow: (window) => merger.add(window),
+                onProgress: (progress) => {
+                  latest[index] = progress;
+                  // One line per round of reports: when the first thread reports, with every thread's latest.
+                  if (index === 0) onProgress(mergeProgress(latest.filter((p) => p !== undefined)));
+                },
+              })
+              .catch((error: unknown) => {
+                all.abort();
+                throw error;
+              }),
+          ),
+        );
+        merger.flush();
+        const logErrors = results.flatMap((r) => (r.logError ? [r.logError] : []));
+        return {
+          summary: mergeSummaries(
+            results.map((r) => r.summary),
+            merged,
+          ),
+          logError: logErrors.length > 0 ? logErrors.join('; ') : undefined,
+        };
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
     },
   };
 }

@@ -32,7 +32,7 @@ async function prepare() {
   const { scenario, plan } = await prepareScenario(input.scenarioFile, { backend: input.backend });
   const reference = await loadPayloadReference(scenario);
   const setup = prepareTraffic(scenario, input.scenarioFile);
-  const engine = engineFor(setup);
+  const engine = engineFor(setup, input.partition);
   const request = createPayloadFactory(scenario, plan, reference);
   return { scenario, engine, request };
 }

@@ -41,3 +41,14 @@ export type {
 } from './types.ts';
 export { createResponseValidator, type ValidationSpec } from './validate.ts';
 export { summarizeWindows } from './windows.ts';
+export {
+  MAX_WORKERS,
+  mergeProgress,
+  mergeSummaries,
+  mergeWindows,
+  type Partition,
+  parseWorkers,
+  partitionArrivals,
+  partitionLimit,
+  WindowMerger,
+} from './workers.ts';

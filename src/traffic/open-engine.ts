@@ -14,12 +14,14 @@ import { OpenAiStreamTracker, StreamStats } from './sse.ts';
 import { currentThreadId, lowerHelperThreads } from './thread-priority.ts';
 import type {
   EngineSummary,
+  Partition,
   RequestOutcome,
   TrafficEngine,
   TrafficRunOptions,
   TrafficWindow,
 } from './types.ts';
 import { PreciseWaker } from './waker.ts';
+import { partitionArrivals, partitionIssues, sequenceNumber, WHOLE } from './workers.ts';
 
 export interface OpenEngineOptions {
   /** A send more than this many ms after its intended time is `late`. Default 1. */
@@ -229,7 +231,9 @@ class OpenRun {
   private startEpoch = 0;
   /** Offset (ms) of the next arrival; undefined once the schedule is exhausted. */
   private nextOffset: number | undefined;
+  /** Arrivals of this thread's share issued so far. */
   private seq = 0;
+  private readonly partition: Partition;
   private inFlight = 0;
   private phase: 'sending' | 'draining' | 'done' = 'sending';
   /** Windows with index < this exist in this run. */
@@ -269,7 +273,7 @@ class OpenRun {
   private issuing = false;
 
   constructor(options: TrafficRunOptions, config: Required<OpenEngineOptions>) {
-    const issues = validateStages(options.stages);
+    const issues = [...validateStages(options.stages), ...partitionIssues(options.partition ?? WHOLE)];
     if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1) {
       issues.push(`maxInFlight must be an integer ≥ 1, got ${options.maxInFlight}`);
     }
@@ -291,7 +295,11 @@ class OpenRun {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.totalMs = stagesDurationMs(options.stages);
     this.windowLimit = Math.ceil(this.totalMs / 1000);
-    this.schedule = new ScheduleCursor(arrivalOffsets(options.stages, options.arrival));
+    this.partition = options.partition ?? WHOLE;
+    const offsets = arrivalOffsets(options.stages, options.arrival);
+    this.schedule = new ScheduleCursor(
+      this.partition.of === 1 ? offsets : partitionArrivals(offsets, this.partition),
+    );
     this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     // Lowered before the waker starts: a new thread takes the nice value of the thread that creates it, so the
     // waker (started next, from this thread) keeps this thread's priority.
@@ -414,7 +422,7 @@ class OpenRun {
     window.intended += 1;
     window.pending += 1;
     this.recent.start();
-    const exchange = new Exchange(this, this.seq, window, this.t0 + offsetMs);
+    const exchange = new Exchange(this, sequenceNumber(this.seq, this.partition), window, this.t0 + offsetMs);
     this.seq += 1;
     if (this.inFlight < this.options.maxInFlight && this.queue.length === 0) this.send(exchange);
     else this.queue.push(exchange);

@@ -153,6 +153,20 @@ export interface TrafficRunOptions {
   validate?: ResponseValidator;
   /** Called once per finished request with its timestamps (for a per-request log). Keep it cheap. */
   onRequest?: (record: RequestRecord) => void;
+  /**
+   * This thread's share of the schedule when several threads generate it (`--workers`, see workers.ts):
+   * arrivals index, index + of, … of the whole sequence, under their sequence numbers in the whole. Open
+   * engine only. Default: the whole schedule.
+   */
+  partition?: Partition;
+}
+
+/** A traffic thread's round-robin share of the arrival sequence (see workers.ts). */
+export interface Partition {
+  /** This thread's share, 0-based. */
+  index: number;
+  /** Number of threads. */
+  of: number;
 }
 
 /**

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BadCanaryFault,
@@ -18,6 +16,7 @@ import type { InjectContext, RecoveryRecord } from '../../chaos/types.ts';
 import { type FiredrillError, isFiredrillError } from '../../src/core/errors.ts';
 import { type FaultInput, faultSchema } from '../../src/scenario/faults.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
+import { KubeStandIn } from './kube-standin.ts';
 
 /**
  * A stand-in Kubernetes API server on 127.0.0.1 speaking the real REST paths, playing the Chaos Mesh
@@ -75,56 +74,11 @@ const chaosPlurals: Record<string, string> = {
   stresschaos: 'StressChaos',
 };
 
-class FakeKubeApi {
+class FakeKubeApi extends KubeStandIn {
   readonly objects = new Map<string, Stored>(); // key: `${plural}/${ns}/${name}`
   readonly events: Array<Record<string, any>> = [];
   pods: Array<Record<string, any>> = [];
-  readonly requests: Array<{
-    method: string;
-    path: string;
-    auth: string | undefined;
-    contentType?: string | undefined;
-    body?: any;
-  }> = [];
   behaviour: Behaviour = {};
-  private server: Server;
-  private timers = new Set<NodeJS.Timeout>();
-  private hanging: ServerResponse[] = [];
-  url = '';
-
-  constructor() {
-    this.server = createServer((req, res) => void this.handle(req, res));
-  }
-
-  async start(): Promise<void> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    for (const res of this.hanging) res.destroy();
-    this.server.closeAllConnections();
-    this.server.close();
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-  }
-
-  private send(res: ServerResponse, status: number, body: unknown): void {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  }
-
-  private status(res: ServerResponse, code: number, reason: string, message: string): void {
-    this.send(res, code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code });
-  }
 
   private emit(object: Stored, type: string, reason: string, message: string): void {
     const now = new Date();
@@ -149,51 +103,33 @@ class FakeKubeApi {
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString();
-    const body = text ? JSON.parse(text) : undefined;
-    this.requests.push({
-      method: req.method ?? '',
-      path: url.pathname + url.search,
-      auth: req.headers.authorization,
-      contentType: req.headers['content-type'],
-      body,
-    });
+  protected async route(req: IncomingMessage, res: ServerResponse, url: URL, body: any): Promise<void> {
     const path = url.pathname;
 
     // Discovery, as KubernetesObjectApi does it.
     if (req.method === 'GET' && path === '/apis/chaos-mesh.org/v1alpha1') {
-      return this.send(res, 200, {
-        kind: 'APIResourceList',
-        apiVersion: 'v1',
-        groupVersion: 'chaos-mesh.org/v1alpha1',
-        resources: Object.entries(chaosPlurals).map(([name, kind]) => ({
-          name,
-          singularName: name,
-          namespaced: true,
-          kind,
-          verbs: ['create', 'delete', 'get', 'list', 'watch'],
-        })),
-      });
+      return this.send(
+        res,
+        200,
+        this.resourceList(
+          'chaos-mesh.org/v1alpha1',
+          Object.entries(chaosPlurals).map(([name, kind]) => ({
+            name,
+            singularName: name,
+            kind,
+            verbs: ['create', 'delete', 'get', 'list', 'watch'],
+          })),
+        ),
+      );
     }
     if (req.method === 'GET' && path === '/apis/batch/v1') {
-      return this.send(res, 200, {
-        kind: 'APIResourceList',
-        apiVersion: 'v1',
-        groupVersion: 'batch/v1',
-        resources: [
-          {
-            name: 'jobs',
-            singularName: 'job',
-            namespaced: true,
-            kind: 'Job',
-            verbs: ['create', 'delete', 'get'],
-          },
-        ],
-      });
+      return this.send(
+        res,
+        200,
+        this.resourceList('batch/v1', [
+          { name: 'jobs', singularName: 'job', kind: 'Job', verbs: ['create', 'delete', 'get'] },
+        ]),
+      );
     }
     if (req.method === 'GET' && path === '/apis/argoproj.io/v1alpha1') {
       return this.send(res, 200, {
@@ -452,14 +388,7 @@ afterEach(async () => {
 });
 
 function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: api.url, skipTLSVerify: true }],
-    users: [{ name: 'firedrill', token: 'test-token' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'firedrill' }],
-    currentContext: 'fake',
-  });
-  return kc;
+  return api.kubeConfig();
 }
 
 const runId = '2025-06-01_10-00-00_k8s';
