@@ -482,6 +482,8 @@ export async function watchRolloutStatus(options: WatchRolloutOptions): Promise<
   let evidence = 'no status read yet';
   // The last poll that saw no rollback: a rollback time is never before it (status times are whole seconds).
   let lastClean = options.since;
+  // A blind span is a run of consecutive failed reads with one reason (however long the host took between them).
+  let previousFailed = false;
   for (;;) {
     if (options.signal?.aborted) return { rolledBack: false, reason: 'interrupted', evidence, blind };
     const polledAt = now();
@@ -496,12 +498,13 @@ export async function watchRolloutStatus(options: WatchRolloutOptions): Promise<
         return { rolledBack: true, at, observedAt, evidence, blind };
       }
       lastClean = Math.max(lastClean, polledAt);
+      previousFailed = false;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const lastSpan = blind.at(-1);
-      if (lastSpan && lastSpan.reason === reason && polledAt - lastSpan.to <= interval * 2)
-        lastSpan.to = now();
+      if (previousFailed && lastSpan && lastSpan.reason === reason) lastSpan.to = now();
       else blind.push({ from: polledAt, to: now(), reason });
+      previousFailed = true;
     }
     if (now() >= options.deadline) return { rolledBack: false, reason: 'deadline', evidence, blind };
     try {
