@@ -18,6 +18,7 @@ export {
 } from './alertmanager-client.ts';
 export { BackendApiError } from './http.ts';
 export { type FaultTimeline, type JudgeInput, judge } from './judge.ts';
+export { errorInjection, type PredictInput, predictDetections, predictOne } from './predict.ts';
 export {
   type ApiAlert,
   type ApiAlertingRule,
@@ -38,6 +39,15 @@ export {
   type PromqlJudgeInput,
   promqlWindow,
 } from './promql.ts';
+export {
+  countsStatus,
+  evaluateNumber,
+  type LabelMatcher,
+  type RatioCondition,
+  type RatioShape,
+  recogniseRatioShape,
+  recordingRules,
+} from './ratio-shape.ts';
 export { buildAlertRecords } from './records.ts';
 export {
   type BudgetStanding,
@@ -57,6 +67,7 @@ export type {
   AlertRecord,
   BlindPeriod,
   DetectionFloor,
+  DetectionPrediction,
   DriftStepOutcome,
   ExpectationResult,
   Notification,

@@ -103,6 +103,33 @@ export interface DetectionFloor {
   measure: 'firing' | 'notified';
 }
 
+/**
+ * Predicted detection time of an error-ratio alert after an error fault (evaluate/predict.ts): the
+ * arithmetic of its windows, thresholds and `for` over the planned traffic. Times are ms from injection.
+ */
+export interface DetectionPrediction {
+  /** The alert-fires expectation it is for. */
+  expectationId: string;
+  alert: string;
+  measure: 'firing' | 'notified';
+  faultId: string;
+  shape: 'plain-ratio' | 'burn-rate';
+  /** The share of requests the fault answers with an error, 0..1. */
+  errorRatio: number;
+  /** The rule cannot fire at an error ratio at or below this (its largest threshold). */
+  minErrorRatio: number;
+  /** The range windows of the rule's conditions. */
+  windowsMs: number[];
+  /** When every condition first holds (and then holds through `for`); null when never. */
+  crossingMs: number | null;
+  /** Earliest firing (or notification); null when the alert cannot fire in this run. */
+  predictedMs: number | null;
+  /** Scrape + evaluation interval: how much later than predicted a real alert may come by phase alone. */
+  toleranceMs: number;
+  /** One sentence with the arithmetic. */
+  explanation: string;
+}
+
 export type Verdict = 'passed' | 'failed' | 'inconclusive';
 
 export interface ExpectationResult {
@@ -121,6 +148,8 @@ export interface ExpectationResult {
   measuredMs: number | null;
   budgetMs: number | null;
   floorMs: number | null;
+  /** alert-fires after an error fault, where the rule's shape is recognised: the predicted time (null: never). */
+  predictedMs?: number | null;
   /** Thresholds: the measured value in the metric's unit (ms, ratio 0..1, req/s); absent otherwise. */
   measured?: number;
   /** One human sentence saying why. */

@@ -1,0 +1,229 @@
+import { formatDuration } from '../core/duration.ts';
+import { offeredRateAt, type Plan, type PlannedFault } from '../scenario/index.ts';
+import type { ApiRuleGroup } from './prometheus-client.ts';
+import {
+  countsStatus,
+  type RatioCondition,
+  type RatioShape,
+  recogniseRatioShape,
+  recordingRules,
+} from './ratio-shape.ts';
+import type { DetectionPrediction, RuleTiming } from './types.ts';
+
+/**
+ * Predicted detection time of error-ratio alerts (see ratio-shape.ts for the shapes), from the plan alone.
+ *
+ * Model. Requests arrive at the plan's offered rate; an error fault answers its share e of them with its
+ * status from injection to revert. The ratio a condition reads at time t is
+ *     errors in (t − W, t] / requests in (t − W, t]
+ * over the run's own traffic only: the prediction assumes the windows held no requests before the run
+ * (a fresh stack, or one idle for the longest window). That is also what Prometheus computes when a window
+ * is longer than the traffic history: `rate()` extrapolates numerator and denominator over the same
+ * samples by the same factor, so their ratio is errors/requests over the data the window does hold; and a
+ * window holding no requests gives 0/0 = NaN, which compares false.
+ * For constant rate and a step to error ratio e at t = 0 after H of clean traffic, one condition
+ * `ratio[W] > k` first holds after
+ *     D = k·W/e            when H ≥ W·(1 − k/e)   (clean traffic fills the window until the errors push it out)
+ *     D = k·H/(e − k)      otherwise               (the window still reaches back to the start of traffic)
+ * and never when e ≤ k. An AND of conditions holds after the largest D. The alert fires ceil(for/E)·E
+ * later (the conditions must hold through `for`), its notification group_wait after that:
+ *     predicted = D + ceil(for/E)·E (+ group_wait)
+ * Scrape and evaluation phase delay a real alert by up to S + E beyond it (the sample that shows the errors
+ * comes up to S late, the evaluation that sees it up to E late), so measured ∈ [predicted, predicted + S + E].
+ * Prometheus' counter extrapolation, which stops at zero for an error counter that starts at 0 inside the
+ * window, shifts the crossing by less than S·(1 − k/e) within that band.
+ * Computed numerically over the plan (any stages, overlapping faults) on a 10 ms grid.
+ */
+
+const STEP_MS = 10;
+
+export interface PredictInput {
+  plan: Plan;
+  /** The loaded rule groups (recording rules are followed from the alert's expression). */
+  groups: readonly ApiRuleGroup[];
+  /** Timings of the loaded alerting rules (`for`, evaluation and scrape interval, query). */
+  timings: readonly RuleTiming[];
+  /** Alertmanager's group_wait, for `measure: notified`. */
+  groupWaitMs: number;
+}
+
+/**
+ * Pure: one prediction per `alert-fires` expectation whose rule has a recognised shape and whose fault
+ * injects errors its numerator counts. Where an alert name has several such rules, the earliest.
+ */
+export function predictDetections(input: PredictInput): DetectionPrediction[] {
+  const recorded = recordingRules(input.groups);
+  const predictions: DetectionPrediction[] = [];
+  for (const { id, expectation } of input.plan.expectations) {
+    if (expectation.kind !== 'alert-fires') continue;
+    const fault = input.plan.faults.find((f) => f.fault.id === expectation.after);
+    if (!fault || errorInjection(fault) === undefined) continue;
+    const candidates = input.timings
+      .filter((t) => t.alert === expectation.alert)
+      .flatMap((timing) => {
+        const shape = recogniseRatioShape(timing.query, recorded);
+        if (!shape) return [];
+        const prediction = predictOne({
+          plan: input.plan,
+          expectationId: id,
+          measure: expectation.measure,
+          fault,
+          shape,
+          timing,
+          groupWaitMs: input.groupWaitMs,
+        });
+        return prediction ? [prediction] : [];
+      })
+      .sort(
+        (a, b) => (a.predictedMs ?? Number.POSITIVE_INFINITY) - (b.predictedMs ?? Number.POSITIVE_INFINITY),
+      );
+    if (candidates[0]) predictions.push(candidates[0]);
+  }
+  return predictions;
+}
+
+/** The share and status of the errors a fault injects, or undefined when it injects none we can count. */
+export function errorInjection(planned: PlannedFault): { ratio: number; status: number } | undefined {
+  const { fault } = planned;
+  if (fault.kind === 'error-burst') return { ratio: fault.ratio, status: fault.status };
+  // An HTTP abort limited to some paths hits an unknown share of the traffic: not predicted.
+  if (fault.kind === 'http-fault' && fault.action === 'abort' && fault.path === undefined) {
+    return { ratio: fault.share, status: fault.status ?? 500 };
+  }
+  return undefined;
+}
+
+export interface PredictOneInput {
+  plan: Plan;
+  expectationId: string;
+  measure: 'firing' | 'notified';
+  /** The fault the expectation counts from. */
+  fault: PlannedFault;
+  shape: RatioShape;
+  timing: RuleTiming;
+  groupWaitMs: number;
+}
+
+/**
+ * Pure: when the alert can first fire (or be notified) after `fault` is injected; null `predictedMs` when it
+ * cannot within the observed run (the ratio never exceeds the threshold, or not for long enough). Undefined
+ * when the plan offers no rate (a closed-model stage) or the fault's errors are not what the rule counts.
+ */
+export function predictOne(input: PredictOneInput): DetectionPrediction | undefined {
+  const { plan, fault, shape, timing } = input;
+  const injected = errorInjection(fault);
+  if (!injected) return undefined;
+  if (!shape.conditions.every((c) => countsStatus(c, injected.status))) return undefined;
+  const bins = Math.ceil(plan.endMs / STEP_MS);
+  const requests = new Float64Array(bins);
+  for (let i = 0; i < bins; i += 1) {
+    const rate = offeredRateAt(plan, i * STEP_MS + STEP_MS / 2);
+    if (rate === null) return undefined;
+    requests[i] = (rate * STEP_MS) / 1000;
+  }
+  const requestSums = prefixSums(requests);
+  const series = shape.conditions.map((condition) => {
+    const errors = errorsPerBin(plan, condition, requests);
+    return { condition, windowBins: Math.round(condition.rangeMs / STEP_MS), errorSums: prefixSums(errors) };
+  });
+  const holds = (c: (typeof series)[number], bin: number): boolean => {
+    const from = Math.max(0, bin + 1 - c.windowBins);
+    const total = requestSums[bin + 1]! - requestSums[from]!;
+    if (total <= 0) return false;
+    const ratio = (c.errorSums[bin + 1]! - c.errorSums[from]!) / total;
+    return c.condition.inclusive ? ratio >= c.condition.threshold : ratio > c.condition.threshold;
+  };
+
+  const e = timing.evaluationIntervalMs;
+  const holdMs = e > 0 ? Math.ceil(timing.forMs / e) * e : timing.forMs;
+  const faultBin = Math.floor(fault.startMs / STEP_MS);
+  // Time (ms after injection) at which each condition alone first holds, for the explanation.
+  const firstHolds = series.map((c) => {
+    for (let bin = faultBin; bin < bins; bin += 1)
+      if (holds(c, bin)) return (bin + 1) * STEP_MS - fault.startMs;
+    return null;
+  });
+  let holdingSince: number | undefined;
+  let crossingMs: number | null = null;
+  let firedAt: number | undefined;
+  let firedBeforeFault = false;
+  for (let bin = 0; bin < bins; bin += 1) {
+    const t = (bin + 1) * STEP_MS;
+    if (!series.every((c) => holds(c, bin))) {
+      holdingSince = undefined;
+      continue;
+    }
+    holdingSince ??= t;
+    if (t - holdingSince >= holdMs) {
+      if (t <= fault.startMs) {
+        firedBeforeFault = true;
+        continue;
+      }
+      firedAt = t;
+      crossingMs = Math.max(0, holdingSince - fault.startMs);
+      break;
+    }
+  }
+  const extraMs = input.measure === 'notified' ? input.groupWaitMs : 0;
+  const predictedMs = firedAt === undefined ? null : firedAt - fault.startMs + extraMs;
+  const pct = (x: number) => `${Number((x * 100).toFixed(2))}%`;
+  const rate = offeredRateAt(plan, fault.startMs) ?? 0;
+  const parts = [
+    `${pct(injected.ratio)} errors at ${Number(rate.toFixed(2))} req/s after ${formatDuration(fault.startMs)} of traffic`,
+    ...series.map(
+      (c, i) =>
+        `ratio over ${formatDuration(c.condition.rangeMs)} ${c.condition.inclusive ? '≥' : '>'} ${pct(c.condition.threshold)} ${firstHolds[i] === null ? 'never' : `after ${formatDuration(firstHolds[i]!)}`}`,
+    ),
+    `for ${formatDuration(timing.forMs)} (eval ${formatDuration(e)})${input.measure === 'notified' ? `, group_wait ${formatDuration(input.groupWaitMs)}` : ''}`,
+  ];
+  const cannot = `this rule cannot page below ${pct(shape.minErrorRatio)} errors`;
+  let verdict: string;
+  if (predictedMs !== null) {
+    verdict = `predicted ${formatDuration(predictedMs)}, up to +${formatDuration(timing.scrapeIntervalMs + e)} by scrape and evaluation phase; ${cannot}`;
+  } else if (injected.ratio <= shape.minErrorRatio) {
+    verdict = `never: ${cannot}`;
+  } else if (firedBeforeFault) {
+    verdict = 'never after the fault: earlier errors of the run already make it fire before';
+  } else {
+    verdict = `never within the run: the fault ends before the ratio holds long enough; ${cannot}`;
+  }
+  return {
+    expectationId: input.expectationId,
+    alert: timing.alert,
+    measure: input.measure,
+    faultId: fault.fault.id,
+    shape: shape.kind,
+    errorRatio: injected.ratio,
+    minErrorRatio: shape.minErrorRatio,
+    windowsMs: shape.conditions.map((c) => c.rangeMs),
+    crossingMs,
+    predictedMs,
+    toleranceMs: timing.scrapeIntervalMs + e,
+    explanation: `${parts.join('; ')}: ${verdict}`,
+  };
+}
+
+/** Errors per bin that a condition's numerator counts: every planned error fault whose status it matches. */
+function errorsPerBin(plan: Plan, condition: RatioCondition, requests: Float64Array): Float64Array {
+  const errors = new Float64Array(requests.length);
+  const faults = plan.faults.flatMap((planned) => {
+    const injected = errorInjection(planned);
+    return injected && countsStatus(condition, injected.status) ? [{ planned, ratio: injected.ratio }] : [];
+  });
+  for (let bin = 0; bin < requests.length; bin += 1) {
+    const mid = bin * STEP_MS + STEP_MS / 2;
+    // Independent faults: a request is answered well only if no fault takes it.
+    let clean = 1;
+    for (const { planned, ratio } of faults) {
+      if (mid >= planned.startMs && mid < planned.endMs) clean *= 1 - ratio;
+    }
+    errors[bin] = requests[bin]! * (1 - clean);
+  }
+  return errors;
+}
+
+function prefixSums(values: Float64Array): Float64Array {
+  const sums = new Float64Array(values.length + 1);
+  for (let i = 0; i < values.length; i += 1) sums[i + 1] = sums[i]! + values[i]!;
+  return sums;
+}
