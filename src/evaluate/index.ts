@@ -18,7 +18,15 @@ export {
 } from './alertmanager-client.ts';
 export { BackendApiError } from './http.ts';
 export { type FaultTimeline, type JudgeInput, judge } from './judge.ts';
-export { errorInjection, type PredictInput, predictDetections, predictOne } from './predict.ts';
+export {
+  errorInjection,
+  type HistoryCheck,
+  historyChecks,
+  type PredictInput,
+  predictDetections,
+  predictOne,
+  withPredictions,
+} from './predict.ts';
 export {
   type ApiAlert,
   type ApiAlertingRule,

@@ -3,12 +3,13 @@ import { offeredRateAt, type Plan, type PlannedFault } from '../scenario/index.t
 import type { ApiRuleGroup } from './prometheus-client.ts';
 import {
   countsStatus,
+  type LabelMatcher,
   type RatioCondition,
   type RatioShape,
   recogniseRatioShape,
   recordingRules,
 } from './ratio-shape.ts';
-import type { DetectionPrediction, RuleTiming } from './types.ts';
+import type { DetectionPrediction, ExpectationResult, RuleTiming } from './types.ts';
 
 /**
  * Predicted detection time of error-ratio alerts (see ratio-shape.ts for the shapes), from the plan alone.
@@ -226,4 +227,85 @@ function prefixSums(values: Float64Array): Float64Array {
   const sums = new Float64Array(values.length + 1);
   for (let i = 0; i < values.length; i += 1) sums[i + 1] = sums[i]! + values[i]!;
   return sums;
+}
+
+/**
+ * Pure: each `alert-fires` result whose expectation has a prediction gets `predictedMs`, and its detail
+ * says how the measured time compares (agreeing means within [predicted, predicted + scrape + evaluation]).
+ * Verdicts are unchanged: the budget decides, the prediction explains.
+ */
+export function withPredictions(
+  results: readonly ExpectationResult[],
+  predictions: readonly DetectionPrediction[],
+): ExpectationResult[] {
+  return results.map((result) => {
+    const prediction = predictions.find((p) => p.expectationId === result.id);
+    if (result.kind !== 'alert-fires' || !prediction) return result;
+    return {
+      ...result,
+      predictedMs: prediction.predictedMs,
+      detail: `${result.detail}; ${comparison(result, prediction)}`,
+    };
+  });
+}
+
+function comparison(result: ExpectationResult, prediction: DetectionPrediction): string {
+  const { predictedMs, toleranceMs } = prediction;
+  if (predictedMs === null) return `predicted never (${prediction.explanation.split(': ').at(-1)})`;
+  const predicted = `predicted ${formatDuration(predictedMs)}`;
+  if (result.measuredMs === null) return predicted;
+  const delta = result.measuredMs - predictedMs;
+  const signed = `${delta < 0 ? '-' : '+'}${formatDuration(Math.abs(delta))}`;
+  // One grid step of slack below: the prediction is computed on a 10 ms grid.
+  if (delta >= -STEP_MS && delta <= toleranceMs)
+    return `${predicted}, measured ${signed} (within scrape + evaluation)`;
+  return `${predicted}, measured ${signed}: outside [0, +${formatDuration(toleranceMs)}] (traffic or windows differ from the plan's arithmetic)`;
+}
+
+/**
+ * The prediction assumes a rule's windows hold only this run's traffic. Where a window still reaches back
+ * before the run when the alert should fire (window > fault offset + crossing), requests from earlier (a
+ * previous scenario, another client) change the arithmetic: clean ones delay the alert, errors hasten it.
+ * Pure: for each such prediction, the PromQL that counts, at preflight, the requests and errors in the part
+ * of the window before the run (`spanMs`, whole seconds). Preflight runs them and warns when they are not 0.
+ */
+export interface HistoryCheck {
+  expectationId: string;
+  alert: string;
+  windowMs: number;
+  spanMs: number;
+  requestsQuery: string;
+  errorsQuery: string;
+}
+
+export function historyChecks(
+  input: PredictInput,
+  predictions: readonly DetectionPrediction[],
+): HistoryCheck[] {
+  const recorded = recordingRules(input.groups);
+  return predictions.flatMap((prediction) => {
+    if (prediction.crossingMs === null) return [];
+    const fault = input.plan.faults.find((f) => f.fault.id === prediction.faultId);
+    const timing = input.timings.find(
+      (t) => t.alert === prediction.alert && recogniseRatioShape(t.query, recorded) !== undefined,
+    );
+    const shape = timing ? recogniseRatioShape(timing.query, recorded) : undefined;
+    if (!fault || !shape) return [];
+    const longest = [...shape.conditions].sort((a, b) => b.rangeMs - a.rangeMs)[0]!;
+    const spanMs = Math.ceil((longest.rangeMs - fault.startMs - prediction.crossingMs) / 1000) * 1000;
+    if (spanMs <= 0) return [];
+    const selector = (matchers: readonly LabelMatcher[]) =>
+      `${longest.metric}{${matchers.map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(',')}}`;
+    const range = `[${spanMs / 1000}s]`;
+    return [
+      {
+        expectationId: prediction.expectationId,
+        alert: prediction.alert,
+        windowMs: longest.rangeMs,
+        spanMs,
+        requestsQuery: `sum(increase(${selector(longest.matchers)}${range}))`,
+        errorsQuery: `sum(increase(${selector([...longest.matchers, ...longest.errorMatchers])}${range}))`,
+      },
+    ];
+  });
 }

@@ -110,6 +110,7 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       faultKind: e.faultKind ?? null,
       ...(e.steps ? { steps: e.steps } : {}),
       ...(e.measured !== undefined ? { measured: e.measured } : {}),
+      ...(e.predictedMs !== undefined ? { predictedMs: roundMsOrNull(e.predictedMs) } : {}),
     })),
     traffic:
       t === null
@@ -142,6 +143,20 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       floorMs: roundMs(f.floorMs),
       jitterMs: roundMs(f.jitterMs),
       explanation: f.explanation,
+    })),
+    predictions: outcome.predictions.map((p) => ({
+      expectationId: p.expectationId,
+      alert: p.alert,
+      measure: p.measure,
+      faultId: p.faultId,
+      shape: p.shape,
+      errorRatio: p.errorRatio,
+      minErrorRatio: p.minErrorRatio,
+      windowsMs: [...p.windowsMs],
+      crossingMs: roundMsOrNull(p.crossingMs),
+      predictedMs: roundMsOrNull(p.predictedMs),
+      toleranceMs: roundMs(p.toleranceMs),
+      explanation: p.explanation,
     })),
     blind: outcome.blind.map((b) => ({
       backend: b.backend,

@@ -2,11 +2,13 @@ import type { FiredrillError } from '../core/errors.ts';
 import {
   buildAlertRecords,
   type DetectionFloor,
+  type DetectionPrediction,
   type ExpectationResult,
   judge,
   type Notification,
   runVerdict,
   type WebhookTally,
+  withPredictions,
 } from '../evaluate/index.ts';
 import type { FaultOutcome, RunOutcome } from '../report/index.ts';
 import type { PreparedScenario } from '../scenario/index.ts';
@@ -23,6 +25,8 @@ export interface RunFacts {
   createdAt: number;
   endedAt: number;
   floors: DetectionFloor[];
+  /** Predicted detection times from preflight; absent when it made none (or the journal predates them). */
+  predictions?: DetectionPrediction[];
   /** Preflight found a budget below its floor, so nothing was executed. */
   stoppedAtPreflight: boolean;
   /** Absent when the run stopped before execution (stack, preflight, readiness). */
@@ -111,6 +115,8 @@ export function judgeRun(facts: RunFacts): RunOutcome {
       promql: execution?.promql ?? [],
     });
   }
+  const predictions = facts.predictions ?? [];
+  results = withPredictions(results, predictions);
   const { verdict, exitCode } = runVerdict(results, {
     interrupted,
     revertFailed: revertFailed.length > 0,
@@ -133,6 +139,7 @@ export function judgeRun(facts: RunFacts): RunOutcome {
     faults,
     alerts,
     floors,
+    predictions,
     expectations: results,
     traffic: execution?.traffic ?? null,
     phases: Object.fromEntries(Object.entries(phaseStats).filter(([, stats]) => stats.windows > 0)),

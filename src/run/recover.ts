@@ -129,6 +129,7 @@ export function abortedOutcome(
     faults: [...faults.values()],
     alerts: [],
     floors: [],
+    predictions: [],
     expectations: [],
     traffic: null,
     phases: {},
