@@ -12,7 +12,8 @@ import { defineScenario } from '../src/scenario/index.ts';
  */
 export default defineScenario({
   name: 'fast-burn',
-  description: '10% errors burn the error budget at 20×: the fast burn-rate page comes at its predicted 43.2s',
+  description:
+    '10% errors burn the error budget at 20×: the fast burn-rate page comes at its predicted 43.2s',
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',

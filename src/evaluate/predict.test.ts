@@ -4,10 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { planScenario } from '../scenario/plan.ts';
 import type { ScenarioInput } from '../scenario/schema.ts';
 import { parseScenarioOrThrow } from '../scenario/validate.ts';
-import { predictDetections } from './predict.ts';
+import { predictDetections, withPredictions } from './predict.ts';
 import type { ApiRuleGroup } from './prometheus-client.ts';
 import { recogniseRatioShape, recordingRules } from './ratio-shape.ts';
-import type { RuleTiming } from './types.ts';
+import type { DetectionPrediction, ExpectationResult, RuleTiming } from './types.ts';
 
 /** The fixture's rule files as the rules API would list them (the file text as the query). */
 function fixtureGroups(...files: string[]): ApiRuleGroup[] {
@@ -304,5 +304,53 @@ describe('predictDetections (hand-computed)', () => {
       groupWaitMs: 0,
     });
     expect(closed).toEqual([]);
+  });
+});
+
+describe('withPredictions', () => {
+  const result = (id: string, measuredMs: number | null): ExpectationResult => ({
+    id,
+    kind: 'alert-fires',
+    subject: 'Burn',
+    verdict: 'passed',
+    measuredMs,
+    budgetMs: 46_000,
+    floorMs: 0,
+    detail: 'fired',
+  });
+  const prediction = (expectationId: string, predictedMs: number | null): DetectionPrediction => ({
+    expectationId,
+    alert: 'Burn',
+    measure: 'firing',
+    faultId: 'burn',
+    shape: 'burn-rate',
+    errorRatio: 0.1,
+    minErrorRatio: 0.072,
+    windowsMs: [60_000],
+    crossingMs: predictedMs,
+    predictedMs,
+    toleranceMs: 2000,
+    explanation: 'arithmetic: never: this rule cannot page below 7.2% errors',
+  });
+
+  it('sets predictedMs and says whether measured lands in [predicted, predicted + scrape + evaluation]', () => {
+    const [agrees, late, early, never, none] = withPredictions(
+      [result('a', 44_000), result('b', 46_000), result('c', 40_000), result('d', null), result('e', 1000)],
+      [prediction('a', 43_200), prediction('b', 43_200), prediction('c', 43_200), prediction('d', null)],
+    );
+    expect(agrees).toMatchObject({
+      predictedMs: 43_200,
+      detail: 'fired; predicted 43.2s, measured +800ms (within scrape + evaluation)',
+    });
+    expect(late!.detail).toBe(
+      "fired; predicted 43.2s, measured +2.8s: outside [0, +2s] (traffic or windows differ from the plan's arithmetic)",
+    );
+    expect(early!.detail).toContain('measured -3.2s: outside');
+    expect(never).toMatchObject({
+      predictedMs: null,
+      detail: 'fired; predicted never (this rule cannot page below 7.2% errors)',
+    });
+    expect(none).not.toHaveProperty('predictedMs');
+    expect(none!.verdict).toBe('passed');
   });
 });

@@ -175,7 +175,7 @@ export function predictOne(input: PredictOneInput): DetectionPrediction | undefi
       (c, i) =>
         `ratio over ${formatDuration(c.condition.rangeMs)} ${c.condition.inclusive ? '≥' : '>'} ${pct(c.condition.threshold)} ${firstHolds[i] === null ? 'never' : `after ${formatDuration(firstHolds[i]!)}`}`,
     ),
-    `for ${formatDuration(timing.forMs)} (eval ${formatDuration(e)})${input.measure === 'notified' ? `, group_wait ${formatDuration(input.groupWaitMs)}` : ''}`,
+    `${timing.forMs > 0 ? `for ${formatDuration(timing.forMs)}` : 'no for'} (eval ${formatDuration(e)})${input.measure === 'notified' ? `, group_wait ${formatDuration(input.groupWaitMs)}` : ''}`,
   ];
   const cannot = `this rule cannot page below ${pct(shape.minErrorRatio)} errors`;
   let verdict: string;
