@@ -3,7 +3,9 @@ import { defineScenario } from '../src/scenario/index.ts';
 /**
  * A slow burn of the 99.5% availability SLO: 4% of requests fail, 8× the sustainable error rate — below
  * every fast page. ModelErrorBudgetBurnSlow (6m > 3% and 30s > 3%, the game-day scale of 6h/30m) must page;
- * ModelErrorBudgetBurnFast cannot (it needs more than 7.2% errors) and ModelErrorRatioHigh cannot (5%).
+ * ModelErrorBudgetBurnFast cannot (it needs more than 7.2% errors). ModelErrorRatioHigh (5% over 10s) should
+ * not either, but 1% is all that separates them: a busy machine's load-shedding 503s can make up the
+ * difference, so it is expected neither way.
  * The arithmetic: after H = 5s of clean traffic both windows still reach back to the start of traffic, so
  * each ratio is 4%·t / (t + H) and exceeds 3% after k·H/(e − k) = 0.03 × 5s / 0.01 = 15s (measured may be
  * up to scrape + evaluation, 2s, later). That is as short as it gets, and it holds only on a quiet stack:
@@ -27,7 +29,6 @@ export default defineScenario({
     { kind: 'alert-fires', alert: 'ModelErrorBudgetBurnSlow', after: 'burn', within: '18s' },
     { kind: 'alert-resolves', alert: 'ModelErrorBudgetBurnSlow', after: 'burn', within: '8s' },
     { kind: 'alert-silent', alert: 'ModelErrorBudgetBurnFast' },
-    { kind: 'alert-silent', alert: 'ModelErrorRatioHigh' },
     { kind: 'alert-silent', alert: 'ModelLatencyP99High' },
     { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.01 },
     { kind: 'threshold', phase: 'fault', metric: 'error-ratio', op: '>', value: 0.03 },

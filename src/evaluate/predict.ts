@@ -15,7 +15,9 @@ import type { DetectionPrediction, ExpectationResult, RuleTiming } from './types
  * Predicted detection time of error-ratio alerts (see ratio-shape.ts for the shapes), from the plan alone.
  *
  * Model. Requests arrive at the plan's offered rate; an error fault answers its share e of them with its
- * status from injection to revert. The ratio a condition reads at time t is
+ * status from injection to revert; every request of the run is counted by the rule's denominator (its
+ * matchers, e.g. `endpoint="infer"`, are not checked against the target). The ratio a condition reads at
+ * time t is
  *     errors in (t − W, t] / requests in (t − W, t]
  * over the run's own traffic only: the prediction assumes the windows held no requests before the run
  * (a fresh stack, or one idle for the longest window). That is also what Prometheus computes when a window
