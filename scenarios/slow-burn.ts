@@ -17,7 +17,7 @@ import { defineScenario } from '../src/scenario/index.ts';
 export default defineScenario({
   name: 'slow-burn',
   description:
-    '4% errors: only the slow burn-rate page catches them, at its predicted 15s; the fast pages stay silent',
+    '4% errors: the slow burn-rate page catches them at its predicted 15s; the fast burn page stays silent',
   target: { protocol: 'kserve-v2', model: 'penguins' },
   traffic: {
     model: 'open',
