@@ -11,7 +11,10 @@ import { defineScenario } from '../src/scenario/index.ts';
  * up to scrape + evaluation, 2s, later). That is as short as it gets, and it holds only on a quiet stack:
  * requests from before the run in the 6m window delay the page (preflight counts them and warns), so in a
  * suite this scenario runs first. With the 6m window full of clean traffic it would take 0.03 × 6m / 0.04
- * = 4m30s.
+ * = 4m30s. The thin margin (e − k = 1%) makes it sensitive to errors before the fault: each one in the
+ * window brings the page 1/(40/s × 0.01) = 2.5s earlier — a young stack on a busy machine sheds a request or
+ * two with 503, and the detail line then says "measured earlier than predicted". The baseline therefore
+ * tolerates 2% errors.
  * Timeline: 5s baseline, 20s of errors, 5s tail, 10s recovery (~40s).
  */
 export default defineScenario({
@@ -30,7 +33,7 @@ export default defineScenario({
     { kind: 'alert-resolves', alert: 'ModelErrorBudgetBurnSlow', after: 'burn', within: '8s' },
     { kind: 'alert-silent', alert: 'ModelErrorBudgetBurnFast' },
     { kind: 'alert-silent', alert: 'ModelLatencyP99High' },
-    { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.01 },
+    { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.02 },
     { kind: 'threshold', phase: 'fault', metric: 'error-ratio', op: '>', value: 0.03 },
   ],
   recovery: '10s',
