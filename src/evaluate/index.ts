@@ -24,6 +24,7 @@ export {
   historyChecks,
   type PredictInput,
   predictDetections,
+  predictFromTraffic,
   predictOne,
   withPredictions,
 } from './predict.ts';

@@ -1,5 +1,6 @@
 import { formatDuration } from '../core/duration.ts';
 import { offeredRateAt, type Plan, type PlannedFault } from '../scenario/index.ts';
+import type { TrafficWindow } from '../traffic/types.ts';
 import type { ApiRuleGroup } from './prometheus-client.ts';
 import {
   countsStatus,
@@ -124,58 +125,24 @@ export function predictOne(input: PredictOneInput): DetectionPrediction | undefi
     if (rate === null) return undefined;
     requests[i] = (rate * STEP_MS) / 1000;
   }
-  const requestSums = prefixSums(requests);
-  const series = shape.conditions.map((condition) => {
-    const errors = errorsPerBin(plan, condition, requests);
-    return { condition, windowBins: Math.round(condition.rangeMs / STEP_MS), errorSums: prefixSums(errors) };
-  });
-  const holds = (c: (typeof series)[number], bin: number): boolean => {
-    const from = Math.max(0, bin + 1 - c.windowBins);
-    const total = requestSums[bin + 1]! - requestSums[from]!;
-    if (total <= 0) return false;
-    const ratio = (c.errorSums[bin + 1]! - c.errorSums[from]!) / total;
-    return c.condition.inclusive ? ratio >= c.condition.threshold : ratio > c.condition.threshold;
-  };
-
   const e = timing.evaluationIntervalMs;
   const holdMs = e > 0 ? Math.ceil(timing.forMs / e) * e : timing.forMs;
-  const faultBin = Math.floor(fault.startMs / STEP_MS);
-  // Time (ms after injection) at which each condition alone first holds, for the explanation.
-  const firstHolds = series.map((c) => {
-    for (let bin = faultBin; bin < bins; bin += 1)
-      if (holds(c, bin)) return (bin + 1) * STEP_MS - fault.startMs;
-    return null;
-  });
-  let holdingSince: number | undefined;
-  let crossingMs: number | null = null;
-  let firedAt: number | undefined;
-  let firedBeforeFault = false;
-  for (let bin = 0; bin < bins; bin += 1) {
-    const t = (bin + 1) * STEP_MS;
-    if (!series.every((c) => holds(c, bin))) {
-      holdingSince = undefined;
-      continue;
-    }
-    holdingSince ??= t;
-    if (t - holdingSince >= holdMs) {
-      if (t <= fault.startMs) {
-        firedBeforeFault = true;
-        continue;
-      }
-      firedAt = t;
-      crossingMs = Math.max(0, holdingSince - fault.startMs);
-      break;
-    }
-  }
+  const solved = solve(
+    requests,
+    shape.conditions.map((condition) => ({ condition, errors: errorsPerBin(plan, condition, requests) })),
+    holdMs,
+    fault.startMs,
+  );
+  const { firstHolds, crossingMs, firedAt, firedBeforeFault } = solved;
   const extraMs = input.measure === 'notified' ? input.groupWaitMs : 0;
   const predictedMs = firedAt === undefined ? null : firedAt - fault.startMs + extraMs;
   const pct = (x: number) => `${Number((x * 100).toFixed(2))}%`;
   const rate = offeredRateAt(plan, fault.startMs) ?? 0;
   const parts = [
     `${pct(injected.ratio)} errors at ${Number(rate.toFixed(2))} req/s after ${formatDuration(fault.startMs)} of traffic`,
-    ...series.map(
+    ...shape.conditions.map(
       (c, i) =>
-        `ratio over ${formatDuration(c.condition.rangeMs)} ${c.condition.inclusive ? '≥' : '>'} ${pct(c.condition.threshold)} ${firstHolds[i] === null ? 'never' : `after ${formatDuration(firstHolds[i]!)}`}`,
+        `ratio over ${formatDuration(c.rangeMs)} ${c.inclusive ? '≥' : '>'} ${pct(c.threshold)} ${firstHolds[i] === null ? 'never' : `after ${formatDuration(firstHolds[i]!)}`}`,
     ),
     `${timing.forMs > 0 ? `for ${formatDuration(timing.forMs)}` : 'no for'} (eval ${formatDuration(e)})${input.measure === 'notified' ? `, group_wait ${formatDuration(input.groupWaitMs)}` : ''}`,
   ];
@@ -203,7 +170,128 @@ export function predictOne(input: PredictOneInput): DetectionPrediction | undefi
     predictedMs,
     toleranceMs: timing.scrapeIntervalMs + e,
     explanation: `${parts.join('; ')}: ${verdict}`,
+    rule: {
+      conditions: shape.conditions.map((c) => ({
+        rangeMs: c.rangeMs,
+        threshold: c.threshold,
+        inclusive: c.inclusive,
+        errorMatchers: c.errorMatchers.map((m) => ({ ...m })),
+      })),
+      holdMs,
+      extraMs,
+    },
   };
+}
+
+interface Solution {
+  /** Per condition: ms after the fault when it alone first holds; null when never. */
+  firstHolds: Array<number | null>;
+  /** When all conditions first hold for good (then through holdMs), ms after the fault; null when never. */
+  crossingMs: number | null;
+  /** Offset (ms from traffic start) of the first firing after the fault; undefined when none. */
+  firedAt: number | undefined;
+  firedBeforeFault: boolean;
+}
+
+/**
+ * The sliding-window arithmetic over STEP_MS bins from traffic start: requests per bin and, per condition,
+ * the errors its numerator counts. Fires at the first bin end where every condition has held for holdMs.
+ */
+function solve(
+  requests: Float64Array,
+  series: ReadonlyArray<{
+    condition: Pick<RatioCondition, 'rangeMs' | 'threshold' | 'inclusive'>;
+    errors: Float64Array;
+  }>,
+  holdMs: number,
+  faultStartMs: number,
+): Solution {
+  const bins = requests.length;
+  const requestSums = prefixSums(requests);
+  const prepared = series.map(({ condition, errors }) => ({
+    condition,
+    windowBins: Math.round(condition.rangeMs / STEP_MS),
+    errorSums: prefixSums(errors),
+  }));
+  const holds = (c: (typeof prepared)[number], bin: number): boolean => {
+    const from = Math.max(0, bin + 1 - c.windowBins);
+    const total = requestSums[bin + 1]! - requestSums[from]!;
+    if (total <= 0) return false;
+    const ratio = (c.errorSums[bin + 1]! - c.errorSums[from]!) / total;
+    return c.condition.inclusive ? ratio >= c.condition.threshold : ratio > c.condition.threshold;
+  };
+  const faultBin = Math.max(0, Math.floor(faultStartMs / STEP_MS));
+  const firstHolds = prepared.map((c) => {
+    for (let bin = faultBin; bin < bins; bin += 1)
+      if (holds(c, bin)) return (bin + 1) * STEP_MS - faultStartMs;
+    return null;
+  });
+  let holdingSince: number | undefined;
+  let firedBeforeFault = false;
+  for (let bin = 0; bin < bins; bin += 1) {
+    const t = (bin + 1) * STEP_MS;
+    if (!prepared.every((c) => holds(c, bin))) {
+      holdingSince = undefined;
+      continue;
+    }
+    holdingSince ??= t;
+    if (t - holdingSince >= holdMs) {
+      if (t <= faultStartMs) {
+        firedBeforeFault = true;
+        continue;
+      }
+      return {
+        firstHolds,
+        crossingMs: Math.max(0, holdingSince - faultStartMs),
+        firedAt: t,
+        firedBeforeFault,
+      };
+    }
+  }
+  return { firstHolds, crossingMs: null, firedAt: undefined, firedBeforeFault };
+}
+
+/**
+ * Pure: the same arithmetic over the traffic as it was sent (the journal's per-second windows, their status
+ * codes spread evenly over each second) from the fault's actual injection: it counts what the plan does not
+ * (errors before the fault, such as a busy server's 503s, and the real send rate). Undefined for a prediction
+ * without its rule (journals written before) or without traffic.
+ */
+export function predictFromTraffic(
+  prediction: DetectionPrediction,
+  windows: readonly TrafficWindow[],
+  startedAt: number,
+  injectedAt: number,
+): number | null | undefined {
+  const rule = prediction.rule;
+  if (!rule || windows.length === 0) return undefined;
+  const perSecond = 1000 / STEP_MS;
+  const lastSecond = Math.max(...windows.map((w) => w.second));
+  const bins = (lastSecond + 1) * perSecond;
+  const requests = new Float64Array(bins);
+  const errors = rule.conditions.map(() => new Float64Array(bins));
+  for (const w of windows) {
+    const codes = Object.entries(w.statusCodes);
+    const answered = codes.reduce((sum, [, n]) => sum + n, 0);
+    const counted = rule.conditions.map((c) =>
+      codes.reduce((sum, [code, n]) => sum + (countsStatus(c, Number(code)) ? n : 0), 0),
+    );
+    for (let i = 0; i < perSecond; i += 1) {
+      const bin = w.second * perSecond + i;
+      requests[bin] = answered / perSecond;
+      counted.forEach((n, c) => {
+        errors[c]![bin] = n / perSecond;
+      });
+    }
+  }
+  const faultStartMs = injectedAt - startedAt;
+  const solved = solve(
+    requests,
+    rule.conditions.map((condition, c) => ({ condition, errors: errors[c]! })),
+    rule.holdMs,
+    faultStartMs,
+  );
+  return solved.firedAt === undefined ? null : solved.firedAt - faultStartMs + rule.extraMs;
 }
 
 /** Errors per bin that a condition's numerator counts: every planned error fault whose status it matches. */
@@ -232,36 +320,49 @@ function prefixSums(values: Float64Array): Float64Array {
 }
 
 /**
- * Pure: each `alert-fires` result whose expectation has a prediction gets `predictedMs`, and its detail
- * says how the measured time compares (agreeing means within [predicted, predicted + scrape + evaluation]).
+ * Pure: each `alert-fires` result whose expectation has a prediction gets `predictedMs` (and
+ * `predictedAsSentMs` where `asSent` has the same arithmetic over the traffic as sent), and its detail says
+ * how the measured time compares (agreeing means within [predicted, predicted + scrape + evaluation]).
  * Verdicts are unchanged: the budget decides, the prediction explains.
  */
 export function withPredictions(
   results: readonly ExpectationResult[],
   predictions: readonly DetectionPrediction[],
+  asSent: ReadonlyMap<string, number | null> = new Map(),
 ): ExpectationResult[] {
   return results.map((result) => {
     const prediction = predictions.find((p) => p.expectationId === result.id);
     if (result.kind !== 'alert-fires' || !prediction) return result;
+    const replayed = asSent.get(result.id);
+    const parts = [comparison('predicted', result.measuredMs, prediction.predictedMs, prediction)];
+    if (replayed !== undefined) {
+      parts.push(comparison('from the traffic as sent', result.measuredMs, replayed, prediction));
+    }
     return {
       ...result,
       predictedMs: prediction.predictedMs,
-      detail: `${result.detail}; ${comparison(result, prediction)}`,
+      ...(replayed !== undefined ? { predictedAsSentMs: replayed } : {}),
+      detail: `${result.detail}; ${parts.join('; ')}`,
     };
   });
 }
 
-function comparison(result: ExpectationResult, prediction: DetectionPrediction): string {
-  const { predictedMs, toleranceMs } = prediction;
-  if (predictedMs === null) return `predicted never (${prediction.explanation.split(': ').at(-1)})`;
-  const predicted = `predicted ${formatDuration(predictedMs)}`;
-  if (result.measuredMs === null) return predicted;
-  const delta = result.measuredMs - predictedMs;
+function comparison(
+  label: string,
+  measuredMs: number | null,
+  predictedMs: number | null,
+  prediction: DetectionPrediction,
+): string {
+  if (predictedMs === null) return `${label} never (${prediction.explanation.split(': ').at(-1)})`;
+  const predicted = `${label} ${formatDuration(predictedMs)}`;
+  if (measuredMs === null) return predicted;
+  const delta = measuredMs - predictedMs;
   const signed = `${delta < 0 ? '-' : '+'}${formatDuration(Math.abs(delta))}`;
   // One grid step of slack below: the prediction is computed on a 10 ms grid.
-  if (delta >= -STEP_MS && delta <= toleranceMs)
+  if (delta >= -STEP_MS && delta <= prediction.toleranceMs) {
     return `${predicted}, measured ${signed} (within scrape + evaluation)`;
-  return `${predicted}, measured ${signed}: outside [0, +${formatDuration(toleranceMs)}] (traffic or windows differ from the plan's arithmetic)`;
+  }
+  return `${predicted}, measured ${signed}: outside [0, +${formatDuration(prediction.toleranceMs)}]`;
 }
 
 /**

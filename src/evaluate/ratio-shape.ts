@@ -81,7 +81,7 @@ export function recogniseRatioShape(
 }
 
 /** Whether a status code (e.g. 500) is counted by a condition's numerator. */
-export function countsStatus(condition: RatioCondition, status: number): boolean {
+export function countsStatus(condition: Pick<RatioCondition, 'errorMatchers'>, status: number): boolean {
   return condition.errorMatchers.every((m) => matches(m, String(status)));
 }
 

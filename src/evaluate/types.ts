@@ -128,6 +128,21 @@ export interface DetectionPrediction {
   toleranceMs: number;
   /** One sentence with the arithmetic. */
   explanation: string;
+  /**
+   * What the arithmetic needs to be redone over the traffic as sent (`predictFromTraffic`): the conditions,
+   * the hold (`ceil(for/E)·E`) and what is added after firing (group_wait when measuring the notification).
+   * Absent in journals written before it.
+   */
+  rule?: {
+    conditions: Array<{
+      rangeMs: number;
+      threshold: number;
+      inclusive: boolean;
+      errorMatchers: Array<{ name: string; op: '=' | '!=' | '=~' | '!~'; value: string }>;
+    }>;
+    holdMs: number;
+    extraMs: number;
+  };
 }
 
 export type Verdict = 'passed' | 'failed' | 'inconclusive';
@@ -150,6 +165,8 @@ export interface ExpectationResult {
   floorMs: number | null;
   /** alert-fires after an error fault, where the rule's shape is recognised: the predicted time (null: never). */
   predictedMs?: number | null;
+  /** The same arithmetic over the traffic as sent (null: never; absent when it could not be redone). */
+  predictedAsSentMs?: number | null;
   /** Thresholds: the measured value in the metric's unit (ms, ratio 0..1, req/s); absent otherwise. */
   measured?: number;
   /** One human sentence saying why. */

@@ -91,6 +91,11 @@ export const runJsonExpectationSchema = z.strictObject({
    * written before predictions existed.
    */
   predictedMs: z.number().nullable().optional(),
+  /**
+   * The same arithmetic over the traffic as sent (the journal's per-second status codes from the fault's
+   * actual injection: errors before the fault, such as load-shedding 503s, and the real send rate count).
+   */
+  predictedAsSentMs: z.number().nullable().optional(),
 });
 
 /** Streaming figures, all timed from each request's intended start (TTFT) or between tokens (ITL, TPOT). */

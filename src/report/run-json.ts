@@ -111,6 +111,7 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       ...(e.steps ? { steps: e.steps } : {}),
       ...(e.measured !== undefined ? { measured: e.measured } : {}),
       ...(e.predictedMs !== undefined ? { predictedMs: roundMsOrNull(e.predictedMs) } : {}),
+      ...(e.predictedAsSentMs !== undefined ? { predictedAsSentMs: roundMsOrNull(e.predictedAsSentMs) } : {}),
     })),
     traffic:
       t === null

@@ -6,6 +6,7 @@ import {
   type ExpectationResult,
   judge,
   type Notification,
+  predictFromTraffic,
   runVerdict,
   type WebhookTally,
   withPredictions,
@@ -116,7 +117,15 @@ export function judgeRun(facts: RunFacts): RunOutcome {
     });
   }
   const predictions = facts.predictions ?? [];
-  results = withPredictions(results, predictions);
+  // The same arithmetic over the traffic as sent, for the faults that were injected.
+  const asSent = new Map<string, number | null>();
+  for (const prediction of predictions) {
+    const fault = faults.find((f) => f.id === prediction.faultId);
+    if (!execution || !fault || fault.injectedAt === null || runError) continue;
+    const replayed = predictFromTraffic(prediction, windows, startedAt, fault.injectedAt);
+    if (replayed !== undefined) asSent.set(prediction.expectationId, replayed);
+  }
+  results = withPredictions(results, predictions, asSent);
   const { verdict, exitCode } = runVerdict(results, {
     interrupted,
     revertFailed: revertFailed.length > 0,
