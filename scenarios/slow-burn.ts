@@ -15,7 +15,8 @@ import { defineScenario } from '../src/scenario/index.ts';
  * window brings the page 1/(40/s × 0.01) = 2.5s earlier — a young stack on a busy machine sheds a request or
  * two with 503, and the detail line then says "measured earlier than predicted". The baseline therefore
  * tolerates 2% errors.
- * Timeline: 5s baseline, 20s of errors, 5s tail, 10s recovery (~40s).
+ * Timeline: 5s baseline, 20s of errors, 5s tail, 15s recovery (~45s): the page resolves ~2s after the
+ * revert on a quiet machine, but a busy one's 503s can keep the 30s window above 3% for 10s and more.
  */
 export default defineScenario({
   name: 'slow-burn',
@@ -30,11 +31,11 @@ export default defineScenario({
   faults: [{ id: 'burn', kind: 'error-burst', at: '5s', duration: '20s', ratio: 0.04, status: 500 }],
   expect: [
     { kind: 'alert-fires', alert: 'ModelErrorBudgetBurnSlow', after: 'burn', within: '18s' },
-    { kind: 'alert-resolves', alert: 'ModelErrorBudgetBurnSlow', after: 'burn', within: '8s' },
+    { kind: 'alert-resolves', alert: 'ModelErrorBudgetBurnSlow', after: 'burn', within: '15s' },
     { kind: 'alert-silent', alert: 'ModelErrorBudgetBurnFast' },
     { kind: 'alert-silent', alert: 'ModelLatencyP99High' },
     { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.02 },
     { kind: 'threshold', phase: 'fault', metric: 'error-ratio', op: '>', value: 0.03 },
   ],
-  recovery: '10s',
+  recovery: '15s',
 });

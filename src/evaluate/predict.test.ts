@@ -188,6 +188,8 @@ describe('predictDetections (hand-computed)', () => {
     expectNear(fast.predictedMs, 43_200);
     expect(fast.crossingMs).toBe(fast.predictedMs);
     expect(fast.toleranceMs).toBe(2000);
+    // rate() over a window up to one scrape short crosses up to scrape × k/e = 1s × 0.72 sooner.
+    expect(fast.earlyToleranceMs).toBe(720);
     expect(fast.minErrorRatio).toBeCloseTo(0.072, 12);
     expect(fast.explanation).toContain('cannot page below 7.2% errors');
     expect(fast.explanation).toMatch(/ratio over 5s > 7\.2% after 3\.6[0-9]*s/);
@@ -432,7 +434,7 @@ describe('predictFromTraffic (the arithmetic over the traffic as sent)', () => {
     );
     expect(result).toMatchObject({ predictedMs: slow.predictedMs, predictedAsSentMs: 10_010 });
     expect(result!.detail).toBe(
-      'fired; predicted 15s, measured -4.51s: outside [0, +2s]; from the traffic as sent 10s, measured +490ms (within scrape + evaluation)',
+      'fired; predicted 15s, measured -4.51s: outside [-750ms, +2s]; from the traffic as sent 10s, measured +490ms (within scrape + evaluation)',
     );
   });
 });

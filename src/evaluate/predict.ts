@@ -33,9 +33,10 @@ import type { DetectionPrediction, ExpectationResult, RuleTiming } from './types
  * later (the conditions must hold through `for`), its notification group_wait after that:
  *     predicted = D + ceil(for/E)·E (+ group_wait)
  * Scrape and evaluation phase delay a real alert by up to S + E beyond it (the sample that shows the errors
- * comes up to S late, the evaluation that sees it up to E late), so measured ∈ [predicted, predicted + S + E].
- * Prometheus' counter extrapolation, which stops at zero for an error counter that starts at 0 inside the
- * window, shifts the crossing by less than S·(1 − k/e) within that band.
+ * comes up to S late, the evaluation that sees it up to E late). rate() reads the samples a window holds,
+ * a span up to S shorter than W and extrapolated, which can cross up to S·k/e sooner — unless the error
+ * counter is 0 at the window's first sample (a fresh stack), where extrapolation stops at zero and that
+ * cancels. So measured ∈ [predicted − S·k/e, predicted + S + E].
  * Computed numerically over the plan (any stages, overlapping faults) on a 10 ms grid.
  */
 
@@ -169,6 +170,7 @@ export function predictOne(input: PredictOneInput): DetectionPrediction | undefi
     crossingMs,
     predictedMs,
     toleranceMs: timing.scrapeIntervalMs + e,
+    earlyToleranceMs: Math.round(timing.scrapeIntervalMs * Math.min(1, shape.minErrorRatio / injected.ratio)),
     explanation: `${parts.join('; ')}: ${verdict}`,
     rule: {
       conditions: shape.conditions.map((c) => ({
@@ -359,10 +361,13 @@ function comparison(
   const delta = measuredMs - predictedMs;
   const signed = `${delta < 0 ? '-' : '+'}${formatDuration(Math.abs(delta))}`;
   // One grid step of slack below: the prediction is computed on a 10 ms grid.
-  if (delta >= -STEP_MS && delta <= prediction.toleranceMs) {
+  const early = (prediction.earlyToleranceMs ?? 0) + STEP_MS;
+  if (delta >= -early && delta <= prediction.toleranceMs) {
     return `${predicted}, measured ${signed} (within scrape + evaluation)`;
   }
-  return `${predicted}, measured ${signed}: outside [0, +${formatDuration(prediction.toleranceMs)}]`;
+  const below = early - STEP_MS > 0 ? `-${formatDuration(early - STEP_MS)}` : '0';
+  const band = `[${below}, +${formatDuration(prediction.toleranceMs)}]`;
+  return `${predicted}, measured ${signed}: outside ${band}`;
 }
 
 /**

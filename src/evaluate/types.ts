@@ -126,6 +126,11 @@ export interface DetectionPrediction {
   predictedMs: number | null;
   /** Scrape + evaluation interval: how much later than predicted a real alert may come by phase alone. */
   toleranceMs: number;
+  /**
+   * How much earlier it may come: rate() over the samples a window holds reads a window up to one scrape
+   * shorter, which crosses up to scrape × k/e sooner. Absent in journals written before it (then 0).
+   */
+  earlyToleranceMs?: number;
   /** One sentence with the arithmetic. */
   explanation: string;
   /**

@@ -180,6 +180,8 @@ export const runJsonPredictionSchema = z.strictObject({
   predictedMs: z.number().nullable(),
   /** Scrape + evaluation interval: a measured time within [predicted, predicted + tolerance] agrees. */
   toleranceMs: z.number(),
+  /** A measured time down to this much before the prediction agrees too (scrape × k/e). */
+  earlyToleranceMs: z.number().optional(),
   explanation: z.string(),
 });
 

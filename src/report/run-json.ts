@@ -157,6 +157,7 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       crossingMs: roundMsOrNull(p.crossingMs),
       predictedMs: roundMsOrNull(p.predictedMs),
       toleranceMs: roundMs(p.toleranceMs),
+      ...(p.earlyToleranceMs !== undefined ? { earlyToleranceMs: roundMs(p.earlyToleranceMs) } : {}),
       explanation: p.explanation,
     })),
     blind: outcome.blind.map((b) => ({

@@ -103,7 +103,9 @@ describe('firedrill run on the embedded stack', () => {
       for (const e of predicted) {
         const prediction = run.predictions.find((p: any) => p.expectationId === e.id);
         expect(prediction.predictedMs).toBe(e.predictedMs);
-        expect(e.measuredMs, e.detail).toBeGreaterThanOrEqual(e.predictedMs - 10);
+        expect(e.measuredMs, e.detail).toBeGreaterThanOrEqual(
+          e.predictedMs - prediction.earlyToleranceMs - 10,
+        );
         expect(e.measuredMs, e.detail).toBeLessThanOrEqual(e.predictedMs + prediction.toleranceMs);
       }
       expect(run.expectations.some((e: any) => e.kind === 'alert-resolves' && e.verdict === 'passed')).toBe(
