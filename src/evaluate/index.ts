@@ -19,6 +19,16 @@ export {
 export { BackendApiError } from './http.ts';
 export { type FaultTimeline, type JudgeInput, judge } from './judge.ts';
 export {
+  errorInjection,
+  type HistoryCheck,
+  historyChecks,
+  type PredictInput,
+  predictDetections,
+  predictFromTraffic,
+  predictOne,
+  withPredictions,
+} from './predict.ts';
+export {
   type ApiAlert,
   type ApiAlertingRule,
   type ApiRecordingRule,
@@ -38,6 +48,15 @@ export {
   type PromqlJudgeInput,
   promqlWindow,
 } from './promql.ts';
+export {
+  countsStatus,
+  evaluateNumber,
+  type LabelMatcher,
+  type RatioCondition,
+  type RatioShape,
+  recogniseRatioShape,
+  recordingRules,
+} from './ratio-shape.ts';
 export { buildAlertRecords } from './records.ts';
 export {
   type BudgetStanding,
@@ -57,6 +76,7 @@ export type {
   AlertRecord,
   BlindPeriod,
   DetectionFloor,
+  DetectionPrediction,
   DriftStepOutcome,
   ExpectationResult,
   Notification,

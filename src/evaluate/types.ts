@@ -103,6 +103,53 @@ export interface DetectionFloor {
   measure: 'firing' | 'notified';
 }
 
+/**
+ * Predicted detection time of an error-ratio alert after an error fault (evaluate/predict.ts): the
+ * arithmetic of its windows, thresholds and `for` over the planned traffic. Times are ms from injection.
+ */
+export interface DetectionPrediction {
+  /** The alert-fires expectation it is for. */
+  expectationId: string;
+  alert: string;
+  measure: 'firing' | 'notified';
+  faultId: string;
+  shape: 'plain-ratio' | 'burn-rate';
+  /** The share of requests the fault answers with an error, 0..1. */
+  errorRatio: number;
+  /** The rule cannot fire at an error ratio at or below this (its largest threshold). */
+  minErrorRatio: number;
+  /** The range windows of the rule's conditions. */
+  windowsMs: number[];
+  /** When every condition first holds (and then holds through `for`); null when never. */
+  crossingMs: number | null;
+  /** Earliest firing (or notification); null when the alert cannot fire in this run. */
+  predictedMs: number | null;
+  /** Scrape + evaluation interval: how much later than predicted a real alert may come by phase alone. */
+  toleranceMs: number;
+  /**
+   * How much earlier it may come: rate() over the samples a window holds reads a window up to one scrape
+   * shorter, which crosses up to scrape × k/e sooner. Absent in journals written before it (then 0).
+   */
+  earlyToleranceMs?: number;
+  /** One sentence with the arithmetic. */
+  explanation: string;
+  /**
+   * What the arithmetic needs to be redone over the traffic as sent (`predictFromTraffic`): the conditions,
+   * the hold (`ceil(for/E)·E`) and what is added after firing (group_wait when measuring the notification).
+   * Absent in journals written before it.
+   */
+  rule?: {
+    conditions: Array<{
+      rangeMs: number;
+      threshold: number;
+      inclusive: boolean;
+      errorMatchers: Array<{ name: string; op: '=' | '!=' | '=~' | '!~'; value: string }>;
+    }>;
+    holdMs: number;
+    extraMs: number;
+  };
+}
+
 export type Verdict = 'passed' | 'failed' | 'inconclusive';
 
 export interface ExpectationResult {
@@ -121,6 +168,10 @@ export interface ExpectationResult {
   measuredMs: number | null;
   budgetMs: number | null;
   floorMs: number | null;
+  /** alert-fires after an error fault, where the rule's shape is recognised: the predicted time (null: never). */
+  predictedMs?: number | null;
+  /** The same arithmetic over the traffic as sent (null: never; absent when it could not be redone). */
+  predictedAsSentMs?: number | null;
   /** Thresholds: the measured value in the metric's unit (ms, ratio 0..1, req/s); absent otherwise. */
   measured?: number;
   /** One human sentence saying why. */

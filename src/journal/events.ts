@@ -10,6 +10,7 @@ import type { DriftReport } from '../drift/observed.ts';
 import type {
   AlertObservation,
   DetectionFloor,
+  DetectionPrediction,
   Notification,
   PromqlSamples,
   RejectedNotification,
@@ -58,6 +59,8 @@ export type JournalEvent =
       warnings: string[];
       /** Expectations whose budget is below their floor: the run stops here and sends nothing. */
       belowFloor?: string[];
+      /** Predicted detection times of error-ratio alerts (absent in journals written before them). */
+      predictions?: DetectionPrediction[];
     }
   | { type: 'traffic-started'; at: number; engine: string; model: 'open' | 'closed' }
   | {

@@ -91,3 +91,9 @@ export function rejectionWarning(tally: WebhookTally): string | undefined {
     ' is not configured with the secret; refused notifications count for nothing (see the README, Trust)'
   );
 }
+
+/** A predicted detection time: "never" when the alert is predicted not to fire, "-" without a prediction. */
+export function predictedText(ms: number | null | undefined): string {
+  if (ms === undefined) return '-';
+  return ms === null ? 'never' : durationOr(ms, '-');
+}

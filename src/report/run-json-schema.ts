@@ -85,6 +85,17 @@ export const runJsonExpectationSchema = z.strictObject({
   steps: z.array(driftStepOutcomeSchema).optional(),
   /** threshold and requests-rejected: the measured value. */
   measured: z.number().optional(),
+  /**
+   * alert-fires after an error fault whose rule has a recognised error-ratio shape: the predicted detection
+   * time beside measuredMs and floorMs (null: predicted never to fire). Absent otherwise, and in files
+   * written before predictions existed.
+   */
+  predictedMs: z.number().nullable().optional(),
+  /**
+   * The same arithmetic over the traffic as sent (the journal's per-second status codes from the fault's
+   * actual injection: errors before the fault, such as load-shedding 503s, and the real send rate count).
+   */
+  predictedAsSentMs: z.number().nullable().optional(),
 });
 
 /** Streaming figures, all timed from each request's intended start (TTFT) or between tokens (ITL, TPOT). */
@@ -148,6 +159,29 @@ export const runJsonFloorSchema = z.strictObject({
   measure: z.enum(['firing', 'notified']),
   floorMs: z.number(),
   jitterMs: z.number(),
+  explanation: z.string(),
+});
+
+/** One predicted detection time (evaluate/predict.ts); ms from the fault's injection. */
+export const runJsonPredictionSchema = z.strictObject({
+  expectationId: z.string(),
+  alert: z.string(),
+  measure: z.enum(['firing', 'notified']),
+  faultId: z.string(),
+  shape: z.enum(['plain-ratio', 'burn-rate']),
+  /** The fault's error ratio, 0..1. */
+  errorRatio: z.number(),
+  /** The rule cannot fire at or below this error ratio. */
+  minErrorRatio: z.number(),
+  windowsMs: z.array(z.number()),
+  /** When the rule's conditions first hold (and hold through `for`); null: never. */
+  crossingMs: z.number().nullable(),
+  /** Earliest firing (or notification); null: never in this run. */
+  predictedMs: z.number().nullable(),
+  /** Scrape + evaluation interval: a measured time within [predicted, predicted + tolerance] agrees. */
+  toleranceMs: z.number(),
+  /** A measured time down to this much before the prediction agrees too (scrape × k/e). */
+  earlyToleranceMs: z.number().optional(),
   explanation: z.string(),
 });
 
@@ -246,6 +280,8 @@ export const runJsonSchema = z.strictObject({
   /** Phase name → stats, in plan order. */
   phases: z.record(z.string(), runJsonPhaseSchema),
   floors: z.array(runJsonFloorSchema),
+  /** Predicted detection times of error-ratio alerts (absent in files written before them). */
+  predictions: z.array(runJsonPredictionSchema).optional(),
   blind: z.array(runJsonBlindSchema),
   warnings: z.array(z.string()),
   /**
@@ -270,6 +306,7 @@ export type RunJsonStreaming = z.infer<typeof runJsonStreamingSchema>;
 export type RunJsonTraffic = z.infer<typeof runJsonTrafficSchema>;
 export type RunJsonPhase = z.infer<typeof runJsonPhaseSchema>;
 export type RunJsonFloor = z.infer<typeof runJsonFloorSchema>;
+export type RunJsonPrediction = z.infer<typeof runJsonPredictionSchema>;
 export type RunJsonBlind = z.infer<typeof runJsonBlindSchema>;
 export type RunJsonDrift = z.infer<typeof runJsonDriftSchema>;
 export type RunJsonWebhook = z.infer<typeof runJsonWebhookSchema>;

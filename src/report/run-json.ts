@@ -112,6 +112,8 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       faultKind: e.faultKind ?? null,
       ...(e.steps ? { steps: e.steps } : {}),
       ...(e.measured !== undefined ? { measured: e.measured } : {}),
+      ...(e.predictedMs !== undefined ? { predictedMs: roundMsOrNull(e.predictedMs) } : {}),
+      ...(e.predictedAsSentMs !== undefined ? { predictedAsSentMs: roundMsOrNull(e.predictedAsSentMs) } : {}),
     })),
     traffic:
       t === null
@@ -144,6 +146,21 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       floorMs: roundMs(f.floorMs),
       jitterMs: roundMs(f.jitterMs),
       explanation: f.explanation,
+    })),
+    predictions: outcome.predictions.map((p) => ({
+      expectationId: p.expectationId,
+      alert: p.alert,
+      measure: p.measure,
+      faultId: p.faultId,
+      shape: p.shape,
+      errorRatio: p.errorRatio,
+      minErrorRatio: p.minErrorRatio,
+      windowsMs: [...p.windowsMs],
+      crossingMs: roundMsOrNull(p.crossingMs),
+      predictedMs: roundMsOrNull(p.predictedMs),
+      toleranceMs: roundMs(p.toleranceMs),
+      ...(p.earlyToleranceMs !== undefined ? { earlyToleranceMs: roundMs(p.earlyToleranceMs) } : {}),
+      explanation: p.explanation,
     })),
     blind: outcome.blind.map((b) => ({
       backend: b.backend,

@@ -3,11 +3,20 @@
  * Times are shown as offsets from the run start (`+12.3s`), durations with formatDuration.
  */
 import { formatDuration } from '../core/duration.ts';
-import { CLOSED_MODEL_NOTE, countVerdicts, durationOr, offset, oneLine, rejectionWarning } from './format.ts';
+import {
+  CLOSED_MODEL_NOTE,
+  countVerdicts,
+  durationOr,
+  offset,
+  oneLine,
+  predictedText,
+  rejectionWarning,
+} from './format.ts';
 import type { RunOutcome } from './types.ts';
 import { buildRunView, type RunView } from './view.ts';
 
 const none = '—';
+const percent = (ratio: number) => `${Number((ratio * 100).toFixed(2))}%`;
 
 /** Escapes free text for one Markdown table cell or list item: no table breaks, no raw HTML, no emphasis. */
 export function escapeMarkdown(text: string): string {
@@ -114,20 +123,33 @@ export function renderSummaryMarkdown(view: RunView): string {
   if (o.expectations.length === 0) {
     out.push('No expectation was judged.', '');
   } else {
+    // The predicted column only when some expectation has a predicted detection time.
+    const predicted = o.expectations.some((e) => e.predictedMs !== undefined);
     out.push(
       table(
-        ['expectation', 'kind', 'verdict', 'subject', 'measured', 'budget', 'floor', 'detail'],
+        [
+          'expectation',
+          'kind',
+          'verdict',
+          'subject',
+          'measured',
+          ...(predicted ? ['predicted'] : []),
+          'budget',
+          'floor',
+          'detail',
+        ],
         o.expectations.map((e) => [
           code(e.id),
           e.kind,
           e.verdict,
           escapeMarkdown(e.subject),
           durationOr(e.measuredMs, none),
+          ...(predicted ? [e.predictedMs === undefined ? none : predictedText(e.predictedMs)] : []),
           durationOr(e.budgetMs, none),
           durationOr(e.floorMs, none),
           escapeMarkdown(e.detail),
         ]),
-        [4, 5, 6],
+        predicted ? [4, 5, 6, 7] : [4, 5, 6],
       ),
       '',
     );
@@ -200,6 +222,31 @@ export function renderSummaryMarkdown(view: RunView): string {
           escapeMarkdown(f.explanation),
         ]),
         [2, 3],
+      ),
+      '',
+    );
+  }
+
+  if (o.predictions.length > 0) {
+    out.push('### Predicted detection times', '');
+    out.push(
+      "From the rule's windows, thresholds and `for` over the planned traffic and the fault's error ratio" +
+        ' (a measured time within [predicted, predicted + tolerance] agrees; see the README).',
+      '',
+    );
+    out.push(
+      table(
+        ['alert', 'fault', 'errors', 'pages above', 'predicted', 'tolerance', 'arithmetic'],
+        o.predictions.map((p) => [
+          code(p.alert),
+          code(p.faultId),
+          percent(p.errorRatio),
+          percent(p.minErrorRatio),
+          predictedText(p.predictedMs),
+          `+${formatDuration(p.toleranceMs)}`,
+          escapeMarkdown(p.explanation),
+        ]),
+        [2, 3, 4, 5],
       ),
       '',
     );

@@ -2,7 +2,14 @@
  * The verdict table printed on stdout at the end of a run: aligned columns, one row per expectation, then
  * one summary line. ANSI colour only when asked (the CLI decides from the TTY and NO_COLOR).
  */
-import { CLOSED_MODEL_NOTE, durationOr, oneLine, rejectionWarning, summaryLine } from './format.ts';
+import {
+  CLOSED_MODEL_NOTE,
+  durationOr,
+  oneLine,
+  predictedText,
+  rejectionWarning,
+  summaryLine,
+} from './format.ts';
 import type { RunOutcome, RunVerdict } from './types.ts';
 
 export interface VerdictTableOptions {
@@ -46,13 +53,24 @@ export function formatVerdictTable(outcome: RunOutcome, options: VerdictTableOpt
   const width = options.detailWidth ?? 60;
   const paint = (verdict: RunVerdict, text: string) =>
     options.color ? `${colorOf(verdict)}${text}${ansi.reset}` : text;
-  const header = ['VERDICT', 'EXPECTATION', 'MEASURED', 'BUDGET', 'FLOOR', 'DETAIL'];
+  // PREDICTED only when some expectation has a predicted detection time (error-ratio alerts).
+  const predicted = outcome.expectations.some((e) => e.predictedMs !== undefined);
+  const header = [
+    'VERDICT',
+    'EXPECTATION',
+    'MEASURED',
+    ...(predicted ? ['PREDICTED'] : []),
+    'BUDGET',
+    'FLOOR',
+    'DETAIL',
+  ];
   const rows = outcome.expectations.map((e) => ({
     verdict: e.verdict,
     cells: [
       e.verdict,
       oneLine(e.id),
       durationOr(e.measuredMs, '-'),
+      ...(predicted ? [predictedText(e.predictedMs)] : []),
       durationOr(e.budgetMs, '-'),
       durationOr(e.floorMs, '-'),
       truncate(oneLine(e.detail), width),
@@ -62,7 +80,7 @@ export function formatVerdictTable(outcome: RunOutcome, options: VerdictTableOpt
   const widths = header
     .slice(0, -1)
     .map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r.cells[i] ?? ''))));
-  const numeric = new Set([2, 3, 4]);
+  const numeric = new Set(predicted ? [2, 3, 4, 5] : [2, 3, 4]);
   const line = (cells: readonly string[], verdict?: RunVerdict) =>
     cells
       .map((cell, i) => {

@@ -79,6 +79,7 @@ export function sampleOutcome(): RunOutcome {
         measure: 'firing',
       },
     ],
+    predictions: [],
     expectations: [
       {
         id: 'latency-alert-fires',

@@ -9,6 +9,7 @@ import type {
   AlertRecord,
   BlindPeriod,
   DetectionFloor,
+  DetectionPrediction,
   ExpectationResult,
   WebhookTally,
 } from '../evaluate/types.ts';
@@ -78,6 +79,8 @@ export interface RunOutcome {
   faults: FaultOutcome[];
   alerts: AlertRecord[];
   floors: DetectionFloor[];
+  /** Predicted detection times of error-ratio alerts after error faults (evaluate/predict.ts). */
+  predictions: DetectionPrediction[];
   expectations: ExpectationResult[];
   traffic: EngineSummary | null;
   /** Phase name → stats, in plan order. */

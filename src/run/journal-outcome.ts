@@ -6,6 +6,7 @@ import type {
   AlertObservation,
   BlindPeriod,
   DetectionFloor,
+  DetectionPrediction,
   Notification,
   PromqlSamples,
   RejectedNotification,
@@ -50,6 +51,7 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
   let webhook: WebhookTally | undefined;
   let floors: DetectionFloor[] = [];
   let belowFloor: string[] = [];
+  let predictions: DetectionPrediction[] = [];
   let startedAt: number | undefined;
   let traffic: EngineSummary | null = null;
   let drift: DriftReport[] = [];
@@ -80,6 +82,7 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
       case 'preflight':
         floors = event.floors;
         belowFloor = event.belowFloor ?? [];
+        predictions = event.predictions ?? [];
         warnings.push(...event.warnings);
         break;
       case 'traffic-started':
@@ -197,6 +200,7 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
     createdAt: started.at,
     endedAt,
     floors,
+    predictions,
     stoppedAtPreflight: belowFloor.length > 0,
     execution:
       startedAt === undefined

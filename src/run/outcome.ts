@@ -3,11 +3,14 @@ import { assertNever } from '../core/errors.ts';
 import {
   buildAlertRecords,
   type DetectionFloor,
+  type DetectionPrediction,
   type ExpectationResult,
   judge,
   type Notification,
+  predictFromTraffic,
   runVerdict,
   type WebhookTally,
+  withPredictions,
 } from '../evaluate/index.ts';
 import type { FaultOutcome, RunOutcome, SecondStats, StageSpan } from '../report/index.ts';
 import type { Plan, PreparedScenario } from '../scenario/index.ts';
@@ -24,6 +27,8 @@ export interface RunFacts {
   createdAt: number;
   endedAt: number;
   floors: DetectionFloor[];
+  /** Predicted detection times from preflight; absent when it made none (or the journal predates them). */
+  predictions?: DetectionPrediction[];
   /** Preflight found a budget below its floor, so nothing was executed. */
   stoppedAtPreflight: boolean;
   /** Absent when the run stopped before execution (stack, preflight, readiness). */
@@ -112,6 +117,16 @@ export function judgeRun(facts: RunFacts): RunOutcome {
       promql: execution?.promql ?? [],
     });
   }
+  const predictions = facts.predictions ?? [];
+  // The same arithmetic over the traffic as sent, for the faults that were injected.
+  const asSent = new Map<string, number | null>();
+  for (const prediction of predictions) {
+    const fault = faults.find((f) => f.id === prediction.faultId);
+    if (!execution || !fault || fault.injectedAt === null || runError) continue;
+    const replayed = predictFromTraffic(prediction, windows, startedAt, fault.injectedAt);
+    if (replayed !== undefined) asSent.set(prediction.expectationId, replayed);
+  }
+  results = withPredictions(results, predictions, asSent);
   const { verdict, exitCode } = runVerdict(results, {
     interrupted,
     revertFailed: revertFailed.length > 0,
@@ -134,6 +149,7 @@ export function judgeRun(facts: RunFacts): RunOutcome {
     faults,
     alerts,
     floors,
+    predictions,
     expectations: results,
     traffic: execution?.traffic ?? null,
     phases: Object.fromEntries(Object.entries(phaseStats).filter(([, stats]) => stats.windows > 0)),

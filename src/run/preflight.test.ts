@@ -4,10 +4,11 @@ import {
   type ApiRuleGroup,
   BackendApiError,
   type DetectionFloor,
+  type DetectionPrediction,
   type QueryResult,
 } from '../evaluate/index.ts';
 import { parseScenarioOrThrow, planScenario } from '../scenario/index.ts';
-import { checkBudgets, preflight } from './preflight.ts';
+import { checkBudgets, checkPredictions, historyWarnings, preflight } from './preflight.ts';
 
 function planWith(expect: unknown[]) {
   return planScenario(
@@ -123,5 +124,123 @@ describe('preflight', () => {
     await expect(
       preflight(valid, { prometheus, prometheusUrl: 'http://prom', alertmanagerUrl: '' }),
     ).resolves.toMatchObject({ belowFloor: [] });
+  });
+});
+
+describe('predicted detection times', () => {
+  const prediction = (expectationId: string, predictedMs: number | null): DetectionPrediction => ({
+    expectationId,
+    alert: 'Burn',
+    measure: 'firing',
+    faultId: 'errors',
+    shape: 'burn-rate',
+    errorRatio: 0.1,
+    minErrorRatio: 0.072,
+    windowsMs: [60_000, 5000],
+    crossingMs: predictedMs,
+    predictedMs,
+    toleranceMs: 2000,
+    explanation: 'arithmetic',
+  });
+
+  it('warns when a budget is below the prediction, inside its tolerance, or the alert is predicted never to fire', () => {
+    const plan = planWith([
+      { id: 'below', kind: 'alert-fires', alert: 'Burn', after: 'slow', within: '43s' },
+      { id: 'inside', kind: 'alert-fires', alert: 'Burn', after: 'slow', within: '44s' },
+      { id: 'clear', kind: 'alert-fires', alert: 'Burn', after: 'slow', within: '46s' },
+      { id: 'never', kind: 'alert-fires', alert: 'Burn', after: 'slow', within: '1m' },
+      { id: 'unpredicted', kind: 'alert-fires', alert: 'Burn', after: 'slow', within: '1s' },
+    ]);
+    const warnings = checkPredictions(plan, [
+      prediction('below', 43_200),
+      prediction('inside', 43_200),
+      prediction('clear', 43_200),
+      prediction('never', null),
+    ]);
+    expect(warnings).toEqual([
+      'below: budget 43s is below the predicted detection time 43.2s (arithmetic): it will fail by arithmetic, not by a bug in monitoring',
+      'inside: budget 44s leaves less than scrape + evaluation (2s) above the predicted 43.2s; it may fail by phase alone',
+      'never: Burn is predicted never to fire after errors (arithmetic): it will fail by arithmetic, not by a bug in monitoring',
+    ]);
+  });
+
+  it('runs the history checks and warns when earlier requests are still in a window', () => {
+    const check = {
+      expectationId: 'e1',
+      alert: 'Burn',
+      windowMs: 360_000,
+      spanMs: 340_000,
+      requestsQuery: 'r',
+      errorsQuery: 'e',
+    };
+    expect(historyWarnings([check], new Map([['e1', { requests: 0, errors: 0 }]]))).toEqual([]);
+    expect(historyWarnings([check], new Map([['e1', { requests: 1200.4, errors: 0 }]]))).toEqual([
+      "e1: the predicted time of Burn assumes its 6m window holds only this run's traffic, but ~1200 requests (0 errors) from the last 5m40s before the run will still be in it: expect it later (clean requests dilute the errors) than predicted",
+    ]);
+    expect(historyWarnings([check], new Map([['e1', { requests: 1200, errors: 30 }]]))[0]).toContain(
+      'earlier (their errors) or later (their clean requests)',
+    );
+  });
+
+  it('predicts from the loaded rules, counts earlier traffic in the window, and journals both', async () => {
+    const queries: string[] = [];
+    const backend = {
+      rules: async (): Promise<ApiRuleGroup[]> => [
+        {
+          name: 'slo',
+          file: 'slo.yml',
+          interval: 1,
+          rules: [
+            {
+              type: 'recording',
+              name: 'ratio_rate1m',
+              query: 'sum(rate(req_total{code=~"5..",job="m"}[1m])) / sum(rate(req_total{job="m"}[1m]))',
+            },
+            { type: 'alerting', name: 'Burn', query: 'ratio_rate1m > 0.072', duration: 0 },
+          ],
+        },
+      ],
+      config: async () => ({ global: { scrape_interval: '1s' } }),
+      alertRuleNames: async () => ['Burn'],
+      query: async (expr: string): Promise<QueryResult> => {
+        queries.push(expr);
+        return {
+          resultType: 'vector',
+          result: [{ metric: {}, value: [0, expr.includes('5..') ? '3' : '400'] }],
+        };
+      },
+    };
+    const plan = planScenario(
+      parseScenarioOrThrow(
+        {
+          name: 'burn',
+          description: 'a burn',
+          target: { model: 'penguins' },
+          traffic: { stages: [{ kind: 'constant', rate: 40, duration: '40s' }] },
+          faults: [{ id: 'errors', kind: 'error-burst', at: '5s', duration: '30s', ratio: 0.1 }],
+          expect: [{ kind: 'alert-fires', alert: 'Burn', after: 'errors', within: '5s' }],
+        },
+        'burn.ts',
+      ),
+    );
+    const result = await preflight(plan, {
+      prometheus: backend,
+      prometheusUrl: 'http://prom',
+      alertmanagerUrl: '',
+    });
+    // 0.072 × 5s / (0.1 − 0.072) = 12.86s after 5s of traffic: the 1m window reaches 42s before the run.
+    expect(result.predictions).toHaveLength(1);
+    expect(result.predictions[0]!.predictedMs).toBeGreaterThanOrEqual(12_850);
+    expect(result.predictions[0]!.predictedMs).toBeLessThanOrEqual(12_880);
+    expect(queries).toEqual([
+      'sum(increase(req_total{job="m"}[43s]))',
+      'sum(increase(req_total{job="m",code=~"5.."}[43s]))',
+    ]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /^fires-Burn-after-errors: budget 5s is below the predicted detection time 12\.9s/,
+      ),
+      expect.stringContaining('~400 requests (3 errors) from the last 43s before the run'),
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { sleep } from '../core/clock.ts';
+import { formatDuration } from '../core/duration.ts';
 import { FiredrillError } from '../core/errors.ts';
 import {
   BackendApiError,
@@ -6,15 +7,23 @@ import {
   computeFloors,
   createAlertmanagerClient,
   type DetectionFloor,
+  type DetectionPrediction,
+  type HistoryCheck,
+  historyChecks,
   loadRuleTimings,
   type PrometheusClient,
+  predictDetections,
   unknownAlertError,
 } from '../evaluate/index.ts';
 import type { Plan } from '../scenario/index.ts';
 
-/** What preflight found: floors per (alert, measure), warnings for the report, budgets that cannot pass. */
+/**
+ * What preflight found: floors per (alert, measure), predicted detection times of error-ratio alerts,
+ * warnings for the report, budgets that cannot pass.
+ */
 export interface Preflight {
   floors: DetectionFloor[];
+  predictions: DetectionPrediction[];
   warnings: string[];
   /** Ids of alert-fires expectations whose budget is below their detection floor: the run cannot pass. */
   belowFloor: string[];
@@ -31,7 +40,10 @@ export function alertNames(plan: Plan): string[] {
  * Pure: each alert-fires budget against its floor (the one rule, `budgetStanding`). A budget below its floor
  * cannot pass; one inside the scrape+evaluation jitter above it gets a warning.
  */
-export function checkBudgets(plan: Plan, floors: readonly DetectionFloor[]): Omit<Preflight, 'floors'> {
+export function checkBudgets(
+  plan: Plan,
+  floors: readonly DetectionFloor[],
+): Omit<Preflight, 'floors' | 'predictions'> {
   const warnings: string[] = [];
   const belowFloor: string[] = [];
   for (const { id, expectation } of plan.expectations) {
@@ -46,6 +58,55 @@ export function checkBudgets(plan: Plan, floors: readonly DetectionFloor[]): Omi
     }
   }
   return { warnings, belowFloor };
+}
+
+/**
+ * Pure: each alert-fires budget against its predicted detection time. A budget below the prediction (or an
+ * alert predicted never to fire) is warned about: the run goes on, but it will fail by arithmetic, not by a
+ * bug in monitoring. A budget inside the scrape+evaluation band above the prediction may fail by phase.
+ */
+export function checkPredictions(plan: Plan, predictions: readonly DetectionPrediction[]): string[] {
+  const warnings: string[] = [];
+  for (const { id, expectation } of plan.expectations) {
+    if (expectation.kind !== 'alert-fires') continue;
+    const p = predictions.find((candidate) => candidate.expectationId === id);
+    if (!p) continue;
+    if (p.predictedMs === null) {
+      warnings.push(
+        `${id}: ${p.alert} is predicted never to fire after ${p.faultId} (${p.explanation}): it will fail by arithmetic, not by a bug in monitoring`,
+      );
+    } else if (expectation.within < p.predictedMs) {
+      warnings.push(
+        `${id}: budget ${formatDuration(expectation.within)} is below the predicted detection time ${formatDuration(p.predictedMs)} (${p.explanation}): it will fail by arithmetic, not by a bug in monitoring`,
+      );
+    } else if (expectation.within < p.predictedMs + p.toleranceMs) {
+      warnings.push(
+        `${id}: budget ${formatDuration(expectation.within)} leaves less than scrape + evaluation (${formatDuration(p.toleranceMs)}) above the predicted ${formatDuration(p.predictedMs)}; it may fail by phase alone`,
+      );
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Pure: a warning per history check whose window holds requests from before the run (`counts` by
+ * expectation id: requests and errors the checks' queries found).
+ */
+export function historyWarnings(
+  checks: readonly HistoryCheck[],
+  counts: ReadonlyMap<string, { requests: number; errors: number }>,
+): string[] {
+  return checks.flatMap((check) => {
+    const found = counts.get(check.expectationId);
+    if (!found || found.requests < 0.5) return [];
+    const effect =
+      found.errors >= 0.5
+        ? 'earlier (their errors) or later (their clean requests)'
+        : 'later (clean requests dilute the errors)';
+    return [
+      `${check.expectationId}: the predicted time of ${check.alert} assumes its ${formatDuration(check.windowMs)} window holds only this run's traffic, but ~${Math.round(found.requests)} requests (${Math.round(found.errors)} errors) from the last ${formatDuration(check.spanMs)} before the run will still be in it: expect it ${effect} than predicted`,
+    ];
+  });
 }
 
 export interface PreflightBackend {
@@ -74,7 +135,35 @@ export async function preflight(plan: Plan, backend: PreflightBackend): Promise<
     expectation.kind === 'alert-fires' ? [{ alert: expectation.alert, measure: expectation.measure }] : [],
   );
   const floors = computeFloors(timings, groupWaitMs, wanted);
-  return { floors, ...checkBudgets(plan, floors) };
+  const budgets = checkBudgets(plan, floors);
+  const predictInput = { plan, groups: await prometheus.rules(), timings, groupWaitMs };
+  const predictions = predictDetections(predictInput);
+  const checks = historyChecks(predictInput, predictions);
+  const counts = new Map<string, { requests: number; errors: number }>();
+  for (const check of checks) {
+    counts.set(check.expectationId, {
+      requests: await sumOf(prometheus, check.requestsQuery),
+      errors: await sumOf(prometheus, check.errorsQuery),
+    });
+  }
+  return {
+    floors,
+    predictions,
+    belowFloor: budgets.belowFloor,
+    warnings: [
+      ...budgets.warnings,
+      ...checkPredictions(plan, predictions),
+      ...historyWarnings(checks, counts),
+    ],
+  };
+}
+
+/** The value of a one-element `sum(...)` query; 0 when it returns nothing (no such series). */
+async function sumOf(prometheus: Pick<PrometheusClient, 'query'>, expr: string): Promise<number> {
+  const result = await prometheus.query(expr);
+  if (result.resultType !== 'vector') return 0;
+  const value = Number(result.result[0]?.value[1] ?? 0);
+  return Number.isFinite(value) ? value : 0;
 }
 
 /**

@@ -141,6 +141,7 @@ export function abortedOutcome(
     faults: [...faults.values()],
     alerts: [],
     floors: [],
+    predictions: [],
     expectations: [],
     traffic: null,
     phases: {},

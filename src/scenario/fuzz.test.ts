@@ -240,6 +240,9 @@ describe('scenario validation under random mutation', () => {
         // (A null stands for "nullable": a number there is no wrong type.)
         if (mutations.length > 1 || mutations[0]!.kind !== 'wrong-type' || last.length === 0) return;
         if (before === null) return;
+        // Nor is a null put where the schema takes one (`shape: [null, 3]`: a dimension of any size); a
+        // refused null still has to be reported near where it is.
+        if (result.ok && get(data, last) === null) return;
         // A value of the wrong type (the one mutation) is refused, with an issue at, inside or above it.
         expect(result.ok).toBe(false);
         if (result.ok) return;

@@ -104,6 +104,18 @@ describe('firedrill run on the embedded stack', () => {
         expect(e.floorMs).toBeGreaterThan(0);
         expect(e.measuredMs).toBeGreaterThanOrEqual(e.floorMs);
       }
+      // An error fault against a ratio rule: the predicted detection time sits beside the measured one, and
+      // they agree within one scrape + one evaluation interval (the prediction's tolerance).
+      const predicted = fires.filter((e: any) => e.predictedMs !== undefined);
+      expect(predicted.length).toBe(scenario.endsWith('error-burst.ts') ? 1 : 0);
+      for (const e of predicted) {
+        const prediction = run.predictions.find((p: any) => p.expectationId === e.id);
+        expect(prediction.predictedMs).toBe(e.predictedMs);
+        expect(e.measuredMs, e.detail).toBeGreaterThanOrEqual(
+          e.predictedMs - prediction.earlyToleranceMs - 10,
+        );
+        expect(e.measuredMs, e.detail).toBeLessThanOrEqual(e.predictedMs + prediction.toleranceMs);
+      }
       expect(run.expectations.some((e: any) => e.kind === 'alert-resolves' && e.verdict === 'passed')).toBe(
         true,
       );
