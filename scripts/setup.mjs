@@ -3,6 +3,7 @@
 // and installs the missing ones from Debian/Ubuntu packages with apt-get when it can (root).
 // Otherwise it exits 3 naming the packages, and the docker-compose alternative.
 // Each binary can also be named by an environment variable (FIREDRILL_PROMETHEUS, ...).
+// With --tests (npm test's pretest) it also wants Chromium, which the HTML report tests drive.
 import { $, which } from 'zx';
 
 $.verbose = false;
@@ -17,6 +18,9 @@ const needed = [
     pkg: 'prometheus-alertmanager',
   },
   { what: 'redis-server', env: 'FIREDRILL_REDIS_SERVER', names: ['redis-server'], pkg: 'redis-server' },
+  ...(process.argv.includes('--tests')
+    ? [{ what: 'chromium', env: 'FIREDRILL_CHROMIUM', names: ['chromium'], pkg: 'chromium' }]
+    : []),
 ];
 
 async function find(item) {

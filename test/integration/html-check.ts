@@ -15,7 +15,8 @@ import { expect } from 'vitest';
 import { runJsonSchema } from '../../src/report/index.ts';
 import { suiteJsonSchema } from '../../src/suite/index.ts';
 
-export const chromiumPath = '/usr/bin/chromium';
+/** Debian's Chromium, or the one FIREDRILL_CHROMIUM names (as `npm run setup -- --tests` finds it). */
+export const chromiumPath = process.env.FIREDRILL_CHROMIUM ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
