@@ -137,7 +137,15 @@ export async function recoverLocalRecord(
 }
 
 /** What a process's command line must contain for `stopOrphanedStack` to stop it (pid reuse guard). */
-const stackMarkers = ['prometheus', 'alertmanager', 'redis', 'supervise.ts', 'proxy-main.ts', 'model-server'];
+const stackMarkers = [
+  'prometheus',
+  'alertmanager',
+  'redis',
+  'supervise.ts',
+  'proxy-main.ts',
+  'model-server',
+  'rollout/main.ts',
+];
 
 /** A process a crashed run started, as journaled: its start time (clock ticks) when it could be read. */
 export interface OrphanCandidate {
