@@ -87,6 +87,17 @@ export async function recoverLocalRecord(
       }
       return `cleared the ${fault} fault on ${url}`;
     }
+    case 'bad-canary': {
+      const url = String(data.adminUrl);
+      const token = await tokenFor(record, url, env);
+      try {
+        await adminApi.clearCanary({ url, token });
+      } catch (error) {
+        if (unreachable(error)) return `model server at ${url} is not running: no canary can be active`;
+        throw error;
+      }
+      return `restored v1 at 100% on ${url} (canary cleared)`;
+    }
     case 'pod-kill':
     case 'container-kill':
     case 'pod-failure': {

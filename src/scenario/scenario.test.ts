@@ -172,7 +172,7 @@ describe('scenario validation', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      'faults[0].kind: a fault kind is one of latency-spike, error-burst, pod-kill, pod-failure, container-kill, feature-store-outage, http-fault, gpu-throttle, cpu-stress, memory-stress; got "latency-spyke" (did you mean "latency-spike"?)',
+      'faults[0].kind: a fault kind is one of latency-spike, error-burst, pod-kill, pod-failure, container-kill, feature-store-outage, http-fault, gpu-throttle, bad-canary, cpu-stress, memory-stress; got "latency-spyke" (did you mean "latency-spike"?)',
       'expect[1].within: expected a detection budget like "30s", "250ms" or "2m", got "soon"',
       'faults[1].id: duplicate fault id "f1"',
       expect.stringMatching(/^traffic\.maxInFlight: maxInFlight 2 cannot carry 50 req\/s/),

@@ -69,6 +69,7 @@ const groups: Record<
       { kind: 'error-burst', ratio: 1, status: 503 },
       { kind: 'http-fault', action: 'abort', status: 502, path: '/v1/' },
       { kind: 'gpu-throttle', mode: 'thermal', depth: 0.5 },
+      { kind: 'bad-canary', weight: 50, errors: 0.5 },
       { kind: 'cpu-stress', workers: 1, load: 50 },
       { kind: 'memory-stress', size: '32MiB' },
     ],
