@@ -6,8 +6,13 @@ import {
   computeFloors,
   createAlertmanagerClient,
   type DetectionFloor,
+  evaluationStepMs,
   loadRuleTimings,
   type PrometheusClient,
+  ROLLBACK_FLOOR_SUBJECT,
+  ROLLBACK_SETTINGS,
+  rollbackFloor,
+  scrapeIntervalFromConfig,
   unknownAlertError,
 } from '../evaluate/index.ts';
 import type { Plan } from '../scenario/index.ts';
@@ -35,6 +40,17 @@ export function checkBudgets(plan: Plan, floors: readonly DetectionFloor[]): Omi
   const warnings: string[] = [];
   const belowFloor: string[] = [];
   for (const { id, expectation } of plan.expectations) {
+    if (expectation.kind === 'rollback' && expectation.expect === 'rollback') {
+      const floor = floors.find((f) => f.alert === ROLLBACK_FLOOR_SUBJECT);
+      const standing = budgetStanding(expectation.within, floor);
+      if (standing === 'below-floor') belowFloor.push(id);
+      if (standing === 'inside-jitter' && floor) {
+        warnings.push(
+          `${id}: budget ${expectation.within} ms leaves less than the controller's check interval + scrape + evaluation jitter (${floor.jitterMs} ms) above the rollback floor ${floor.floorMs} ms; it may fail by phase alone`,
+        );
+      }
+      continue;
+    }
     if (expectation.kind !== 'alert-fires') continue;
     const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
     const standing = budgetStanding(expectation.within, floor);
@@ -74,7 +90,48 @@ export async function preflight(plan: Plan, backend: PreflightBackend): Promise<
     expectation.kind === 'alert-fires' ? [{ alert: expectation.alert, measure: expectation.measure }] : [],
   );
   const floors = computeFloors(timings, groupWaitMs, wanted);
+  const rollback = await readRollbackFloor(plan, backend);
+  if (rollback) floors.push(rollback);
   return { floors, ...checkBudgets(plan, floors) };
+}
+
+const SETTINGS_WAIT_MS = 10_000;
+
+/**
+ * The rollback floor when the plan expects a rollback (or none): from the settings the rollout controller
+ * exports (`rollout_analysis_*`), the scrape interval and the rule evaluation interval. No controller metrics
+ * is a usage error before the run: a rollback expectation needs a controller Prometheus scrapes.
+ */
+async function readRollbackFloor(plan: Plan, backend: PreflightBackend): Promise<DetectionFloor | undefined> {
+  if (!plan.expectations.some(({ expectation }) => expectation.kind === 'rollback')) return undefined;
+  const { prometheus } = backend;
+  const read = async (expr: string) => {
+    const result = await prometheus.query(expr);
+    const sample = result.resultType === 'vector' ? result.result[0] : undefined;
+    const value = sample ? Number(sample.value[1]) : Number.NaN;
+    return Number.isFinite(value) ? value : undefined;
+  };
+  // A stack that just started may not have scraped its controller yet: wait up to SETTINGS_WAIT_MS.
+  const deadline = Date.now() + SETTINGS_WAIT_MS;
+  let intervalS = await read(ROLLBACK_SETTINGS.interval);
+  let failureLimit = await read(ROLLBACK_SETTINGS.failureLimit);
+  while ((intervalS === undefined || failureLimit === undefined) && Date.now() < deadline) {
+    await sleep(250);
+    intervalS = await read(ROLLBACK_SETTINGS.interval);
+    failureLimit = await read(ROLLBACK_SETTINGS.failureLimit);
+  }
+  if (intervalS === undefined || failureLimit === undefined) {
+    throw new FiredrillError(
+      'FD_USAGE',
+      `rollback expectations need a rollout controller, but Prometheus at ${backend.prometheusUrl} has no rollout_analysis_interval_seconds or rollout_analysis_failure_limit`,
+      {
+        hint: 'run on the embedded fixture stack (it runs the controller of fixtures/rollout/), or scrape your controller with those metrics',
+      },
+    );
+  }
+  const scrapeMs = scrapeIntervalFromConfig(await prometheus.config());
+  const evaluationMs = await evaluationStepMs(prometheus);
+  return rollbackFloor(intervalS * 1000, failureLimit, scrapeMs, evaluationMs);
 }
 
 /**
