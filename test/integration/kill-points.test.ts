@@ -62,7 +62,8 @@ const groups: Record<
   { staggerMs: number; points: string[]; faults: Array<Record<string, unknown>> }
 > = {
   'admin+stress': {
-    staggerMs: 200,
+    // Seven faults 160 ms apart from 1 s, 2 s each: the last one ends as the 4 s of traffic do.
+    staggerMs: 160,
     points: ['fault-recovery:4', 'fault-reverting:2'],
     faults: [
       { kind: 'latency-spike', delay: '300ms' },
