@@ -243,6 +243,7 @@ export async function injectDocker(
     case 'error-burst':
     case 'http-fault':
     case 'gpu-throttle':
+    case 'bad-canary':
     case 'cpu-stress':
     case 'memory-stress':
       return refuse(fault, 'not supported by the docker backend');

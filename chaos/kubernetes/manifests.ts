@@ -385,6 +385,12 @@ export function buildFaultObjects(fault: Fault, options: ManifestOptions): Manif
         ),
       ];
     }
+    case 'bad-canary':
+      return refuse(
+        fault,
+        'the canary objects (Argo Rollouts Rollout, KServe InferenceService) are not built yet',
+        'run bad-canary on backend "local" (the fixture stack)',
+      );
     default:
       return assertNever(fault, 'fault kind');
   }

@@ -3,6 +3,7 @@ import type { Fault } from '../../src/scenario/schema.ts';
 import type { ControlEndpoint, SupervisedComponent } from '../../src/stack/control.ts';
 import { featureStoreOutageInjector } from '../feature-store/local.ts';
 import type { AdminEndpoint } from '../model-server/admin-client.ts';
+import { badCanaryInjector } from '../model-server/canary.ts';
 import { gpuThrottleInjector, httpFaultInjector } from '../model-server/http-gpu.ts';
 import { errorBurstInjector, latencySpikeInjector, type ProbeTarget } from '../model-server/local.ts';
 import { cpuStressInjector, memoryStressInjector } from '../stress/local.ts';
@@ -95,6 +96,8 @@ export function injectLocal(fault: Fault, targets: LocalTargets, ctx: InjectCont
       return httpFaultInjector(admin, probe, file).inject(fault, ctx);
     case 'gpu-throttle':
       return gpuThrottleInjector(admin, targets.gpuExporter, file).inject(fault, ctx);
+    case 'bad-canary':
+      return badCanaryInjector(admin, probe, file).inject(fault, ctx);
     case 'cpu-stress':
       return cpuStressInjector().inject(fault, ctx);
     case 'memory-stress':

@@ -87,6 +87,17 @@ export async function recoverLocalRecord(
       }
       return `cleared the ${fault} fault on ${url}`;
     }
+    case 'bad-canary': {
+      const url = String(data.adminUrl);
+      const token = await tokenFor(record, url, env);
+      try {
+        await adminApi.clearCanary({ url, token });
+      } catch (error) {
+        if (unreachable(error)) return `model server at ${url} is not running: no canary can be active`;
+        throw error;
+      }
+      return `restored v1 at 100% on ${url} (canary cleared)`;
+    }
     case 'pod-kill':
     case 'container-kill':
     case 'pod-failure': {
@@ -137,7 +148,15 @@ export async function recoverLocalRecord(
 }
 
 /** What a process's command line must contain for `stopOrphanedStack` to stop it (pid reuse guard). */
-const stackMarkers = ['prometheus', 'alertmanager', 'redis', 'supervise.ts', 'proxy-main.ts', 'model-server'];
+const stackMarkers = [
+  'prometheus',
+  'alertmanager',
+  'redis',
+  'supervise.ts',
+  'proxy-main.ts',
+  'model-server',
+  'rollout/main.ts',
+];
 
 /** A process a crashed run started, as journaled: its start time (clock ticks) when it could be read. */
 export interface OrphanCandidate {

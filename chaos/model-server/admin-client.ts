@@ -5,6 +5,8 @@ import { FiredrillError } from '../../src/core/errors.ts';
  *   GET    {admin}/faults                 → current fault state
  *   PUT    {admin}/faults/{latency|errors|http|gpu} → set a fault with a server-enforced TTL (dead-man switch)
  *   DELETE {admin}/faults/{latency|errors|http|gpu} → clear it (idempotent)
+ *   GET/PUT/PATCH/DELETE {admin}/canary  → the v1/v2 split (PUT starts a canary with a TTL, PATCH sets its
+ *                                          weight, DELETE restores v1 at 100 %, idempotent)
  */
 export interface AdminEndpoint {
   /** Base URL, e.g. http://127.0.0.1:8080/admin */
@@ -28,6 +30,19 @@ export interface AdminFaultState {
   } | null;
   /** Absent or null without a GPU simulator. */
   gpu?: { mode: string; depth: number; expiresAt: string } | null;
+}
+
+/** `GET {admin}/canary`: null while v1 answers 100 %. */
+export interface AdminCanaryState {
+  canary: {
+    weight: number;
+    errorRatio: number;
+    status: number;
+    delayMs: number;
+    accuracyDrop: number;
+    accuracy: { v1: number; v2: number };
+    expiresAt: string;
+  } | null;
 }
 
 async function call(admin: AdminEndpoint, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -67,4 +82,8 @@ export const adminApi = {
   set: (admin: AdminEndpoint, fault: AdminFaultName, body: Record<string, unknown>) =>
     call(admin, 'PUT', `/faults/${fault}`, body) as Promise<AdminFaultState>,
   clear: (admin: AdminEndpoint, fault: AdminFaultName) => call(admin, 'DELETE', `/faults/${fault}`),
+  canary: (admin: AdminEndpoint) => call(admin, 'GET', '/canary') as Promise<AdminCanaryState>,
+  setCanary: (admin: AdminEndpoint, body: Record<string, unknown>) =>
+    call(admin, 'PUT', '/canary', body) as Promise<AdminCanaryState>,
+  clearCanary: (admin: AdminEndpoint) => call(admin, 'DELETE', '/canary') as Promise<AdminCanaryState>,
 };

@@ -60,6 +60,8 @@ export interface ProbeTarget {
   probe: () => Promise<{ status: number; elapsedMs: number }>;
   /** Total inference answers with this HTTP status so far, from the server's own metrics. */
   statusCount: (status: number) => Promise<number>;
+  /** Total inference answers (any status) of a model version (v1|v2) so far, from the server's own metrics. */
+  versionCount?: (version: string) => Promise<number>;
 }
 
 export function latencySpikeInjector(

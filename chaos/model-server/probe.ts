@@ -23,6 +23,10 @@ export function modelServerProbe(targetUrl: string, model: string, body: string)
         return { status: 0, elapsedMs: performance.now() - started };
       }
     },
+    async versionCount(version) {
+      const response = await fetch(`${targetUrl}/metrics`, { signal: AbortSignal.timeout(3000) });
+      return sumCounter(await response.text(), 'model_requests_total', { version, endpoint: 'infer' });
+    },
     async statusCount(status) {
       const response = await fetch(`${targetUrl}/metrics`, { signal: AbortSignal.timeout(3000) });
       return sumCounter(await response.text(), 'model_requests_total', {

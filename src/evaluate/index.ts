@@ -59,6 +59,15 @@ export {
 } from './ratio-shape.ts';
 export { buildAlertRecords } from './records.ts';
 export {
+  judgeRollback,
+  ROLLBACK_EXPR,
+  ROLLBACK_FLOOR_SUBJECT,
+  ROLLBACK_SETTINGS,
+  type RollbackExpectation,
+  rollbackFloor,
+  rollbackWindow,
+} from './rollback.ts';
+export {
   type BudgetStanding,
   budgetStanding,
   computeFloor,

@@ -7,6 +7,7 @@ import type { Expectation } from '../scenario/schema.ts';
 import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
 import { formatLabels, labelsMatch } from './labels.ts';
 import { judgePromql } from './promql.ts';
+import { judgeRollback } from './rollback.ts';
 import { budgetStanding } from './rules.ts';
 import type {
   AlertRecord,
@@ -42,7 +43,10 @@ export interface JudgeInput {
    * phase or drift step). Without them those expectations are inconclusive.
    */
   trafficWindows?: readonly TrafficWindow[];
-  /** The range queries of `promql` expectations, as journaled. Without one, that expectation is inconclusive. */
+  /**
+   * The range queries of `promql` and `rollback` expectations, as journaled. Without one, that expectation is
+   * inconclusive.
+   */
   promql?: readonly PromqlSamples[] | undefined;
 }
 
@@ -94,6 +98,8 @@ function judgeOne(input: JudgeInput, { id, expectation }: PlannedExpectation): E
       return judgeRequestsRejected(input, id, expectation);
     case 'promql':
       return judgePromql(input, id, expectation);
+    case 'rollback':
+      return judgeRollback(input, id, expectation);
     default:
       return assertNever(expectation, 'expectation kind');
   }

@@ -161,7 +161,8 @@ export interface ExpectationResult {
     | 'threshold'
     | 'promql'
     | 'drift-detected'
-    | 'requests-rejected';
+    | 'requests-rejected'
+    | 'rollback';
   /** The alert name, or "p99 in baseline" for thresholds. */
   subject: string;
   verdict: Verdict;

@@ -67,6 +67,7 @@ export const runJsonExpectationSchema = z.strictObject({
     'promql',
     'drift-detected',
     'requests-rejected',
+    'rollback',
   ]),
   subject: z.string(),
   verdict: z.enum(['passed', 'failed', 'inconclusive']),

@@ -10,7 +10,9 @@ import {
   type PrometheusClient,
   type PromqlSamples,
   promqlWindow,
+  ROLLBACK_EXPR,
   readAlertsSeries,
+  rollbackWindow,
   startAlertWatcher,
 } from '../evaluate/index.ts';
 import type { JournalSink } from '../journal/index.ts';
@@ -266,12 +268,28 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
 }
 
 /**
- * One range query per `promql` expectation over its window (cut at now when the run ended first), at the rule
+ * One range query per `promql` and `rollback` expectation over its window (cut at now when the run ended first), at the rule
  * evaluation step, each journaled before it is returned. Never throws: a failure is recorded as the reason.
  */
 async function readPromql(plan: Plan, env: ExecuteEnv, startedAt: number): Promise<PromqlSamples[]> {
   const wanted = plan.expectations.flatMap(({ id, expectation }) =>
-    expectation.kind === 'promql' ? [{ id, expectation }] : [],
+    expectation.kind === 'promql'
+      ? [
+          {
+            id,
+            expr: expectation.expr,
+            window: promqlWindow(plan, expectation, startedAt, env.faults.records),
+          },
+        ]
+      : expectation.kind === 'rollback'
+        ? [
+            {
+              id,
+              expr: ROLLBACK_EXPR,
+              window: rollbackWindow(plan, expectation, startedAt, env.faults.records),
+            },
+          ]
+        : [],
   );
   if (wanted.length === 0) return [];
   let stepMs: number | string;
@@ -281,10 +299,8 @@ async function readPromql(plan: Plan, env: ExecuteEnv, startedAt: number): Promi
     stepMs = `could not read the rule evaluation interval: ${formatError(failure)}`;
   }
   const out: PromqlSamples[] = [];
-  for (const { id, expectation } of wanted) {
-    const { expr } = expectation;
+  for (const { id, expr, window } of wanted) {
     let samples: PromqlSamples;
-    const window = promqlWindow(plan, expectation, startedAt, env.faults.records);
     if (typeof stepMs === 'string') samples = { id, expr, error: stepMs };
     else if ('why' in window) samples = { id, expr, error: window.why };
     else {

@@ -244,3 +244,26 @@ describe('predicted detection times', () => {
     ]);
   });
 });
+
+describe('checkBudgets (rollback)', () => {
+  it('a rollback budget below the rollback floor cannot pass; expect none has no budget to miss', () => {
+    const plan = planScenario(
+      parseScenarioOrThrow(
+        {
+          name: 'canary-test',
+          description: 'rollback budgets',
+          target: { model: 'penguins' },
+          traffic: { stages: [{ kind: 'constant', rate: 10, duration: '60s' }] },
+          faults: [{ id: 'c1', kind: 'bad-canary', at: '10s', duration: '20s', weight: 20 }],
+          expect: [
+            { kind: 'rollback', after: 'c1', within: '3s' },
+            { kind: 'rollback', id: 'kept', after: 'c1', within: '3s', expect: 'none' },
+          ],
+        },
+        'canary-test.ts',
+      ),
+    );
+    const result = checkBudgets(plan, [floor('rollout_canary_weight', 4000)]);
+    expect(result.belowFloor).toEqual(['rollback-rollback-after-c1']);
+  });
+});

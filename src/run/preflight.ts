@@ -8,11 +8,16 @@ import {
   createAlertmanagerClient,
   type DetectionFloor,
   type DetectionPrediction,
+  evaluationStepMs,
   type HistoryCheck,
   historyChecks,
   loadRuleTimings,
   type PrometheusClient,
   predictDetections,
+  ROLLBACK_FLOOR_SUBJECT,
+  ROLLBACK_SETTINGS,
+  rollbackFloor,
+  scrapeIntervalFromConfig,
   unknownAlertError,
 } from '../evaluate/index.ts';
 import type { Plan } from '../scenario/index.ts';
@@ -47,6 +52,17 @@ export function checkBudgets(
   const warnings: string[] = [];
   const belowFloor: string[] = [];
   for (const { id, expectation } of plan.expectations) {
+    if (expectation.kind === 'rollback' && expectation.expect === 'rollback') {
+      const floor = floors.find((f) => f.alert === ROLLBACK_FLOOR_SUBJECT);
+      const standing = budgetStanding(expectation.within, floor);
+      if (standing === 'below-floor') belowFloor.push(id);
+      if (standing === 'inside-jitter' && floor) {
+        warnings.push(
+          `${id}: budget ${expectation.within} ms leaves less than the controller's check interval + scrape + evaluation jitter (${floor.jitterMs} ms) above the rollback floor ${floor.floorMs} ms; it may fail by phase alone`,
+        );
+      }
+      continue;
+    }
     if (expectation.kind !== 'alert-fires') continue;
     const floor = floors.find((f) => f.alert === expectation.alert && f.measure === expectation.measure);
     const standing = budgetStanding(expectation.within, floor);
@@ -135,6 +151,8 @@ export async function preflight(plan: Plan, backend: PreflightBackend): Promise<
     expectation.kind === 'alert-fires' ? [{ alert: expectation.alert, measure: expectation.measure }] : [],
   );
   const floors = computeFloors(timings, groupWaitMs, wanted);
+  const rollback = await readRollbackFloor(plan, backend);
+  if (rollback) floors.push(rollback);
   const budgets = checkBudgets(plan, floors);
   const predictInput = { plan, groups: await prometheus.rules(), timings, groupWaitMs };
   const predictions = predictDetections(predictInput);
@@ -164,6 +182,45 @@ async function sumOf(prometheus: Pick<PrometheusClient, 'query'>, expr: string):
   if (result.resultType !== 'vector') return 0;
   const value = Number(result.result[0]?.value[1] ?? 0);
   return Number.isFinite(value) ? value : 0;
+}
+
+const SETTINGS_WAIT_MS = 10_000;
+
+/**
+ * The rollback floor when the plan expects a rollback (or none): from the settings the rollout controller
+ * exports (`rollout_analysis_*`), the scrape interval and the rule evaluation interval. No controller metrics
+ * is a usage error before the run: a rollback expectation needs a controller Prometheus scrapes.
+ */
+async function readRollbackFloor(plan: Plan, backend: PreflightBackend): Promise<DetectionFloor | undefined> {
+  if (!plan.expectations.some(({ expectation }) => expectation.kind === 'rollback')) return undefined;
+  const { prometheus } = backend;
+  const read = async (expr: string) => {
+    const result = await prometheus.query(expr);
+    const sample = result.resultType === 'vector' ? result.result[0] : undefined;
+    const value = sample ? Number(sample.value[1]) : Number.NaN;
+    return Number.isFinite(value) ? value : undefined;
+  };
+  // A stack that just started may not have scraped its controller yet: wait up to SETTINGS_WAIT_MS.
+  const deadline = Date.now() + SETTINGS_WAIT_MS;
+  let intervalS = await read(ROLLBACK_SETTINGS.interval);
+  let failureLimit = await read(ROLLBACK_SETTINGS.failureLimit);
+  while ((intervalS === undefined || failureLimit === undefined) && Date.now() < deadline) {
+    await sleep(250);
+    intervalS = await read(ROLLBACK_SETTINGS.interval);
+    failureLimit = await read(ROLLBACK_SETTINGS.failureLimit);
+  }
+  if (intervalS === undefined || failureLimit === undefined) {
+    throw new FiredrillError(
+      'FD_USAGE',
+      `rollback expectations need a rollout controller, but Prometheus at ${backend.prometheusUrl} has no rollout_analysis_interval_seconds or rollout_analysis_failure_limit`,
+      {
+        hint: 'run on the embedded fixture stack (it runs the controller of fixtures/rollout/), or scrape your controller with those metrics',
+      },
+    );
+  }
+  const scrapeMs = scrapeIntervalFromConfig(await prometheus.config());
+  const evaluationMs = await evaluationStepMs(prometheus);
+  return rollbackFloor(intervalS * 1000, failureLimit, scrapeMs, evaluationMs);
 }
 
 /**

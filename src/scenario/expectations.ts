@@ -94,6 +94,18 @@ export const expectationSchema = z.discriminatedUnion(
       /** A phase as for thresholds, or the id of a `payload.drift[]` entry (its active span). */
       phase: z.string().min(1),
     }),
+    z.strictObject({
+      kind: z.literal('rollback'),
+      id: name.optional(),
+      /** The bad-canary fault whose injection starts the clock. */
+      after: name,
+      /**
+       * rollback: the canary's weight must reach 0 by an abort of the rollout controller within this budget of
+       * the injection; none: no abort within it (a good canary must not be rolled back).
+       */
+      within: duration('a rollback budget'),
+      expect: z.enum(['rollback', 'none'], { error: 'expect is "rollback" or "none"' }).default('rollback'),
+    }),
     z
       .strictObject({
         kind: z.literal('promql'),
@@ -132,6 +144,6 @@ export const expectationSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'an expectation kind is "alert-fires", "alert-resolves", "alert-silent", "threshold", "drift-detected", "requests-rejected" or "promql"',
+      'an expectation kind is "alert-fires", "alert-resolves", "alert-silent", "threshold", "drift-detected", "requests-rejected", "rollback" or "promql"',
   },
 );

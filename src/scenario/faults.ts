@@ -144,6 +144,21 @@ export const faultSchema = z.discriminatedUnion(
     }),
     z.strictObject({
       ...faultBase,
+      kind: z.literal('bad-canary'),
+      /** The canary version (v1 is the baseline, today's model). */
+      version: z.literal('v2', { error: 'version is "v2" (the canary; v1 is the baseline)' }).default('v2'),
+      /** Percent of inference traffic the canary gets, above 0 and at most 100 (Argo Rollouts' setWeight). */
+      weight: z
+        .number({ error: 'expected weight as a percent of traffic, like 20' })
+        .gt(0, { error: 'weight is a percent of traffic, above 0' })
+        .max(100, { error: 'weight is a percent of traffic, at most 100' }),
+      /** What is wrong with the canary; none of them: v2 is identical to v1 (a good canary). */
+      errors: share('errors').optional(),
+      latency: duration('an added latency').optional(),
+      accuracyDrop: share('accuracyDrop').optional(),
+    }),
+    z.strictObject({
+      ...faultBase,
       kind: z.literal('cpu-stress'),
       workers: z.number().int().min(1).max(64).default(1),
       /** Percent load per worker, 1..100. */
@@ -160,7 +175,7 @@ export const faultSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'a fault kind is one of latency-spike, error-burst, pod-kill, pod-failure, container-kill, feature-store-outage, http-fault, gpu-throttle, cpu-stress, memory-stress',
+      'a fault kind is one of latency-spike, error-burst, pod-kill, pod-failure, container-kill, feature-store-outage, http-fault, gpu-throttle, bad-canary, cpu-stress, memory-stress',
   },
 );
 
@@ -190,6 +205,12 @@ export function faultIssues(fault: ParsedFault): Array<{ path: string[]; message
   }
   if (fault.backend === 'kubernetes' && 'selector' in fault && fault.selector === undefined) {
     need('selector', 'backend is "kubernetes" (which pods: namespace and labelSelectors)');
+  }
+  if (fault.backend === 'docker' && fault.kind === 'bad-canary') {
+    issues.push({
+      path: ['backend'],
+      message: 'bad-canary needs a second model version: backend "local" (the fixture) or "kubernetes"',
+    });
   }
   if (fault.backend !== 'local' && (fault.kind === 'latency-spike' || fault.kind === 'error-burst')) {
     issues.push({

@@ -243,6 +243,8 @@ describe('scenario validation under random mutation', () => {
         // Nor is a null put where the schema takes one (`shape: [null, 3]`: a dimension of any size); a
         // refused null still has to be reported near where it is.
         if (result.ok && get(data, last) === null) return;
+        // (An extra-field drift's `value` is the field's value, any JSON: there is no wrong type for it.)
+        if (last[0] === 'payload' && last.at(-1) === 'value') return;
         // A value of the wrong type (the one mutation) is refused, with an issue at, inside or above it.
         expect(result.ok).toBe(false);
         if (result.ok) return;

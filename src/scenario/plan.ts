@@ -57,6 +57,8 @@ function defaultExpectationId(expectation: Expectation, index: number): string {
       return `drift-${expectation.alert}-${expectation.feature}`;
     case 'requests-rejected':
       return `rejected-${expectation.status}-in-${expectation.phase}`;
+    case 'rollback':
+      return `rollback-${expectation.expect}-after-${expectation.after}`;
     case 'promql':
       return `promql-${expectation.holds}-${expectation.after ?? expectation.phase}-${index}`;
   }

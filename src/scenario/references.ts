@@ -173,12 +173,19 @@ export function referenceIssues(parts: ScenarioParts): PartIssue[] {
   parts.rawExpect.forEach((raw, index) => {
     const expectation = parts.expect[index];
     const kind = expectation?.kind ?? field(raw, 'kind');
-    if (kind === 'alert-fires' || kind === 'alert-resolves' || kind === 'promql') {
+    if (kind === 'alert-fires' || kind === 'alert-resolves' || kind === 'promql' || kind === 'rollback') {
       const after = expectation && 'after' in expectation ? expectation.after : rawName(raw, 'after');
       if (after !== undefined && !faultIds.has(after)) {
         add(
           ['expect', index, 'after'],
           `no fault has id "${after}"${didYouMean(after, faultIds)} (faults: ${faultList})`,
+        );
+      }
+      const canaries = parts.faults.filter((f) => f?.kind === 'bad-canary').map((f) => f!.id);
+      if (kind === 'rollback' && after !== undefined && faultIds.has(after) && !canaries.includes(after)) {
+        add(
+          ['expect', index, 'after'],
+          `a rollback follows a bad-canary fault; "${after}" is not one (bad-canary faults: ${canaries.join(', ') || 'none'})`,
         );
       }
     }

@@ -172,7 +172,7 @@ describe('scenario validation', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      'faults[0].kind: a fault kind is one of latency-spike, error-burst, pod-kill, pod-failure, container-kill, feature-store-outage, http-fault, gpu-throttle, cpu-stress, memory-stress; got "latency-spyke" (did you mean "latency-spike"?)',
+      'faults[0].kind: a fault kind is one of latency-spike, error-burst, pod-kill, pod-failure, container-kill, feature-store-outage, http-fault, gpu-throttle, bad-canary, cpu-stress, memory-stress; got "latency-spyke" (did you mean "latency-spike"?)',
       'expect[1].within: expected a detection budget like "30s", "250ms" or "2m", got "soon"',
       'faults[1].id: duplicate fault id "f1"',
       expect.stringMatching(/^traffic\.maxInFlight: maxInFlight 2 cannot carry 50 req\/s/),
@@ -537,5 +537,52 @@ describe('closed model', () => {
     expect(phase('hold')).toEqual([{ startMs: 20_000, endMs: 30_000 }]);
     expect(offeredRateAt(plan, 5_000)).toBeNull();
     expect(offeredRateAt(plan, 30_000)).toBe(0);
+  });
+});
+
+describe('rollback expectations', () => {
+  it('follow a bad-canary fault; after any other fault they are refused with the canaries named', () => {
+    const ok = parseScenario(
+      withChange((s) => {
+        s.faults.push({ id: 'c1', kind: 'bad-canary', at: '1s', duration: '10s', weight: 20, errors: 0.05 });
+        s.expect.push({ kind: 'rollback', after: 'c1', within: '20s' });
+      }),
+    );
+    expect(ok.ok).toBe(true);
+    if (ok.ok)
+      expect(ok.scenario.expect.at(-1)).toEqual({
+        kind: 'rollback',
+        after: 'c1',
+        within: 20_000,
+        expect: 'rollback',
+      });
+    const wrong = parseScenario(
+      withChange((s) => {
+        s.faults.push({ id: 'c1', kind: 'bad-canary', at: '1s', duration: '10s', weight: 20 });
+        s.expect.push({ kind: 'rollback', after: 'f1', within: '20s', expect: 'none' });
+      }),
+    );
+    expect(wrong.ok).toBe(false);
+    if (!wrong.ok)
+      expect(wrong.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+        'expect[3].after: a rollback follows a bad-canary fault; "f1" is not one (bad-canary faults: c1)',
+      ]);
+  });
+
+  it('a bad-canary on docker is refused: the compose stack has one model version', () => {
+    const result = parseScenario(
+      withChange((s) => {
+        s.faults.push({
+          id: 'c1',
+          kind: 'bad-canary',
+          at: '1s',
+          duration: '10s',
+          weight: 20,
+          backend: 'docker',
+        });
+      }),
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path)).toEqual(['faults[1].backend']);
   });
 });

@@ -158,7 +158,9 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     proxyControlPort,
     modelSupervisorPort,
     redisSupervisorPort,
-  ] = (await Promise.all(Array.from({ length: 9 }, () => freePort()))) as [
+    rolloutPort,
+  ] = (await Promise.all(Array.from({ length: 10 }, () => freePort()))) as [
+    number,
     number,
     number,
     number,
@@ -428,6 +430,7 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
               ),
               MODEL_SERVER_HOSTPORT: `${host}:${modelPort}`,
               GPU_EXPORTER_HOSTPORT: `${host}:${gpuExporterPort}`,
+              ROLLOUT_CONTROLLER_HOSTPORT: `${host}:${rolloutPort}`,
             },
         template,
       ),
@@ -450,6 +453,38 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
         detached,
       }),
     );
+
+    if (!monitor) {
+      // Like Argo Rollouts' or Flagger's analysis: reads the canary through the admin API and Prometheus.
+      options.log.info(`stack: starting the rollout controller on ${host}:${rolloutPort}`);
+      components.push(
+        await start({
+          name: 'rollout-controller',
+          command: process.execPath,
+          args: [
+            '--import',
+            tsxLoader,
+            join(projectRoot, 'fixtures/rollout/main.ts'),
+            '--listen',
+            `${host}:${rolloutPort}`,
+            '--admin',
+            endpoints.admin,
+            '--prometheus',
+            endpoints.prometheus,
+            '--target',
+            endpoints.target,
+            ...parentArgs,
+          ],
+          // The admin token goes through the environment, not argv, so `ps` does not show it.
+          env: { ...process.env, ROLLOUT_ADMIN_TOKEN: adminToken },
+          cwd: projectRoot,
+          logFile: join(options.dir, 'rollout-controller.log'),
+          ready: () => httpReady(`http://${host}:${rolloutPort}/metrics`),
+          readyTimeoutMs,
+          detached,
+        }),
+      );
+    }
   } catch (error) {
     await stopAll();
     throw error;

@@ -86,6 +86,8 @@ export async function assertClean(stack: StackEndpoints): Promise<string[]> {
   const state = await adminApi.state({ url: stack.admin, token: stack.adminToken });
   for (const [name, value] of Object.entries(state))
     if (value !== null) problems.push(`admin fault ${name} active`);
+  const { canary } = await adminApi.canary({ url: stack.admin, token: stack.adminToken });
+  if (canary !== null) problems.push(`canary v2 at ${canary.weight}% still running`);
   const proxy = await proxyApi.status(stack.featureStoreProxy!.control);
   if (proxy.mode !== 'pass') problems.push(`proxy mode ${proxy.mode}`);
   for (const [name, control] of Object.entries(stack.supervisors!)) {

@@ -62,13 +62,15 @@ const groups: Record<
   { staggerMs: number; points: string[]; faults: Array<Record<string, unknown>> }
 > = {
   'admin+stress': {
-    staggerMs: 200,
+    // Seven faults 160 ms apart from 1 s, 2 s each: the last one ends as the 4 s of traffic do.
+    staggerMs: 160,
     points: ['fault-recovery:4', 'fault-reverting:2'],
     faults: [
       { kind: 'latency-spike', delay: '300ms' },
       { kind: 'error-burst', ratio: 1, status: 503 },
       { kind: 'http-fault', action: 'abort', status: 502, path: '/v1/' },
       { kind: 'gpu-throttle', mode: 'thermal', depth: 0.5 },
+      { kind: 'bad-canary', weight: 50, errors: 0.5 },
       { kind: 'cpu-stress', workers: 1, load: 50 },
       { kind: 'memory-stress', size: '32MiB' },
     ],

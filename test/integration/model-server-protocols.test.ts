@@ -147,11 +147,13 @@ describe('KServe V1 and MLflow', () => {
       instances: picked.map((r) => [...numericOf(r), r.id]),
     });
     expect(arrays.json).toEqual(objects.json);
-    const before = await scrape('model_requests_total{model="penguins",endpoint="predict",code="200"}');
-    await post('/v1/models/penguins:predict', { inputs: [numericOf(picked[0]!)] });
-    expect(await scrape('model_requests_total{model="penguins",endpoint="predict",code="200"}')).toBe(
-      before + 1,
+    const before = await scrape(
+      'model_requests_total{model="penguins",endpoint="predict",code="200",version="v1"}',
     );
+    await post('/v1/models/penguins:predict', { inputs: [numericOf(picked[0]!)] });
+    expect(
+      await scrape('model_requests_total{model="penguins",endpoint="predict",code="200",version="v1"}'),
+    ).toBe(before + 1);
   });
 
   it('MLflow: /ping, and /invocations in all four input formats', async () => {

@@ -90,7 +90,7 @@ async function scrape(series: string): Promise<number> {
   return Number(line.slice(series.length + 1));
 }
 const requestsWithCode = (code: number) =>
-  scrape(`model_requests_total{model="penguins",endpoint="infer",code="${code}"}`);
+  scrape(`model_requests_total{model="penguins",endpoint="infer",code="${code}",version="v1"}`);
 
 beforeAll(async () => {
   rows = await loadReferenceRows();
@@ -204,8 +204,10 @@ describe('fixture model server with a real Redis', () => {
     const baseline = (await infer(ONE())).ms;
     expect(baseline).toBeLessThan(200);
     const slowBefore =
-      (await scrape('model_request_duration_seconds_count{model="penguins",endpoint="infer"}')) -
-      (await scrape('model_request_duration_seconds_bucket{le="0.25",model="penguins",endpoint="infer"}'));
+      (await scrape('model_request_duration_seconds_count{model="penguins",endpoint="infer",version="v1"}')) -
+      (await scrape(
+        'model_request_duration_seconds_bucket{le="0.25",model="penguins",endpoint="infer",version="v1"}',
+      ));
 
     const set = await admin('PUT', '/admin/faults/latency', { delayMs: 300, ttlMs: 1500 });
     expect(set.status).toBe(200);
@@ -221,8 +223,10 @@ describe('fixture model server with a real Redis', () => {
     expect(delayed.status).toBe(200);
     expect(delayed.ms).toBeGreaterThanOrEqual(300);
     const slowAfter =
-      (await scrape('model_request_duration_seconds_count{model="penguins",endpoint="infer"}')) -
-      (await scrape('model_request_duration_seconds_bucket{le="0.25",model="penguins",endpoint="infer"}'));
+      (await scrape('model_request_duration_seconds_count{model="penguins",endpoint="infer",version="v1"}')) -
+      (await scrape(
+        'model_request_duration_seconds_bucket{le="0.25",model="penguins",endpoint="infer",version="v1"}',
+      ));
     expect(slowAfter).toBe(slowBefore + 1);
 
     // No DELETE: the server clears the fault itself once the TTL has passed.

@@ -9,7 +9,8 @@ import { checkSuiteReport } from './html-check.ts';
 
 /**
  * The chaos and drift sample game days, end to end on ONE embedded stack, as a user runs a catalogue: a suite
- * of pod-kill, feature-store-outage, gpu-throttle and feature-drift, each passing with its faults landed and
+ * of pod-kill, feature-store-outage, gpu-throttle, bad-canary (rolled back), good-canary (kept) and feature-drift,
+ * each passing with its faults landed and
  * reverted, plus a short latency scenario that (wrongly) also expects ModelServerDown: that cell is "missed"
  * and the suite exits 10. Each sample's own silent expectations prove the quiescence gate kept the previous
  * scenario's alerts out. (`drift-sensitivity.ts` takes ~5 minutes and is run by hand; its sweep logic is
@@ -33,7 +34,14 @@ describe('sample game days as a suite on one stack', () => {
         recovery: '5s',
       })};\n`,
     );
-    const samples = ['pod-kill', 'feature-store-outage', 'gpu-throttle', 'feature-drift'];
+    const samples = [
+      'pod-kill',
+      'feature-store-outage',
+      'gpu-throttle',
+      'bad-canary',
+      'good-canary',
+      'feature-drift',
+    ];
     await writeFile(
       join(dir, 'samples.suite.ts'),
       `export default ${JSON.stringify({
@@ -45,7 +53,7 @@ describe('sample game days as a suite on one stack', () => {
     );
     const out = join(dir, 'reports');
     const result = await runCli(['suite', join(dir, 'samples.suite.ts'), '--out', out, '--quiet'], {
-      timeoutMs: 600_000,
+      timeoutMs: 720_000,
     });
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(10);
     const suiteDir = join(out, readdirSync(out).find((name) => name.startsWith('suite-'))!);
@@ -81,6 +89,8 @@ describe('sample game days as a suite on one stack', () => {
     expect(cell('missed-latency', 'ModelServerDown').class).toBe('missed');
     expect(cell('pod-kill', 'ModelServerDown').class).toBe('expected');
     expect(cell('pod-kill', 'ModelServerDown').toFiring!.p50).toBeGreaterThan(0);
+    expect(cell('bad-canary', 'ModelCanaryRolledBack').class).toBe('expected');
+    expect(cell('good-canary', 'ModelCanaryRolledBack').class).toBe('silent');
     const unexpected = suite.matrix.rows.flatMap((r) => r.cells.filter((c) => c.class === 'unexpected'));
     expect(unexpected.length).toBeGreaterThan(0);
     // Coverage counts every run, not only fault windows: feature-drift's drift (a payload step, no fault)
@@ -112,6 +122,6 @@ describe('sample game days as a suite on one stack', () => {
     await checkSuiteReport(suiteDir);
     // The suite's stack is gone.
     await expect(fetch(`${suite.stack.prometheus}/-/ready`)).rejects.toThrow();
-    // Five game days of 20–65 s back to back, with the gates between them: longer than the project's default.
-  }, 480_000);
+    // Seven game days of 20–65 s back to back, with the gates between them: longer than the project's default.
+  }, 750_000);
 });
