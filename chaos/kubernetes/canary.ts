@@ -51,7 +51,7 @@ export interface RolloutCanaryTarget {
   /** Image per version name, e.g. `{ v2: { image: "registry/model-server:v2" } }`. */
   versions: Readonly<Record<string, { image: string }>>;
   /** An AnalysisTemplate in the namespace to run as a step after setWeight: its failure aborts the canary. */
-  analysisTemplate?: string;
+  analysisTemplate?: string | undefined;
 }
 
 /** A KServe InferenceService (`spec.predictor.model`), and the model each version loads. */

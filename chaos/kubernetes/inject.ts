@@ -4,7 +4,7 @@ import { FiredrillError } from '../../src/core/errors.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
 import type { FaultHandle, InjectContext, LandedResult, RecoveryRecord } from '../types.ts';
 import type { CanaryTarget } from './canary.ts';
-import { recoverKubernetesCanary } from './canary-inject.ts';
+import { injectKubernetesCanary, recoverKubernetesCanary } from './canary-inject.ts';
 import {
   type KubeApi,
   KubeApiError,
@@ -481,6 +481,10 @@ export async function injectKubernetes(
     ...(targets.featureStoreSelector ? { featureStoreSelector: targets.featureStoreSelector } : {}),
     gpu: { ...targets.gpu },
   };
+  if (fault.kind === 'bad-canary') {
+    const canary = fault.canary ?? targets.canary;
+    return injectKubernetesCanary(fault, { ...targets, ...(canary ? { canary } : {}) }, ctx);
+  }
   // Refusals (allowlist, unsupported options) before any API call.
   let objects = buildFaultObjects(fault, manifestOptions);
   if (fault.kind === 'gpu-throttle' && fault.mode === 'contention' && !targets.gpu?.burnImage) {

@@ -386,11 +386,9 @@ export function buildFaultObjects(fault: Fault, options: ManifestOptions): Manif
       ];
     }
     case 'bad-canary':
-      return refuse(
-        fault,
-        'the canary objects (Argo Rollouts Rollout, KServe InferenceService) are not built yet',
-        'run bad-canary on backend "local" (the fixture stack)',
-      );
+      // No Chaos Mesh object: the canary is a merge patch of the user's Rollout or InferenceService
+      // (canary.ts builds it, canary-inject.ts applies it).
+      return [];
     default:
       return assertNever(fault, 'fault kind');
   }

@@ -1,6 +1,7 @@
 import { faultParams } from '../../chaos/index.ts';
 import {
   buildFaultObjects,
+  renderCanaryFault,
   renderKubernetesFaults,
   validateChaosObject,
 } from '../../chaos/kubernetes/index.ts';
@@ -37,9 +38,13 @@ export async function dryRunCommand(
     // A dry run shows the objects even for namespaces not (yet) allowed, and says a real run would refuse.
     const namespaces = new Set(
       plan.faults.flatMap(({ fault }) =>
-        fault.backend === 'kubernetes' && 'selector' in fault && fault.selector
-          ? [fault.selector.namespace]
-          : [],
+        fault.backend !== 'kubernetes'
+          ? []
+          : 'selector' in fault && fault.selector
+            ? [fault.selector.namespace]
+            : fault.kind === 'bad-canary' && fault.canary
+              ? [fault.canary.namespace]
+              : [],
       ),
     );
     const notAllowed = [...namespaces].filter((ns) => !options.allowedNamespaces.includes(ns));
@@ -67,7 +72,15 @@ export async function dryRunCommand(
       );
     }
     const yaml = renderKubernetesFaults(faults, renderOptions);
-    process.stdout.write(`\n# Chaos Mesh objects (kubectl apply -f - would create these)\n${yaml}`);
+    if (faults.some((fault) => fault.backend === 'kubernetes' && fault.kind !== 'bad-canary')) {
+      process.stdout.write(`\n# Chaos Mesh objects (kubectl apply -f - would create these)\n${yaml}`);
+    }
+    // Canaries patch the user's Rollout or InferenceService (checked against its CRD before it is shown).
+    for (const fault of faults) {
+      if (fault.backend === 'kubernetes' && fault.kind === 'bad-canary' && fault.canary) {
+        process.stdout.write(`\n${renderCanaryFault(fault, fault.canary, 'dry-run')}`);
+      }
+    }
   }
   return ExitCode.passed;
 }

@@ -18,6 +18,34 @@ export const faultBase = {
     .default('local'),
 };
 
+const objectName = z.string().min(1, { error: 'name the object' });
+/**
+ * Kubernetes only, for bad-canary: an Argo Rollouts Rollout (its model container's image per version) or a
+ * KServe InferenceService (its predictor's storageUri per version). The namespace must be on the allowlist.
+ */
+export const canaryTargetSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('Rollout'),
+      namespace: objectName,
+      name: objectName,
+      /** The pod template's container that serves the model. */
+      container: objectName,
+      versions: z.record(z.string(), z.strictObject({ image: z.string().min(1) })),
+      /** An AnalysisTemplate to run after setWeight: its failure aborts the canary. */
+      analysisTemplate: z.string().min(1).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('InferenceService'),
+      namespace: objectName,
+      name: objectName,
+      versions: z.record(z.string(), z.strictObject({ storageUri: z.string().min(1) })),
+    }),
+  ],
+  { error: 'canary.kind is "Rollout" (Argo Rollouts) or "InferenceService" (KServe)' },
+);
+
 /** Kubernetes only: which pods (Chaos Mesh `selector`). The namespace must be on firedrill's allowlist. */
 export const kubernetesSelectorSchema = z.strictObject({
   namespace: z.string().min(1, { error: 'name the namespace of the target pods' }),
@@ -156,6 +184,8 @@ export const faultSchema = z.discriminatedUnion(
       errors: share('errors').optional(),
       latency: duration('an added latency').optional(),
       accuracyDrop: share('accuracyDrop').optional(),
+      /** Kubernetes only: the object the canary patches and what each version runs. */
+      canary: canaryTargetSchema.optional(),
     }),
     z.strictObject({
       ...faultBase,
@@ -205,6 +235,19 @@ export function faultIssues(fault: ParsedFault): Array<{ path: string[]; message
   }
   if (fault.backend === 'kubernetes' && 'selector' in fault && fault.selector === undefined) {
     need('selector', 'backend is "kubernetes" (which pods: namespace and labelSelectors)');
+  }
+  if (fault.kind === 'bad-canary' && fault.backend === 'kubernetes') {
+    if (fault.canary === undefined) {
+      need('canary', 'backend is "kubernetes" (the Rollout or InferenceService to patch, and each version)');
+    } else if (fault.canary.versions[fault.version] === undefined) {
+      issues.push({
+        path: ['canary', 'versions'],
+        message: `names no "${fault.version}" (the version the fault runs): add ${fault.version}: { ${fault.canary.kind === 'Rollout' ? 'image' : 'storageUri'}: … }`,
+      });
+    }
+  }
+  if (fault.backend !== 'kubernetes' && fault.kind === 'bad-canary' && fault.canary !== undefined) {
+    issues.push({ path: ['canary'], message: 'only for backend "kubernetes" (the fixture has its own v2)' });
   }
   if (fault.backend === 'docker' && fault.kind === 'bad-canary') {
     issues.push({

@@ -569,6 +569,43 @@ describe('rollback expectations', () => {
       ]);
   });
 
+  it('a bad-canary on kubernetes names its Rollout or InferenceService and the version it runs', () => {
+    const issuesOf = (canary: unknown, backend = 'kubernetes') => {
+      const result = parseScenario(
+        withChange((s) => {
+          s.faults.push({
+            id: 'c1',
+            kind: 'bad-canary',
+            backend,
+            at: '1s',
+            duration: '10s',
+            weight: 20,
+            ...(canary === undefined ? {} : { canary }),
+          });
+        }),
+      );
+      return result.ok ? [] : result.issues.map((i) => `${i.path}: ${i.message}`);
+    };
+    const rollout = {
+      kind: 'Rollout',
+      namespace: 'models',
+      name: 'penguin',
+      container: 'server',
+      versions: { v2: { image: 'registry.example/penguin:v2' } },
+    };
+    expect(issuesOf(rollout)).toEqual([]);
+    expect(issuesOf(undefined)[0]).toMatch(/^faults\[\d\]\.canary: required when backend is "kubernetes"/);
+    expect(issuesOf({ ...rollout, versions: { v3: { image: 'x' } } })[0]).toMatch(
+      /^faults\[\d\]\.canary\.versions: names no "v2"/,
+    );
+    expect(issuesOf({ ...rollout, kind: 'Deployment' })[0]).toContain(
+      'canary.kind is "Rollout" (Argo Rollouts) or "InferenceService" (KServe)',
+    );
+    expect(issuesOf(rollout, 'local')).toEqual([
+      expect.stringMatching(/canary: only for backend "kubernetes"/),
+    ]);
+  });
+
   it('a bad-canary on docker is refused: the compose stack has one model version', () => {
     const result = parseScenario(
       withChange((s) => {
