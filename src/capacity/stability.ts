@@ -11,6 +11,9 @@ export const DEFAULT_STABILITY: StabilityCriteria = {
   overloadErrorRatio: 0.5,
 };
 
+/** Fewest late sends that can make a step generator-limited. */
+export const MIN_LATE = 3;
+
 /** Either keep measuring, or the step is decided: how, and how many of the last windows to judge. */
 export type WindowDecision = { kind: 'continue' } | { kind: 'done'; stability: Stability; judged: number };
 
@@ -30,7 +33,8 @@ function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
  * Decides a step from its measurement windows so far (warm-up excluded), checked in this order:
  * 1. `overload`: the latest window has timeouts or an error ratio over `overloadErrorRatio` (stop hammering;
  *    first, because sends queued behind a full in-flight cap are late through the server's fault);
- * 2. `generator-limited`: late sends over `maxLateRatio` of sent (the latency is the generator's);
+ * 2. `generator-limited`: over the last `windows` windows, late sends over `maxLateRatio` of sent and at
+ *    least MIN_LATE of them (the latency is then the generator's);
  * 3. `stable`: the last `windows` windows' throughput and percentile agree within ±tolerance of their mean;
  * 4. `diverging`: the last `windows` windows all break a latency limit, the percentile rising in each;
  * 5. `unstable`: `maxWindows` windows without agreement.
@@ -43,17 +47,21 @@ export function assessWindows(
 ): WindowDecision {
   const all = windows.length;
   if (all === 0) return { kind: 'continue' };
-  const sent = windows.reduce((a, w) => a + w.sent, 0);
-  const late = windows.reduce((a, w) => a + w.late, 0);
   const lastWindow = windows[all - 1]!;
   const overloaded =
     lastWindow.timeouts > 0 ||
     (lastWindow.completed > 0 && lastWindow.errors / lastWindow.completed > criteria.overloadErrorRatio);
   if (overloaded) return { kind: 'done', stability: 'overload', judged: 1 };
-  if (sent > 0 && late / sent > criteria.maxLateRatio) {
-    return { kind: 'done', stability: 'generator-limited', judged: all };
-  }
   const k = criteria.windows;
+  // Lateness is judged over the windows that decide the step (a hiccup in an early window is outlived), and
+  // needs MIN_LATE sends: at 20 req/s one late send is already over 1 % of a short window.
+  const judgeLate = (n: number): boolean => {
+    const judged = windows.slice(all - n);
+    const s = judged.reduce((a, w) => a + w.sent, 0);
+    const l = judged.reduce((a, w) => a + w.late, 0);
+    return s > 0 && l >= MIN_LATE && l / s > criteria.maxLateRatio;
+  };
+  if (all >= k && judgeLate(k)) return { kind: 'done', stability: 'generator-limited', judged: k };
   if (all >= k) {
     const last = windows.slice(all - k);
     const throughputs = last.map((w) => w.achieved);

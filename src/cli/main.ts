@@ -38,12 +38,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./export.ts')).exportCommand(rest);
     case 'suite':
       return (await import('./suite.ts')).suiteCommand(rest);
+    case 'capacity':
+      return (await import('./capacity.ts')).capacityCommand(rest);
     case 'report':
       if (rest.includes('-h') || rest.includes('--help')) return help(reportHelp);
       return (await import('./report.ts')).reportCommand(rest);
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
-        hint: 'commands: run, suite, validate, up, down, recover, export, report (firedrill --help)',
+        hint: 'commands: run, suite, capacity, validate, up, down, recover, export, report (firedrill --help)',
       });
   }
 }
