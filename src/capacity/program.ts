@@ -154,6 +154,8 @@ export function planCapacity(
       maxRate,
       precision: block.precision,
       repeats: block.repeats,
+      strategy: block.strategy,
+      maxSteps: block.strategy === 'linear' ? Math.ceil(1 / block.precision) + 2 : DEFAULT_SEARCH.maxSteps,
     },
     stability: {
       ...DEFAULT_STABILITY,

@@ -154,6 +154,21 @@ describe('capacity search against synthetic servers', () => {
     });
   });
 
+  it('a linear (brute-force) sweep climbs in steps of precision × maxRate to the first failure and agrees with the search', async () => {
+    const linear = await search(queueing(300), {
+      strategy: 'linear',
+      startRate: 6,
+      maxRate: 300,
+      maxSteps: 60,
+    });
+    expect(linear.answer.status).toBe('found');
+    expect(linear.steps.slice(0, 3).map((s) => s.rate)).toEqual([6, 12, 18]);
+    expect(linear.answer.highestPass).toBe(264);
+    const bisect = await search(queueing(300));
+    expect(Math.abs(bisect.answer.highestPass! - 264) / 264).toBeLessThan(0.05);
+    expect(bisect.steps.length * 3).toBeLessThan(linear.steps.length);
+  });
+
   it('bounds: a pass above the lowest fail is not the answer; ties fail', () => {
     const history = [
       { rate: 100, verdict: 'pass' as const },

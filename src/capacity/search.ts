@@ -76,6 +76,15 @@ export function nextProbe(
   if (history.length === 0)
     return { kind: 'probe', rate: roundRate(Math.min(settings.startRate, settings.maxRate)) };
   const { highestPass, lowestFail } = boundsOf(history);
+  if (settings.strategy === 'linear') {
+    if (lowestFail !== null) return done(highestPass === null ? 'below-start' : 'found');
+    const top = highestPass ?? settings.startRate;
+    if (top >= settings.maxRate) return done('above-max');
+    return {
+      kind: 'probe',
+      rate: roundRate(Math.min(top + settings.precision * settings.maxRate, settings.maxRate)),
+    };
+  }
   const probes = (rate: number) => history.filter((s) => s.rate === rate).length;
   if (lowestFail === null) {
     // Still climbing.

@@ -117,6 +117,11 @@ export interface SearchSettings {
   repeats: number;
   /** Most steps of one search (a bound besides the time budget). */
   maxSteps: number;
+  /**
+   * `bisect` (default): bracket ×2, then bisect. `linear`: a brute-force sweep from `startRate` up in steps
+   * of `precision × maxRate` until the first failing rate (to check a search against, as the bench does).
+   */
+  strategy?: 'bisect' | 'linear' | undefined;
 }
 
 /**

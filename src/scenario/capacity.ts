@@ -42,6 +42,8 @@ export const capacitySchema = z
     maxRate: positiveRate.default(2000),
     /** The whole search (every configuration) stops when this is spent. */
     maxDuration: duration('a duration').default(600_000),
+    /** `bisect`: bracket ×2 then bisect; `linear`: a brute-force sweep in steps of precision × maxRate (for checking). */
+    strategy: z.enum(['bisect', 'linear'], { error: 'strategy is "bisect" or "linear"' }).default('bisect'),
     precision: z
       .number()
       .gt(0, { error: 'precision is a ratio above 0 (0.02 = 2 %)' })
