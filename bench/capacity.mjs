@@ -1,7 +1,7 @@
 #!/usr/bin/env zx
 // Issue #13: the capacity search on the fixture model server, whose simulated accelerator has a known service
 // time (batch cost = 4 ms + 0.25 ms × rows). Writes reports/bench/capacity.json and prints a table.
-//   zx bench/capacity.mjs [--reps 3] [--quick] [--skip-batching]
+//   zx bench/capacity.mjs [--reps 3] [--quick] [--skip-batching] [--max-late-ratio 0.01] [--max-loop-lag 20ms]
 // (a) batch 1: the found SLO capacity (p99 < 50 ms, errors < 1 %), medians of --reps searches, against a
 //     brute-force sweep at 2 % steps of the max rate (strategy "linear") run in the same bench: within ±5 %,
 //     with at most ¼ of its probe time; analytic bound 1 / 4.25 ms ≈ 235 req/s
@@ -21,6 +21,10 @@ $.nothrow = true;
 
 const reps = Number(argv.reps ?? 3);
 const quick = Boolean(argv.quick);
+// On a machine whose cores other work shares, sends run late through no fault of the server: these loosen the
+// generator-limited marks (default 1 % late, 20 ms loop lag). The JSON records what was used.
+const maxLateRatio = Number(argv['max-late-ratio'] ?? 0.01);
+const maxLoopLag = String(argv['max-loop-lag'] ?? '20ms');
 const TOKEN = 'bench-token';
 const work = mkdtempSync(join(os.tmpdir(), 'fd-capacity-bench-'));
 
@@ -41,7 +45,11 @@ const target = await new Promise((resolve, reject) => {
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length === 0
+    ? null
+    : s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 let n = 0;
@@ -52,7 +60,7 @@ async function search(settings, capacity) {
     name: `capacity-bench-${n}`,
     description: 'capacity bench',
     target: { protocol: 'kserve-v2', model: 'penguins' },
-    traffic: { stages: [{ kind: 'constant', rate: 10, duration: '5s' }], timeout: '1s', maxInFlight: 3000 },
+    traffic: { stages: [{ kind: 'constant', rate: 10, duration: '5s' }], timeout: '1s', maxInFlight: 5000 },
     expect: [{ kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 50 }],
     capacity: {
       slo: { p99: '50ms', errorRatio: 0.01 },
@@ -60,6 +68,8 @@ async function search(settings, capacity) {
       warmup: quick ? '1s' : '2s',
       window: quick ? '1s' : '2s',
       cooldown: '2s',
+      maxLateRatio,
+      maxLoopLag,
       configurator: { kind: 'fixture' },
       configurations: [settings],
       ...capacity,
@@ -68,7 +78,8 @@ async function search(settings, capacity) {
   writeFileSync(file, `export default ${JSON.stringify(scenario, null, 2)};\n`);
   const out = join(work, `out-${n}`);
   const started = Date.now();
-  const r = await $`node bin/firedrill.js capacity ${file} --out ${out} --target ${target} --admin-url ${`${target}/admin`} --admin-token ${TOKEN} --prometheus http://127.0.0.1:9 --quiet`;
+  const r =
+    await $`node bin/firedrill.js capacity ${file} --out ${out} --target ${target} --admin-url ${`${target}/admin`} --admin-token ${TOKEN} --prometheus http://127.0.0.1:9 --quiet`;
   const json = JSON.parse(readFileSync(join(out, 'latest', 'capacity.json'), 'utf8'));
   const healthy = json.configurations[0]?.healthy;
   return {
@@ -84,7 +95,14 @@ async function search(settings, capacity) {
 }
 
 const load = () => os.loadavg()[0];
-const result = { date: new Date().toISOString(), cpus: os.cpus().length, loadAverageAtStart: load(), quick, reps };
+const result = {
+  date: new Date().toISOString(),
+  cpus: os.cpus().length,
+  loadAverageAtStart: load(),
+  quick,
+  reps,
+  generatorLimits: { maxLateRatio, maxLoopLag },
+};
 
 // (a) + (b): batch 1.
 const batch1 = { maxBatchSize: 1, maxQueueDelayMs: 0 };
@@ -103,7 +121,9 @@ result.batch1 = {
   medianProbeSeconds: median(searches.map((s) => s.probeSeconds)),
   bruteForce: brute,
   withinOfBruteForce: brute.capacity && median(caps) ? median(caps) / brute.capacity - 1 : null,
-  probeTimeShare: brute.probeSeconds ? median(searches.map((s) => s.probeSeconds)) / brute.probeSeconds : null,
+  probeTimeShare: brute.probeSeconds
+    ? median(searches.map((s) => s.probeSeconds)) / brute.probeSeconds
+    : null,
   repeatSpread: caps.length > 1 ? Math.max(...caps) / Math.min(...caps) - 1 : null,
 };
 
@@ -129,7 +149,14 @@ server.kill('SIGTERM');
 mkdirSync('reports/bench', { recursive: true });
 writeFileSync('reports/bench/capacity.json', `${JSON.stringify(result, null, 2)}\n`);
 const pct = (v) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)} %`);
-console.log(`capacity bench (${result.cpus} CPUs, load average ${result.loadAverageAtStart.toFixed(1)} → ${result.loadAverageAtEnd.toFixed(1)})`);
-console.log(`batch 1: search median ${result.batch1.medianCapacity}/s (analytic bound ${result.batch1.analyticBound.toFixed(0)}/s), brute force ${brute.capacity}/s: ${pct(result.batch1.withinOfBruteForce)} off, probe time ${pct(result.batch1.probeTimeShare)} of the brute force's; repeats spread ${pct(result.batch1.repeatSpread)}`);
-if (result.batch16) console.log(`batch 16: median ${result.batch16.medianCapacity}/s (${result.batch16.ratioToBatch1?.toFixed(2)}× batch 1; bound at batch 8 ${result.batch16.analyticBoundBatch8.toFixed(0)}/s)`);
+console.log(
+  `capacity bench (${result.cpus} CPUs, load average ${result.loadAverageAtStart.toFixed(1)} → ${result.loadAverageAtEnd.toFixed(1)})`,
+);
+console.log(
+  `batch 1: search median ${result.batch1.medianCapacity}/s (analytic bound ${result.batch1.analyticBound.toFixed(0)}/s), brute force ${brute.capacity}/s: ${pct(result.batch1.withinOfBruteForce)} off, probe time ${pct(result.batch1.probeTimeShare)} of the brute force's; repeats spread ${pct(result.batch1.repeatSpread)}`,
+);
+if (result.batch16)
+  console.log(
+    `batch 16: median ${result.batch16.medianCapacity}/s (${result.batch16.ratioToBatch1?.toFixed(2)}× batch 1; bound at batch 8 ${result.batch16.analyticBoundBatch8.toFixed(0)}/s)`,
+  );
 console.log('written reports/bench/capacity.json');
