@@ -304,10 +304,12 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
 
   const interrupted = signal.aborted || failure?.code === 'FD_INTERRUPTED';
   const recommendation = recommend(
-    configurations.map((c) => ({
-      capacity: c.healthy.capacity,
-      costPer1k: c.healthy.cost?.per1kInferences ?? null,
-    })),
+    // Only a finished search recommends: an interrupted or budget-cut one has a lower bound, not an answer.
+    configurations.map((c) =>
+      c.healthy.answer.status === 'found' || c.healthy.answer.status === 'above-max'
+        ? { capacity: c.healthy.capacity, costPer1k: c.healthy.cost?.per1kInferences ?? null }
+        : { capacity: null, costPer1k: null },
+    ),
   );
   const result = capacityJsonSchema.parse({
     schemaVersion: 1,
