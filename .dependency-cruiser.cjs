@@ -1,7 +1,7 @@
 /**
  * Layer order and no cycles (run by `npm test` before vitest). Dependencies point one way:
- *   cli → suite → run → {k6, traffic, chaos, evaluate, stack, report, journal, drift, payload} → scenario → core
- * (suite is a program of many runs: it drives the run program and is driven only by the CLI).
+ *   cli → {suite, capacity} → run → {k6, traffic, chaos, evaluate, stack, report, journal, drift, payload, configure} → scenario → core
+ * (suite and capacity are programs: they drive the run stages and are driven only by the CLI).
  * `report` renders data: it reads journal, verdict and traffic types and never the runner, the CLI or the world.
  */
 const layer = (name, from, forbidden, comment) => ({
@@ -41,7 +41,7 @@ module.exports = {
     ),
     layer(
       'only-cli-imports-run',
-      '^(src/(?!cli/|run/|suite/)|chaos/|fixtures/)',
+      '^(src/(?!cli/|run/|suite/|capacity/)|chaos/|fixtures/)',
       '^src/run/',
       'stages and programs sit under the CLI; engines, evaluator and reporters never call back into them',
     ),
@@ -50,6 +50,12 @@ module.exports = {
       '^(src/(?!cli/|suite/|index\\.ts)|chaos/|fixtures/)',
       '^src/suite/(?!schema\\.ts)',
       'a suite drives runs; nothing below it calls back into it (suite files may use defineSuite)',
+    ),
+    layer(
+      'only-cli-imports-capacity',
+      '^(src/(?!cli/|capacity/|index\\.ts)|chaos/|fixtures/)',
+      '^src/capacity/',
+      'a capacity search drives run stages; nothing below it calls back into it',
     ),
     layer(
       'report-renders-data',

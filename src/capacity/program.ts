@@ -1,4 +1,4 @@
-import type { Settings } from '../configure/types.ts';
+import type { Settings } from '../configure/index.ts';
 import { FiredrillError } from '../core/errors.ts';
 import type { CapacityBlock, Scenario } from '../scenario/index.ts';
 import { capacityIssues, type TrafficStage } from '../traffic/index.ts';

@@ -1,8 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type FaultHandle, injectFault } from '../../chaos/index.ts';
-import { fixtureConfigurator, fixtureSettingsIssues } from '../configure/fixture.ts';
-import type { Configurator, Settings } from '../configure/types.ts';
+import {
+  type Configurator,
+  fixtureConfigurator,
+  fixtureSettingsIssues,
+  type Settings,
+} from '../configure/index.ts';
 import { sleep } from '../core/clock.ts';
 import { formatDuration } from '../core/duration.ts';
 import { FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';

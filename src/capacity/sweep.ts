@@ -1,4 +1,4 @@
-import type { Settings } from '../configure/types.ts';
+import type { Settings } from '../configure/index.ts';
 
 /** Every combination of a grid, the first name varying slowest: {a:[1,2], b:[0,5]} → a1b0, a1b5, a2b0, a2b5. Pure. */
 export function expandGrid(

@@ -9,7 +9,7 @@ import { freePort, runCli, writeScenario } from './helpers.ts';
  * `firedrill capacity` end to end, frugally: the CLI against a fixture model server in this process (an
  * in-memory feature store, no Prometheus: `--prometheus` names a closed port, so the alert watcher is blind
  * and says so). The batcher is made slow (50 ms per batch of one) so the SLO capacity is low (< 20 req/s)
- * and the search is short: 1 s windows, two must agree within ±30 %, 15 % precision.
+ * and the search is short: 1 s windows, two must agree within ±30 %, 25 % precision.
  */
 const TOKEN = 'capacity-test-token';
 let server: ModelServer;
@@ -51,12 +51,12 @@ function scenario(capacity: Record<string, unknown>) {
       startRate: 4,
       maxRate: 400,
       maxDuration: '40s',
-      precision: 0.15,
+      precision: 0.25,
       warmup: '1s',
       window: '1s',
       stableWindows: 2,
       maxWindows: 4,
-      cooldown: '2s',
+      cooldown: '1s',
       // This test checks the search's mechanics on a CI machine whose two cores the test runner shares:
       // late sends there say nothing about the server, so the generator-limited mark is set far off.
       maxLateRatio: 0.5,
@@ -103,7 +103,7 @@ describe('firedrill capacity', () => {
     expect(search.answer.status).toBe('found');
     expect(search.capacity).toBeGreaterThanOrEqual(8);
     expect(search.capacity).toBeLessThan(20);
-    expect(search.answer.lowestFail! / search.capacity!).toBeLessThanOrEqual(1.15 + 1e-9);
+    expect(search.answer.lowestFail! / search.capacity!).toBeLessThanOrEqual(1.25 + 1e-9);
     // The bracket doubled from the start rate, and every passing step is stable and met the SLO.
     expect(search.steps.slice(0, 3).map((s) => s.rate)).toEqual([4, 8, 16]);
     for (const step of search.steps.filter((s) => s.verdict === 'pass')) {
