@@ -57,10 +57,11 @@ function scenario(capacity: Record<string, unknown>) {
       stableWindows: 2,
       maxWindows: 4,
       cooldown: '1s',
-      // This test checks the search's mechanics on a CI machine whose two cores the test runner shares:
-      // late sends there say nothing about the server, so the generator-limited mark is set far off.
-      maxLateRatio: 0.5,
-      maxLoopLag: '500ms',
+      // This test checks the search's mechanics on a machine whose two cores the test runner (and, on a
+      // shared machine, others) use: late sends there say nothing about the server, so the generator-limited
+      // marks are off (the generator-limited verdict is unit-tested in src/capacity/search.test.ts).
+      maxLateRatio: 1,
+      maxLoopLag: '10s',
       tolerance: 0.3,
       configurator: { kind: 'fixture' },
       configurations: [{ maxBatchSize: 1 }],
@@ -99,10 +100,12 @@ describe('firedrill capacity', () => {
       JSON.parse(await readFile(join(reportDir, 'capacity.json'), 'utf8')),
     );
     const search = json.configurations[0]!.healthy;
-    // One batch of one every 50 ms: at most 20 req/s; queueing pushes p99 past 250 ms before that.
+    // One batch of one every 50 ms: at most 20 req/s (uniform arrivals at exactly 20/s just fit); past it
+    // the queue grows without bound.
     expect(search.answer.status).toBe('found');
     expect(search.capacity).toBeGreaterThanOrEqual(8);
-    expect(search.capacity).toBeLessThan(20);
+    expect(search.capacity).toBeLessThanOrEqual(20);
+    expect(search.answer.lowestFail).toBeGreaterThan(search.capacity!);
     expect(search.answer.lowestFail! / search.capacity!).toBeLessThanOrEqual(1.25 + 1e-9);
     // The bracket doubled from the start rate, and every passing step is stable and met the SLO.
     expect(search.steps.slice(0, 3).map((s) => s.rate)).toEqual([4, 8, 16]);
