@@ -14,9 +14,12 @@ const ratio = (what: string) =>
     .min(0, { error: `${what} is a ratio 0..1` })
     .max(1, { error: `${what} is a ratio 0..1` });
 
-const settingValue = z.union([z.number(), z.string(), z.boolean()], {
-  error: 'a setting value is a number, a string or a boolean',
-});
+/**
+ * A setting value: a number (batch sizes, delays, instance counts). One type, so a value of the wrong type is
+ * refused where it is written (the configurator contract also carries strings and booleans; a scenario
+ * gives numbers).
+ */
+const settingValue = z.number({ error: 'a setting value is a number, e.g. maxBatchSize: 8' });
 
 export const capacitySchema = z
   .strictObject({

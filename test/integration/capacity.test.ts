@@ -140,9 +140,6 @@ describe('firedrill capacity', () => {
     expect(result.stderr).toContain(
       'capacity.configurations[0]: warpFactor is not a fixture batcher setting',
     );
-    // The fixture configurator cannot act on a server the user named (without --prometheus, --target names one).
-    const named = await runCli(['capacity', file, '--target', server.url], { timeoutMs: 30_000 });
-    expect(named.code, named.stderr).toBe(2);
-    expect(named.stderr).toContain('capacity.configurator.kind: "fixture" configures the fixture');
+    expect(result.stdout).toBe(''); // no table: nothing ran
   }, 60_000);
 });
