@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, type Scenario } from '../scenario/index.ts';
-import { planCapacity } from './program.ts';
+import { planCapacity, windowSecondsAt } from './program.ts';
 import { builtinConfigurators } from './runner.ts';
 
 const base = {
@@ -57,6 +57,10 @@ describe('the capacity block and its plan', () => {
     expect(plan.stability.percentile).toBe('p99');
     expect(plan.configurations).toHaveLength(4);
     expect(plan.pricing).toEqual({ pricePerHour: 2, replicas: 1 });
+    // Latency within ±10 % of the SLO's 50 ms agrees; a window holds ≥ 100 requests (5 s at 20 req/s).
+    expect(plan.stability.latencyFloorMs).toBeCloseTo(5, 10);
+    expect(windowSecondsAt(plan, 20)).toBe(5);
+    expect(windowSecondsAt(plan, 400)).toBe(2);
   });
 
   it('refuses, all together: no capacity block; a max rate under the start; an in-flight cap; a fault; a configurator', () => {

@@ -24,6 +24,8 @@ export interface CapacityPlan {
   stability: StabilityCriteria;
   warmupMs: number;
   windowMs: number;
+  /** Fewest requests per measurement window (a window spans whole seconds: ⌈minWindowRequests / rate⌉ at least). */
+  minWindowRequests: number;
   /** Quiet time after a failed step, ms. */
   cooldownMs: number;
   maxDurationMs: number;
@@ -162,12 +164,18 @@ export function planCapacity(
       windows: block.stableWindows,
       maxWindows: block.maxWindows,
       tolerance: block.tolerance,
+      // Latency swings under a tolerance's share of the SLO limit cannot change the verdict: they agree.
+      latencyFloorMs: Math.max(
+        DEFAULT_STABILITY.latencyFloorMs,
+        block.tolerance * (slo.latencyMs[stabilityPercentile(slo)] ?? 0),
+      ),
       maxLateRatio: block.maxLateRatio,
       maxLoopLagMs: block.maxLoopLag,
       percentile: stabilityPercentile(slo),
     },
     warmupMs: block.warmup,
     windowMs: block.window,
+    minWindowRequests: block.minWindowRequests,
     cooldownMs: block.cooldown,
     maxDurationMs: overrides.maxDurationMs ?? block.maxDuration,
     configurator,
@@ -183,5 +191,19 @@ export function planCapacity(
 
 /** The longest one step can take: warm-up, every window, and the drain of a timeout. */
 export function stepBudgetMs(plan: CapacityPlan, timeoutMs: number): number {
-  return plan.warmupMs + plan.stability.maxWindows * plan.windowMs + timeoutMs + plan.cooldownMs + 1000;
+  return (
+    plan.warmupMs +
+    plan.stability.maxWindows * windowSecondsAt(plan, plan.search.startRate) * 1000 +
+    timeoutMs +
+    plan.cooldownMs +
+    1000
+  );
+}
+
+/** Seconds of one measurement window at `rate`: the window, or more so that it holds minWindowRequests. */
+export function windowSecondsAt(
+  plan: Pick<CapacityPlan, 'windowMs' | 'minWindowRequests'>,
+  rate: number,
+): number {
+  return Math.max(plan.windowMs / 1000, Math.ceil(plan.minWindowRequests / rate));
 }

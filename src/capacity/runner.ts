@@ -39,6 +39,7 @@ import {
   type ConfiguratorSupport,
   planCapacity,
   stepBudgetMs,
+  windowSecondsAt,
 } from './program.ts';
 import { renderCapacitySummary } from './report.ts';
 import {
@@ -462,7 +463,7 @@ async function runStep(
   const onAbort = () => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const warmupSeconds = plan.warmupMs / 1000;
-  const perWindow = plan.windowMs / 1000;
+  const perWindow = windowSecondsAt(plan, rate);
   const seconds: TrafficWindow[] = [];
   const measures: WindowMeasure[] = [];
   let decision: Extract<WindowDecision, { kind: 'done' }> | undefined;
@@ -471,7 +472,7 @@ async function runStep(
     const { summary } = await thread.run({
       signal: stop.signal,
       stages: [
-        { kind: 'constant', rate, durationMs: plan.warmupMs + plan.stability.maxWindows * plan.windowMs },
+        { kind: 'constant', rate, durationMs: plan.warmupMs + plan.stability.maxWindows * perWindow * 1000 },
       ],
       onProgress,
       onWindow: (window) => {

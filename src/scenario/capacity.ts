@@ -58,6 +58,11 @@ export const capacitySchema = z
     stableWindows: z.number().int().min(2, { error: 'at least 2 windows must agree' }).max(10).default(3),
     maxWindows: z.number().int().min(2).max(60).default(8),
     tolerance: z.number().gt(0).max(1).default(0.1),
+    /**
+     * Fewest requests a measurement window holds: at low rates a window spans more seconds, so its p99 is not
+     * the one slowest request (default 100).
+     */
+    minWindowRequests: z.number().int().min(1).max(100_000).default(100),
     /** Late sends (> 1 ms after their time) / sent above which a step is generator-limited. */
     maxLateRatio: ratio('the late-send ratio').default(0.01),
     /** Quiet time after a failed step, so the server drains the queue it built before the next step. */

@@ -57,6 +57,7 @@ function scenario(capacity: Record<string, unknown>) {
       stableWindows: 2,
       maxWindows: 4,
       cooldown: '1s',
+      minWindowRequests: 1,
       // This test checks the search's mechanics on a machine whose two cores the test runner (and, on a
       // shared machine, others) use: late sends there say nothing about the server, so the generator-limited
       // marks are off (the generator-limited verdict is unit-tested in src/capacity/search.test.ts).
