@@ -1,7 +1,7 @@
 /**
  * Layer order and no cycles (run by `npm test` before vitest). Dependencies point one way:
- *   cli → compare → suite → run → {k6, traffic, chaos, evaluate, stack, report, journal, drift, payload} → scenario → core
- * (suite is a program of many runs: it drives the run program and is driven only by the CLI; compare reads
+ *   cli → compare → {suite, capacity} → run → {k6, traffic, chaos, evaluate, stack, report, journal, drift, payload, configure} → scenario → core
+ * (suite and capacity are programs: they drive the run stages and are driven only by the CLI; compare reads
  * finished runs and suites, and the CLI hands the suite its comparison step for `suite --baseline`).
  * `report` renders data: it reads journal, verdict and traffic types and never the runner, the CLI or the world.
  */
@@ -42,7 +42,7 @@ module.exports = {
     ),
     layer(
       'only-cli-imports-run',
-      '^(src/(?!cli/|run/|suite/)|chaos/|fixtures/)',
+      '^(src/(?!cli/|run/|suite/|capacity/)|chaos/|fixtures/)',
       '^src/run/',
       'stages and programs sit under the CLI; engines, evaluator and reporters never call back into them',
     ),
@@ -57,6 +57,12 @@ module.exports = {
       '^(src/(?!cli/|suite/|compare/|index\\.ts)|chaos/|fixtures/)',
       '^src/suite/(?!schema\\.ts)',
       'a suite drives runs; nothing below it calls back into it (suite files may use defineSuite)',
+    ),
+    layer(
+      'only-cli-imports-capacity',
+      '^(src/(?!cli/|capacity/|index\\.ts)|chaos/|fixtures/)',
+      '^src/capacity/',
+      'a capacity search drives run stages; nothing below it calls back into it',
     ),
     layer(
       'report-renders-data',

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../core/duration.ts';
 import { FiredrillError, formatError } from '../core/errors.ts';
 import { type FaultBackend, faultBackends } from '../scenario/index.ts';
 import { parseWorkers } from '../traffic/index.ts';
@@ -354,6 +355,64 @@ export function parseExportFlags(args: string[]): Parsed<ExportFlags> {
       values.parallelism === undefined ? undefined : wholeNumber(values.parallelism, '--parallelism'),
     namespace: values.namespace ?? 'default',
     resultsClaim: values['results-pvc'],
+  };
+}
+
+/** `firedrill capacity <scenario.ts>`: the stack flags, the search's bounds, cost and the fault to hold. */
+export interface CapacityFlags extends StackFlagValues {
+  scenarioFile: string;
+  maxRate: number | undefined;
+  maxDurationMs: number | undefined;
+  pricePerHour: number | undefined;
+  replicas: number | undefined;
+  fault: string | undefined;
+}
+
+function positiveNumber(text: string | undefined, flag: string, example: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(text.trim() !== '' && Number.isFinite(n) && n > 0)) {
+    throw new FiredrillError('FD_USAGE', `${flag}: "${text}" is not a number above 0`, {
+      hint: `e.g. ${flag} ${example}`,
+    });
+  }
+  return n;
+}
+
+export function parseCapacityFlags(args: string[]): Parsed<CapacityFlags> {
+  const { values, positionals } = usage('capacity', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...stackOptions,
+        'max-rate': { type: 'string' },
+        'max-duration': { type: 'string' },
+        'price-per-hour': { type: 'string' },
+        replicas: { type: 'string' },
+        fault: { type: 'string' },
+        help,
+      },
+    }),
+  );
+  if (values.help) return { help: true };
+  const maxDuration = values['max-duration'];
+  const maxDurationMs = maxDuration === undefined ? undefined : parseDuration(maxDuration);
+  if (maxDuration !== undefined && (maxDurationMs === undefined || maxDurationMs <= 0)) {
+    throw new FiredrillError('FD_USAGE', `--max-duration: "${maxDuration}" is not a duration`, {
+      hint: 'e.g. --max-duration 5m',
+    });
+  }
+  return {
+    help: false,
+    scenarioFile: oneFile(positionals, 'capacity', 'scenarios/capacity-search.ts'),
+    maxRate: positiveNumber(values['max-rate'], '--max-rate', '500'),
+    maxDurationMs,
+    pricePerHour: positiveNumber(values['price-per-hour'], '--price-per-hour', '2.5'),
+    replicas: values.replicas === undefined ? undefined : wholeNumber(values.replicas, '--replicas'),
+    fault: values.fault,
+    ...stackFlagValues(values),
   };
 }
 

@@ -5,6 +5,7 @@ Usage:
   firedrill suite <dir | files… | x.suite.ts> [--repeat N]
                                           many scenarios on one stack: the fault × alert detection matrix
   firedrill compare <baseline> <new>      compare a run or suite with a baseline: regressions exit 10
+  firedrill capacity <scenario.ts>        the highest rate that meets the SLO, per server configuration
   firedrill validate <scenario.ts>        check a scenario and print its plan (sends nothing)
   firedrill up                            start the embedded stack in the background
   firedrill down                          stop the stack started by \`firedrill up\`
@@ -165,3 +166,28 @@ Options:
   -h, --help            this help
 
 Exit code: 10 a regression · 0 none · 2 bad input (a folder that is neither, no scenario in common).`;
+
+export const capacityHelp = `Usage: firedrill capacity <scenario.ts> [options]
+
+Searches the highest request rate that meets the scenario's capacity.slo (open model, latency from each
+request's intended start): brackets from capacity.startRate doubling until a rate fails (an SLO breach, an
+unstable or diverging step, errors over 50 % or timeouts end the climb), then bisects to capacity.precision
+(default 2 %). Each step: a warm-up that is not measured, then windows until the last 3 agree within ±10 %
+(at most capacity.maxWindows: "unstable", never passed). A step whose generator ran late (> 1 % of sends) or
+lagged is "generator-limited" and never reported as capacity. With capacity.configurations and a
+configurator, one search per configuration (grid or list), an early exit when the last configurations gained
+under 5 %, and the recommendation: the cheapest configuration that meets the SLO.
+
+Options (and the stack flags of \`firedrill run\`: --target, --prometheus, --admin-url, --admin-token, …):
+  --max-rate N          highest rate ever offered, req/s (default capacity.maxRate, 2000)
+  --max-duration D      the whole search stops after D (default capacity.maxDuration, 10m)
+  --price-per-hour USD  price of one replica; reports $ per 1,000 inferences (and per 1M output tokens)
+  --replicas N          replicas behind the target (default 1)
+  --fault ID            also search while the scenario's fault ID is held: headroom = under fault / healthy
+  --allow-host HOST     send load to a non-loopback host (loopback only by default)
+  --out DIR             reports folder (default: reports); writes DIR/capacity-<id>/ with capacity.json,
+                        summary.md, capacity.html and events.ndjson
+
+The bounds are printed before the first request. Ctrl-C stops the step at once, restores the configuration,
+reverts the fault and writes what was measured (exit 130). Exit: 0 a capacity was found · 10 no rate met
+the SLO · 2 impossible settings (nothing started) · 3 environment.`;

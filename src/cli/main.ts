@@ -58,12 +58,14 @@ async function main(argv: string[]): Promise<number> {
       if (flags.help) return help(compareHelp);
       return (await import('./compare.ts')).compareCommand(flags);
     }
+    case 'capacity':
+      return (await import('./capacity.ts')).capacityCommand(rest);
     case 'report':
       if (rest.includes('-h') || rest.includes('--help')) return help(reportHelp);
       return (await import('./report.ts')).reportCommand(rest);
     default:
       throw new FiredrillError('FD_USAGE', `unknown command "${command}"`, {
-        hint: 'commands: run, suite, compare, validate, up, down, recover, export, report (firedrill --help)',
+        hint: 'commands: run, suite, compare, capacity, validate, up, down, recover, export, report (firedrill --help)',
       });
   }
 }

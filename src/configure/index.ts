@@ -3,6 +3,12 @@
  * injector contract's shape). The run program journals them write-ahead (src/run/configuration.ts).
  */
 export { commandConfigurator, settingsEnv } from './command.ts';
+export {
+  type FixtureAdmin,
+  fixtureConfigurator,
+  fixtureSettingNames,
+  fixtureSettingsIssues,
+} from './fixture.ts';
 export { configuratorFromSpec } from './from-spec.ts';
 export {
   type InferenceService,

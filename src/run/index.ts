@@ -12,5 +12,6 @@ export { judgeRun, type RunFacts } from './outcome.ts';
 export { type Preflight, preflight } from './preflight.ts';
 export { prepare } from './prepare.ts';
 export { type RecoveryReport, recoverRun, resolveRunDir } from './recover.ts';
-export { type RunOptions, type RunProgress, type RunResult, runGameDay } from './runner.ts';
+export { faultTargets, type RunOptions, type RunProgress, type RunResult, runGameDay } from './runner.ts';
 export { prepareTraffic } from './traffic-setup.ts';
+export { startTrafficThread, type TrafficThread } from './traffic-thread.ts';

@@ -334,10 +334,10 @@ async function acquireTraffic(
 }
 
 /** Where each fault backend acts, from the stack's endpoints; a reference payload for landed() probes. */
-async function faultTargets(
+export async function faultTargets(
   stack: StackEndpoints,
   scenario: Scenario,
-  options: RunOptions,
+  options: Pick<RunOptions, 'allowedNamespaces'>,
 ): Promise<ChaosTargets> {
   const rows = await loadReferenceRows(join(projectRoot, 'fixtures/data/penguins.json'));
   const probeBody = kserveV2Body(rows[0]!, 'firedrill-probe');

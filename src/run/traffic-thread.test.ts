@@ -86,6 +86,41 @@ describe('traffic thread', () => {
     }
   });
 
+  it('step-driven: one thread runs step after step, each with the stages it is given, even after an aborted one', async () => {
+    const file = await scenarioFile('thread-steps', 50, '30s');
+    const thread = await startTrafficThread({
+      scenarioFile: file,
+      backend: undefined,
+      target,
+      requestLogPath: undefined,
+    });
+    try {
+      const step = async (rate: number, abortAfterMs?: number) => {
+        const controller = new AbortController();
+        if (abortAfterMs !== undefined) setTimeout(() => controller.abort(), abortAfterMs);
+        const windows: TrafficWindow[] = [];
+        const { summary } = await thread.run({
+          signal: controller.signal,
+          stages: [{ kind: 'constant', rate, durationMs: 1000 }],
+          onWindow: (w) => windows.push(w),
+          onProgress: () => {},
+        });
+        return { summary, windows };
+      };
+      const first = await step(20);
+      expect(first.summary.sent).toBe(20);
+      expect(first.windows.map((w) => w.intended)).toEqual([20]);
+      const aborted = await step(40, 200);
+      expect(aborted.summary.sent).toBeLessThan(40);
+      // The abort ended that step only: the next one runs in full, at its own rate.
+      const third = await step(30);
+      expect(third.summary.sent).toBe(30);
+      expect(third.windows.map((w) => w.ok)).toEqual([30]);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('stops sending soon after an abort and still returns the summary', async () => {
     const file = await scenarioFile('thread-abort', 100, '30s');
     const thread = await startTrafficThread({

@@ -8,6 +8,7 @@ import {
   mergeSummaries,
   type Partition,
   type TrafficProgress,
+  type TrafficStage,
   type TrafficWindow,
   WindowMerger,
 } from '../traffic/index.ts';
@@ -32,18 +33,25 @@ export type ThreadMessage =
   | { type: 'done'; summary: EngineSummary; logError: string | undefined }
   | { type: 'error'; error: { code: FiredrillErrorCode; message: string; hint: string | undefined } };
 
-/** Messages to the thread. */
-export type ToThread = { type: 'start' } | { type: 'abort' };
+/**
+ * Messages to the thread. `start` runs the scenario's traffic, or, when it carries `stages` (step-driven mode,
+ * open model only), those rate stages with the scenario's payloads, arrivals, timeout and in-flight cap.
+ * `abort` stops the run in progress; the thread stays up for the next `start`.
+ */
+export type ToThread = { type: 'start'; stages?: TrafficStage[] } | { type: 'abort' };
 
 export interface TrafficThread {
   readonly engine: string;
   readonly model: 'open' | 'closed';
   /**
    * Starts the traffic now; resolves with the engine's summary. `onWindow` and `onProgress` run on this
-   * (the main) thread, in order. Aborting `signal` stops the sends as the engine's own abort does.
+   * (the main) thread, in order. Aborting `signal` stops the sends as the engine's own abort does. With
+   * `stages`, runs those (serializable) rate stages instead of the scenario's: one thread serves many steps.
+   * Never called while a run is in progress.
    */
   run(callbacks: {
     signal: AbortSignal;
+    stages?: readonly TrafficStage[] | undefined;
     onWindow: (window: TrafficWindow) => void;
     onProgress: (progress: TrafficProgress) => void;
   }): Promise<{ summary: EngineSummary; logError: string | undefined }>;
@@ -144,7 +152,7 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
     engine: ready.engine,
     model: ready.model,
     close,
-    run: ({ signal, onWindow, onProgress }) => {
+    run: ({ signal, stages, onWindow, onProgress }) => {
       const onAbort = () => worker.postMessage({ type: 'abort' } satisfies ToThread);
       const done = converse(
         (message) => {
@@ -163,7 +171,11 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
         () => signal.removeEventListener('abort', onAbort),
       );
       signal.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage({ type: 'start' } satisfies ToThread);
+      worker.postMessage(
+        (stages === undefined
+          ? { type: 'start' }
+          : { type: 'start', stages: [...stages] }) satisfies ToThread,
+      );
       if (signal.aborted) onAbort();
       return done;
     },

@@ -1,15 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FiredrillError, isFiredrillError } from '../core/errors.ts';
 import { createPayloadFactory, loadPayloadReference } from '../payload/index.ts';
+import type { TrafficStage } from '../traffic/index.ts';
 import { prepare as prepareScenario } from './prepare.ts';
 import { openRequestLog, type RequestLog } from './request-log.ts';
-import { engineFor, prepareTraffic } from './traffic-setup.ts';
+import { type BoundEngine, engineFor, prepareTraffic, type TrafficSetup } from './traffic-setup.ts';
 import type { ThreadInput, ThreadMessage, ToThread } from './traffic-thread.ts';
 
 /**
  * The traffic thread: loads the scenario again (a scenario file is plain configuration, so it yields the same
  * plan), builds the payload factory, the validator and the engine, says `ready`, and runs the engine on
- * `start`. It has an event loop of its own, so sends keep their schedule whatever the main thread is doing
+ * `start` (again on every `start`: in step-driven mode each `start` carries the stages of one step). It has an event loop of its own, so sends keep their schedule whatever the main thread is doing
  * (polling Alertmanager, serving metrics, writing the journal). Windows, progress and the summary go back as
  * messages; the request log, when asked for, is written here.
  */
@@ -17,7 +18,8 @@ const port = parentPort;
 if (port === null) throw new Error('traffic-worker runs as a worker thread');
 const input = workerData as ThreadInput;
 const post = (message: ThreadMessage) => port.postMessage(message);
-const abort = new AbortController();
+/** Aborts the run in progress; each `start` gets a fresh one, so the thread can run step after step. */
+let abort = new AbortController();
 
 function serializeError(error: unknown): Extract<ThreadMessage, { type: 'error' }>['error'] {
   if (isFiredrillError(error)) return { code: error.code, message: error.message, hint: error.hint };
@@ -34,17 +36,41 @@ async function prepare() {
   const setup = prepareTraffic(scenario, input.scenarioFile);
   const engine = engineFor(setup, input.partition);
   const request = createPayloadFactory(scenario, plan, reference);
-  return { scenario, engine, request };
+  return { scenario, setup, engine, request };
+}
+
+/**
+ * The engine for one `start`: the scenario's own, or (step-driven mode, a capacity search) the open engine
+ * with the stages the message carries in place of the scenario's.
+ */
+function engineForStart(
+  setup: TrafficSetup,
+  scenarioEngine: BoundEngine,
+  stages: readonly TrafficStage[] | undefined,
+): BoundEngine {
+  if (stages === undefined) return scenarioEngine;
+  if (setup.model !== 'open') {
+    throw new FiredrillError('FD_USAGE', 'step-driven traffic needs the open model (traffic.model "open")');
+  }
+  return engineFor({ ...setup, stages: [...stages] });
 }
 
 try {
-  const { scenario, engine, request } = await prepare();
+  const { scenario, setup, engine, request } = await prepare();
   let requestLog: RequestLog | undefined;
   port.on('message', (message: ToThread) => {
     if (message.type === 'abort') abort.abort();
     if (message.type !== 'start') return;
+    abort = new AbortController();
+    let runEngine: BoundEngine;
+    try {
+      runEngine = engineForStart(setup, engine, message.stages);
+    } catch (error) {
+      post({ type: 'error', error: serializeError(error) });
+      return;
+    }
     requestLog = input.requestLogPath === undefined ? undefined : openRequestLog(input.requestLogPath);
-    engine
+    runEngine
       .run({
         target: input.target,
         timeoutMs: scenario.traffic.timeout,

@@ -237,7 +237,8 @@ describe('scenario validation under random mutation', () => {
           last = apply(data, path, m);
         }
         const result = checkIssues(data, sample.file, place % 10 === 0);
-        // (A null stands for "nullable": a number there is no wrong type.)
+        // (A null stands for "nullable": a number there is no wrong type. The one nullable leaf of the schema is
+        // a dimension of validate.outputs[].shape, so a null written there is no wrong type either.)
         if (mutations.length > 1 || mutations[0]!.kind !== 'wrong-type' || last.length === 0) return;
         if (before === null) return;
         // Nor is a null put where the schema takes one (`shape: [null, 3]`: a dimension of any size); a

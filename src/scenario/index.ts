@@ -1,3 +1,4 @@
+export { type CapacityBlock, capacitySchema } from './capacity.ts';
 export { defineScenario } from './define.ts';
 export { type FaultBackend, faultBackends } from './faults.ts';
 export { type LoadOverrides, loadScenario } from './load.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { capacitySchema } from './capacity.ts';
 import { duration, name } from './common.ts';
 import { expectationSchema } from './expectations.ts';
 import { faultSchema } from './faults.ts';
@@ -77,6 +78,8 @@ export const scenarioSchema = z.strictObject({
   rules: z.string().min(1, { error: 'give a rule file or folder, like "rules/"' }).optional(),
   /** Observation window after the last fault is reverted (traffic keeps going to its planned end). */
   recovery: duration('a recovery window').default(30_000),
+  /** How `firedrill capacity` searches this target (see capacity.ts); `firedrill run` ignores it. */
+  capacity: capacitySchema.optional(),
 });
 
 /** What a scenario file exports, as written (durations as strings). */

@@ -1,0 +1,164 @@
+import type { CapacityJson, ConfigurationResultJson, SearchResultJson } from './schema.ts';
+
+/**
+ * capacity.html: one self-contained page (no script, no external resource) with, per configuration, an
+ * inline SVG latency–throughput curve (the search's percentile vs achieved throughput, each step a point
+ * coloured by verdict; the healthy curve and, under fault, the second one), the SLO line, the found point
+ * and the knee; then the cost table. Pure.
+ */
+
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const fmt = (v: number) => String(Number(v.toFixed(1)));
+
+const W = 640;
+const H = 320;
+const M = { left: 56, right: 16, top: 16, bottom: 40 };
+
+const verdictColour: Record<string, string> = {
+  pass: '#1a7f37',
+  fail: '#cf222e',
+  limited: '#9a6700',
+  interrupted: '#6e7781',
+};
+
+function curve(c: ConfigurationResultJson, result: CapacityJson): string {
+  const p = result.settings.percentile;
+  const limit = result.slo.latencyMs[p];
+  const searches: SearchResultJson[] = [c.healthy, ...(c.underFault ? [c.underFault] : [])];
+  const points = searches.flatMap((s, series) =>
+    s.steps
+      .filter((step) => step.measure !== null)
+      .map((step) => ({
+        x: step.measure!.achieved,
+        y: step.measure!.latencyMs[p],
+        verdict: step.verdict,
+        series,
+        rate: step.rate,
+      })),
+  );
+  if (points.length === 0) return '<p>No step was measured.</p>';
+  const maxX = Math.max(...points.map((q) => q.x), ...searches.map((s) => s.capacity ?? 0)) * 1.1 || 1;
+  // Latency axis: up to 3× the SLO line at most, so a collapsed step does not flatten the curve; clipped points sit on the top edge.
+  const maxY =
+    Math.min(
+      Math.max(...points.map((q) => q.y), limit ?? 0) * 1.1,
+      (limit ?? Number.POSITIVE_INFINITY) * 3,
+    ) || 1;
+  const sx = (x: number) => M.left + (x / maxX) * (W - M.left - M.right);
+  const sy = (y: number) => H - M.bottom - (Math.min(y, maxY) / maxY) * (H - M.top - M.bottom);
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(`${p} latency vs throughput, ${c.label}`)}">`,
+  );
+  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
+  out.push(
+    `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="#888"/>`,
+  );
+  out.push(`<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="#888"/>`);
+  for (let i = 0; i <= 4; i++) {
+    const x = (maxX * i) / 4;
+    const y = (maxY * i) / 4;
+    out.push(
+      `<text x="${sx(x)}" y="${H - M.bottom + 14}" font-size="10" text-anchor="middle">${fmt(x)}</text>`,
+    );
+    out.push(`<text x="${M.left - 4}" y="${sy(y) + 3}" font-size="10" text-anchor="end">${fmt(y)}</text>`);
+  }
+  out.push(
+    `<text x="${(W + M.left) / 2}" y="${H - 6}" font-size="11" text-anchor="middle">achieved throughput (req/s)</text>`,
+  );
+  out.push(
+    `<text x="12" y="${(H - M.bottom) / 2}" font-size="11" transform="rotate(-90 12 ${(H - M.bottom) / 2})" text-anchor="middle">${p} latency (ms)</text>`,
+  );
+  if (limit !== undefined) {
+    out.push(
+      `<line class="slo" x1="${M.left}" y1="${sy(limit)}" x2="${W - M.right}" y2="${sy(limit)}" stroke="#cf222e" stroke-dasharray="6 4"/>`,
+    );
+    out.push(
+      `<text x="${W - M.right}" y="${sy(limit) - 4}" font-size="10" text-anchor="end" fill="#cf222e">SLO ${p} ${fmt(limit)} ms</text>`,
+    );
+  }
+  searches.forEach((_s, series) => {
+    const line = points
+      .filter((q) => q.series === series)
+      .sort((a, b) => a.rate - b.rate)
+      .map((q) => `${sx(q.x).toFixed(1)},${sy(q.y).toFixed(1)}`)
+      .join(' ');
+    out.push(
+      `<polyline fill="none" stroke="${series === 0 ? '#0969da' : '#8250df'}" stroke-width="1.5" points="${line}"/>`,
+    );
+  });
+  for (const q of points) {
+    out.push(
+      `<circle cx="${sx(q.x).toFixed(1)}" cy="${sy(q.y).toFixed(1)}" r="3.5" fill="${verdictColour[q.verdict] ?? '#000'}"${q.series === 1 ? ' stroke="#8250df" stroke-width="2"' : ''}><title>${esc(`${fmt(q.rate)}/s offered: ${fmt(q.x)}/s achieved, ${p} ${fmt(q.y)} ms, ${q.verdict}${q.series === 1 ? ' (under fault)' : ''}`)}</title></circle>`,
+    );
+  }
+  searches.forEach((s, series) => {
+    const found = s.steps.find(
+      (step) => step.rate === s.capacity && step.verdict === 'pass' && step.measure !== null,
+    );
+    if (found?.measure) {
+      const x = sx(found.measure.achieved);
+      const y = sy(found.measure.latencyMs[p]);
+      out.push(
+        `<circle class="found" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="8" fill="none" stroke="#1a7f37" stroke-width="2"/>`,
+      );
+      out.push(
+        `<text x="${x.toFixed(1)}" y="${(y - 12).toFixed(1)}" font-size="10" text-anchor="middle">${series === 1 ? 'under fault ' : ''}capacity ${fmt(s.capacity!)}/s</text>`,
+      );
+    }
+    if (s.knee.point) {
+      const x = sx(s.knee.point.achieved);
+      const y = sy(s.knee.point.latencyMs);
+      out.push(
+        `<path class="knee" d="M${x - 6},${y + 6} L${x},${y - 6} L${x + 6},${y + 6} Z" fill="none" stroke="#9a6700" stroke-width="2"/>`,
+      );
+      out.push(
+        `<text x="${x.toFixed(1)}" y="${(y + 18).toFixed(1)}" font-size="10" text-anchor="middle">knee (${s.knee.beyond})</text>`,
+      );
+    }
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+function costTable(result: CapacityJson): string {
+  const rows = result.configurations.map((c, i) => {
+    const r = c.healthy;
+    const cells = [
+      `${i === result.recommendation ? '★ ' : ''}${esc(c.label)}`,
+      r.capacity === null ? '-' : `${fmt(r.capacity)}/s`,
+      r.answer.status,
+      r.knee.point ? `${fmt(r.knee.point.offered)}/s (${r.knee.beyond})` : '-',
+      r.cost ? `$${r.cost.per1kInferences.toPrecision(3)}` : '-',
+      r.cost?.per1MOutputTokens ? `$${r.cost.per1MOutputTokens.toPrecision(3)}` : '-',
+      c.headroom === undefined ? '' : c.headroom === null ? '-' : `${(c.headroom * 100).toFixed(0)} %`,
+    ];
+    return `<tr>${cells.map((x) => `<td>${x}</td>`).join('')}</tr>`;
+  });
+  const priced = result.pricing
+    ? `$${result.pricing.pricePerHour}/h × ${result.pricing.replicas} replica(s)`
+    : 'no price given (--price-per-hour)';
+  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ' No configuration met the SLO.' : ' ★ = recommended (cheapest meeting the SLO).'}</p>`;
+}
+
+export function renderCapacityHtml(result: CapacityJson): string {
+  const sections = result.configurations.map(
+    (c) =>
+      `<section><h2>${esc(c.label)}</h2>${curve(c, result)}${
+        c.healthy.alerts.length > 0
+          ? `<p>Alerts during the climb: ${c.healthy.alerts.map((a) => esc(`${a.alert} at ${fmt(a.lowestRate)}/s${a.shareOfCapacity === null ? '' : ` (${(a.shareOfCapacity * 100).toFixed(0)} % of capacity, ${a.timing})`}`)).join('; ')}</p>`
+          : ''
+      }</section>`,
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(`Capacity: ${result.scenario}`)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#1f2328}table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left}svg{max-width:100%;height:auto}</style>
+</head><body>
+<h1>${esc(`Capacity: ${result.scenario}`)}</h1>
+<p>${esc(`${result.target} · ${result.startedAt} → ${result.endedAt} · ${result.status}`)}. Points: each step (green passed, red failed, amber generator-limited); ring: the SLO capacity; triangle: the knee; dashed: the SLO.</p>
+${costTable(result)}
+${sections.join('\n')}
+</body></html>
+`;
+}

@@ -1,0 +1,33 @@
+/** Capacity search: the highest rate that meets an SLO, per server configuration, with the curve, the knee and the cost. */
+
+export { type AlertFiring, type AlertLoad, alertLoads } from './alerts.ts';
+export { type Cost, costAt, type Pricing } from './cost.ts';
+export { renderCapacityHtml } from './html.ts';
+export { type CurvePoint, findKnee, type Knee } from './knee.ts';
+export { shareAtOrBelow, stepMeasure, windowMeasure } from './measure.ts';
+export {
+  type CapacityOverrides,
+  type CapacityPlan,
+  type ConfiguratorSupport,
+  planCapacity,
+} from './program.ts';
+export { formatCapacityProgress, formatCapacityTable, renderCapacitySummary } from './report.ts';
+export {
+  builtinConfigurators,
+  type CapacityOptions,
+  type CapacityProgress,
+  type CapacityRun,
+  type ConfiguratorFactory,
+  runCapacity,
+} from './runner.ts';
+export {
+  type CapacityJson,
+  type ConfigurationResultJson,
+  capacityJsonSchema,
+  type SearchResultJson,
+} from './schema.ts';
+export { boundsOf, nextProbe, searchCapacity } from './search.ts';
+export { finishStep, sloViolations } from './slo.ts';
+export { assessWindows, DEFAULT_STABILITY } from './stability.ts';
+export { expandGrid, recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
+export type * from './types.ts';

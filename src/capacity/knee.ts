@@ -1,0 +1,58 @@
+/** One point of a measured latency–throughput curve. */
+export interface CurvePoint {
+  /** Offered rate, req/s. */
+  offered: number;
+  /** Achieved throughput, req/s. */
+  achieved: number;
+  /** Latency at the search's percentile, ms. */
+  latencyMs: number;
+}
+
+export interface Knee {
+  /** The point past which latency grows faster than linearly with load; null with fewer than 3 points or no bend. */
+  point: CurvePoint | null;
+  /**
+   * How the server fails beyond the knee. `cliff`: latency multiplies (≥ 3×) or throughput falls short of the
+   * offered rate by > 10 % within one step of ≤ 25 % more load. `slope`: it degrades gradually. `none`: no
+   * measured point beyond the knee.
+   */
+  beyond: 'slope' | 'cliff' | 'none';
+}
+
+/**
+ * The knee of a latency–throughput curve (Kneedle, on the curve normalized to [0, 1]²): sorted by offered
+ * rate, the point farthest below the chord from the first to the last point, where the curve turns from
+ * flat to steep. A curve that never rises above its chord (linear or concave) has no knee. Pure.
+ */
+export function findKnee(points: readonly CurvePoint[]): Knee {
+  const sorted = [...points].sort((a, b) => a.offered - b.offered);
+  if (sorted.length < 3) return { point: null, beyond: 'none' };
+  const first = sorted[0]!;
+  const last = sorted[sorted.length - 1]!;
+  const dx = last.offered - first.offered;
+  const dy = last.latencyMs - first.latencyMs;
+  if (dx <= 0 || dy <= 0) return { point: null, beyond: 'none' };
+  let best = -1;
+  let bestGap = 0.05; // below 5 % of the normalized range: no bend worth naming
+  sorted.forEach((p, i) => {
+    const x = (p.offered - first.offered) / dx;
+    const y = (p.latencyMs - first.latencyMs) / dy;
+    if (x - y > bestGap) {
+      bestGap = x - y;
+      best = i;
+    }
+  });
+  if (best < 0) return { point: null, beyond: 'none' };
+  const knee = sorted[best]!;
+  const after = sorted.slice(best + 1);
+  if (after.length === 0) return { point: knee, beyond: 'none' };
+  let previous = knee;
+  for (const p of after) {
+    const close = p.offered <= previous.offered * 1.25;
+    const jump = previous.latencyMs > 0 && p.latencyMs >= previous.latencyMs * 3;
+    const shortfall = p.achieved < p.offered * 0.9 && previous.achieved >= previous.offered * 0.9;
+    if (close && (jump || shortfall)) return { point: knee, beyond: 'cliff' };
+    previous = p;
+  }
+  return { point: knee, beyond: 'slope' };
+}

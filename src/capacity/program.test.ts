@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario, type Scenario } from '../scenario/index.ts';
+import { planCapacity, windowSecondsAt } from './program.ts';
+import { builtinConfigurators } from './runner.ts';
+
+const base = {
+  name: 'cap',
+  description: 'a capacity scenario',
+  target: { protocol: 'kserve-v2', model: 'penguins' },
+  traffic: { stages: [{ kind: 'constant', rate: 10, duration: '5s' }], timeout: '1s', maxInFlight: 1000 },
+  expect: [{ kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 50 }],
+};
+
+function parsed(capacity: unknown): Scenario {
+  const result = parseScenario({ ...base, capacity });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.scenario;
+}
+
+describe('the capacity block and its plan', () => {
+  it.each([
+    [{ slo: {} }, 'capacity.slo', 'at least one limit'],
+    [{ slo: { p99: '50' } }, 'capacity.slo.p99', 'like "30s"'],
+    [{ slo: { p99: '50ms' }, startRate: 100, maxRate: 50 }, 'capacity.maxRate', 'below startRate 100'],
+    [{ slo: { p99: '50ms' }, window: '1500ms' }, 'capacity.window', 'whole seconds'],
+    [
+      { slo: { p99: '50ms' }, configurations: [{ maxBatchSize: 4 }] },
+      'capacity.configurator',
+      'need a configurator',
+    ],
+    [
+      { slo: { p99: '50ms' }, configurator: { kind: 'vllm' } },
+      'capacity.configurator.kind',
+      'one of fixture',
+    ],
+  ])('refuses %j at %s', (capacity, path, message) => {
+    const result = parseScenario({ ...base, capacity });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toContainEqual({ path, message: expect.stringContaining(message) });
+  });
+
+  it('plans defaults (printed before start) and expands a grid', () => {
+    const plan = planCapacity(
+      parsed({
+        slo: { p90: '20ms', p99: '50ms' },
+        configurator: { kind: 'fixture' },
+        configurations: { grid: { maxBatchSize: [1, 8], maxQueueDelayMs: [0, 2] } },
+      }),
+      'cap.ts',
+      { pricePerHour: 2, maxRate: 1000 },
+      builtinConfigurators,
+      undefined,
+    );
+    expect(plan.search).toMatchObject({ startRate: 10, maxRate: 1000, precision: 0.02, strategy: 'bisect' });
+    expect(plan.maxDurationMs).toBe(600_000);
+    expect(plan.stability.percentile).toBe('p99');
+    expect(plan.configurations).toHaveLength(4);
+    expect(plan.pricing).toEqual({ pricePerHour: 2, replicas: 1 });
+    // Latency within ±10 % of the SLO's 50 ms agrees; a window holds ≥ 100 requests (5 s at 20 req/s).
+    expect(plan.stability.latencyFloorMs).toBeCloseTo(5, 10);
+    expect(windowSecondsAt(plan, 20)).toBe(5);
+    expect(windowSecondsAt(plan, 400)).toBe(2);
+  });
+
+  it('refuses, all together: no capacity block; a max rate under the start; an in-flight cap; a fault; a configurator', () => {
+    expect(() => planCapacity(parsed(undefined), 'cap.ts', {}, builtinConfigurators, undefined)).toThrow(
+      /cap.ts: capacity: missing: a capacity search needs an SLO/,
+    );
+    const scenario = parsed({
+      slo: { p99: '50ms' },
+      startRate: 20,
+      configurator: { kind: 'fixture' },
+      configurations: [{ maxBatch: 4 }],
+    });
+    let message = '';
+    try {
+      planCapacity(
+        scenario,
+        'cap.ts',
+        { maxRate: 10, fault: 'nope' },
+        builtinConfigurators,
+        'http://127.0.0.1:9000',
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('--max-rate: 10 is below capacity.startRate 20');
+    expect(message).toContain('--fault: no fault "nope"');
+    expect(message).toContain('capacity.configurator.kind: "fixture" configures the fixture');
+    expect(message).toContain('capacity.configurations[0]: maxBatch is not a fixture batcher setting');
+    expect(() =>
+      planCapacity(scenario, 'cap.ts', { maxRate: 5000 }, builtinConfigurators, undefined),
+    ).toThrow(/traffic.maxInFlight: at the max rate 5000/);
+    expect(() => planCapacity(scenario, 'cap.ts', {}, {}, undefined)).toThrow(
+      /"fixture" is not available in this build/,
+    );
+  });
+});

@@ -1,0 +1,147 @@
+import type { CapacityJson, SearchResultJson } from './schema.ts';
+
+/** Views over capacity.json (pure): the CLI table and summary.md. */
+
+const rate = (v: number | null | undefined) =>
+  v === null || v === undefined ? '-' : `${Number(v.toFixed(1))}/s`;
+const ms = (v: number | null | undefined) =>
+  v === null || v === undefined ? '-' : `${Number(v.toFixed(1))}ms`;
+const usd = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `$${v.toPrecision(3)}`);
+
+function kneeText(result: SearchResultJson): string {
+  const k = result.knee;
+  if (k.point === null) return 'no knee';
+  return `knee ${rate(k.point.offered)} (${ms(k.point.latencyMs)}), then a ${k.beyond === 'none' ? '?' : k.beyond}`;
+}
+
+/** One line per configuration (and under fault), then the recommendation. */
+export function formatCapacityTable(result: CapacityJson, reportDir?: string): string {
+  const header = [
+    'configuration',
+    'fault',
+    'capacity',
+    'lowest fail',
+    'status',
+    'knee',
+    'beyond',
+    '$/1k',
+    'steps',
+  ];
+  const rows: string[][] = [];
+  for (const [i, c] of result.configurations.entries()) {
+    for (const r of [c.healthy, ...(c.underFault ? [c.underFault] : [])]) {
+      rows.push([
+        `${i === result.recommendation && r === c.healthy ? '* ' : ''}${c.label}`,
+        r.fault ?? '-',
+        rate(r.capacity),
+        rate(r.answer.lowestFail),
+        r.answer.status,
+        r.knee.point ? rate(r.knee.point.offered) : '-',
+        r.knee.beyond,
+        usd(r.cost?.per1kInferences),
+        String(r.steps.length),
+      ]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const lines = [line(header), ...rows.map(line)];
+  const best = result.recommendation === null ? undefined : result.configurations[result.recommendation];
+  const p = result.settings.percentile;
+  lines.push('');
+  lines.push(
+    best
+      ? `SLO capacity: ${rate(best.healthy.capacity)} (${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
+      : 'SLO capacity: no rate met the SLO',
+  );
+  for (const c of result.configurations) {
+    if (c.headroom !== undefined) {
+      lines.push(
+        `headroom under ${c.underFault?.fault}: ${c.headroom === null ? '-' : `${(c.headroom * 100).toFixed(0)} %`} of healthy (${c.label})`,
+      );
+    }
+  }
+  if (result.earlyExit)
+    lines.push('sweep stopped early: the last configurations gained under the early-exit gain');
+  if (result.status !== 'completed')
+    lines.push(`search ${result.status}${result.reason ? `: ${result.reason}` : ''}`);
+  if (reportDir) lines.push(`report: ${reportDir}`);
+  return lines.join('\n');
+}
+
+/** summary.md: the answer, the table, and every step of every search. */
+export function renderCapacitySummary(result: CapacityJson): string {
+  const out = [
+    `# Capacity: ${result.scenario}`,
+    '',
+    `Target ${result.target}, ${result.startedAt} → ${result.endedAt}, status **${result.status}**${result.reason ? ` (${result.reason})` : ''}.`,
+    '',
+    `SLO: ${[
+      ...Object.entries(result.slo.latencyMs).map(([k, v]) => `${k} ≤ ${v} ms`),
+      ...(result.slo.maxErrorRatio !== undefined ? [`errors ≤ ${result.slo.maxErrorRatio * 100} %`] : []),
+      ...(result.slo.maxWrongAnswerRatio !== undefined
+        ? [`wrong answers ≤ ${result.slo.maxWrongAnswerRatio * 100} %`]
+        : []),
+      ...(result.slo.goodput
+        ? [`goodput ≥ ${result.slo.goodput.min * 100} % within ${result.slo.goodput.latencyMs} ms`]
+        : []),
+    ].join(
+      ', ',
+    )}. Search: start ${result.settings.startRate}/s, max ${result.settings.maxRate}/s, precision ${result.settings.precision * 100} %, warm-up ${result.settings.warmupMs / 1000} s, windows of ${result.settings.windowMs / 1000} s until ${result.settings.stableWindows} agree within ±${result.settings.tolerance * 100} % (at most ${result.settings.maxWindows}).`,
+    '',
+    '```',
+    formatCapacityTable(result),
+    '```',
+  ];
+  for (const c of result.configurations) {
+    for (const r of [c.healthy, ...(c.underFault ? [c.underFault] : [])]) {
+      out.push('', `## ${c.label}${r.fault ? ` under fault ${r.fault}` : ''}`, '');
+      if (r.alerts.length > 0) {
+        out.push('Alerts during the climb (lowest load at which each fired):', '');
+        for (const a of r.alerts) {
+          out.push(
+            `- ${a.alert}: ${rate(a.lowestRate)}${a.shareOfCapacity === null ? '' : ` = ${(a.shareOfCapacity * 100).toFixed(0)} % of capacity`} (${a.timing})`,
+          );
+        }
+        out.push('');
+      }
+      out.push(
+        '| # | offered | achieved | p50 | p90 | p99 | errors | late | goodput | stability | verdict | why |',
+      );
+      out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+      r.steps.forEach((s, i) => {
+        const m = s.measure;
+        out.push(
+          `| ${i + 1} | ${rate(s.rate)} | ${rate(m?.achieved)} | ${ms(m?.latencyMs.p50)} | ${ms(m?.latencyMs.p90)} | ${ms(m?.latencyMs.p99)} | ${m ? `${(m.errorRatio * 100).toFixed(2)} %` : '-'} | ${m ? m.late : '-'} | ${m?.goodput === null || m === null ? '-' : `${(m.goodput * 100).toFixed(1)} %`} | ${s.stability} | ${s.verdict} | ${s.violations.join('; ')} |`,
+        );
+      });
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The live progress line: configuration, step, rate, p99, and the verdict so far. */
+export function formatCapacityProgress(p: {
+  configuration: string;
+  configurationIndex: number;
+  configurations: number;
+  fault: string | null;
+  step: number;
+  rate: number;
+  achievedRate: number;
+  p99Ms: number | null;
+  highestPass: number | null;
+  lowestFail: number | null;
+}): string {
+  return [
+    `config ${p.configurationIndex + 1}/${p.configurations} ${p.configuration}${p.fault ? ` [fault ${p.fault}]` : ''}`,
+    `step ${p.step}`,
+    `rate ${p.rate}→${p.achievedRate.toFixed(0)}/s`,
+    `p99 ${p.p99Ms === null ? '-' : `${p.p99Ms.toFixed(1)}ms`}`,
+    `pass ≤ ${rate(p.highestPass)} · fail ≥ ${rate(p.lowestFail)}`,
+  ].join(' · ');
+}

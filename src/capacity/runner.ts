@@ -1,0 +1,520 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type FaultHandle, injectFault } from '../../chaos/index.ts';
+import {
+  type Configurator,
+  fixtureConfigurator,
+  fixtureSettingsIssues,
+  type Settings,
+} from '../configure/index.ts';
+import { sleep } from '../core/clock.ts';
+import { formatDuration } from '../core/duration.ts';
+import { FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { createScope, type DisposalScope } from '../core/scope.ts';
+import { createPrometheusClient, startAlertWatcher } from '../evaluate/index.ts';
+import { FileJournal } from '../journal/index.ts';
+import { updateLatestLink } from '../report/index.ts';
+import {
+  type ConnectedStack,
+  connectStack,
+  faultTargets,
+  prepare,
+  type StackFlags,
+  startTrafficThread,
+  type TrafficThread,
+  targetProbe,
+} from '../run/index.ts';
+import type { Scenario } from '../scenario/index.ts';
+import { waitTargetReady } from '../stack/index.ts';
+import type { TrafficProgress, TrafficWindow } from '../traffic/index.ts';
+import { type AlertFiring, alertLoads } from './alerts.ts';
+import { costAt } from './cost.ts';
+import { renderCapacityHtml } from './html.ts';
+import { findKnee } from './knee.ts';
+import { stepMeasure, windowMeasure } from './measure.ts';
+import {
+  type CapacityOverrides,
+  type CapacityPlan,
+  type ConfiguratorSupport,
+  planCapacity,
+  stepBudgetMs,
+  windowSecondsAt,
+} from './program.ts';
+import { renderCapacitySummary } from './report.ts';
+import {
+  type CapacityJson,
+  type ConfigurationResultJson,
+  capacityJsonSchema,
+  type SearchResultJson,
+} from './schema.ts';
+import { boundsOf, searchCapacity } from './search.ts';
+import { finishStep } from './slo.ts';
+import { assessWindows, type WindowDecision } from './stability.ts';
+import { recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
+import type { StepResult, WindowMeasure } from './types.ts';
+
+/** A configurator this build can apply: its checks (before anything starts) and how to make one for a stack. */
+export interface ConfiguratorFactory extends ConfiguratorSupport {
+  create(stack: ConnectedStack, options: Record<string, unknown>): Configurator;
+}
+
+/** The configurators of this build: the fixture's batcher. Others plug in through `CapacityOptions.configurators`. */
+export const builtinConfigurators: Readonly<Record<string, ConfiguratorFactory>> = {
+  fixture: {
+    refuse: ({ named }) =>
+      named === undefined
+        ? undefined
+        : `"fixture" configures the fixture model server's batcher through its admin API, and ${named} is a server you named; use triton, kubernetes or command for it`,
+    settingsIssues: fixtureSettingsIssues,
+    create: (stack) => fixtureConfigurator({ url: stack.endpoints.admin, token: stack.endpoints.adminToken }),
+  },
+};
+
+/** A live view of the search (about once a second), for the progress line. */
+export interface CapacityProgress {
+  configuration: string;
+  configurationIndex: number;
+  configurations: number;
+  fault: string | null;
+  step: number;
+  rate: number;
+  achievedRate: number;
+  p99Ms: number | null;
+  highestPass: number | null;
+  lowestFail: number | null;
+}
+
+export interface CapacityOptions extends StackFlags, CapacityOverrides {
+  scenarioFile: string;
+  /** Reports root; the search writes `<reportsDir>/capacity-<id>/`. */
+  reportsDir: string;
+  allowHosts?: readonly string[];
+  allowedNamespaces?: readonly string[];
+  log: Logger;
+  /** Aborted on Ctrl-C: the step stops at once, configurations and faults are restored, what was measured is written. */
+  signal: AbortSignal;
+  configurators?: Readonly<Record<string, ConfiguratorFactory>>;
+  onProgress?: ((progress: CapacityProgress) => void) | undefined;
+}
+
+export interface CapacityRun {
+  result: CapacityJson;
+  reportDir: string;
+  exitCode: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The `capacity` program: prepare and plan (every impossible setting refused before anything starts) →
+ * print the bounds → acquire the stack, the traffic thread, the alert watcher and the configurator into one
+ * disposal scope → per configuration: apply + confirm, search (and again under the fault) → restore →
+ * write capacity.json, summary.md and capacity.html. Ctrl-C ends the step in progress at once and writes
+ * what was measured.
+ */
+export async function runCapacity(options: CapacityOptions): Promise<CapacityRun> {
+  const { log, signal } = options;
+  const configurators = options.configurators ?? builtinConfigurators;
+  const { scenario } = await prepare(options.scenarioFile);
+  const plan = planCapacity(
+    scenario,
+    options.scenarioFile,
+    options,
+    configurators,
+    options.prometheus ? undefined : (options.target ?? scenario.target.url),
+  );
+  const stepMs = stepBudgetMs(plan, scenario.traffic.timeout);
+  log.info(
+    `capacity: ${plan.configurations.length} configuration${plan.configurations.length === 1 ? '' : 's'}${plan.fault ? ` (each healthy and under fault ${plan.fault})` : ''}; rates ${plan.search.startRate}/s ×2 up to max rate ${plan.search.maxRate}/s, bisect to ${plan.search.precision * 100} %; max duration ${formatDuration(plan.maxDurationMs)} (a step takes at most ${formatDuration(stepMs)}); loopback only${(options.allowHosts ?? []).length > 0 ? ` and ${options.allowHosts?.join(', ')}` : ''}`,
+  );
+
+  const startedAt = Date.now();
+  const id = `${iso(startedAt).replace(/[:.]/g, '-').replace('T', '_').slice(0, 19)}_${scenario.name}`;
+  const reportsDir = resolve(options.reportsDir);
+  const reportDir = join(reportsDir, `capacity-${id}`);
+  await mkdir(reportDir, { recursive: true });
+  const journal = new FileJournal(join(reportDir, 'events.ndjson'));
+  const deadline = startedAt + plan.maxDurationMs;
+
+  const configurations: ConfigurationResultJson[] = [];
+  let earlyExit = false;
+  let failure: FiredrillError | undefined;
+  let target = options.target ?? scenario.target.url ?? '';
+  const scope = createScope();
+  try {
+    const connected = await connectStack({
+      ...options,
+      allowHosts: options.allowHosts ?? [],
+      scenario,
+      scenarioFile: options.scenarioFile,
+      runDir: reportDir,
+      log,
+      signal,
+      journal,
+    });
+    if (connected.owned) scope.add('embedded stack', connected.owned, (stack) => stack.stop());
+    target = connected.endpoints.target;
+    await waitTargetReady(targetProbe(connected, scenario.target), signal);
+    const thread = scope.add(
+      'traffic thread',
+      await startTrafficThread({
+        scenarioFile: options.scenarioFile,
+        backend: undefined,
+        target,
+        requestLogPath: undefined,
+      }),
+      (t) => t.close(),
+    );
+
+    // The evaluator watches during the whole climb: each alert seen firing is placed at the step's rate.
+    let currentRate: number | null = null;
+    const firings: AlertFiring[] = [];
+    if (connected.endpoints.prometheus) {
+      const prometheus = scope.add(
+        'prometheus client',
+        createPrometheusClient({ url: connected.endpoints.prometheus }),
+        (c) => c.close(),
+      );
+      scope.add(
+        'alert watcher',
+        startAlertWatcher({
+          client: prometheus,
+          intervalMs: 500,
+          now: Date.now,
+          signal,
+          onObservation: (o) => {
+            if (o.state === 'firing' && currentRate !== null)
+              firings.push({ alert: o.name, rate: currentRate, at: o.since });
+          },
+          onBlind: (period) => log.debug(`alert watcher blind: ${period.reason}`),
+        }),
+        (w) => w.stop(),
+      );
+    }
+
+    let configurator: Configurator | undefined;
+    let original: Settings = {};
+    if (plan.configurator !== null) {
+      const factory = configurators[plan.configurator.kind]!;
+      configurator = factory.create(connected, plan.configurator.options);
+      const names = [...new Set(plan.configurations.flatMap((c) => Object.keys(c)))];
+      original = await configurator.read(names);
+      const c = configurator;
+      scope.defer('configuration', async () => {
+        await c.restore(original);
+        log.info(`configuration restored: ${settingsLabel(original)}`);
+      });
+    }
+
+    const searchOnce = async (
+      settings: Settings,
+      index: number,
+      fault: string | null,
+    ): Promise<SearchResultJson> => {
+      const label = settingsLabel(settings);
+      const stepsSoFar: StepResult[] = [];
+      const run = await searchCapacity(
+        plan.search,
+        {
+          signal,
+          canStep: () => Date.now() + stepMs <= deadline,
+          step: async (rate) => {
+            currentRate = rate;
+            try {
+              const previous = stepsSoFar.at(-1);
+              if (previous !== undefined && previous.verdict !== 'pass') {
+                await sleep(plan.cooldownMs, signal).catch(() => {}); // Ctrl-C: the step then ends interrupted at once
+              }
+              return await runStep(thread, plan, rate, signal, (p) =>
+                options.onProgress?.({
+                  configuration: label,
+                  configurationIndex: index,
+                  configurations: plan.configurations.length,
+                  fault,
+                  step: stepsSoFar.length + 1,
+                  rate,
+                  achievedRate: p.achievedRate,
+                  p99Ms: p.p99Ms,
+                  ...boundsOf(stepsSoFar),
+                }),
+              );
+            } finally {
+              currentRate = null;
+            }
+          },
+        },
+        (step) => {
+          stepsSoFar.push(step);
+          const m = step.measure;
+          log.info(
+            `  ${label}${fault ? ` [${fault}]` : ''} step ${stepsSoFar.length}: ${step.rate}/s → ${m ? `${m.achieved.toFixed(1)}/s, p99 ${m.latencyMs.p99.toFixed(1)}ms, errors ${(m.errorRatio * 100).toFixed(2)} %` : 'nothing measured'} · ${step.stability} · ${step.verdict}${step.violations.length > 0 ? ` (${step.violations.join('; ')})` : ''}`,
+          );
+        },
+      );
+      return searchResult(run, plan, fault, firings.splice(0));
+    };
+
+    for (const [index, settings] of plan.configurations.entries()) {
+      if (signal.aborted || Date.now() + stepMs > deadline) break;
+      const label = settingsLabel(settings);
+      if (configurator !== undefined) {
+        await configurator.apply(settings);
+        await configurator.confirm(settings, 10_000);
+        log.info(
+          `configuration ${index + 1}/${plan.configurations.length}: ${label} (${configurator.kind}, confirmed)`,
+        );
+      }
+      const healthy = await searchOnce(settings, index, null);
+      const entry: ConfigurationResultJson = { label, settings: { ...settings }, healthy };
+      if (plan.fault !== null && !signal.aborted) {
+        entry.underFault = await underFault(
+          scope,
+          plan,
+          plan.fault,
+          scenario,
+          connected,
+          journal,
+          options,
+          deadline,
+          () => searchOnce(settings, index, plan.fault),
+        );
+        entry.headroom =
+          healthy.capacity !== null && healthy.capacity > 0 && entry.underFault.capacity !== null
+            ? entry.underFault.capacity / healthy.capacity
+            : null;
+      }
+      configurations.push(entry);
+      if (
+        shouldStopSweep(
+          configurations.map((c) => c.healthy.capacity),
+          plan.earlyExit,
+        ) &&
+        index < plan.configurations.length - 1
+      ) {
+        earlyExit = true;
+        log.info(
+          `sweep: the last ${plan.earlyExit.window} configurations gained under ${plan.earlyExit.minGain * 100} %: stopping early`,
+        );
+        break;
+      }
+    }
+  } catch (error) {
+    failure = isFiredrillError(error)
+      ? error
+      : new FiredrillError('FD_INTERNAL', formatError(error), { cause: error });
+  } finally {
+    for (const f of await scope.close()) log.warn(`could not release the ${f.name}: ${f.error}`);
+  }
+
+  const interrupted = signal.aborted || failure?.code === 'FD_INTERRUPTED';
+  const recommendation = recommend(
+    // Only a finished search recommends: an interrupted or budget-cut one has a lower bound, not an answer.
+    configurations.map((c) =>
+      c.healthy.answer.status === 'found' || c.healthy.answer.status === 'above-max'
+        ? { capacity: c.healthy.capacity, costPer1k: c.healthy.cost?.per1kInferences ?? null }
+        : { capacity: null, costPer1k: null },
+    ),
+  );
+  const result = capacityJsonSchema.parse({
+    schemaVersion: 1,
+    id,
+    scenario: scenario.name,
+    target,
+    startedAt: iso(startedAt),
+    endedAt: iso(Date.now()),
+    status: interrupted ? 'interrupted' : failure ? 'errored' : 'completed',
+    ...(failure && !interrupted
+      ? { reason: `${failure.message}${failure.hint ? ` (${failure.hint})` : ''}` }
+      : {}),
+    slo: plan.slo,
+    settings: {
+      startRate: plan.search.startRate,
+      maxRate: plan.search.maxRate,
+      maxDurationMs: plan.maxDurationMs,
+      precision: plan.search.precision,
+      repeats: plan.search.repeats,
+      warmupMs: plan.warmupMs,
+      windowMs: plan.windowMs,
+      stableWindows: plan.stability.windows,
+      maxWindows: plan.stability.maxWindows,
+      tolerance: plan.stability.tolerance,
+      percentile: plan.stability.percentile,
+    },
+    pricing: plan.pricing,
+    configurator: plan.configurator?.kind ?? null,
+    configurations,
+    earlyExit,
+    recommendation: recommendation < 0 ? null : recommendation,
+  } satisfies CapacityJson);
+  await writeFile(join(reportDir, 'capacity.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(reportDir, 'summary.md'), renderCapacitySummary(result));
+  await writeFile(join(reportDir, 'capacity.html'), renderCapacityHtml(result));
+  await updateLatestLink(reportsDir, reportDir);
+  const exitCode = interrupted ? 130 : failure ? failure.exitCode : result.recommendation === null ? 10 : 0;
+  return { result, reportDir, exitCode };
+}
+
+/** Holds the scenario's fault for one search (its TTL covers what is left of the budget); reverted on every path. */
+async function underFault(
+  scope: DisposalScope,
+  plan: CapacityPlan,
+  faultId: string,
+  scenario: Scenario,
+  connected: ConnectedStack,
+  journal: FileJournal,
+  options: CapacityOptions,
+  deadline: number,
+  search: () => Promise<SearchResultJson>,
+): Promise<SearchResultJson> {
+  const planned = scenario.faults.find((f) => f.id === faultId)!;
+  const holdMs = Math.max(1000, deadline - Date.now());
+  const fault = { ...planned, duration: holdMs };
+  const targets = await faultTargets(connected.endpoints, scenario, {
+    allowedNamespaces: options.allowedNamespaces ?? [],
+  });
+  journal.append({
+    type: 'fault-injecting',
+    at: Date.now(),
+    id: fault.id,
+    kind: fault.kind,
+    backend: fault.backend,
+    params: { ...fault },
+  });
+  const handle: FaultHandle = await injectFault(fault, targets, {
+    runId: `capacity-${plan.fault}`,
+    recordRecovery: (recovery) =>
+      journal.append({ type: 'fault-recovery', at: Date.now(), id: fault.id, recovery }),
+    ttlMs: holdMs + 30_000,
+    signal: options.signal,
+    now: Date.now,
+  });
+  let reverted = false;
+  const revert = async () => {
+    if (reverted) return;
+    reverted = true;
+    journal.append({ type: 'fault-reverting', at: Date.now(), id: fault.id });
+    await handle.revert();
+    journal.append({ type: 'fault-reverted', at: Date.now(), id: fault.id });
+  };
+  scope.defer(`fault ${fault.id}`, revert);
+  try {
+    const landed = await handle.landed();
+    if (!landed.landed) {
+      throw new FiredrillError('FD_INJECT_FAILED', `fault ${fault.id} did not land: ${landed.reason}`, {
+        hint: 'capacity under a fault that is not there would be the healthy capacity; see the model server log',
+      });
+    }
+    options.log.info(`fault ${fault.id} held: searching capacity under it`);
+    return await search();
+  } finally {
+    await revert();
+  }
+}
+
+/** The search's result as capacity.json holds it: the answer, the knee of its curve, its cost, the alerts. */
+function searchResult(
+  run: { steps: StepResult[]; answer: SearchResultJson['answer'] },
+  plan: CapacityPlan,
+  fault: string | null,
+  firings: readonly AlertFiring[],
+): SearchResultJson {
+  const capacity = run.answer.highestPass;
+  const measured = run.steps.filter(
+    (s) => s.measure !== null && s.verdict !== 'limited' && s.verdict !== 'interrupted',
+  );
+  const knee = findKnee(
+    measured.map((s) => ({
+      offered: s.rate,
+      achieved: s.measure!.achieved,
+      latencyMs: s.measure!.latencyMs[plan.stability.percentile],
+    })),
+  );
+  const atCapacity = run.steps.find((s) => s.rate === capacity && s.verdict === 'pass');
+  return {
+    fault,
+    answer: run.answer,
+    capacity,
+    knee,
+    cost:
+      plan.pricing === null
+        ? null
+        : costAt(capacity, plan.pricing, atCapacity?.measure?.outputTokensPerSecond),
+    alerts: alertLoads(firings, capacity),
+    steps: run.steps.map((s) => ({ ...s, startedAt: iso(s.startedAt), endedAt: iso(s.endedAt) })),
+    probeSeconds: run.steps.reduce((a, s) => a + (s.endedAt - s.startedAt) / 1000, 0),
+  };
+}
+
+/**
+ * One step: a constant `rate` on the traffic thread; the warm-up seconds are dropped, then each `windowMs`
+ * of one-second windows is one measurement window, assessed as it completes; once decided, the step's
+ * traffic is stopped at once. Generator lag past the limit marks a decided step generator-limited.
+ */
+async function runStep(
+  thread: TrafficThread,
+  plan: CapacityPlan,
+  rate: number,
+  signal: AbortSignal,
+  onProgress: (progress: TrafficProgress) => void,
+): Promise<StepResult> {
+  const startedAt = Date.now();
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const warmupSeconds = plan.warmupMs / 1000;
+  const perWindow = windowSecondsAt(plan, rate);
+  const seconds: TrafficWindow[] = [];
+  const measures: WindowMeasure[] = [];
+  let decision: Extract<WindowDecision, { kind: 'done' }> | undefined;
+  let loopLag: number | undefined;
+  try {
+    const { summary } = await thread.run({
+      signal: stop.signal,
+      stages: [
+        { kind: 'constant', rate, durationMs: plan.warmupMs + plan.stability.maxWindows * perWindow * 1000 },
+      ],
+      onProgress,
+      onWindow: (window) => {
+        if (decision !== undefined) return;
+        seconds.push(window);
+        const measured = seconds.length - warmupSeconds;
+        if (measured <= 0 || measured % perWindow !== 0) return;
+        measures.push(windowMeasure(seconds.slice(seconds.length - perWindow), rate));
+        const next = assessWindows(measures, plan.slo, plan.stability);
+        if (next.kind === 'done') {
+          decision = next;
+          stop.abort();
+        }
+      },
+    });
+    loopLag = summary.loopLagP99Ms;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  const endedAt = Date.now();
+  if (decision === undefined || signal.aborted) {
+    const judged = seconds.slice(warmupSeconds);
+    return finishStep({
+      rate,
+      stability: 'interrupted',
+      measure: judged.length > 0 ? stepMeasure(judged, rate, plan.slo) : null,
+      windows: measures,
+      slo: plan.slo,
+      startedAt,
+      endedAt,
+    });
+  }
+  const judgedSeconds = seconds.slice(warmupSeconds).slice(-decision.judged * perWindow);
+  const limited =
+    loopLag !== undefined && loopLag > plan.stability.maxLoopLagMs && decision.stability !== 'overload';
+  return finishStep({
+    rate,
+    stability: limited ? 'generator-limited' : decision.stability,
+    measure: stepMeasure(judgedSeconds, rate, plan.slo),
+    windows: measures,
+    slo: plan.slo,
+    startedAt,
+    endedAt,
+  });
+}

@@ -1,0 +1,272 @@
+import { describe, expect, it } from 'vitest';
+import { rngFor } from '../core/rng.ts';
+import { alertLoads } from './alerts.ts';
+import { costAt } from './cost.ts';
+import { findKnee } from './knee.ts';
+import { boundsOf, nextProbe, searchCapacity } from './search.ts';
+import { finishStep } from './slo.ts';
+import { assessWindows, DEFAULT_STABILITY } from './stability.ts';
+import { expandGrid, recommend, shouldStopSweep } from './sweep.ts';
+import type { SearchSettings, Slo, StepMeasure, WindowMeasure } from './types.ts';
+
+/**
+ * Synthetic servers: each maps (offered rate, window index, step number) to one measurement window. The
+ * search is run through the same pure functions the runner uses (assessWindows → finishStep → nextProbe).
+ */
+type Server = (rate: number, window: number, step: number) => Omit<WindowMeasure, 'offered'>;
+
+const slo: Slo = { latencyMs: { p99: 50 }, maxErrorRatio: 0.01 };
+const settings: SearchSettings = { startRate: 10, maxRate: 5000, precision: 0.02, repeats: 1, maxSteps: 40 };
+
+function win(
+  achieved: number,
+  p99: number,
+  extra: Partial<WindowMeasure> = {},
+): Omit<WindowMeasure, 'offered'> {
+  return {
+    achieved,
+    sent: achieved,
+    completed: achieved,
+    late: 0,
+    errors: 0,
+    timeouts: 0,
+    wrongAnswers: 0,
+    latencyMs: { p50: p99 / 2, p90: p99 * 0.8, p99 },
+    ...extra,
+  };
+}
+
+/** An M/M/1-like curve: p99 = base / (1 − ρ) below capacity `cap`; past it the queue grows window after window. */
+function queueing(cap: number, base = 5): Server {
+  return (rate, w) => {
+    if (rate < cap) return win(rate, base / (1 - rate / cap));
+    return win(cap, base * 20 * (w + 1));
+  };
+}
+
+function measureOf(windows: readonly WindowMeasure[]): StepMeasure {
+  const last = windows[windows.length - 1]!;
+  return {
+    ...last,
+    errorRatio: last.completed ? last.errors / last.completed : 0,
+    wrongAnswerRatio: 0,
+    lateRatio: 0,
+    goodput: null,
+    maxLatencyMs: last.latencyMs.p99,
+  };
+}
+
+async function search(server: Server, overrides: Partial<SearchSettings> = {}) {
+  let stepNo = 0;
+  const s = { ...settings, ...overrides };
+  return searchCapacity(s, {
+    signal: new AbortController().signal,
+    canStep: () => true,
+    step: async (rate) => {
+      const windows: WindowMeasure[] = [];
+      const n = stepNo++;
+      for (;;) {
+        windows.push({ offered: rate, ...server(rate, windows.length, n) });
+        const decision = assessWindows(windows, slo, DEFAULT_STABILITY);
+        if (decision.kind === 'continue') continue;
+        const judged = windows.slice(-decision.judged);
+        return finishStep({
+          rate,
+          stability: decision.stability,
+          measure: measureOf(judged),
+          windows,
+          slo,
+          startedAt: 0,
+          endedAt: 0,
+        });
+      }
+    },
+  });
+}
+
+describe('capacity search against synthetic servers', () => {
+  it('brackets ×2 then bisects a queueing curve to 2 % of the true SLO capacity', async () => {
+    // p99 = 5 / (1 − r/300) ≤ 50 ⇔ r ≤ 270.
+    const { steps, answer } = await search(queueing(300));
+    expect(answer.status).toBe('found');
+    expect(answer.highestPass).toBeGreaterThan(270 * 0.98);
+    expect(answer.highestPass).toBeLessThanOrEqual(270);
+    expect(answer.lowestFail).toBeGreaterThanOrEqual(270);
+    expect((answer.lowestFail! - answer.highestPass!) / answer.highestPass!).toBeLessThanOrEqual(0.02);
+    expect(steps.slice(0, 6).map((s) => s.rate)).toEqual([10, 20, 40, 80, 160, 320]);
+    // Beyond capacity the latency climbs in every window: decided as diverging after 3 windows, not 8.
+    expect(steps[5]!.stability).toBe('diverging');
+    expect(steps[5]!.windows).toHaveLength(3);
+    expect(steps.length).toBeLessThan(16);
+  });
+
+  it('stops the climb at a cliff (errors > 50 %) and never offers more than the failing rate', async () => {
+    const cliff: Server = (rate) => (rate <= 100 ? win(rate, 8) : win(rate, 8, { errors: rate * 0.9 }));
+    const { steps, answer } = await search(cliff);
+    expect(steps.find((s) => s.rate === 160)!.stability).toBe('overload');
+    expect(Math.max(...steps.map((s) => s.rate))).toBe(160);
+    expect(answer.highestPass).toBeGreaterThanOrEqual(98);
+    expect(answer.highestPass).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps measuring noisy windows until three agree, and marks a step unstable after maxWindows', async () => {
+    const rng = rngFor(7);
+    const noisy: Server = (rate) => win(rate * (1 + (rng() - 0.5) * 0.1), 10 * (1 + (rng() - 0.5) * 0.1));
+    const { answer } = await search(noisy, { maxRate: 640 });
+    expect(answer.status).toBe('above-max');
+    const wild: Server = (rate, w) => win(rate, w % 2 === 0 ? 10 : 30);
+    const { steps } = await search(wild, { maxSteps: 1 });
+    expect(steps[0]!.stability).toBe('unstable');
+    expect(steps[0]!.windows).toHaveLength(DEFAULT_STABILITY.maxWindows);
+    expect(steps[0]!.verdict).toBe('fail');
+  });
+
+  it('a non-monotone blip misleads one probe; repeats of the final points recover the true capacity', async () => {
+    // Fails the first time 80 req/s is probed only (a noisy neighbour), true capacity 270.
+    const base = queueing(300);
+    const blip: Server = (rate, w, step) =>
+      rate === 80 && step === 3 ? win(rate, 200) : base(rate, w, step);
+    const once = await search(blip);
+    expect(once.answer.highestPass).toBeLessThan(80);
+    const repeated = await search(blip, { repeats: 3 });
+    expect(repeated.answer.status).toBe('found');
+    expect(repeated.answer.highestPass).toBeGreaterThan(270 * 0.98);
+  });
+
+  it('ends generator-limited when sends run late, and never reports that rate as capacity', async () => {
+    const gen: Server = (rate) => (rate >= 160 ? win(rate, 8, { late: rate * 0.05 }) : win(rate, 8));
+    const { steps, answer } = await search(gen);
+    expect(answer.status).toBe('generator-limited');
+    expect(steps.at(-1)!.stability).toBe('generator-limited');
+    expect(answer.highestPass).toBe(80);
+    expect(answer.lowestFail).toBeNull();
+  });
+
+  it('reports below-start and above-max', async () => {
+    expect((await search(queueing(5))).answer).toMatchObject({
+      status: 'below-start',
+      highestPass: null,
+      lowestFail: 10,
+    });
+    expect((await search(queueing(1e6), { maxRate: 100 })).answer).toMatchObject({
+      status: 'above-max',
+      highestPass: 100,
+    });
+  });
+
+  it('a linear (brute-force) sweep climbs in steps of precision × maxRate to the first failure and agrees with the search', async () => {
+    const linear = await search(queueing(300), {
+      strategy: 'linear',
+      startRate: 6,
+      maxRate: 300,
+      maxSteps: 60,
+    });
+    expect(linear.answer.status).toBe('found');
+    expect(linear.steps.slice(0, 3).map((s) => s.rate)).toEqual([6, 12, 18]);
+    expect(linear.answer.highestPass).toBe(264);
+    const bisect = await search(queueing(300));
+    expect(Math.abs(bisect.answer.highestPass! - 264) / 264).toBeLessThan(0.05);
+    expect(bisect.steps.length * 3).toBeLessThan(linear.steps.length);
+  });
+
+  it('bounds: a pass above the lowest fail is not the answer; ties fail', () => {
+    const history = [
+      { rate: 100, verdict: 'pass' as const },
+      { rate: 200, verdict: 'fail' as const },
+      { rate: 300, verdict: 'pass' as const },
+      { rate: 150, verdict: 'pass' as const },
+      { rate: 150, verdict: 'fail' as const },
+    ];
+    expect(boundsOf(history)).toEqual({ highestPass: 100, lowestFail: 150 });
+    expect(nextProbe(history, settings)).toEqual({ kind: 'probe', rate: 125 });
+  });
+});
+
+describe('knee', () => {
+  it('finds the bend of a queueing curve and calls a gradual rise a slope', () => {
+    const points = [20, 40, 80, 160, 200, 240, 260, 280].map((r) => ({
+      offered: r,
+      achieved: r,
+      latencyMs: 5 / (1 - r / 300),
+    }));
+    const knee = findKnee(points);
+    expect(knee.point?.offered).toBeGreaterThanOrEqual(200);
+    expect(knee.point?.offered).toBeLessThanOrEqual(260);
+    expect(knee.beyond).toBe('slope');
+  });
+  it('calls a multiplied latency within a small rate step a cliff, and a straight line no knee', () => {
+    const cliff = [10, 20, 40, 80, 100, 110].map((r) => ({
+      offered: r,
+      achieved: r,
+      latencyMs: r <= 100 ? 5 + r / 100 : 400,
+    }));
+    expect(findKnee(cliff)).toMatchObject({ point: { offered: 100 }, beyond: 'cliff' });
+    const line = [10, 20, 40, 80].map((r) => ({ offered: r, achieved: r, latencyMs: r }));
+    expect(findKnee(line)).toEqual({ point: null, beyond: 'none' });
+  });
+});
+
+describe('stability', () => {
+  it('throughput off by more than ±10 % is not stable even when latency agrees', () => {
+    const windows = [100, 100, 125].map((a) => ({ offered: 100, ...win(a, 10) }));
+    expect(assessWindows(windows, slo, DEFAULT_STABILITY)).toEqual({ kind: 'continue' });
+    const ok = [100, 104, 96].map((a) => ({ offered: 100, ...win(a, 10) }));
+    expect(assessWindows(ok, slo, DEFAULT_STABILITY)).toEqual({
+      kind: 'done',
+      stability: 'stable',
+      judged: 3,
+    });
+  });
+  it('timeouts end the step as overload at once', () => {
+    expect(
+      assessWindows([{ offered: 10, ...win(10, 10, { timeouts: 1 }) }], slo, DEFAULT_STABILITY),
+    ).toMatchObject({
+      stability: 'overload',
+    });
+  });
+});
+
+describe('cost, sweep and alerts', () => {
+  it('prices 1,000 inferences and 1M output tokens at the SLO capacity', () => {
+    // $3.60/h × 2 replicas = $0.002/s; at 100 req/s → $0.02 per 1,000; at 500 tokens/s → $4 per 1M.
+    const cost = costAt(100, { pricePerHour: 3.6, replicas: 2 }, 500)!;
+    expect(cost.per1kInferences).toBeCloseTo(0.02, 10);
+    expect(cost.per1MOutputTokens).toBeCloseTo(4, 10);
+    expect(costAt(null, { pricePerHour: 1, replicas: 1 })).toBeNull();
+  });
+  it('expands a grid, stops when the last configurations gained < 5 %, recommends the cheapest', () => {
+    expect(expandGrid({ maxBatchSize: [1, 8], maxQueueDelayMs: [0, 2] })).toEqual([
+      { maxBatchSize: 1, maxQueueDelayMs: 0 },
+      { maxBatchSize: 1, maxQueueDelayMs: 2 },
+      { maxBatchSize: 8, maxQueueDelayMs: 0 },
+      { maxBatchSize: 8, maxQueueDelayMs: 2 },
+    ]);
+    const rule = { window: 2, minGain: 0.05 };
+    expect(shouldStopSweep([100, 200, 204], rule)).toBe(false);
+    expect(shouldStopSweep([100, 200, 204, 206], rule)).toBe(true);
+    expect(shouldStopSweep([100, 200, 204, 260], rule)).toBe(false);
+    expect(
+      recommend([
+        { capacity: 100, costPer1k: 0.02 },
+        { capacity: 300, costPer1k: 0.01 },
+        { capacity: null, costPer1k: null },
+      ]),
+    ).toBe(1);
+    expect(recommend([{ capacity: null, costPer1k: null }])).toBe(-1);
+  });
+  it('places each alert at the lowest load it fired at, as a share of capacity', () => {
+    const loads = alertLoads(
+      [
+        { alert: 'Latency', rate: 320, at: 1 },
+        { alert: 'Latency', rate: 240, at: 2 },
+        { alert: 'Queue', rate: 200, at: 3 },
+      ],
+      250,
+    );
+    expect(loads).toEqual([
+      { alert: 'Queue', lowestRate: 200, shareOfCapacity: 0.8, timing: 'early' },
+      { alert: 'Latency', lowestRate: 240, shareOfCapacity: 0.96, timing: 'early' },
+    ]);
+    expect(alertLoads([{ alert: 'X', rate: 300, at: 0 }], 250)[0]!.timing).toBe('late');
+  });
+});

@@ -1,0 +1,81 @@
+import type { Slo, Stability, StabilityCriteria, WindowMeasure } from './types.ts';
+
+export const DEFAULT_STABILITY: StabilityCriteria = {
+  windows: 3,
+  maxWindows: 8,
+  tolerance: 0.1,
+  latencyFloorMs: 1,
+  percentile: 'p99',
+  maxLateRatio: 0.01,
+  maxLoopLagMs: 20,
+  overloadErrorRatio: 0.5,
+};
+
+/** Fewest late sends that can make a step generator-limited. */
+export const MIN_LATE = 3;
+
+/** Either keep measuring, or the step is decided: how, and how many of the last windows to judge. */
+export type WindowDecision = { kind: 'continue' } | { kind: 'done'; stability: Stability; judged: number };
+
+function agree(values: readonly number[], tolerance: number, floor: number): boolean {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return values.every((v) => Math.abs(v - mean) <= Math.max(tolerance * mean, floor));
+}
+
+/** True when the window breaks one of the SLO's latency limits. */
+function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
+  return Object.entries(slo.latencyMs).some(
+    ([p, limit]) => limit !== undefined && window.latencyMs[p as keyof WindowMeasure['latencyMs']] > limit,
+  );
+}
+
+/**
+ * Decides a step from its measurement windows so far (warm-up excluded), checked in this order:
+ * 1. `overload`: the latest window has timeouts or an error ratio over `overloadErrorRatio` (stop hammering;
+ *    first, because sends queued behind a full in-flight cap are late through the server's fault);
+ * 2. `generator-limited`: over the last `windows` windows, late sends over `maxLateRatio` of sent and at
+ *    least MIN_LATE of them (the latency is then the generator's);
+ * 3. `stable`: the last `windows` windows' throughput and percentile agree within ±tolerance of their mean;
+ * 4. `diverging`: the last `windows` windows all break a latency limit, the percentile rising in each;
+ * 5. `unstable`: `maxWindows` windows without agreement.
+ * Pure.
+ */
+export function assessWindows(
+  windows: readonly WindowMeasure[],
+  slo: Slo,
+  criteria: StabilityCriteria,
+): WindowDecision {
+  const all = windows.length;
+  if (all === 0) return { kind: 'continue' };
+  const lastWindow = windows[all - 1]!;
+  const overloaded =
+    lastWindow.timeouts > 0 ||
+    (lastWindow.completed > 0 && lastWindow.errors / lastWindow.completed > criteria.overloadErrorRatio);
+  if (overloaded) return { kind: 'done', stability: 'overload', judged: 1 };
+  const k = criteria.windows;
+  // Lateness is judged over the windows that decide the step (a hiccup in an early window is outlived), and
+  // needs MIN_LATE sends: at 20 req/s one late send is already over 1 % of a short window.
+  const judgeLate = (n: number): boolean => {
+    const judged = windows.slice(all - n);
+    const s = judged.reduce((a, w) => a + w.sent, 0);
+    const l = judged.reduce((a, w) => a + w.late, 0);
+    return s > 0 && l >= MIN_LATE && l / s > criteria.maxLateRatio;
+  };
+  if (all >= k && judgeLate(k)) return { kind: 'done', stability: 'generator-limited', judged: k };
+  if (all >= k) {
+    const last = windows.slice(all - k);
+    const throughputs = last.map((w) => w.achieved);
+    const latencies = last.map((w) => w.latencyMs[criteria.percentile]);
+    if (
+      agree(throughputs, criteria.tolerance, 0) &&
+      agree(latencies, criteria.tolerance, criteria.latencyFloorMs)
+    ) {
+      return { kind: 'done', stability: 'stable', judged: k };
+    }
+    const rising = latencies.every((v, i) => i === 0 || v > latencies[i - 1]!);
+    if (rising && last.every((w) => breaksLatency(slo, w)))
+      return { kind: 'done', stability: 'diverging', judged: k };
+  }
+  if (all >= criteria.maxWindows) return { kind: 'done', stability: 'unstable', judged: Math.min(k, all) };
+  return { kind: 'continue' };
+}

@@ -1,0 +1,62 @@
+import { formatCapacityProgress, formatCapacityTable, runCapacity } from '../capacity/index.ts';
+import { ExitCode, FiredrillError } from '../core/errors.ts';
+import { lineLogger } from '../core/log.ts';
+import { parseCapacityFlags } from './flags.ts';
+import { capacityHelp } from './help.ts';
+
+/** `firedrill capacity <scenario.ts> [--max-rate N] [--max-duration D] [--price-per-hour USD] [--fault ID]`. */
+export async function capacityCommand(args: string[]): Promise<number> {
+  const flags = parseCapacityFlags(args);
+  if (flags.help) {
+    process.stdout.write(`${capacityHelp}\n`);
+    return ExitCode.passed;
+  }
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) return;
+    process.stderr.write(
+      '\ninterrupted: stopping the step, restoring the configuration, writing what was measured\n',
+    );
+    abort.abort(new FiredrillError('FD_INTERRUPTED', 'interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const tty = process.stderr.isTTY === true;
+  let drawn = false;
+  const clear = () => {
+    if (drawn) process.stderr.write('\r\x1b[2K');
+    drawn = false;
+  };
+  const log = lineLogger((line) => {
+    clear();
+    process.stderr.write(`${line}\n`);
+  });
+  try {
+    const run = await runCapacity({
+      ...flags,
+      reportsDir: flags.out,
+      allowedNamespaces: [
+        ...flags.allowNamespaces,
+        ...(process.env.FIREDRILL_ALLOWED_NAMESPACES ?? '').split(',').filter(Boolean),
+      ],
+      log: flags.quiet ? { ...log, info() {} } : log,
+      signal: abort.signal,
+      onProgress:
+        flags.quiet || !tty
+          ? undefined
+          : (p) => {
+              process.stderr.write(
+                `\r\x1b[2K${formatCapacityProgress(p).slice(0, (process.stderr.columns ?? 120) - 1)}`,
+              );
+              drawn = true;
+            },
+    });
+    clear();
+    process.stdout.write(`${formatCapacityTable(run.result, run.reportDir)}\n`);
+    return run.exitCode;
+  } finally {
+    clear();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
