@@ -8,8 +8,6 @@ import { defineConfig } from 'vitest/config';
 export const gameDayFiles = [
   'test/integration/scenarios.test.ts',
   'test/integration/gameday.test.ts',
-  'test/integration/own-server.test.ts',
-  'test/integration/compare.test.ts',
   'test/integration/interrupt.test.ts',
 ];
 
