@@ -5,7 +5,7 @@ import type { KubernetesTargets } from './kubernetes/index.ts';
 import { injectLocal, type LocalTargets, recoverLocal } from './local/index.ts';
 import type { FaultHandle, InjectContext, RecoveryRecord } from './types.ts';
 
-export { localTargetsOf, stopOrphanedStack } from './local/index.ts';
+export { controlToken, localTargetsOf, stopOrphanedStack } from './local/index.ts';
 export type { AdminEndpoint } from './model-server/admin-client.ts';
 export { adminApi } from './model-server/admin-client.ts';
 export type { ProbeTarget } from './model-server/local.ts';

@@ -12,7 +12,7 @@ import { containerKillInjector, podFailureInjector, podKillInjector, redisServin
 import { recoverLocalRecord } from './recover.ts';
 
 export type { ControlEndpoint } from '../../src/stack/control.ts';
-export { type OrphanCandidate, stopOrphanedStack } from './recover.ts';
+export { controlToken, type OrphanCandidate, stopOrphanedStack } from './recover.ts';
 
 /**
  * What the local backend reaches: the embedded stack's control points. Everything past the admin API is

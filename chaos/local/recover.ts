@@ -16,9 +16,8 @@ import { pidAlive, supervisorApi } from './supervisor.ts';
  * in `.firedrill/stack.json` (a `firedrill up` stack), or, for the admin API, in FIREDRILL_ADMIN_TOKEN.
  * Every recoverer is idempotent, and a component that is gone holds no fault (its state died with it).
  */
-async function controlSources(record: RecoveryRecord): Promise<StackControl[]> {
+async function controlSources(file: unknown): Promise<StackControl[]> {
   const sources: StackControl[] = [];
-  const file = record.data.controlFile;
   if (typeof file === 'string') {
     const control = readStackControl(file);
     if (control) sources.push(control);
@@ -41,7 +40,20 @@ async function controlSources(record: RecoveryRecord): Promise<StackControl[]> {
 }
 
 async function tokenFor(record: RecoveryRecord, url: string, env: NodeJS.ProcessEnv): Promise<string> {
-  for (const source of await controlSources(record)) {
+  return controlToken(record.data.controlFile, url, env, record.cleanupHint);
+}
+
+/**
+ * The bearer token of a control endpoint (`url`): from the stack's control file, `.firedrill/stack.json`, or
+ * (for the admin API) FIREDRILL_ADMIN_TOKEN. How `firedrill recover` acts on a stack without journaling tokens.
+ */
+export async function controlToken(
+  controlFile: unknown,
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+  hint = "pass FIREDRILL_ADMIN_TOKEN, or run recover where the stack's control file is",
+): Promise<string> {
+  for (const source of await controlSources(controlFile)) {
     const endpoints: ControlEndpoint[] = [
       source.admin,
       source.featureStoreProxy,
@@ -54,9 +66,7 @@ async function tokenFor(record: RecoveryRecord, url: string, env: NodeJS.Process
   throw new FiredrillError(
     'FD_REVERT_FAILED',
     `no token for ${url}: neither the stack's control file nor .firedrill/stack.json names it`,
-    {
-      hint: record.cleanupHint,
-    },
+    { hint },
   );
 }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { type FaultHandle, injectFault } from '../../chaos/index.ts';
 import {
   type Configurator,
+  type ConfiguratorSpec,
   fixtureConfigurator,
   fixtureSettingsIssues,
   type Settings,
@@ -16,6 +17,8 @@ import { createPrometheusClient, startAlertWatcher } from '../evaluate/index.ts'
 import { FileJournal } from '../journal/index.ts';
 import { updateLatestLink } from '../report/index.ts';
 import {
+  type AppliedConfiguration,
+  applyConfiguration,
   type ConnectedStack,
   connectStack,
   faultTargets,
@@ -50,13 +53,15 @@ import {
 } from './schema.ts';
 import { boundsOf, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
-import { assessWindows, type WindowDecision } from './stability.ts';
+import { assessWindows, breaksLatency, type WindowDecision } from './stability.ts';
 import { recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
 import type { StepResult, WindowMeasure } from './types.ts';
 
 /** A configurator this build can apply: its checks (before anything starts) and how to make one for a stack. */
 export interface ConfiguratorFactory extends ConfiguratorSupport {
   create(stack: ConnectedStack, options: Record<string, unknown>): Configurator;
+  /** What the journal keeps so that `firedrill recover` can rebuild the configurator (no credentials). */
+  spec(stack: ConnectedStack, options: Record<string, unknown>): ConfiguratorSpec;
 }
 
 /** The configurators of this build: the fixture's batcher. Others plug in through `CapacityOptions.configurators`. */
@@ -68,6 +73,11 @@ export const builtinConfigurators: Readonly<Record<string, ConfiguratorFactory>>
         : `"fixture" configures the fixture model server's batcher through its admin API, and ${named} is a server you named; use triton, kubernetes or command for it`,
     settingsIssues: fixtureSettingsIssues,
     create: (stack) => fixtureConfigurator({ url: stack.endpoints.admin, token: stack.endpoints.adminToken }),
+    spec: (stack) => ({
+      kind: 'fixture',
+      url: stack.endpoints.admin,
+      ...(stack.endpoints.controlFile ? { controlFile: stack.endpoints.controlFile } : {}),
+    }),
   },
 };
 
@@ -194,18 +204,15 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
     }
 
     let configurator: Configurator | undefined;
-    let original: Settings = {};
+    let spec: ConfiguratorSpec | undefined;
     if (plan.configurator !== null) {
       const factory = configurators[plan.configurator.kind]!;
       configurator = factory.create(connected, plan.configurator.options);
-      const names = [...new Set(plan.configurations.flatMap((c) => Object.keys(c)))];
-      original = await configurator.read(names);
-      const c = configurator;
-      scope.defer('configuration', async () => {
-        await c.restore(original);
-        log.info(`configuration restored: ${settingsLabel(original)}`);
-      });
+      spec = factory.spec(connected, plan.configurator.options);
     }
+    // Every configuration is applied under one journal id: the first apply journals the original settings
+    // (write-ahead, for `firedrill recover`) and its restore, on the scope, puts them back on every path.
+    let applied: AppliedConfiguration | undefined;
 
     const searchOnce = async (
       settings: Settings,
@@ -258,9 +265,25 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
     for (const [index, settings] of plan.configurations.entries()) {
       if (signal.aborted || Date.now() + stepMs > deadline) break;
       const label = settingsLabel(settings);
-      if (configurator !== undefined) {
-        await configurator.apply(settings);
-        await configurator.confirm(settings, 10_000);
+      if (configurator !== undefined && spec !== undefined) {
+        // The first apply also writes back the current value of every other name the sweep sets (a no-op),
+        // so that the original it journals covers all of them.
+        const names = [...new Set(plan.configurations.flatMap((c) => Object.keys(c)))];
+        const applyWith =
+          applied === undefined ? { ...(await configurator.read(names)), ...settings } : settings;
+        const result = await applyConfiguration(configurator, applyWith, journal, {
+          id: 'capacity-configuration',
+          spec,
+          confirmTimeoutMs: 10_000,
+        });
+        if (applied === undefined) {
+          applied = result;
+          const first = result;
+          scope.defer('configuration', async () => {
+            await first.restore();
+            log.info(`configuration restored: ${settingsLabel(first.original)}`);
+          });
+        }
         log.info(
           `configuration ${index + 1}/${plan.configurations.length}: ${label} (${configurator.kind}, confirmed)`,
         );
@@ -506,12 +529,18 @@ async function runStep(
     });
   }
   const judgedSeconds = seconds.slice(warmupSeconds).slice(-decision.judged * perWindow);
+  const measure = stepMeasure(judgedSeconds, rate, plan.slo);
+  // A lagging generator stamps sends and answers late: that only adds to measured latency, so it makes a
+  // step generator-limited only when the step breaks a latency limit (a pass holds for the server).
   const limited =
-    loopLag !== undefined && loopLag > plan.stability.maxLoopLagMs && decision.stability !== 'overload';
+    loopLag !== undefined &&
+    loopLag > plan.stability.maxLoopLagMs &&
+    decision.stability !== 'overload' &&
+    breaksLatency(plan.slo, measure);
   return finishStep({
     rate,
     stability: limited ? 'generator-limited' : decision.stability,
-    measure: stepMeasure(judgedSeconds, rate, plan.slo),
+    measure,
     windows: measures,
     slo: plan.slo,
     startedAt,

@@ -133,13 +133,27 @@ describe('capacity search against synthetic servers', () => {
     expect(repeated.answer.highestPass).toBeGreaterThan(270 * 0.98);
   });
 
-  it('ends generator-limited when sends run late, and never reports that rate as capacity', async () => {
-    const gen: Server = (rate) => (rate >= 160 ? win(rate, 8, { late: rate * 0.05 }) : win(rate, 8));
+  it('ends generator-limited when sends run late and the latency limit breaks, never reporting that rate', async () => {
+    // From 160/s 5 % of sends are late and p99 is 80 ms: the failure may be the generator's own delay.
+    const gen: Server = (rate) => (rate >= 160 ? win(rate, 80, { late: rate * 0.05 }) : win(rate, 8));
     const { steps, answer } = await search(gen);
     expect(answer.status).toBe('generator-limited');
     expect(steps.at(-1)!.stability).toBe('generator-limited');
     expect(answer.highestPass).toBe(80);
     expect(answer.lowestFail).toBeNull();
+  });
+
+  it('keeps a pass whose sends ran late: latency counts from the intended start, so lateness only adds to it', async () => {
+    // 5 % of sends late at every rate that keeps the limit (capacity 270/s): each such step still passes.
+    const server = queueing(270);
+    const late: Server = (rate, w, step) => {
+      const window = server(rate, w, step);
+      return window.latencyMs.p99 <= 50 ? { ...window, late: rate * 0.05 } : window;
+    };
+    const { answer } = await search(late);
+    expect(answer.status).toBe('found');
+    expect(answer.highestPass).toBeGreaterThan(270 * 0.8);
+    expect(answer.highestPass).toBeLessThan(270);
   });
 
   it('reports below-start and above-max', async () => {

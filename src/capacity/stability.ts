@@ -22,8 +22,8 @@ function agree(values: readonly number[], tolerance: number, floor: number): boo
   return values.every((v) => Math.abs(v - mean) <= Math.max(tolerance * mean, floor));
 }
 
-/** True when the window breaks one of the SLO's latency limits. */
-function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
+/** True when the window (or a step's merged measure) breaks one of the SLO's latency limits. */
+export function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
   return Object.entries(slo.latencyMs).some(
     ([p, limit]) => limit !== undefined && window.latencyMs[p as keyof WindowMeasure['latencyMs']] > limit,
   );
@@ -33,8 +33,10 @@ function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
  * Decides a step from its measurement windows so far (warm-up excluded), checked in this order:
  * 1. `overload`: the latest window has timeouts or an error ratio over `overloadErrorRatio` (stop hammering;
  *    first, because sends queued behind a full in-flight cap are late through the server's fault);
- * 2. `generator-limited`: over the last `windows` windows, late sends over `maxLateRatio` of sent and at
- *    least MIN_LATE of them (the latency is then the generator's);
+ * 2. `generator-limited`: over the last `windows` windows, late sends over `maxLateRatio` of sent (and at
+ *    least MIN_LATE of them) while a latency limit is broken: that latency may be the generator's own delay.
+ *    Late sends in a step that keeps its latency limits do not make it generator-limited: latency counts from
+ *    each request's intended start, so a late send only adds to it, and the pass holds for the server;
  * 3. `stable`: the last `windows` windows' throughput and percentile agree within ±tolerance of their mean;
  * 4. `diverging`: the last `windows` windows all break a latency limit, the percentile rising in each;
  * 5. `unstable`: `maxWindows` windows without agreement.
@@ -59,7 +61,8 @@ export function assessWindows(
     const judged = windows.slice(all - n);
     const s = judged.reduce((a, w) => a + w.sent, 0);
     const l = judged.reduce((a, w) => a + w.late, 0);
-    return s > 0 && l >= MIN_LATE && l / s > criteria.maxLateRatio;
+    const late = s > 0 && l >= MIN_LATE && l / s > criteria.maxLateRatio;
+    return late && judged.some((w) => breaksLatency(slo, w));
   };
   if (all >= k && judgeLate(k)) return { kind: 'done', stability: 'generator-limited', judged: k };
   if (all >= k) {

@@ -8,6 +8,13 @@ import type { Settings } from './types.ts';
  */
 export type ConfiguratorSpec =
   | {
+      kind: 'fixture';
+      /** The fixture model server's admin API, e.g. `http://127.0.0.1:8080/admin`. */
+      url: string;
+      /** The owning stack's control file (its admin token is found there again, never journaled). */
+      controlFile?: string;
+    }
+  | {
       kind: 'triton';
       /** Triton's HTTP endpoint, e.g. `http://127.0.0.1:8000`. */
       url: string;

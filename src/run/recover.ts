@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type RecoveryRecord, recoverFault, stopOrphanedStack } from '../../chaos/index.ts';
+import { controlToken, type RecoveryRecord, recoverFault, stopOrphanedStack } from '../../chaos/index.ts';
 import { type Configurator, type ConfiguratorSpec, configuratorFromSpec } from '../configure/index.ts';
 import { ExitCode, FiredrillError, formatError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -197,7 +197,7 @@ export function resolveRunDir(reportsDir: string, run: string | undefined): stri
 export async function recoverRun(
   runDir: string,
   log: Logger,
-  options: { configuratorFor?: (spec: ConfiguratorSpec) => Configurator } = {},
+  options: { configuratorFor?: (spec: ConfiguratorSpec) => Configurator | Promise<Configurator> } = {},
 ): Promise<RecoveryReport> {
   const file = join(runDir, 'events.ndjson');
   const events = parseJournal(await readFile(file, 'utf8'));
@@ -249,11 +249,16 @@ export async function recoverRun(
     }
   }
   // Configurations after faults (a fault may sit on the server being configured), newest first.
-  const configuratorFor = options.configuratorFor ?? ((spec) => configuratorFromSpec(spec));
+  const configuratorFor =
+    options.configuratorFor ??
+    (async (spec: ConfiguratorSpec) =>
+      spec.kind === 'fixture'
+        ? configuratorFromSpec(spec, { adminToken: await controlToken(spec.controlFile, spec.url) })
+        : configuratorFromSpec(spec));
   for (const applying of pendingConfigurations(events).reverse()) {
     const { id, target, original } = applying;
     try {
-      await configuratorFor(applying.spec).restore(original);
+      await (await configuratorFor(applying.spec)).restore(original);
       const detail = `original settings ${JSON.stringify(original)} back in effect`;
       journal.append({ type: 'configuration-recovered', at: Date.now(), id, detail });
       report.configurations.push({ id, target, outcome: 'recovered', detail, original });
