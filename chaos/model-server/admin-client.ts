@@ -7,6 +7,7 @@ import { FiredrillError } from '../../src/core/errors.ts';
  *   DELETE {admin}/faults/{latency|errors|http|gpu} → clear it (idempotent)
  *   GET/PUT/PATCH/DELETE {admin}/canary  → the v1/v2 split (PUT starts a canary with a TTL, PATCH sets its
  *                                          weight, DELETE restores v1 at 100 %, idempotent)
+ *   GET/PUT {admin}/batcher              → the dynamic batcher's configuration (PUT: partial, applies at once)
  */
 export interface AdminEndpoint {
   /** Base URL, e.g. http://127.0.0.1:8080/admin */
@@ -46,7 +47,7 @@ export interface AdminCanaryState {
 }
 
 async function call(admin: AdminEndpoint, method: string, path: string, body?: unknown): Promise<unknown> {
-  const url = `${admin.url}${path}`;
+  const url = `${admin.url.replace(/\/$/, '')}${path}`;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -86,4 +87,7 @@ export const adminApi = {
   setCanary: (admin: AdminEndpoint, body: Record<string, unknown>) =>
     call(admin, 'PUT', '/canary', body) as Promise<AdminCanaryState>,
   clearCanary: (admin: AdminEndpoint) => call(admin, 'DELETE', '/canary') as Promise<AdminCanaryState>,
+  batcher: (admin: AdminEndpoint) => call(admin, 'GET', '/batcher') as Promise<Record<string, unknown>>,
+  setBatcher: (admin: AdminEndpoint, body: Record<string, unknown>) =>
+    call(admin, 'PUT', '/batcher', body) as Promise<Record<string, unknown>>,
 };

@@ -1,3 +1,4 @@
+import { type AdminEndpoint, adminApi } from '../../chaos/index.ts';
 import { FiredrillError } from '../core/errors.ts';
 import type { Configurator, Settings } from './types.ts';
 
@@ -6,11 +7,7 @@ import type { Configurator, Settings } from './types.ts';
  *   GET {admin}/batcher → the configuration in force (and the queue state)
  *   PUT {admin}/batcher → a partial configuration; applies at once (see fixtures/model-server/batcher.ts)
  */
-export interface FixtureAdmin {
-  /** Base URL of the admin API, e.g. http://127.0.0.1:8080/admin */
-  url: string;
-  token: string;
-}
+export type FixtureAdmin = AdminEndpoint;
 
 /** The settings the fixture's batcher takes, each a number. */
 export const fixtureSettingNames = [
@@ -33,40 +30,6 @@ export function fixtureSettingsIssues(settings: Settings): string[] {
   });
 }
 
-async function call(admin: FixtureAdmin, method: 'GET' | 'PUT', body?: Settings): Promise<Settings> {
-  const url = `${admin.url.replace(/\/$/, '')}/batcher`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.timeout(3000),
-    });
-  } catch (error) {
-    throw new FiredrillError('FD_INJECT_FAILED', `fixture batcher admin API unreachable: ${method} ${url}`, {
-      hint: 'is the model server running? check its log in the run folder',
-      cause: error,
-    });
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    throw new FiredrillError(
-      response.status === 400 ? 'FD_USAGE' : 'FD_INJECT_FAILED',
-      `fixture batcher admin API: ${method} ${url} answered ${response.status} ${text.slice(0, 200)}`,
-      {
-        hint:
-          response.status === 401
-            ? 'the admin token is wrong; pass --admin-token or FIREDRILL_ADMIN_TOKEN'
-            : response.status === 400
-              ? `settings the fixture takes: ${fixtureSettingNames.join(', ')}`
-              : 'see the model server log',
-      },
-    );
-  }
-  return JSON.parse(text) as Settings;
-}
-
 function pick(view: Settings, names: readonly string[]): Settings {
   return Object.fromEntries(names.filter((n) => n in view).map((n) => [n, view[n]!]));
 }
@@ -76,7 +39,7 @@ export function fixtureConfigurator(admin: FixtureAdmin): Configurator {
   return {
     kind: 'fixture',
     target: `fixture ${admin.url}`,
-    read: async (names) => pick(await call(admin, 'GET'), names),
+    read: async (names) => pick((await adminApi.batcher(admin)) as Settings, names),
     apply: async (settings) => {
       const issues = fixtureSettingsIssues(settings);
       if (issues.length > 0) {
@@ -84,14 +47,14 @@ export function fixtureConfigurator(admin: FixtureAdmin): Configurator {
           hint: `settings the fixture takes: ${fixtureSettingNames.join(', ')}`,
         });
       }
-      await call(admin, 'PUT', settings);
+      await adminApi.setBatcher(admin, settings);
     },
     // The fixture applies a configuration at once; confirm reads it back until every value matches.
     confirm: async (settings, timeoutMs) => {
       const deadline = Date.now() + timeoutMs;
       let seen: Settings = {};
       for (;;) {
-        seen = pick(await call(admin, 'GET'), Object.keys(settings));
+        seen = pick((await adminApi.batcher(admin)) as Settings, Object.keys(settings));
         if (Object.entries(settings).every(([k, v]) => seen[k] === v)) return;
         if (Date.now() >= deadline) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -104,7 +67,7 @@ export function fixtureConfigurator(admin: FixtureAdmin): Configurator {
     },
     restore: async (original) => {
       if (Object.keys(original).length === 0) return;
-      await call(admin, 'PUT', original);
+      await adminApi.setBatcher(admin, original);
     },
   };
 }
