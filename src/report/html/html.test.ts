@@ -155,6 +155,23 @@ describe('renderRunHtml', () => {
     ]);
   });
 
+  it('shows a predicted column only when an expectation has a prediction ("never" when it cannot fire)', () => {
+    const o = sampleOutcome();
+    expect(renderRunHtml(buildRunView(o))).not.toContain('<th>predicted</th>');
+    const predicted: RunOutcome = {
+      ...o,
+      expectations: o.expectations.map((e, i) => (i === 0 ? { ...e, predictedMs: 43_200 } : e)),
+    };
+    const html = renderRunHtml(buildRunView(predicted));
+    expect(html).toContain('<th>predicted</th>');
+    expect(html).toContain('<td class="num" data-predicted="true">43.2s</td>');
+    const never: RunOutcome = {
+      ...o,
+      expectations: o.expectations.map((e, i) => (i === 0 ? { ...e, predictedMs: null } : e)),
+    };
+    expect(renderRunHtml(buildRunView(never))).toContain('<td class="num" data-predicted="true">never</td>');
+  });
+
   it('draws one bar per fault and per alert state, at the recorded times, on one time scale', () => {
     const o = sampleOutcome();
     const html = renderRunHtml(buildRunView(o));

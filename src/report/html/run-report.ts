@@ -14,6 +14,7 @@ import {
   durationOr,
   offset,
   oneLine,
+  predictedText,
   rejectionWarning,
 } from '../format.ts';
 import type { RunOutcome } from '../types.ts';
@@ -282,8 +283,19 @@ function charts(o: RunOutcome): string {
 
 function expectationsTable(o: RunOutcome): string {
   if (o.expectations.length === 0) return '<p>(no expectation was judged)</p>';
+  // "predicted" only when some expectation has a predicted detection time (as in the CLI table).
+  const predicted = o.expectations.some((e) => e.predictedMs !== undefined);
   return htmlTable({
-    head: ['verdict', 'expectation', 'kind', 'measured', 'budget', 'floor', 'detail'],
+    head: [
+      'verdict',
+      'expectation',
+      'kind',
+      'measured',
+      ...(predicted ? ['predicted'] : []),
+      'budget',
+      'floor',
+      'detail',
+    ],
     attrs: { 'data-table': 'expectations' },
     rows: failuresFirst(o.expectations).map((e) => ({
       className: `row-${e.verdict}`,
@@ -293,6 +305,9 @@ function expectationsTable(o: RunOutcome): string {
         e.id,
         e.kind,
         { text: durationOr(e.measuredMs, '-'), className: 'num' },
+        ...(predicted
+          ? [{ text: predictedText(e.predictedMs), className: 'num', attrs: { 'data-predicted': 'true' } }]
+          : []),
         { text: durationOr(e.budgetMs, '-'), className: 'num' },
         { text: durationOr(e.floorMs, '-'), className: 'num' },
         oneLine(e.detail),
