@@ -359,6 +359,18 @@ describe('judge: alert-resolves', () => {
       null,
       /still firing at the end/,
     ],
+    [
+      'a revert that took 2s (a killed server restarting): the clock starts when the revert began',
+      resolves,
+      {
+        faults: [{ ...f1, revertingAt: R0 - 2000 }],
+        // Prometheus saw the server back 36 ms before the backend confirmed the revert.
+        alerts: [rec({ firingAt: T0 + 2700, resolvedAt: R0 - 36 })],
+      },
+      'passed',
+      1964,
+      /resolved 1\.96s after f1 was reverted, within the 10s budget/,
+    ],
     ['never fired', resolves, {}, 'inconclusive', null, /^Lat never fired, nothing to resolve$/],
     [
       'resolved before the revert',

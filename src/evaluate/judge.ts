@@ -25,6 +25,9 @@ export interface FaultTimeline {
   landedAt: number | null;
   /** Why it was not injected or did not land, for the verdict's detail. */
   notLandedReason: string | null;
+  /** When the revert began: the clock of alert-resolves (absent: the revertedAt clock). */
+  revertingAt?: number | null | undefined;
+  /** When the backend confirmed the revert (a killed server back and serving). */
   revertedAt: number | null;
 }
 
@@ -130,7 +133,9 @@ function matching(
 function faultGate(
   input: JudgeInput,
   faultId: string,
-): { ok: true; injectedAt: number; revertedAt: number | null } | { ok: false; why: string } {
+):
+  | { ok: true; injectedAt: number; revertingAt: number | null; revertedAt: number | null }
+  | { ok: false; why: string } {
   const fault = input.faults.find((f) => f.id === faultId);
   if (!fault || fault.injectedAt === null) {
     const reason = fault?.notLandedReason ? `: ${fault.notLandedReason}` : '';
@@ -142,7 +147,12 @@ function faultGate(
       why: `fault ${faultId} did not land: ${fault.notLandedReason ?? 'its effect was never confirmed'}`,
     };
   }
-  return { ok: true, injectedAt: fault.injectedAt, revertedAt: fault.revertedAt };
+  return {
+    ok: true,
+    injectedAt: fault.injectedAt,
+    revertingAt: fault.revertingAt ?? null,
+    revertedAt: fault.revertedAt,
+  };
 }
 
 /** Blind periods overlapping [from, to], and how much of it they cover. */
@@ -303,7 +313,9 @@ function judgeResolves(input: JudgeInput, id: string, e: Of<'alert-resolves'>): 
       detail: `fault ${e.after} was never reverted, so there is no clock to start`,
     };
   }
-  const r0 = gate.revertedAt;
+  // The clock starts when the revert began: a server that takes seconds to come back is part of the
+  // recovery, and Prometheus can see it back before the backend's confirmation returns.
+  const r0 = gate.revertingAt ?? gate.revertedAt;
   const deadline = r0 + e.within;
   const records = matching(input, e);
   const firingAt = (at: number) => (r: AlertRecord) =>

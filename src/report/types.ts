@@ -29,6 +29,12 @@ export interface FaultOutcome {
   /** How `landed()` confirmed it, e.g. "pid 4242 gone". */
   landedEvidence: string | null;
   notLandedReason: string | null;
+  /**
+   * When the revert began (firedrill stopped the fault), the clock of `alert-resolves`; `revertedAt` is when
+   * the backend confirmed it (a killed server back and serving can take seconds). Null: never reverted;
+   * absent in an outcome read back from run.json (which keeps only revertedAt).
+   */
+  revertingAt?: number | null;
   revertedAt: number | null;
   revertError: string | null;
   /** What a human should run when the revert failed. */

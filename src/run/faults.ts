@@ -140,7 +140,8 @@ export class FaultTimeline {
     const entry = this.active[index];
     if (!entry) return;
     const { journal, clock, log } = this.deps;
-    journal.append({ type: 'fault-reverting', at: clock.now(), id: entry.record.id });
+    entry.record.revertingAt = clock.now();
+    journal.append({ type: 'fault-reverting', at: entry.record.revertingAt, id: entry.record.id });
     try {
       await entry.handle.revert();
       entry.record.revertedAt = clock.now();
@@ -191,6 +192,7 @@ export function blankFaultOutcome(fault: {
     landedAt: null,
     landedEvidence: null,
     notLandedReason: null,
+    revertingAt: null,
     revertedAt: null,
     revertError: null,
     cleanupHint: null,

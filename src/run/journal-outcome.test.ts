@@ -128,6 +128,7 @@ describe('outcomeFromJournal', () => {
           landedAt: T0 + 10_300,
           landedEvidence: 'probe took 410 ms',
           notLandedReason: null,
+          revertingAt: T0 + 20_000,
           revertedAt: T0 + 20_020,
           revertError: null,
           cleanupHint: 'curl -X DELETE admin/faults',
@@ -144,7 +145,7 @@ describe('outcomeFromJournal', () => {
     expect(rebuilt.expectations.map((e) => [e.id, e.verdict, e.measuredMs])).toEqual([
       ['fires-Lat-after-slow', 'passed', 4990],
       ['fires-Lat-after-slow-1', 'passed', 5190],
-      ['resolves-Lat-after-slow', 'passed', 6980],
+      ['resolves-Lat-after-slow', 'passed', 7000],
       ['silent-Err-during-run', 'passed', null],
     ]);
     // What each expectation is about, as data (matrices and comparisons fold over these).

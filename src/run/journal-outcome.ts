@@ -114,6 +114,11 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
         if (record) record.notLandedReason = event.reason;
         break;
       }
+      case 'fault-reverting': {
+        const record = fault(event.id);
+        if (record) record.revertingAt = event.at;
+        break;
+      }
       case 'fault-reverted': {
         const record = fault(event.id);
         if (record) {
@@ -175,7 +180,6 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
       case 'component-started':
       case 'fault-injecting':
       case 'fault-recovery':
-      case 'fault-reverting':
       case 'fault-recovered':
       // A configuration is the capacity program's business: a run's outcome does not depend on it.
       case 'configuration-applying':

@@ -107,6 +107,7 @@ export function judgeRun(facts: RunFacts): RunOutcome {
         injectedAt: f.injectedAt,
         landedAt: f.landedAt,
         notLandedReason: f.notLandedReason,
+        revertingAt: f.revertingAt,
         revertedAt: f.revertedAt,
       })),
       alerts,
