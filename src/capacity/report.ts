@@ -56,7 +56,7 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
   lines.push(
     best
       ? `SLO capacity: ${rate(best.healthy.capacity)} (${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
-      : 'SLO capacity: no rate met the SLO',
+      : noRecommendation(result),
   );
   for (const c of result.configurations) {
     if (c.headroom !== undefined) {
@@ -144,4 +144,17 @@ export function formatCapacityProgress(p: {
     `p99 ${p.p99Ms === null ? '-' : `${p.p99Ms.toFixed(1)}ms`}`,
     `pass ≤ ${rate(p.highestPass)} · fail ≥ ${rate(p.lowestFail)}`,
   ].join(' · ');
+}
+
+/**
+ * The summary line when no configuration can be recommended: either no rate passed, or a search stopped
+ * before it was decided (generator-limited, budget, interrupted) and only a lower bound is known.
+ */
+function noRecommendation(result: CapacityJson): string {
+  const bounds = result.configurations
+    .filter((c) => c.healthy.capacity !== null)
+    .map((c) => `at least ${rate(c.healthy.capacity)} with ${c.label} (search ${c.healthy.answer.status})`);
+  return bounds.length === 0
+    ? 'SLO capacity: no rate met the SLO'
+    : `SLO capacity: not decided: ${bounds.join('; ')}`;
 }
