@@ -15,7 +15,6 @@ export { formatCapacityProgress, formatCapacityTable, renderCapacitySummary } fr
 export {
   builtinConfigurators,
   type CapacityOptions,
-  type CapacityProgress,
   type CapacityRun,
   type ConfiguratorFactory,
   runCapacity,
@@ -31,3 +30,4 @@ export { finishStep, sloViolations } from './slo.ts';
 export { assessWindows, DEFAULT_STABILITY } from './stability.ts';
 export { expandGrid, recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
 export type * from './types.ts';
+export type { CapacityProgress } from './types.ts';

@@ -1,4 +1,5 @@
 import type { CapacityJson, SearchResultJson } from './schema.ts';
+import type { CapacityProgress } from './types.ts';
 
 /** Views over capacity.json (pure): the CLI table and summary.md. */
 
@@ -125,18 +126,7 @@ export function renderCapacitySummary(result: CapacityJson): string {
 }
 
 /** The live progress line: configuration, step, rate, p99, and the verdict so far. */
-export function formatCapacityProgress(p: {
-  configuration: string;
-  configurationIndex: number;
-  configurations: number;
-  fault: string | null;
-  step: number;
-  rate: number;
-  achievedRate: number;
-  p99Ms: number | null;
-  highestPass: number | null;
-  lowestFail: number | null;
-}): string {
+export function formatCapacityProgress(p: CapacityProgress): string {
   return [
     `config ${p.configurationIndex + 1}/${p.configurations} ${p.configuration}${p.fault ? ` [fault ${p.fault}]` : ''}`,
     `step ${p.step}`,

@@ -55,7 +55,7 @@ import { boundsOf, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
 import { assessWindows, breaksLatency, type WindowDecision } from './stability.ts';
 import { recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
-import type { StepResult, WindowMeasure } from './types.ts';
+import type { CapacityProgress, StepResult, WindowMeasure } from './types.ts';
 
 /** A configurator this build can apply: its checks (before anything starts) and how to make one for a stack. */
 export interface ConfiguratorFactory extends ConfiguratorSupport {
@@ -80,20 +80,6 @@ export const builtinConfigurators: Readonly<Record<string, ConfiguratorFactory>>
     }),
   },
 };
-
-/** A live view of the search (about once a second), for the progress line. */
-export interface CapacityProgress {
-  configuration: string;
-  configurationIndex: number;
-  configurations: number;
-  fault: string | null;
-  step: number;
-  rate: number;
-  achievedRate: number;
-  p99Ms: number | null;
-  highestPass: number | null;
-  lowestFail: number | null;
-}
 
 export interface CapacityOptions extends StackFlags, CapacityOverrides {
   scenarioFile: string;

@@ -144,3 +144,17 @@ export interface SearchAnswer {
   /** Lowest failing rate, req/s; null when none failed. */
   lowestFail: number | null;
 }
+
+/** A live view of the search (about once a second), for the progress line. */
+export interface CapacityProgress {
+  configuration: string;
+  configurationIndex: number;
+  configurations: number;
+  fault: string | null;
+  step: number;
+  rate: number;
+  achievedRate: number;
+  p99Ms: number | null;
+  highestPass: number | null;
+  lowestFail: number | null;
+}
