@@ -133,14 +133,31 @@ describe('capacity search against synthetic servers', () => {
     expect(repeated.answer.highestPass).toBeGreaterThan(270 * 0.98);
   });
 
-  it('ends generator-limited when sends run late and the latency limit breaks, never reporting that rate', async () => {
+  it('bisects below a generator-limited rate and ends generator-limited at its ceiling, never reporting that rate', async () => {
     // From 160/s 5 % of sends are late and p99 is 80 ms: the failure may be the generator's own delay.
     const gen: Server = (rate) => (rate >= 160 ? win(rate, 80, { late: rate * 0.05 }) : win(rate, 8));
     const { steps, answer } = await search(gen);
     expect(answer.status).toBe('generator-limited');
-    expect(steps.at(-1)!.stability).toBe('generator-limited');
-    expect(answer.highestPass).toBe(80);
+    const limited = steps.filter((s) => s.stability === 'generator-limited');
+    expect(limited.map((s) => s.rate)).toEqual([160]);
+    expect(Math.max(...steps.map((s) => s.rate))).toBe(160);
+    expect(answer.highestPass).toBeGreaterThanOrEqual(160 / 1.02);
+    expect(answer.highestPass).toBeLessThan(160);
     expect(answer.lowestFail).toBeNull();
+  });
+
+  it('a failure below the generator ceiling still decides the answer (found)', async () => {
+    // The server keeps p99 < 50 ms up to 270/s; the generator cannot offer 320/s or more.
+    const server = queueing(300);
+    const gen: Server = (rate, w, step) =>
+      rate >= 320 ? win(rate, 80, { late: rate * 0.05 }) : server(rate, w, step);
+    const { steps, answer } = await search(gen);
+    expect(steps.find((s) => s.rate === 320)!.stability).toBe('generator-limited');
+    expect(answer.status).toBe('found');
+    expect(answer.lowestFail).toBeLessThan(320);
+    expect(answer.highestPass).toBeGreaterThan(270 * 0.98);
+    expect(answer.highestPass).toBeLessThanOrEqual(270);
+    expect((answer.lowestFail! - answer.highestPass!) / answer.highestPass!).toBeLessThanOrEqual(0.02);
   });
 
   it('keeps a pass whose sends ran late: latency counts from the intended start, so lateness only adds to it', async () => {

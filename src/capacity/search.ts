@@ -60,7 +60,10 @@ export function boundsOf(history: readonly Pick<StepResult, 'rate' | 'verdict'>[
  * breach, an unstable or diverging step, or overload: the climb never goes above a failing rate), bisect
  * between the highest pass and the lowest fail until they are within `precision`; then, with `repeats` > 1,
  * probe both final points again until each has `repeats` probes (a changed majority reopens the search).
- * A generator-limited step ends the search: its rate cannot be measured.
+ * A generator-limited step is the generator's ceiling, not the server's: its rate cannot be measured, so the
+ * search never offers it or more again, and bisects below it instead; a failure found there still decides
+ * the answer (`found`), otherwise the search ends `generator-limited` once the highest pass is within
+ * `precision` of the ceiling (the capacity is at least that pass).
  */
 export function nextProbe(
   history: readonly Pick<StepResult, 'rate' | 'verdict'>[],
@@ -71,11 +74,18 @@ export function nextProbe(
     answer: { status, ...boundsOf(history) },
   });
   if (history.some((s) => s.verdict === 'interrupted')) return done('interrupted');
-  if (history.some((s) => s.verdict === 'limited')) return done('generator-limited');
   if (history.length >= settings.maxSteps) return done('budget');
   if (history.length === 0)
     return { kind: 'probe', rate: roundRate(Math.min(settings.startRate, settings.maxRate)) };
   const { highestPass, lowestFail } = boundsOf(history);
+  const ceiling = generatorCeiling(history);
+  if (ceiling !== null && (lowestFail === null || ceiling < lowestFail)) {
+    // The generator's ceiling bounds the search before any failure does: bisect below it.
+    if (highestPass === null || ceiling - highestPass <= settings.precision * highestPass)
+      return done('generator-limited');
+    const mid = roundRate((highestPass + ceiling) / 2);
+    return mid > highestPass && mid < ceiling ? { kind: 'probe', rate: mid } : done('generator-limited');
+  }
   if (settings.strategy === 'linear') {
     if (lowestFail !== null) return done(highestPass === null ? 'below-start' : 'found');
     const top = highestPass ?? settings.startRate;
@@ -105,6 +115,12 @@ export function nextProbe(
   return repeatOr(highestPass, probes, settings, () =>
     repeatOr(lowestFail, probes, settings, () => done('found')),
   );
+}
+
+/** The lowest rate the generator could not offer (a generator-limited step), or null. */
+function generatorCeiling(history: readonly Pick<StepResult, 'rate' | 'verdict'>[]): number | null {
+  const limited = history.filter((s) => s.verdict === 'limited').map((s) => s.rate);
+  return limited.length === 0 ? null : Math.min(...limited);
 }
 
 function repeatOr(

@@ -174,8 +174,8 @@ request's intended start): brackets from capacity.startRate doubling until a rat
 unstable or diverging step, errors over 50 % or timeouts end the climb), then bisects to capacity.precision
 (default 2 %). Each step: a warm-up that is not measured, then windows until the last 3 agree within ±10 %
 (at most capacity.maxWindows: "unstable", never passed). A step that breaks a latency limit while its generator
-ran late (> 1 % of sends) or lagged is "generator-limited" and never reported as capacity (a pass with late
-sends holds: latency counts from the intended start). With capacity.configurations and a
+ran late (> 1 % of sends) or lagged is "generator-limited" and never reported as capacity: the search bisects
+below it instead (a pass with late sends holds: latency counts from the intended start). With capacity.configurations and a
 configurator, one search per configuration (grid or list), an early exit when the last configurations gained
 under 5 %, and the recommendation: the cheapest configuration that meets the SLO.
 
