@@ -6,8 +6,9 @@
 //     brute-force sweep at 2 % steps of the max rate (strategy "linear") run in the same bench: within ±5 %,
 //     with at most ¼ of its probe time; analytic bound 1 / 4.25 ms ≈ 235 req/s
 // (b) repeated searches agree within ±5 % (max/min of the --reps answers)
-// (c) batching raises capacity: batch 1 vs batch 16 (analytic bound at batch 8: 8 / 6 ms ≈ 1,333 req/s of single
-//     rows, before the server's own CPU limit)
+// (c) batching raises capacity: batch 1 vs batch 16 (analytic bound 16 / 8 ms = 2,000 req/s of single rows,
+//     before the server's own CPU limit), each found by a sweep over both whose recommendation must be the
+//     configuration the brute-force sweeps (2 % steps) show best. The batch-1 searches of those sweeps are (a).
 // The target runs in its own process; the generator is firedrill's traffic thread in the CLI process. Loopback
 // only; every search is bounded by its max rate and max duration. --quick: 1 s windows and warm-up.
 import { spawn } from 'node:child_process';
@@ -53,7 +54,8 @@ const median = (xs) => {
 };
 
 let n = 0;
-async function search(settings, capacity) {
+/** One `firedrill capacity` run over `configurations`; returns each configuration's healthy search and the recommendation. */
+async function sweep(configurations, capacity) {
   n += 1;
   const file = join(work, `bench-${n}.ts`);
   const scenario = {
@@ -71,7 +73,7 @@ async function search(settings, capacity) {
       maxLateRatio,
       maxLoopLag,
       configurator: { kind: 'fixture' },
-      configurations: [settings],
+      configurations,
       ...capacity,
     },
   };
@@ -81,16 +83,18 @@ async function search(settings, capacity) {
   const r =
     await $`node bin/firedrill.js capacity ${file} --out ${out} --target ${target} --admin-url ${`${target}/admin`} --admin-token ${TOKEN} --prometheus http://127.0.0.1:9 --quiet`;
   const json = JSON.parse(readFileSync(join(out, 'latest', 'capacity.json'), 'utf8'));
-  const healthy = json.configurations[0]?.healthy;
   return {
     exit: r.exitCode,
-    capacity: healthy?.capacity ?? null,
-    status: healthy?.answer.status,
-    lowestFail: healthy?.answer.lowestFail ?? null,
-    steps: healthy?.steps.length ?? 0,
-    probeSeconds: healthy?.probeSeconds ?? 0,
     wallSeconds: (Date.now() - started) / 1000,
-    stabilities: healthy?.steps.map((s) => `${s.rate}:${s.stability}:${s.verdict}`) ?? [],
+    recommendation: json.recommendation,
+    searches: json.configurations.map(({ healthy }) => ({
+      capacity: healthy.capacity ?? null,
+      status: healthy.answer.status,
+      lowestFail: healthy.answer.lowestFail ?? null,
+      steps: healthy.steps.length,
+      probeSeconds: healthy.probeSeconds,
+      stabilities: healthy.steps.map((s) => `${s.rate}:${s.stability}:${s.verdict}`),
+    })),
   };
 }
 
@@ -104,14 +108,18 @@ const result = {
   generatorLimits: { maxLateRatio, maxLoopLag },
 };
 
-// (a) + (b): batch 1.
+// One sweep per rep over batch 1 and batch 16 (its recommendation is (c)); its batch-1 searches are (a) and (b).
 const batch1 = { maxBatchSize: 1, maxQueueDelayMs: 0 };
-const searches = [];
+const batch16 = { maxBatchSize: 16, maxQueueDelayMs: 2 };
+const configurations = argv['skip-batching'] ? [batch1] : [batch1, batch16];
+const sweeps = [];
 for (let i = 0; i < reps; i++) {
-  searches.push(await search(batch1, { startRate: 20, maxRate: 1000 }));
-  console.error(`batch 1 search ${i + 1}: ${JSON.stringify(searches.at(-1))}`);
+  sweeps.push(await sweep(configurations, { startRate: 20, maxRate: 4000 }));
+  console.error(`sweep ${i + 1}: ${JSON.stringify(sweeps.at(-1))}`);
 }
-const brute = await search(batch1, { strategy: 'linear', startRate: 6, maxRate: 300, precision: 0.02 });
+const searches = sweeps.map((s) => s.searches[0]);
+const brute = (await sweep([batch1], { strategy: 'linear', startRate: 6, maxRate: 300, precision: 0.02 }))
+  .searches[0];
 console.error(`batch 1 brute force: ${JSON.stringify(brute)}`);
 const caps = searches.map((s) => s.capacity).filter((c) => c !== null);
 result.batch1 = {
@@ -127,20 +135,29 @@ result.batch1 = {
   repeatSpread: caps.length > 1 ? Math.max(...caps) / Math.min(...caps) - 1 : null,
 };
 
-// (c): batching raises capacity.
+// (c): batching raises capacity, and the sweep recommends what the brute force shows best.
 if (!argv['skip-batching']) {
-  const batch16 = [];
-  for (let i = 0; i < reps; i++) {
-    batch16.push(await search({ maxBatchSize: 16, maxQueueDelayMs: 2 }, { startRate: 50, maxRate: 4000 }));
-    console.error(`batch 16 search ${i + 1}: ${JSON.stringify(batch16.at(-1))}`);
-  }
-  const caps16 = batch16.map((s) => s.capacity).filter((c) => c !== null);
+  const searches16 = sweeps.map((s) => s.searches[1]);
+  const brute16 = (
+    await sweep([batch16], { strategy: 'linear', startRate: 40, maxRate: 4000, precision: 0.02 })
+  ).searches[0];
+  console.error(`batch 16 brute force: ${JSON.stringify(brute16)}`);
+  const caps16 = searches16.map((s) => s.capacity).filter((c) => c !== null);
+  const bruteBest = (brute16.capacity ?? 0) > (brute.capacity ?? 0) ? 1 : 0;
   result.batch16 = {
-    analyticBoundBatch8: 8000 / 6,
-    searches: batch16,
+    analyticBound: 16000 / (4 + 0.25 * 16),
+    searches: searches16,
     medianCapacity: median(caps16),
+    bruteForce: brute16,
+    withinOfBruteForce: brute16.capacity && median(caps16) ? median(caps16) / brute16.capacity - 1 : null,
+    repeatSpread: caps16.length > 1 ? Math.max(...caps16) / Math.min(...caps16) - 1 : null,
     raisesCapacity: median(caps16) !== null && median(caps) !== null ? median(caps16) > median(caps) : null,
     ratioToBatch1: median(caps16) && median(caps) ? median(caps16) / median(caps) : null,
+  };
+  result.recommendation = {
+    bySweep: sweeps.map((s) => s.recommendation),
+    bruteForceBest: bruteBest,
+    agree: sweeps.every((s) => s.recommendation === bruteBest),
   };
 }
 result.loadAverageAtEnd = load();
@@ -157,6 +174,6 @@ console.log(
 );
 if (result.batch16)
   console.log(
-    `batch 16: median ${result.batch16.medianCapacity}/s (${result.batch16.ratioToBatch1?.toFixed(2)}× batch 1; bound at batch 8 ${result.batch16.analyticBoundBatch8.toFixed(0)}/s)`,
+    `batch 16: search median ${result.batch16.medianCapacity}/s (analytic bound ${result.batch16.analyticBound.toFixed(0)}/s), brute force ${result.batch16.bruteForce.capacity}/s: ${pct(result.batch16.withinOfBruteForce)} off; ${result.batch16.ratioToBatch1?.toFixed(2)}× batch 1; repeats spread ${pct(result.batch16.repeatSpread)}; recommendations ${result.recommendation.bySweep.join(',')} vs brute-force best ${result.recommendation.bruteForceBest}`,
   );
 console.log('written reports/bench/capacity.json');
