@@ -15,6 +15,15 @@ function kneeText(result: SearchResultJson): string {
   return `knee ${rate(k.point.offered)} (${ms(k.point.latencyMs)}), then a ${k.beyond === 'none' ? '?' : k.beyond}`;
 }
 
+/**
+ * A search's capacity as a claim: exact when the search was decided (`found`), "at least" when it stopped
+ * above its highest pass (the max rate passed, the generator's ceiling, the budget, Ctrl-C).
+ */
+function capacityClaim(result: SearchResultJson): string {
+  const exact = result.answer.status === 'found' || result.capacity === null;
+  return `${exact ? '' : 'at least '}${rate(result.capacity)}`;
+}
+
 /** One line per configuration (and under fault), then the recommendation. */
 export function formatCapacityTable(result: CapacityJson, reportDir?: string): string {
   const header = [
@@ -56,7 +65,7 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
   lines.push('');
   lines.push(
     best
-      ? `SLO capacity: ${rate(best.healthy.capacity)} (${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
+      ? `SLO capacity: ${capacityClaim(best.healthy)}${best.healthy.answer.status === 'found' ? '' : ` (search ${best.healthy.answer.status})`} (${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
       : noRecommendation(result),
   );
   for (const c of result.configurations) {

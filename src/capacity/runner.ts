@@ -54,7 +54,7 @@ import {
 import { boundsOf, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
 import { assessWindows, breaksLatency, type WindowDecision } from './stability.ts';
-import { recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
+import { capacityExitCode, recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
 import type { CapacityProgress, StepResult, WindowMeasure } from './types.ts';
 
 /** A configurator this build can apply: its checks (before anything starts) and how to make one for a stack. */
@@ -318,9 +318,11 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
 
   const interrupted = signal.aborted || failure?.code === 'FD_INTERRUPTED';
   const recommendation = recommend(
-    // Only a finished search recommends: an interrupted or budget-cut one has a lower bound, not an answer.
+    // A search cut short by the generator or the budget still proves its highest pass (a lower bound, shown
+    // as "at least"): a configuration recommended on a lower bound is at least that good. An interrupted
+    // search recommends nothing: the user stopped it.
     configurations.map((c) =>
-      c.healthy.answer.status === 'found' || c.healthy.answer.status === 'above-max'
+      c.healthy.answer.status !== 'interrupted'
         ? { capacity: c.healthy.capacity, costPer1k: c.healthy.cost?.per1kInferences ?? null }
         : { capacity: null, costPer1k: null },
     ),
@@ -360,7 +362,14 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   await writeFile(join(reportDir, 'summary.md'), renderCapacitySummary(result));
   await writeFile(join(reportDir, 'capacity.html'), renderCapacityHtml(result));
   await updateLatestLink(reportsDir, reportDir);
-  const exitCode = interrupted ? 130 : failure ? failure.exitCode : result.recommendation === null ? 10 : 0;
+  const exitCode = interrupted
+    ? 130
+    : failure
+      ? failure.exitCode
+      : capacityExitCode(
+          configurations.map((c) => c.healthy.answer.status),
+          result.recommendation,
+        );
   return { result, reportDir, exitCode };
 }
 

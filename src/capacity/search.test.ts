@@ -6,7 +6,7 @@ import { findKnee } from './knee.ts';
 import { boundsOf, nextProbe, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
 import { assessWindows, DEFAULT_STABILITY } from './stability.ts';
-import { expandGrid, recommend, shouldStopSweep } from './sweep.ts';
+import { capacityExitCode, expandGrid, recommend, shouldStopSweep } from './sweep.ts';
 import type { SearchSettings, Slo, StepMeasure, WindowMeasure } from './types.ts';
 
 /**
@@ -284,6 +284,13 @@ describe('cost, sweep and alerts', () => {
       ]),
     ).toBe(1);
     expect(recommend([{ capacity: null, costPer1k: null }])).toBe(-1);
+  });
+  it('exits 0 with a recommendation, 10 when every start rate failed, 11 when nothing was decided', () => {
+    expect(capacityExitCode(['found', 'generator-limited'], 1)).toBe(0);
+    expect(capacityExitCode(['below-start', 'below-start'], null)).toBe(10);
+    expect(capacityExitCode(['below-start', 'generator-limited'], null)).toBe(11);
+    expect(capacityExitCode(['budget'], null)).toBe(11);
+    expect(capacityExitCode([], null)).toBe(11);
   });
   it('places each alert at the lowest load it fired at, as a share of capacity', () => {
     const loads = alertLoads(

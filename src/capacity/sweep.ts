@@ -1,4 +1,5 @@
 import type { Settings } from '../configure/index.ts';
+import type { SearchStatus } from './types.ts';
 
 /** Every combination of a grid, the first name varying slowest: {a:[1,2], b:[0,5]} → a1b0, a1b5, a2b0, a2b5. Pure. */
 export function expandGrid(
@@ -59,4 +60,18 @@ export function recommend(results: readonly { capacity: number | null; costPer1k
     if (cheaper) best = i;
   });
   return best;
+}
+
+/**
+ * The exit code of a finished (not interrupted, not errored) capacity run: 0 when a configuration is
+ * recommended (its capacity exact or a proven lower bound), 10 when every search's start rate failed (no
+ * rate met the SLO), 11 when nothing was decided (the generator's ceiling or the budget stopped a search
+ * before any pass). Pure.
+ */
+export function capacityExitCode(
+  statuses: readonly SearchStatus[],
+  recommendation: number | null,
+): 0 | 10 | 11 {
+  if (recommendation !== null) return 0;
+  return statuses.length > 0 && statuses.every((s) => s === 'below-start') ? 10 : 11;
 }

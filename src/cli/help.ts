@@ -190,5 +190,7 @@ Options (and the stack flags of \`firedrill run\`: --target, --prometheus, --adm
                         summary.md, capacity.html and events.ndjson
 
 The bounds are printed before the first request. Ctrl-C stops the step at once, restores the configuration,
-reverts the fault and writes what was measured (exit 130). Exit: 0 a capacity was found · 10 no rate met
-the SLO · 2 impossible settings (nothing started) · 3 environment.`;
+reverts the fault and writes what was measured (exit 130). Exit: 0 a capacity was found (or a lower bound:
+"at least", when the max rate, the generator or the budget stopped the search above a pass) · 10 no rate met
+the SLO · 11 nothing decided (the generator or the budget stopped every search before a pass) · 2 impossible
+settings (nothing started) · 3 environment.`;
