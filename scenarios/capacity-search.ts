@@ -7,9 +7,10 @@ import { defineScenario } from '../src/scenario/index.ts';
  * of single rows: the answer lands a little below that, where queueing pushes p99 past 50 ms.
  *
  *   firedrill capacity scenarios/capacity-search.ts --price-per-hour 2.5
+ *   firedrill capacity scenarios/capacity-search.ts --fault throttled-gpu   (also under a GPU clock lock)
  *
- * `firedrill run` of this file is a plain one-minute check at 50 req/s (its `expect`); the `capacity`
- * block is what `firedrill capacity` reads.
+ * `firedrill run` of this file is a plain 20-second check at 50 req/s (its `expect`), with the GPU
+ * throttled from 5 s to 15 s; the `capacity` block is what `firedrill capacity` reads.
  */
 export default defineScenario({
   name: 'capacity-search',
@@ -20,6 +21,11 @@ export default defineScenario({
     timeout: '1s',
     maxInFlight: 1000,
   },
+  // `firedrill capacity … --fault throttled-gpu` searches again while the simulated GPU's SM clock is locked
+  // at half (compute takes twice as long: about half the capacity) and reports the headroom.
+  faults: [
+    { id: 'throttled-gpu', kind: 'gpu-throttle', mode: 'clock-lock', depth: 0.5, at: '5s', duration: '10s' },
+  ],
   expect: [{ kind: 'threshold', phase: 'steady', metric: 'p99', op: '<', value: 50 }],
   capacity: {
     slo: { p99: '50ms', errorRatio: 0.01 },

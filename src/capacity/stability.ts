@@ -37,8 +37,13 @@ export function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
  *    least MIN_LATE of them) while a latency limit is broken: that latency may be the generator's own delay.
  *    Late sends in a step that keeps its latency limits do not make it generator-limited: latency counts from
  *    each request's intended start, so a late send only adds to it, and the pass holds for the server;
- * 3. `stable`: the last `windows` windows' throughput and percentile agree within ±tolerance of their mean;
- * 4. `diverging`: the last `windows` windows all break a latency limit, the percentile rising in each;
+ * 3. `stable`: the last `windows` windows' throughput agrees within ±tolerance of its mean, and so does their
+ *    percentile, or every one of those percentiles is clear of the SLO's limit for it by more than
+ *    ±tolerance (all under (1 − tolerance) × limit, or all over (1 + tolerance) × limit): then its window-to-
+ *    window noise cannot change the verdict (a p99 of 100 requests, 12–27 ms against a 50 ms limit, is a
+ *    pass in every window, and waiting for it to settle only marked such steps unstable);
+ * 4. `diverging`: the last `windows` windows all break a latency limit, the percentile rising in each (checked
+ *    before a percentile clear above its limit counts as stable);
  * 5. `unstable`: `maxWindows` windows without agreement.
  * Pure.
  */
@@ -69,15 +74,17 @@ export function assessWindows(
     const last = windows.slice(all - k);
     const throughputs = last.map((w) => w.achieved);
     const latencies = last.map((w) => w.latencyMs[criteria.percentile]);
-    if (
-      agree(throughputs, criteria.tolerance, 0) &&
-      agree(latencies, criteria.tolerance, criteria.latencyFloorMs)
-    ) {
+    const limit = slo.latencyMs[criteria.percentile];
+    const steadyThroughput = agree(throughputs, criteria.tolerance, 0);
+    const clearBelow = limit !== undefined && latencies.every((v) => v <= (1 - criteria.tolerance) * limit);
+    const clearAbove = limit !== undefined && latencies.every((v) => v >= (1 + criteria.tolerance) * limit);
+    if (steadyThroughput && (clearBelow || agree(latencies, criteria.tolerance, criteria.latencyFloorMs))) {
       return { kind: 'done', stability: 'stable', judged: k };
     }
     const rising = latencies.every((v, i) => i === 0 || v > latencies[i - 1]!);
     if (rising && last.every((w) => breaksLatency(slo, w)))
       return { kind: 'done', stability: 'diverging', judged: k };
+    if (steadyThroughput && clearAbove) return { kind: 'done', stability: 'stable', judged: k };
   }
   if (all >= criteria.maxWindows) return { kind: 'done', stability: 'unstable', judged: Math.min(k, all) };
   return { kind: 'continue' };
