@@ -16,6 +16,7 @@ export function windowMeasure(windows: readonly TrafficWindow[], offered: number
     sent: stats.sent,
     completed: stats.completed,
     late: stats.late,
+    maxLateMs: windows.reduce((max, w) => Math.max(max, w.maxLateMs ?? 0), 0),
     errors: stats.errors,
     timeouts: windows.reduce((a, w) => a + w.timeouts, 0),
     wrongAnswers: stats.wrongAnswers ?? 0,

@@ -53,7 +53,13 @@ import {
 } from './schema.ts';
 import { boundsOf, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
-import { assessWindows, breaksLatency, type WindowDecision } from './stability.ts';
+import {
+  assessWindows,
+  breaksLatency,
+  breaksLatencyBeyond,
+  generatorDelayBound,
+  type WindowDecision,
+} from './stability.ts';
 import { capacityExitCode, recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
 import type { CapacityProgress, StepResult, WindowMeasure } from './types.ts';
 
@@ -526,12 +532,14 @@ async function runStep(
   const judgedSeconds = seconds.slice(warmupSeconds).slice(-decision.judged * perWindow);
   const measure = stepMeasure(judgedSeconds, rate, plan.slo);
   // A lagging generator stamps sends and answers late: that only adds to measured latency, so it makes a
-  // step generator-limited only when the step breaks a latency limit (a pass holds for the server).
+  // step generator-limited only when the step breaks a latency limit (a pass holds for the server), and by
+  // no more than the lag can explain (a breach far beyond it is the server's).
   const limited =
     loopLag !== undefined &&
     loopLag > plan.stability.maxLoopLagMs &&
     decision.stability !== 'overload' &&
-    breaksLatency(plan.slo, measure);
+    breaksLatency(plan.slo, measure) &&
+    !breaksLatencyBeyond(plan.slo, measure, generatorDelayBound(measure, loopLag));
   return finishStep({
     rate,
     stability: limited ? 'generator-limited' : decision.stability,

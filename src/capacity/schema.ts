@@ -14,6 +14,8 @@ const windowSchema = z.strictObject({
   sent: z.number(),
   completed: z.number(),
   late: z.number(),
+  /** Largest lateness of a send, ms (absent in files written before it was recorded). */
+  maxLateMs: z.number().optional(),
   errors: z.number(),
   timeouts: z.number(),
   wrongAnswers: z.number(),

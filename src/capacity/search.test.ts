@@ -5,7 +5,7 @@ import { costAt } from './cost.ts';
 import { findKnee } from './knee.ts';
 import { boundsOf, nextProbe, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
-import { assessWindows, DEFAULT_STABILITY } from './stability.ts';
+import { assessWindows, DEFAULT_STABILITY, generatorDelayBound } from './stability.ts';
 import { capacityExitCode, expandGrid, recommend, shouldStopSweep } from './sweep.ts';
 import type { SearchSettings, Slo, StepMeasure, WindowMeasure } from './types.ts';
 
@@ -28,6 +28,7 @@ function win(
     sent: achieved,
     completed: achieved,
     late: 0,
+    maxLateMs: 0,
     errors: 0,
     timeouts: 0,
     wrongAnswers: 0,
@@ -155,7 +156,8 @@ describe('capacity search against synthetic servers', () => {
 
   it('bisects below a generator-limited rate and ends generator-limited at its ceiling, never reporting that rate', async () => {
     // From 160/s 5 % of sends are late and p99 is 80 ms: the failure may be the generator's own delay.
-    const gen: Server = (rate) => (rate >= 160 ? win(rate, 80, { late: rate * 0.05 }) : win(rate, 8));
+    const gen: Server = (rate) =>
+      rate >= 160 ? win(rate, 80, { late: rate * 0.05, maxLateMs: 40 }) : win(rate, 8);
     const { steps, answer } = await search(gen);
     expect(answer.status).toBe('generator-limited');
     const limited = steps.filter((s) => s.stability === 'generator-limited');
@@ -166,11 +168,29 @@ describe('capacity search against synthetic servers', () => {
     expect(answer.lowestFail).toBeNull();
   });
 
+  it('a breach far beyond what late sends can explain is the server’s, not the generator’s', async () => {
+    // 5 % of sends up to 3 ms late while the server's queue pushes p99 to 500 ms: a fail, not generator-limited.
+    const late = (p99: number) => ({ offered: 130, ...win(130, p99, { late: 7, maxLateMs: 3 }) });
+    const queue = [200, 350, 500].map(late);
+    expect(assessWindows(queue, slo, DEFAULT_STABILITY)).toMatchObject({ stability: 'diverging' });
+    // Up to 30 ms late and p99 at 80 ms: the generator's delay (up to 2 × 30 ms) may be the breach.
+    const slowGenerator = [80, 80, 80].map((p99) => ({
+      offered: 130,
+      ...win(130, p99, { late: 7, maxLateMs: 30 }),
+    }));
+    expect(assessWindows(slowGenerator, slo, DEFAULT_STABILITY)).toMatchObject({
+      stability: 'generator-limited',
+    });
+    // The bound: twice the latest send's lateness or the loop lag, whichever is larger.
+    expect(generatorDelayBound(queue[0]!)).toBe(6);
+    expect(generatorDelayBound(queue[0]!, 25)).toBe(50);
+  });
+
   it('a failure below the generator ceiling still decides the answer (found)', async () => {
     // The server keeps p99 < 50 ms up to 270/s; the generator cannot offer 320/s or more.
     const server = queueing(300);
     const gen: Server = (rate, w, step) =>
-      rate >= 320 ? win(rate, 80, { late: rate * 0.05 }) : server(rate, w, step);
+      rate >= 320 ? win(rate, 80, { late: rate * 0.05, maxLateMs: 40 }) : server(rate, w, step);
     const { steps, answer } = await search(gen);
     expect(steps.find((s) => s.rate === 320)!.stability).toBe('generator-limited');
     expect(answer.status).toBe('found');

@@ -24,9 +24,29 @@ function agree(values: readonly number[], tolerance: number, floor: number): boo
 
 /** True when the window (or a step's merged measure) breaks one of the SLO's latency limits. */
 export function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
+  return breaksLatencyBeyond(slo, window, 0);
+}
+
+/**
+ * True when the window breaks one of the SLO's latency limits by more than `generatorDelayMs`, the most the
+ * generator's own delay can have added to any request's latency: a breach the server made, whatever the
+ * generator did (a percentile of latencies each inflated by at most D is at most D above the server's).
+ */
+export function breaksLatencyBeyond(slo: Slo, window: WindowMeasure, generatorDelayMs: number): boolean {
   return Object.entries(slo.latencyMs).some(
-    ([p, limit]) => limit !== undefined && window.latencyMs[p as keyof WindowMeasure['latencyMs']] > limit,
+    ([p, limit]) =>
+      limit !== undefined &&
+      window.latencyMs[p as keyof WindowMeasure['latencyMs']] > limit + generatorDelayMs,
   );
+}
+
+/**
+ * The most the generator can have added to a request's latency in a window: its latest send's lateness, and
+ * as much again in handling the answer on the same event loop (a loop that held a send back by D ms can hold
+ * an answer back as long). Ms.
+ */
+export function generatorDelayBound(window: WindowMeasure, loopLagMs = 0): number {
+  return 2 * Math.max(window.maxLateMs, loopLagMs);
 }
 
 /**
@@ -34,9 +54,12 @@ export function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
  * 1. `overload`: the latest window has timeouts or an error ratio over `overloadErrorRatio` (stop hammering;
  *    first, because sends queued behind a full in-flight cap are late through the server's fault);
  * 2. `generator-limited`: over the last `windows` windows, late sends over `maxLateRatio` of sent (and at
- *    least MIN_LATE of them) while a latency limit is broken: that latency may be the generator's own delay.
- *    Late sends in a step that keeps its latency limits do not make it generator-limited: latency counts from
- *    each request's intended start, so a late send only adds to it, and the pass holds for the server;
+ *    least MIN_LATE of them) while a latency limit is broken, and no window breaks it by more than the
+ *    generator's delay can explain (`generatorDelayBound`): that latency may be the generator's own. Late
+ *    sends in a step that keeps its latency limits do not make it generator-limited: latency counts from
+ *    each request's intended start, so a late send only adds to it, and the pass holds for the server. Nor do
+ *    they in a step whose server broke a limit by far more than any send was late (a queue of 500 ms behind
+ *    sends a few ms late is the server's);
  * 3. `stable`: the last `windows` windows' throughput agrees within ±tolerance of its mean, and so does their
  *    percentile, or every one of those percentiles is clear of the SLO's limit for it by more than
  *    ±tolerance (all under (1 − tolerance) × limit, or all over (1 + tolerance) × limit): then its window-to-
@@ -67,7 +90,11 @@ export function assessWindows(
     const s = judged.reduce((a, w) => a + w.sent, 0);
     const l = judged.reduce((a, w) => a + w.late, 0);
     const late = s > 0 && l >= MIN_LATE && l / s > criteria.maxLateRatio;
-    return late && judged.some((w) => breaksLatency(slo, w));
+    return (
+      late &&
+      judged.some((w) => breaksLatency(slo, w)) &&
+      !judged.some((w) => breaksLatencyBeyond(slo, w, generatorDelayBound(w)))
+    );
   };
   if (all >= k && judgeLate(k)) return { kind: 'done', stability: 'generator-limited', judged: k };
   if (all >= k) {

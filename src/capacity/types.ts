@@ -52,6 +52,8 @@ export interface WindowMeasure {
   sent: number;
   completed: number;
   late: number;
+  /** Largest lateness of a send, ms: no request's latency holds more than this of the generator's delay. */
+  maxLateMs: number;
   errors: number;
   timeouts: number;
   wrongAnswers: number;

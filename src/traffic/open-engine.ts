@@ -96,6 +96,8 @@ interface WindowState {
   networkErrors: number;
   timeouts: number;
   late: number;
+  /** Largest lateness of a send in this window, ms. */
+  maxLateMs: number;
   dropped: number;
   /** Due and not yet finished (queued or in flight). */
   pending: number;
@@ -116,6 +118,7 @@ function newWindow(second: number): WindowState {
     networkErrors: 0,
     timeouts: 0,
     late: 0,
+    maxLateMs: 0,
     dropped: 0,
     pending: 0,
     okHistogram: null,
@@ -438,6 +441,7 @@ class OpenRun {
       this.late += 1;
     }
     if (lateMs > this.maxLateMs) this.maxLateMs = lateMs;
+    if (lateMs > exchange.window.maxLateMs) exchange.window.maxLateMs = lateMs;
     exchange.window.sent += 1;
     this.sent += 1;
     this.inFlight += 1;
@@ -659,6 +663,7 @@ class OpenRun {
       networkErrors: state.networkErrors,
       timeouts: state.timeouts,
       late: state.late,
+      maxLateMs: state.maxLateMs,
       dropped: state.dropped,
       okHistogram: encodeHistogram(okHistogram),
       errorHistogram: encodeHistogram(errorHistogram),

@@ -58,6 +58,11 @@ export interface TrafficWindow {
   timeouts: number;
   /** Sends that left more than 1 ms after their intended time. */
   late: number;
+  /**
+   * Largest lateness of a send in this window, ms (open engine; absent = 0). A send's latency counts from its
+   * intended time, so no request's latency holds more than this of the generator's own delay.
+   */
+  maxLateMs?: number;
   /** Sends the engine never made (should stay 0 in the open model; counted, never hidden). */
   dropped: number;
   /** HDR histograms of latency from intended start, microseconds, base64 of the compressed encoding. */

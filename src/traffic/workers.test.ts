@@ -121,7 +121,12 @@ describe('merging the threads’ windows', () => {
     const parts = [latencies(3000, 1), latencies(500, 2), latencies(41, 3)];
     const merged = mergeWindows(
       parts.map((values, i) =>
-        window(4, values, { late: i, dropped: 1, statusCodes: { '200': 1, '503': i } }),
+        window(4, values, {
+          late: i,
+          maxLateMs: [0.5, 7.25, 3][i]!,
+          dropped: 1,
+          statusCodes: { '200': 1, '503': i },
+        }),
       ),
     );
     const all = window(4, parts.flat());
@@ -131,6 +136,7 @@ describe('merging the threads’ windows', () => {
       sent: 3541,
       ok: 3541,
       late: 3,
+      maxLateMs: 7.25,
       dropped: 3,
       statusCodes: { '200': 3, '503': 3 },
     });

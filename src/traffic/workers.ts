@@ -106,6 +106,7 @@ export function mergeWindows(windows: readonly TrafficWindow[]): TrafficWindow {
     merged.networkErrors += w.networkErrors;
     merged.timeouts += w.timeouts;
     merged.late += w.late;
+    if (w.maxLateMs !== undefined) merged.maxLateMs = Math.max(merged.maxLateMs ?? 0, w.maxLateMs);
     merged.dropped += w.dropped;
     addEncoded(ok, w.okHistogram);
     addEncoded(errors, w.errorHistogram);
