@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.ts';
 import type { CapacityJson, SearchResultJson } from './schema.ts';
 import type { CapacityProgress } from './types.ts';
 
@@ -111,10 +112,13 @@ export function renderCapacitySummary(result: CapacityJson): string {
     for (const r of [c.healthy, ...(c.underFault ? [c.underFault] : [])]) {
       out.push('', `## ${c.label}${r.fault ? ` under fault ${r.fault}` : ''}`, '');
       if (r.alerts.length > 0) {
-        out.push('Alerts during the climb (lowest load at which each fired):', '');
+        out.push(
+          'Alerts during the climb (lowest load at which each fired: the highest rate offered within its rule’s lookback, range + for + one evaluation and scrape, before it began to fire):',
+          '',
+        );
         for (const a of r.alerts) {
           out.push(
-            `- ${a.alert}: ${rate(a.lowestRate)}${a.shareOfCapacity === null ? '' : ` = ${(a.shareOfCapacity * 100).toFixed(0)} % of capacity`} (${a.timing})`,
+            `- ${a.alert}: ${rate(a.lowestRate)}${a.shareOfCapacity === null ? '' : ` = ${(a.shareOfCapacity * 100).toFixed(0)} % of capacity`} (${a.timing}; ${a.lookbackMs === null || a.lookbackMs === undefined ? 'rule not read: the step it began to fire in' : `lookback ${formatDuration(a.lookbackMs)}`})`,
           );
         }
         out.push('');

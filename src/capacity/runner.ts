@@ -13,7 +13,7 @@ import { formatDuration } from '../core/duration.ts';
 import { FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { createScope, type DisposalScope } from '../core/scope.ts';
-import { createPrometheusClient, startAlertWatcher } from '../evaluate/index.ts';
+import { createPrometheusClient, scrapeIntervalFromConfig, startAlertWatcher } from '../evaluate/index.ts';
 import { FileJournal } from '../journal/index.ts';
 import { updateLatestLink } from '../report/index.ts';
 import {
@@ -31,7 +31,7 @@ import {
 import type { Scenario } from '../scenario/index.ts';
 import { waitTargetReady } from '../stack/index.ts';
 import type { TrafficProgress, TrafficWindow } from '../traffic/index.ts';
-import { type AlertFiring, alertLoads } from './alerts.ts';
+import { type AlertFiring, alertLoads, lookbacksFromRules, type StepSpan } from './alerts.ts';
 import { costAt } from './cost.ts';
 import { renderCapacityHtml } from './html.ts';
 import { findKnee } from './knee.ts';
@@ -169,15 +169,25 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
       (t) => t.close(),
     );
 
-    // The evaluator watches during the whole climb: each alert seen firing is placed at the step's rate.
-    let currentRate: number | null = null;
+    // The evaluator watches during the whole climb: each alert seen firing is placed at the highest load
+    // offered within its rule's lookback before it began to fire (every step of every search is a span).
     const firings: AlertFiring[] = [];
+    const spans: StepSpan[] = [];
+    let lookbacks = new Map<string, number>();
     if (connected.endpoints.prometheus) {
       const prometheus = scope.add(
         'prometheus client',
         createPrometheusClient({ url: connected.endpoints.prometheus }),
         (c) => c.close(),
       );
+      try {
+        const [groups, config] = await Promise.all([prometheus.rules(), prometheus.config()]);
+        lookbacks = lookbacksFromRules(groups, scrapeIntervalFromConfig(config));
+      } catch (error) {
+        log.warn(
+          `could not read the alerting rules (${formatError(error)}): each alert seen firing is placed at the step it began to fire in, though an earlier, higher step may have caused it`,
+        );
+      }
       scope.add(
         'alert watcher',
         startAlertWatcher({
@@ -186,8 +196,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
           now: Date.now,
           signal,
           onObservation: (o) => {
-            if (o.state === 'firing' && currentRate !== null)
-              firings.push({ alert: o.name, rate: currentRate, at: o.since });
+            if (o.state === 'firing') firings.push({ alert: o.name, since: o.since });
           },
           onBlind: (period) => log.debug(`alert watcher blind: ${period.reason}`),
         }),
@@ -219,39 +228,35 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
           signal,
           canStep: () => Date.now() + stepMs <= deadline,
           step: async (rate) => {
-            currentRate = rate;
-            try {
-              const previous = stepsSoFar.at(-1);
-              if (previous !== undefined && previous.verdict !== 'pass') {
-                await sleep(plan.cooldownMs, signal).catch(() => {}); // Ctrl-C: the step then ends interrupted at once
-              }
-              return await runStep(thread, plan, rate, signal, (p) =>
-                options.onProgress?.({
-                  configuration: label,
-                  configurationIndex: index,
-                  configurations: plan.configurations.length,
-                  fault,
-                  step: stepsSoFar.length + 1,
-                  rate,
-                  achievedRate: p.achievedRate,
-                  p99Ms: p.p99Ms,
-                  ...boundsOf(stepsSoFar),
-                }),
-              );
-            } finally {
-              currentRate = null;
+            const previous = stepsSoFar.at(-1);
+            if (previous !== undefined && previous.verdict !== 'pass') {
+              await sleep(plan.cooldownMs, signal).catch(() => {}); // Ctrl-C: the step then ends interrupted at once
             }
+            return await runStep(thread, plan, rate, signal, (p) =>
+              options.onProgress?.({
+                configuration: label,
+                configurationIndex: index,
+                configurations: plan.configurations.length,
+                fault,
+                step: stepsSoFar.length + 1,
+                rate,
+                achievedRate: p.achievedRate,
+                p99Ms: p.p99Ms,
+                ...boundsOf(stepsSoFar),
+              }),
+            );
           },
         },
         (step) => {
           stepsSoFar.push(step);
+          spans.push({ rate: step.rate, startedAt: step.startedAt, endedAt: step.endedAt });
           const m = step.measure;
           log.info(
             `  ${label}${fault ? ` [${fault}]` : ''} step ${stepsSoFar.length}: ${step.rate}/s → ${m ? `${m.achieved.toFixed(1)}/s, p99 ${m.latencyMs.p99.toFixed(1)}ms, errors ${(m.errorRatio * 100).toFixed(2)} %` : 'nothing measured'} · ${step.stability} · ${step.verdict}${step.violations.length > 0 ? ` (${step.violations.join('; ')})` : ''}`,
           );
         },
       );
-      return searchResult(run, plan, fault, firings.splice(0));
+      return searchResult(run, plan, fault, firings.splice(0), spans, lookbacks);
     };
 
     for (const [index, settings] of plan.configurations.entries()) {
@@ -442,6 +447,8 @@ function searchResult(
   plan: CapacityPlan,
   fault: string | null,
   firings: readonly AlertFiring[],
+  spans: readonly StepSpan[],
+  lookbacks: ReadonlyMap<string, number>,
 ): SearchResultJson {
   const capacity = run.answer.highestPass;
   const measured = run.steps.filter(
@@ -464,7 +471,7 @@ function searchResult(
       plan.pricing === null
         ? null
         : costAt(capacity, plan.pricing, atCapacity?.measure?.outputTokensPerSecond),
-    alerts: alertLoads(firings, capacity),
+    alerts: alertLoads(firings, spans, lookbacks, capacity),
     steps: run.steps.map((s) => ({ ...s, startedAt: iso(s.startedAt), endedAt: iso(s.endedAt) })),
     probeSeconds: run.steps.reduce((a, s) => a + (s.endedAt - s.startedAt) / 1000, 0),
   };

@@ -64,6 +64,8 @@ export const searchResultSchema = z.strictObject({
       lowestRate: z.number(),
       shareOfCapacity: z.number().nullable(),
       timing: z.enum(['early', 'late', 'unknown']),
+      /** How far back before each firing the load was looked for, ms; null: the rule could not be read. */
+      lookbackMs: z.number().nullable().optional(),
     }),
   ),
   steps: z.array(stepSchema),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '../core/rng.ts';
-import { alertLoads } from './alerts.ts';
+import { alertLoads, loadBehind, lookbacksFromRules, ruleLookbackMs } from './alerts.ts';
 import { costAt } from './cost.ts';
 import { findKnee } from './knee.ts';
 import { boundsOf, nextProbe, searchCapacity } from './search.ts';
@@ -332,19 +332,62 @@ describe('cost, sweep and alerts', () => {
     expect(capacityExitCode(['budget'], null)).toBe(11);
     expect(capacityExitCode([], null)).toBe(11);
   });
-  it('places each alert at the lowest load it fired at, as a share of capacity', () => {
+  it('places each alert at the highest load within its rule’s lookback, the lowest over its episodes', () => {
+    // The search as it ran on the fixture: 160 pass, 320 overload, then bisecting down to 240.
+    const spans = [
+      { rate: 160, startedAt: 0, endedAt: 10_000 },
+      { rate: 320, startedAt: 12_000, endedAt: 18_000 },
+      { rate: 240, startedAt: 21_000, endedAt: 31_000 },
+      { rate: 280, startedAt: 33_000, endedAt: 39_000 },
+    ];
+    // ErrorRatio: rate over 1m, for 1m; began to fire 25 s into the run, during the 240 step: the 320 step's
+    // errors caused it (20 s ago, well within its lookback), so it fired at 320, past the capacity: late.
+    // Queue: lookback 5 s; began at 8 s and again at 36 s: its lowest load is 160, early.
+    const lookbacks = new Map([
+      [
+        'ErrorRatio',
+        ruleLookbackMs({
+          query: 'sum(rate(errors[1m])) / sum(rate(requests[1m:10s])) > 0.05',
+          forMs: 60_000,
+          evaluationIntervalMs: 5_000,
+          scrapeIntervalMs: 5_000,
+        }),
+      ],
+      ['Queue', 5_000],
+    ]);
+    expect(lookbacks.get('ErrorRatio')).toBe(130_000);
     const loads = alertLoads(
       [
-        { alert: 'Latency', rate: 320, at: 1 },
-        { alert: 'Latency', rate: 240, at: 2 },
-        { alert: 'Queue', rate: 200, at: 3 },
+        { alert: 'ErrorRatio', since: 25_000 },
+        { alert: 'Queue', since: 8_000 },
+        { alert: 'Queue', since: 36_000 },
+        { alert: 'Unknown', since: 25_000 },
       ],
+      spans,
+      lookbacks,
       250,
     );
     expect(loads).toEqual([
-      { alert: 'Queue', lowestRate: 200, shareOfCapacity: 0.8, timing: 'early' },
-      { alert: 'Latency', lowestRate: 240, shareOfCapacity: 0.96, timing: 'early' },
+      { alert: 'Queue', lowestRate: 160, shareOfCapacity: 0.64, timing: 'early', lookbackMs: 5_000 },
+      // No rule read: only the step it began to fire in counts (and the report says so).
+      { alert: 'Unknown', lowestRate: 240, shareOfCapacity: 0.96, timing: 'early', lookbackMs: null },
+      { alert: 'ErrorRatio', lowestRate: 320, shareOfCapacity: 1.28, timing: 'late', lookbackMs: 130_000 },
     ]);
-    expect(alertLoads([{ alert: 'X', rate: 300, at: 0 }], 250)[0]!.timing).toBe('late');
+    expect(loadBehind(-1, spans, 0)).toBeNull();
+    expect(
+      lookbacksFromRules(
+        [
+          {
+            interval: 15,
+            rules: [
+              { type: 'alerting', name: 'A', query: 'x[5m] > 1', duration: 60 },
+              { type: 'alerting', name: 'A', query: 'x[1m] > 1', duration: 0 },
+              { type: 'recording' },
+            ],
+          },
+        ],
+        5_000,
+      ),
+    ).toEqual(new Map([['A', 300_000 + 60_000 + 15_000 + 5_000]]));
   });
 });
