@@ -1,3 +1,5 @@
+import { niceTicks } from '../report/html/svg.ts';
+import { capacityClaim } from './report.ts';
 import type { CapacityJson, ConfigurationResultJson, SearchResultJson } from './schema.ts';
 
 /**
@@ -38,13 +40,32 @@ function curve(c: ConfigurationResultJson, result: CapacityJson): string {
       })),
   );
   if (points.length === 0) return '<p>No step was measured.</p>';
-  const maxX = Math.max(...points.map((q) => q.x), ...searches.map((s) => s.capacity ?? 0)) * 1.1 || 1;
+  // Round axes: ticks 1, 2 or 5 × 10^k apart, the last one at or past the data.
+  const xTicks = niceTicks(
+    0,
+    Math.max(...points.map((q) => q.x), ...searches.map((s) => s.capacity ?? 0)) * 1.05 || 1,
+    5,
+  );
   // Latency axis: up to 3× the SLO line at most, so a collapsed step does not flatten the curve; clipped points sit on the top edge.
-  const maxY =
+  const yTicks = niceTicks(
+    0,
     Math.min(
-      Math.max(...points.map((q) => q.y), limit ?? 0) * 1.1,
+      Math.max(...points.map((q) => q.y), limit ?? 0) * 1.05,
       (limit ?? Number.POSITIVE_INFINITY) * 3,
-    ) || 1;
+    ) || 1,
+    5,
+  );
+  const roundUp = (ticks: number[], max: number) => {
+    const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : max;
+    return ticks.at(-1)! >= max ? ticks : [...ticks, ticks.at(-1)! + step];
+  };
+  const xs = roundUp(xTicks, Math.max(...points.map((q) => q.x)));
+  const ys = roundUp(
+    yTicks,
+    Math.min(Math.max(...points.map((q) => q.y)), (limit ?? Number.POSITIVE_INFINITY) * 3),
+  );
+  const maxX = xs.at(-1)!;
+  const maxY = ys.at(-1)!;
   const sx = (x: number) => M.left + (x / maxX) * (W - M.left - M.right);
   const sy = (y: number) => H - M.bottom - (Math.min(y, maxY) / maxY) * (H - M.top - M.bottom);
   const out: string[] = [];
@@ -56,12 +77,12 @@ function curve(c: ConfigurationResultJson, result: CapacityJson): string {
     `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="#888"/>`,
   );
   out.push(`<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="#888"/>`);
-  for (let i = 0; i <= 4; i++) {
-    const x = (maxX * i) / 4;
-    const y = (maxY * i) / 4;
+  for (const x of xs) {
     out.push(
       `<text x="${sx(x)}" y="${H - M.bottom + 14}" font-size="10" text-anchor="middle">${fmt(x)}</text>`,
     );
+  }
+  for (const y of ys) {
     out.push(`<text x="${M.left - 4}" y="${sy(y) + 3}" font-size="10" text-anchor="end">${fmt(y)}</text>`);
   }
   out.push(
@@ -118,8 +139,27 @@ function curve(c: ConfigurationResultJson, result: CapacityJson): string {
       );
     }
   });
+  if (c.underFault) {
+    // Legend: which line is which.
+    const lx = M.left + 8;
+    out.push(
+      `<g class="legend" font-size="10"><line x1="${lx}" y1="${M.top + 6}" x2="${lx + 18}" y2="${M.top + 6}" stroke="#0969da" stroke-width="1.5"/><text x="${lx + 22}" y="${M.top + 9}">healthy</text><line x1="${lx}" y1="${M.top + 20}" x2="${lx + 18}" y2="${M.top + 20}" stroke="#8250df" stroke-width="1.5"/><text x="${lx + 22}" y="${M.top + 23}">${esc(`under fault ${c.underFault.fault ?? ''}`)}</text></g>`,
+    );
+  }
   out.push('</svg>');
   return out.join('\n');
+}
+
+function alertsLine(search: SearchResultJson): string {
+  if (search.alerts.length === 0) return '';
+  const under = search.fault ? ` under fault ${search.fault}` : '';
+  return `<p>Alerts during the climb${esc(under)} (the highest load within each rule’s lookback before it fired): ${search.alerts
+    .map((a) =>
+      esc(
+        `${a.alert} at ${fmt(a.lowestRate)}/s${a.shareOfCapacity === null ? '' : ` (${(a.shareOfCapacity * 100).toFixed(0)} % of capacity, ${a.timing})`}`,
+      ),
+    )
+    .join('; ')}</p>`;
 }
 
 function costTable(result: CapacityJson): string {
@@ -127,7 +167,7 @@ function costTable(result: CapacityJson): string {
     const r = c.healthy;
     const cells = [
       `${i === result.recommendation ? '★ ' : ''}${esc(c.label)}`,
-      r.capacity === null ? '-' : `${fmt(r.capacity)}/s`,
+      esc(capacityClaim(r)),
       r.answer.status,
       r.knee.point ? `${fmt(r.knee.point.offered)}/s (${r.knee.beyond})` : '-',
       r.cost ? `$${r.cost.per1kInferences.toPrecision(3)}` : '-',
@@ -145,11 +185,7 @@ function costTable(result: CapacityJson): string {
 export function renderCapacityHtml(result: CapacityJson): string {
   const sections = result.configurations.map(
     (c) =>
-      `<section><h2>${esc(c.label)}</h2>${curve(c, result)}${
-        c.healthy.alerts.length > 0
-          ? `<p>Alerts during the climb: ${c.healthy.alerts.map((a) => esc(`${a.alert} at ${fmt(a.lowestRate)}/s${a.shareOfCapacity === null ? '' : ` (${(a.shareOfCapacity * 100).toFixed(0)} % of capacity, ${a.timing})`}`)).join('; ')}</p>`
-          : ''
-      }</section>`,
+      `<section><h2>${esc(c.label)}</h2>${curve(c, result)}${alertsLine(c.healthy)}${c.underFault ? alertsLine(c.underFault) : ''}</section>`,
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(`Capacity: ${result.scenario}`)}</title>

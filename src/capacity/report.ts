@@ -20,7 +20,7 @@ function kneeText(result: SearchResultJson): string {
  * A search's capacity as a claim: exact when the search was decided (`found`), "at least" when it stopped
  * above its highest pass (the max rate passed, the generator's ceiling, the budget, Ctrl-C).
  */
-function capacityClaim(result: SearchResultJson): string {
+export function capacityClaim(result: SearchResultJson): string {
   const exact = result.answer.status === 'found' || result.capacity === null;
   return `${exact ? '' : 'at least '}${rate(result.capacity)}`;
 }
