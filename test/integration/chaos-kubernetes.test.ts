@@ -953,7 +953,12 @@ describe('rollback judged from the Rollout status, end to end (preflight floor â
   }
 
   /** The run program's wiring, without traffic or Prometheus: preflight's floor, the fault timeline, the journal. */
-  async function runCanary(want: 'rollback' | 'none', within?: string, duration?: string) {
+  async function runCanary(
+    want: 'rollback' | 'none',
+    within?: string,
+    duration?: string,
+    interruptAfterMs?: number,
+  ) {
     seed();
     const scenario = scenarioFor(want, within, duration);
     const plan = planScenario(scenario);
@@ -989,7 +994,13 @@ describe('rollback judged from the Rollout status, end to end (preflight floor â
     const startedAt = clock.now();
     events.push({ type: 'traffic-started', at: startedAt, engine: 'none', model: 'open' });
     try {
-      await timeline.run(startedAt, new AbortController().signal);
+      // Ctrl-C, as execute passes it on: the timeline's signal aborts, then the run unwinds with revertAll().
+      const interrupt = new AbortController();
+      if (interruptAfterMs !== undefined)
+        setTimeout(() => interrupt.abort(new Error('SIGINT')), interruptAfterMs);
+      await timeline.run(startedAt, interrupt.signal).catch((error: unknown) => {
+        if (!interrupt.signal.aborted) throw error;
+      });
     } finally {
       await timeline.revertAll();
     }
@@ -1065,6 +1076,19 @@ describe('rollback judged from the Rollout status, end to end (preflight floor â
     expect(outcome.expectations[0]!.detail).toMatch(
       /^Rollout model-serving\/penguin did not roll the canary back within 800ms of bad-v2's injection/,
     );
+  });
+
+  it('Ctrl-C during the watch: it ends at once as interrupted, the canary is reverted, the verdict inconclusive', async () => {
+    api.behaviour.rolloutAbortAfterMs = 60_000;
+    const { events, outcome } = await runCanary('rollback', '1500ms', '1500ms', 300);
+    const ended = events.find((e) => e.type === 'canary-watch-ended');
+    if (ended?.type !== 'canary-watch-ended') throw new Error('no canary-watch-ended event');
+    expect(ended).toMatchObject({ endedBy: 'interrupted', rolledBackAt: null });
+    expect(ended.toAt - ended.fromAt).toBeLessThan(1000);
+    expect(events.map((e) => e.type)).toContain('fault-reverted');
+    expect(api.objects.get('rollouts/model-serving/penguin')!.spec.template).toEqual(template);
+    expect(outcome.expectations[0]).toMatchObject({ verdict: 'inconclusive', measuredMs: null });
+    expect(outcome.expectations[0]!.detail).toMatch(/^no rollback was seen, but the run was interrupted/);
   });
 
   it('`expect: none` fails on the same abort (a false rollback); an unreadable analysis leaves the floor unknown', async () => {
