@@ -51,6 +51,7 @@ describe('readCanaryAnalysis', () => {
     const result = await readCanaryAnalysis(
       { kind: 'InferenceService', namespace: 'model-serving', name: 'penguin', versions: {} },
       {
+        allowedNamespaces: ['model-serving'],
         client: {
           read: () => {
             throw new Error('no request expected');
@@ -59,5 +60,22 @@ describe('readCanaryAnalysis', () => {
       },
     );
     expect(result).toEqual({ unknown: expect.stringMatching(/^KServe does not analyse a canary itself/) });
+  });
+
+  it('reads nothing in a namespace off the allowlist', async () => {
+    const result = await readCanaryAnalysis(
+      { kind: 'Rollout', namespace: 'payments', name: 'api', container: 'app', versions: {} },
+      {
+        allowedNamespaces: ['model-serving'],
+        client: {
+          read: () => {
+            throw new Error('no request expected');
+          },
+        } as never,
+      },
+    );
+    expect(result).toEqual({
+      unknown: expect.stringMatching(/namespace "payments" is not on firedrill's allowlist/),
+    });
   });
 });

@@ -3,6 +3,7 @@ import { kubeApiFailure } from './api-errors.ts';
 import { argoRolloutsApiVersion, type CanaryTarget, canaryRef } from './canary.ts';
 import { type CanaryKubernetesTargets, canaryApiHints, clientOf } from './canary-inject.ts';
 import type { KubeApi, KubeObject, ObjectRef } from './client.ts';
+import { assertNamespaceAllowed } from './manifests.ts';
 
 /**
  * What a canary's controller will analyse, read before the run: the floor of a `rollback` judged from the
@@ -94,13 +95,20 @@ async function readOne(client: KubeApi, ref: ObjectRef): Promise<KubeObject | st
  * Reads the analysis a canary on `target` would run: for a Rollout, the AnalysisTemplate the scenario names
  * (the analysis step firedrill inserts after setWeight) and the Rollout's background analysis templates.
  * Never throws: anything it cannot read, and an analysis it cannot see whole (a ClusterAnalysisTemplate, a
- * template argument), makes the analysis unknown with the reason. A KServe InferenceService has no analysis
+ * template argument), makes the analysis unknown with the reason; so does a namespace off the allowlist
+ * (nothing is read there). A KServe InferenceService has no analysis
  * of its own.
  */
 export async function readCanaryAnalysis(
   target: CanaryTarget,
-  targets: Pick<CanaryKubernetesTargets, 'client' | 'kubeConfig' | 'requestTimeoutMs'>,
+  targets: Pick<CanaryKubernetesTargets, 'allowedNamespaces' | 'client' | 'kubeConfig' | 'requestTimeoutMs'>,
 ): Promise<CanaryAnalysis> {
+  try {
+    // Nothing is read outside the allowlist (the injection will refuse that namespace with the same message).
+    assertNamespaceAllowed(target.namespace, targets.allowedNamespaces ?? []);
+  } catch (error) {
+    return { unknown: error instanceof Error ? error.message : String(error) };
+  }
   if (target.kind === 'InferenceService') {
     return {
       unknown:
