@@ -1,7 +1,7 @@
 import { assertNever } from '../src/core/errors.ts';
 import type { Fault } from '../src/scenario/schema.ts';
 import { type DockerTargets, injectDocker, recoverDocker } from './docker/index.ts';
-import type { KubernetesTargets } from './kubernetes/index.ts';
+import type { CanaryAnalysis, KubernetesTargets } from './kubernetes/index.ts';
 import { injectLocal, type LocalTargets, recoverLocal } from './local/index.ts';
 import type { FaultHandle, InjectContext, RecoveryRecord } from './types.ts';
 
@@ -10,7 +10,16 @@ export type { AdminEndpoint } from './model-server/admin-client.ts';
 export { adminApi } from './model-server/admin-client.ts';
 export type { ProbeTarget } from './model-server/local.ts';
 export { modelServerProbe, sumCounter } from './model-server/probe.ts';
-export type { FaultHandle, InjectContext, Injector, LandedResult, RecoveryRecord } from './types.ts';
+export type {
+  BlindSpan,
+  FaultHandle,
+  InjectContext,
+  Injector,
+  LandedResult,
+  RecoveryRecord,
+  RollbackWatchOptions,
+  RollbackWatchResult,
+} from './types.ts';
 
 /** What injectors need to reach the system under test, per backend. */
 export interface ChaosTargets {
@@ -37,6 +46,20 @@ export function injectFault(fault: Fault, targets: ChaosTargets, ctx: InjectCont
     default:
       return assertNever(fault.backend, 'fault backend');
   }
+}
+
+/**
+ * The analysis the controller of a kubernetes `bad-canary` will run (the floor of a rollback judged from its
+ * status), or why it is unknown. Reads the cluster; never throws.
+ */
+export async function readCanaryAnalysis(fault: Fault, targets: ChaosTargets): Promise<CanaryAnalysis> {
+  if (fault.kind !== 'bad-canary' || fault.backend !== 'kubernetes') {
+    return { unknown: `fault ${fault.id} is not a bad-canary on kubernetes` };
+  }
+  const target = fault.canary ?? targets.kubernetes.canary;
+  if (target === undefined) return { unknown: `fault ${fault.id} names no canary object` };
+  const k = await kubernetesBackend();
+  return k.readCanaryAnalysis(target, targets.kubernetes);
 }
 
 /** Reverts a fault from its journaled recovery record (`firedrill recover`). Idempotent. */

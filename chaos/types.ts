@@ -42,7 +42,50 @@ export interface FaultHandle {
   revert(): Promise<void>;
   /** What to run by hand if revert fails. */
   readonly cleanupHint: string;
+  /**
+   * bad-canary on a backend whose rollout controller reports its own status (kubernetes: Argo Rollouts,
+   * KServe): polls that status for a rollback of this canary. Absent where the controller is read from
+   * Prometheus instead (local). Never rejects: read failures are blind spans in the result.
+   */
+  watchRollback?(options: RollbackWatchOptions): Promise<RollbackWatchResult>;
 }
+
+export interface RollbackWatchOptions {
+  /** Epoch ms the fault was injected: a rollback time is never before it. */
+  since: number;
+  /** Epoch ms to give up at. */
+  deadline: number;
+  /** Aborted to stop the watch early (the fault's revert, the run's end, Ctrl-C): it then resolves at once. */
+  signal: AbortSignal;
+}
+
+/** A span (epoch ms) when the controller's status could not be read: neither a rollback nor its absence. */
+export interface BlindSpan {
+  from: number;
+  to: number;
+  reason: string;
+}
+
+/** What a rollback watch saw. `reads` counts the status reads that succeeded. */
+export type RollbackWatchResult =
+  | {
+      rolledBack: true;
+      /** When it rolled back (epoch ms): the controller's own timestamp where it records one (whole seconds),
+       *  kept within [the last poll that saw no rollback (or since), observedAt]; else observedAt. */
+      at: number;
+      /** The poll that first saw it (epoch ms). */
+      observedAt: number;
+      evidence: string;
+      blind: BlindSpan[];
+      reads: number;
+    }
+  | {
+      rolledBack: false;
+      reason: 'deadline' | 'interrupted';
+      evidence: string;
+      blind: BlindSpan[];
+      reads: number;
+    };
 
 export interface Injector<F> {
   readonly kind: string;

@@ -312,4 +312,36 @@ describe('watchRolloutStatus', () => {
     expect(result.evidence).toContain('penguin-predictor-00001 100%');
     expect(Date.now() - since).toBeLessThan(1_000);
   });
+
+  it('a 403 on every read: no rollback and no absence of one, the RBAC fix in the reason; stops at once when aborted', async () => {
+    const api = Object.assign(new MemoryApi(isvc()), {
+      read: async (): Promise<KubeObject | undefined> => {
+        throw new KubeApiError(
+          403,
+          'Forbidden',
+          'inferenceservices.serving.kserve.io "penguin" is forbidden: User "system:serviceaccount:firedrill:firedrill" cannot get resource "inferenceservices"',
+        );
+      },
+    });
+    const stop = new AbortController();
+    const since = Date.now();
+    setTimeout(() => stop.abort(), 120);
+    const result = await watchRolloutStatus({
+      client: api,
+      ref,
+      weight: 20,
+      since,
+      deadline: since + 10_000,
+      pollIntervalMs: 20,
+      signal: stop.signal,
+    });
+    expect(Date.now() - since).toBeLessThan(1_000);
+    expect(result).toMatchObject({ rolledBack: false, reason: 'interrupted', reads: 0 });
+    // Consecutive failures with one reason are one span.
+    expect(result.blind).toHaveLength(1);
+    expect(result.blind[0]!.reason).toMatch(
+      /^forbidden to read InferenceService model-serving\/penguin: .*cannot get resource "inferenceservices" \(grant firedrill get\/patch on rollouts\.argoproj\.io and inferenceservices\.serving\.kserve\.io/,
+    );
+    expect(result.blind[0]!.to).toBeGreaterThanOrEqual(since + 50);
+  });
 });

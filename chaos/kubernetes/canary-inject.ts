@@ -1,7 +1,16 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { sleep } from '../../src/core/clock.ts';
 import { FiredrillError } from '../../src/core/errors.ts';
-import type { FaultHandle, InjectContext, LandedResult, RecoveryRecord } from '../types.ts';
+import type {
+  BlindSpan,
+  FaultHandle,
+  InjectContext,
+  LandedResult,
+  RecoveryRecord,
+  RollbackWatchOptions,
+  RollbackWatchResult,
+} from '../types.ts';
+import { type KubeFailureHints, kubeApiFailure } from './api-errors.ts';
 import {
   type BadCanaryFault,
   buildCanaryChange,
@@ -56,51 +65,23 @@ export function canaryCleanupHint(ref: ObjectRef, restore: Record<string, unknow
   return `kubectl patch ${resourceOf(ref.kind)} -n ${ref.namespace} ${ref.name} --type merge -p '${JSON.stringify(restore)}'`;
 }
 
-function apiFailure(error: unknown, ref: ObjectRef, doing: string): FiredrillError {
-  if (error instanceof FiredrillError) return error;
-  const failure =
-    error instanceof KubeApiError
-      ? error
-      : new KubeApiError(0, '', error instanceof Error ? error.message : String(error));
-  if (/Unrecognized API version and kind/.test(failure.message)) {
-    // client-node's discovery found no such kind: the controller's CRD is not installed.
-    return new FiredrillError(
-      'FD_INJECT_FAILED',
-      `the cluster does not serve ${ref.apiVersion} ${ref.kind}: ${failure.detail}`,
-      {
-        hint:
-          ref.kind === 'Rollout'
-            ? 'install Argo Rollouts (https://argoproj.github.io/argo-rollouts/installation/)'
-            : 'install KServe (https://kserve.github.io/website/)',
-        cause: error,
-      },
-    );
-  }
-  if (failure.status === 403) {
-    return new FiredrillError(
-      'FD_INJECT_FAILED',
-      `forbidden to ${doing} ${describe(ref)}: ${failure.detail}`,
-      {
-        hint: rbacHint,
-        cause: error,
-      },
-    );
-  }
-  if (failure.status === 0) {
-    return new FiredrillError(
-      'FD_BACKEND_UNREACHABLE',
-      `Kubernetes API unreachable (${doing} ${describe(ref)}): ${failure.detail}`,
-      { hint: 'check the kubeconfig context (kubectl cluster-info)', cause: error },
-    );
-  }
-  return new FiredrillError('FD_INJECT_FAILED', `could not ${doing} ${describe(ref)}: ${failure.detail}`, {
-    hint:
-      failure.status === 404
-        ? `check the name and namespace (kubectl get ${resourceOf(ref.kind)} -n ${ref.namespace}) and that ${ref.kind === 'Rollout' ? 'Argo Rollouts' : 'KServe'} is installed`
-        : 'see the message; kubectl describe may say more',
-    cause: error,
-  });
-}
+const controllerOf = (kind: string) => (kind === 'Rollout' ? 'Argo Rollouts' : 'KServe');
+
+/** How the canary's API failures read (api-errors.ts): a 404 is the named object missing. */
+export const canaryApiHints: KubeFailureHints = {
+  notFound: 'object-missing',
+  forbidden: rbacHint,
+  notServed: (ref) =>
+    ref.kind === 'Rollout'
+      ? 'install Argo Rollouts (https://argoproj.github.io/argo-rollouts/installation/)'
+      : 'install KServe (https://kserve.github.io/website/)',
+  missing: (ref) =>
+    `check the name and namespace (kubectl get ${resourceOf(ref.kind)} -n ${ref.namespace}) and that ${controllerOf(ref.kind)} is installed`,
+  other: () => 'see the message; kubectl describe may say more',
+};
+
+const apiFailure = (error: unknown, ref: ObjectRef, doing: string): FiredrillError =>
+  kubeApiFailure(error, ref, doing, canaryApiHints);
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
@@ -208,6 +189,20 @@ class CanaryFaultHandle implements FaultHandle {
     }
   }
 
+  /** The controller's status, polled for a rollback of this canary (watchRolloutStatus). */
+  watchRollback(options: RollbackWatchOptions): Promise<RollbackWatchResult> {
+    return watchRolloutStatus({
+      client: this.client,
+      ref: this.change.ref,
+      weight: this.change.weight,
+      since: options.since,
+      deadline: options.deadline,
+      pollIntervalMs: this.timing.pollIntervalMs,
+      signal: options.signal,
+      now: this.ctx.now,
+    });
+  }
+
   async revert(): Promise<void> {
     if (this.reverted) return;
     await restoreCanary(this.client, this.change.ref, this.change.restore, this.change.canaryMarker, {
@@ -275,7 +270,8 @@ async function restoreCanary(
   }
 }
 
-function clientOf(targets: {
+/** The client a canary target's calls go through: the one given, else one from the kubeconfig. */
+export function clientOf(targets: {
   client?: KubeApi;
   kubeConfig?: KubeConfig | undefined;
   requestTimeoutMs?: number;
@@ -449,25 +445,7 @@ export interface WatchRolloutOptions {
   now?: () => number;
 }
 
-/** A span (epoch ms) when the status could not be read: neither a rollback nor its absence. */
-export interface BlindSpan {
-  from: number;
-  to: number;
-  reason: string;
-}
-
-export type RolloutWatchResult =
-  | {
-      rolledBack: true;
-      /** When it rolled back (epoch ms): the controller's own timestamp (Argo abortedAt, Flagger
-       *  lastTransitionTime; whole seconds) kept within [the last poll that saw no rollback (or since),
-       *  observedAt], else observedAt, the poll that first saw it. */
-      at: number;
-      observedAt: number;
-      evidence: string;
-      blind: BlindSpan[];
-    }
-  | { rolledBack: false; reason: 'deadline' | 'interrupted'; evidence: string; blind: BlindSpan[] };
+export type RolloutWatchResult = RollbackWatchResult;
 
 /**
  * The Kubernetes source of the `rollback` expectation: polls the controller's status until it shows the
@@ -479,38 +457,50 @@ export async function watchRolloutStatus(options: WatchRolloutOptions): Promise<
   const now = options.now ?? Date.now;
   const interval = options.pollIntervalMs ?? 500;
   const blind: BlindSpan[] = [];
+  let reads = 0;
   let evidence = 'no status read yet';
   // The last poll that saw no rollback: a rollback time is never before it (status times are whole seconds).
   let lastClean = options.since;
   // A blind span is a run of consecutive failed reads with one reason (however long the host took between them).
   let previousFailed = false;
   for (;;) {
-    if (options.signal?.aborted) return { rolledBack: false, reason: 'interrupted', evidence, blind };
+    if (options.signal?.aborted) return { rolledBack: false, reason: 'interrupted', evidence, blind, reads };
     const polledAt = now();
     try {
-      const current = await options.client.read(options.ref);
+      let current: KubeObject | undefined;
+      try {
+        current = await options.client.read(options.ref);
+      } catch (error) {
+        throw kubeApiFailure(error, options.ref, 'read', canaryApiHints);
+      }
       if (current === undefined) throw new Error(`${describe(options.ref)} not found`);
+      reads += 1;
       const reading = readCanaryStatus(options.ref.kind as CanaryStatusKind, current, options.weight);
       evidence = reading.evidence;
       if (reading.rolledBack) {
         const observedAt = now();
         const at = Math.min(Math.max(reading.rolledBackAt ?? observedAt, lastClean), observedAt);
-        return { rolledBack: true, at, observedAt, evidence, blind };
+        return { rolledBack: true, at, observedAt, evidence, blind, reads };
       }
       lastClean = Math.max(lastClean, polledAt);
       previousFailed = false;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason =
+        error instanceof FiredrillError && error.hint
+          ? `${error.message} (${error.hint})`
+          : error instanceof Error
+            ? error.message
+            : String(error);
       const lastSpan = blind.at(-1);
       if (previousFailed && lastSpan && lastSpan.reason === reason) lastSpan.to = now();
       else blind.push({ from: polledAt, to: now(), reason });
       previousFailed = true;
     }
-    if (now() >= options.deadline) return { rolledBack: false, reason: 'deadline', evidence, blind };
+    if (now() >= options.deadline) return { rolledBack: false, reason: 'deadline', evidence, blind, reads };
     try {
       await sleep(Math.min(interval, Math.max(0, options.deadline - now())), options.signal);
     } catch {
-      return { rolledBack: false, reason: 'interrupted', evidence, blind };
+      return { rolledBack: false, reason: 'interrupted', evidence, blind, reads };
     }
   }
 }

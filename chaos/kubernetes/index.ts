@@ -2,6 +2,8 @@
  * The kubernetes backend (Chaos Mesh, plus GPU Jobs): what is public. See manifests.ts for the fault → CRD
  * mapping, inject.ts for the apply/landed/revert flow, chaos/manifests/ for the RBAC and Job templates.
  */
+
+export { type KubeFailureHints, kubeApiFailure } from './api-errors.ts';
 export {
   type BadCanaryFault,
   type CanaryTarget,
@@ -9,6 +11,12 @@ export {
   type RolloutCanaryTarget,
   renderCanaryFault,
 } from './canary.ts';
+export {
+  type AnalysisMetric,
+  analysisMetricsOf,
+  type CanaryAnalysis,
+  readCanaryAnalysis,
+} from './canary-analysis.ts';
 export { validateCanaryObject } from './canary-crds.ts';
 export {
   type CanaryKubernetesTargets,

@@ -3,6 +3,7 @@ import { sleep } from '../../src/core/clock.ts';
 import { FiredrillError } from '../../src/core/errors.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
 import type { FaultHandle, InjectContext, LandedResult, RecoveryRecord } from '../types.ts';
+import { type KubeFailureHints, kubeApiFailure } from './api-errors.ts';
 import type { CanaryTarget } from './canary.ts';
 import { injectKubernetesCanary, recoverKubernetesCanary } from './canary-inject.ts';
 import {
@@ -86,50 +87,24 @@ export function cleanupHintFor(refs: readonly ObjectRef[]): string {
     .join('; ');
 }
 
+/** How Chaos Mesh objects' and GPU Jobs' API failures read (api-errors.ts): a 404 on create is the kind
+ *  not being served. */
+const chaosApiHints: KubeFailureHints = {
+  notFound: 'kind-not-served',
+  forbidden: rbacHint,
+  notServed: (ref) =>
+    ref.kind === 'Job'
+      ? 'check the namespace exists'
+      : 'install Chaos Mesh (v2.x, https://chaos-mesh.org/docs/production-installation-using-helm/)',
+  other: (status) =>
+    status === 422 || status === 400
+      ? 'the API server or the Chaos Mesh admission webhook rejected the object: see the message'
+      : 'see the message; kubectl get events -n <namespace> may say more',
+};
+
 /** An API failure during inject as a FiredrillError with the hint that fits its status. */
-function injectError(error: unknown, ref: ObjectRef): FiredrillError {
-  if (error instanceof FiredrillError) return error;
-  const failure =
-    error instanceof KubeApiError
-      ? error
-      : new KubeApiError(0, '', error instanceof Error ? error.message : String(error));
-  if (failure.status === 403) {
-    return new FiredrillError('FD_INJECT_FAILED', `forbidden to create ${describe(ref)}: ${failure.detail}`, {
-      hint: rbacHint,
-      cause: error,
-    });
-  }
-  if (failure.status === 404 || /Unrecognized API version and kind/.test(failure.message)) {
-    return new FiredrillError(
-      'FD_INJECT_FAILED',
-      `the cluster does not serve ${ref.apiVersion} ${ref.kind}: ${failure.detail}`,
-      {
-        hint:
-          ref.kind === 'Job'
-            ? 'check the namespace exists'
-            : 'install Chaos Mesh (v2.x, https://chaos-mesh.org/docs/production-installation-using-helm/)',
-        cause: error,
-      },
-    );
-  }
-  if (failure.status === 0) {
-    return new FiredrillError(
-      'FD_BACKEND_UNREACHABLE',
-      `Kubernetes API unreachable creating ${describe(ref)}: ${failure.detail}`,
-      {
-        hint: 'check the kubeconfig context (kubectl cluster-info)',
-        cause: error,
-      },
-    );
-  }
-  return new FiredrillError('FD_INJECT_FAILED', `could not create ${describe(ref)}: ${failure.detail}`, {
-    hint:
-      failure.status === 422 || failure.status === 400
-        ? 'the API server or the Chaos Mesh admission webhook rejected the object: see the message'
-        : 'see the message; kubectl get events -n <namespace> may say more',
-    cause: error,
-  });
-}
+const injectError = (error: unknown, ref: ObjectRef): FiredrillError =>
+  kubeApiFailure(error, ref, 'create', chaosApiHints);
 
 function isOurs(object: KubeObject | undefined, wanted: ManifestObject): boolean {
   const labels = object?.metadata?.labels ?? {};

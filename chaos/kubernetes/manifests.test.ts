@@ -461,6 +461,7 @@ describe('chaos/manifests', () => {
       { apiGroups: [''], resources: ['events'], verbs: ['list'] },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
       { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['get', 'patch'] },
+      { apiGroups: ['argoproj.io'], resources: ['analysistemplates'], verbs: ['get'] },
       { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get', 'patch'] },
       { apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['get'] },
     ]);

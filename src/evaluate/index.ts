@@ -68,6 +68,17 @@ export {
   rollbackWindow,
 } from './rollback.ts';
 export {
+  type AnalysisMetricSettings,
+  analysisRollbackFloor,
+  canaryObjectOf,
+  judgedFromStatus,
+  judgeRollbackFromStatus,
+  ROLLBACK_WATCH_MARGIN_MS,
+  type RollbackWatchPlan,
+  rollbackWatchPlan,
+  statusFloorSubject,
+} from './rollback-status.ts';
+export {
   type BudgetStanding,
   budgetStanding,
   computeFloor,
@@ -84,6 +95,7 @@ export type {
   AlertObservation,
   AlertRecord,
   BlindPeriod,
+  CanaryWatchRecord,
   DetectionFloor,
   DetectionPrediction,
   DriftStepOutcome,

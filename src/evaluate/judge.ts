@@ -8,10 +8,12 @@ import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
 import { formatLabels, labelsMatch } from './labels.ts';
 import { judgePromql } from './promql.ts';
 import { judgeRollback } from './rollback.ts';
+import { judgedFromStatus, judgeRollbackFromStatus } from './rollback-status.ts';
 import { budgetStanding } from './rules.ts';
 import type {
   AlertRecord,
   BlindPeriod,
+  CanaryWatchRecord,
   DetectionFloor,
   DriftStepOutcome,
   ExpectationResult,
@@ -51,6 +53,11 @@ export interface JudgeInput {
    * inconclusive.
    */
   promql?: readonly PromqlSamples[] | undefined;
+  /**
+   * What the watches of canary objects saw (`rollback` expectations after a kubernetes bad-canary), as
+   * journaled. Without one, that expectation is inconclusive.
+   */
+  canaryWatches?: readonly CanaryWatchRecord[] | undefined;
 }
 
 export { type RunVerdict, runVerdict } from './verdict.ts';
@@ -102,7 +109,10 @@ function judgeOne(input: JudgeInput, { id, expectation }: PlannedExpectation): E
     case 'promql':
       return judgePromql(input, id, expectation);
     case 'rollback':
-      return judgeRollback(input, id, expectation);
+      // The controller's own status where the fault ran on kubernetes; its metrics in Prometheus elsewhere.
+      return judgedFromStatus(input.plan, expectation.after)
+        ? judgeRollbackFromStatus(input, id, expectation)
+        : judgeRollback(input, id, expectation);
     default:
       return assertNever(expectation, 'expectation kind');
   }

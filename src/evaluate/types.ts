@@ -221,3 +221,34 @@ export type PromqlSamples =
       series: Array<{ metric: Record<string, string>; points: Array<[number, string]> }>;
     }
   | { id: string; expr: string; error: string };
+
+/**
+ * What the watch of a canary object's status saw (the `rollback` expectation's source where the controller
+ * reports its own status: Argo Rollouts, KServe on the kubernetes backend), as journaled when the watch
+ * ended. Times are epoch ms.
+ */
+export interface CanaryWatchRecord {
+  /** The bad-canary fault whose object was watched. */
+  faultId: string;
+  /** The object, for people: "Rollout model-serving/penguin". */
+  object: string;
+  /** From the fault's injection to when the watch stopped. */
+  fromAt: number;
+  toAt: number;
+  /**
+   * Why it stopped: it saw a rollback; its deadline (the longest budget after the fault, plus a margin) passed;
+   * the fault's own revert began (which puts the stable version back, so it is no rollback to count); the run
+   * ended; Ctrl-C.
+   */
+  endedBy: 'rollback' | 'deadline' | 'fault-reverting' | 'run-ended' | 'interrupted';
+  /** When the controller rolled the canary back (its own timestamp where it records one), null if never seen. */
+  rolledBackAt: number | null;
+  /** The poll that first saw the rollback. */
+  observedAt: number | null;
+  /** Status reads that succeeded. */
+  reads: number;
+  /** The status fields of the last successful read (or of the rollback). */
+  evidence: string;
+  /** Spans when the status could not be read (RBAC 403, API unreachable, object gone). */
+  blind: Array<{ fromAt: number; toAt: number; reason: string }>;
+}

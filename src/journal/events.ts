@@ -9,6 +9,7 @@ import type { FiredrillErrorCode } from '../core/errors.ts';
 import type { DriftReport } from '../drift/observed.ts';
 import type {
   AlertObservation,
+  CanaryWatchRecord,
   DetectionFloor,
   DetectionPrediction,
   Notification,
@@ -86,6 +87,13 @@ export type JournalEvent =
   | { type: 'fault-recovered'; at: number; id: string; detail: string }
   | { type: 'fault-revert-failed'; at: number; id: string; error: string; cleanup: string }
   /**
+   * The watch of a canary object's status began at the fault's injection (a kubernetes bad-canary that a
+   * `rollback` expectation follows); it stops by `deadline` (epoch ms) at the latest.
+   */
+  | { type: 'canary-watch-started'; at: number; faultId: string; object: string; deadline: number }
+  /** The watch ended: what it saw, the input of the `rollback` verdict. */
+  | ({ type: 'canary-watch-ended'; at: number } & CanaryWatchRecord)
+  /**
    * A server configuration is about to be applied (write-ahead): the configurator as data and the original
    * settings, so `firedrill recover` can put them back if the process dies before `configuration-restored`.
    */
@@ -155,6 +163,8 @@ export const journalEventTypes = [
   'fault-reverted',
   'fault-recovered',
   'fault-revert-failed',
+  'canary-watch-started',
+  'canary-watch-ended',
   'configuration-applying',
   'configuration-applied',
   'configuration-apply-failed',

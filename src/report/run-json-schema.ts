@@ -194,6 +194,25 @@ export const runJsonBlindSchema = z.strictObject({
   reason: z.string(),
 });
 
+/**
+ * The watch of a kubernetes canary object's status from its fault's injection (what `rollback` expectations
+ * there are judged from): when it rolled back as the controller says, why the watch stopped, blind spans.
+ */
+export const runJsonCanaryWatchSchema = z.strictObject({
+  faultId: z.string(),
+  object: z.string(),
+  fromAt: iso,
+  toAt: iso,
+  endedBy: z.enum(['rollback', 'deadline', 'fault-reverting', 'run-ended', 'interrupted']),
+  rolledBackAt: isoOrNull,
+  observedAt: isoOrNull,
+  /** From the injection to the rollback, ms; null when none was seen. */
+  rolledBackAfterMs: z.number().nullable(),
+  reads: z.number(),
+  evidence: z.string(),
+  blind: z.array(z.strictObject({ fromAt: iso, toAt: iso, reason: z.string() })),
+});
+
 /** Per drift step: expected PSI (median and 5th–95th band, computed before the run) vs observed. */
 export const runJsonDriftSchema = z.strictObject({
   step: z.string(),
@@ -297,6 +316,8 @@ export const runJsonSchema = z.strictObject({
    */
   stages: z.array(runJsonStageSchema).optional(),
   seconds: z.array(runJsonSecondSchema).optional(),
+  /** Written when the run watched a kubernetes canary's status (rollback expectations there). */
+  canaryWatches: z.array(runJsonCanaryWatchSchema).optional(),
 });
 
 export type RunJsonLatency = z.infer<typeof runJsonLatencySchema>;
@@ -309,6 +330,7 @@ export type RunJsonPhase = z.infer<typeof runJsonPhaseSchema>;
 export type RunJsonFloor = z.infer<typeof runJsonFloorSchema>;
 export type RunJsonPrediction = z.infer<typeof runJsonPredictionSchema>;
 export type RunJsonBlind = z.infer<typeof runJsonBlindSchema>;
+export type RunJsonCanaryWatch = z.infer<typeof runJsonCanaryWatchSchema>;
 export type RunJsonDrift = z.infer<typeof runJsonDriftSchema>;
 export type RunJsonWebhook = z.infer<typeof runJsonWebhookSchema>;
 export type RunJsonStage = z.infer<typeof runJsonStageSchema>;

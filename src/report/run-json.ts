@@ -12,6 +12,7 @@ export type {
   RunJson,
   RunJsonAlert,
   RunJsonBlind,
+  RunJsonCanaryWatch,
   RunJsonDrift,
   RunJsonExpectation,
   RunJsonFault,
@@ -219,6 +220,27 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       p50Ms: roundMsOrNull(s.p50Ms),
       p99Ms: roundMsOrNull(s.p99Ms),
     })),
+    ...(outcome.canaryWatches && outcome.canaryWatches.length > 0
+      ? {
+          canaryWatches: outcome.canaryWatches.map((w) => ({
+            faultId: w.faultId,
+            object: w.object,
+            fromAt: new Date(w.fromAt).toISOString(),
+            toAt: new Date(w.toAt).toISOString(),
+            endedBy: w.endedBy,
+            rolledBackAt: isoOrNull(w.rolledBackAt),
+            observedAt: isoOrNull(w.observedAt),
+            rolledBackAfterMs: w.rolledBackAt === null ? null : roundMs(w.rolledBackAt - w.fromAt),
+            reads: w.reads,
+            evidence: w.evidence,
+            blind: w.blind.map((b) => ({
+              fromAt: new Date(b.fromAt).toISOString(),
+              toAt: new Date(b.toAt).toISOString(),
+              reason: b.reason,
+            })),
+          })),
+        }
+      : {}),
   };
 }
 

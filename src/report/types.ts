@@ -8,6 +8,7 @@ import type { DriftReport } from '../drift/observed.ts';
 import type {
   AlertRecord,
   BlindPeriod,
+  CanaryWatchRecord,
   DetectionFloor,
   DetectionPrediction,
   ExpectationResult,
@@ -104,4 +105,6 @@ export interface RunOutcome {
   webhook?: WebhookTally;
   /** Drift steps: expected PSI band (computed before the run) vs the fixture monitor's readings. */
   drift?: DriftReport[];
+  /** What each watch of a kubernetes canary's status saw (rollback expectations); absent when none ran. */
+  canaryWatches?: CanaryWatchRecord[];
 }

@@ -6,7 +6,9 @@ import {
   type AlertmanagerClient,
   type AlertObservation,
   type BlindPeriod,
+  type CanaryWatchRecord,
   evaluationStepMs,
+  judgedFromStatus,
   type PrometheusClient,
   type PromqlSamples,
   promqlWindow,
@@ -101,6 +103,8 @@ export interface Execution {
   drift: DriftReport[];
   /** The range query of each `promql` expectation (journaled as `promql-samples`). */
   promql: PromqlSamples[];
+  /** What each canary status watch saw (journaled as `canary-watch-ended`); see FaultTimeline. */
+  canaryWatches: CanaryWatchRecord[];
   /** Faults whose revert failed: the system may still be faulted. */
   revertFailed: string[];
   interrupted: boolean;
@@ -261,6 +265,7 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     traffic,
     drift,
     promql,
+    canaryWatches: [...env.faults.canaryWatches],
     revertFailed,
     interrupted,
     error: interrupted ? undefined : error,
@@ -268,8 +273,9 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
 }
 
 /**
- * One range query per `promql` and `rollback` expectation over its window (cut at now when the run ended first), at the rule
- * evaluation step, each journaled before it is returned. Never throws: a failure is recorded as the reason.
+ * One range query per `promql` and `rollback` expectation over its window (cut at now when the run ended
+ * first), at the rule evaluation step, each journaled before it is returned; a rollback judged from the
+ * controller's status (kubernetes) has no query. Never throws: a failure is recorded as the reason.
  */
 async function readPromql(plan: Plan, env: ExecuteEnv, startedAt: number): Promise<PromqlSamples[]> {
   const wanted = plan.expectations.flatMap(({ id, expectation }) =>
@@ -281,7 +287,7 @@ async function readPromql(plan: Plan, env: ExecuteEnv, startedAt: number): Promi
             window: promqlWindow(plan, expectation, startedAt, env.faults.records),
           },
         ]
-      : expectation.kind === 'rollback'
+      : expectation.kind === 'rollback' && !judgedFromStatus(plan, expectation.after)
         ? [
             {
               id,

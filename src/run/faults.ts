@@ -1,7 +1,14 @@
-import { type ChaosTargets, type FaultHandle, faultParams, injectFault } from '../../chaos/index.ts';
+import {
+  type ChaosTargets,
+  type FaultHandle,
+  faultParams,
+  injectFault,
+  type RollbackWatchResult,
+} from '../../chaos/index.ts';
 import { type Clock, sleep } from '../core/clock.ts';
 import { formatError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import type { CanaryWatchRecord, RollbackWatchPlan } from '../evaluate/index.ts';
 import type { JournalSink } from '../journal/events.ts';
 import type { FaultOutcome } from '../report/index.ts';
 import type { PlannedFault } from '../scenario/plan.ts';
@@ -17,15 +24,32 @@ interface ActiveFault {
   handle: FaultHandle;
 }
 
+/** A canary watch in progress: `stop` ends it early, `endedBy` says why; `done` once it is journaled. */
+interface ActiveWatch {
+  faultId: string;
+  stop: AbortController;
+  endedBy: CanaryWatchRecord['endedBy'] | undefined;
+  done: Promise<void>;
+}
+
 /**
  * Runs the fault timeline: each fault is injected at its planned offset, confirmed with landed(), and
  * reverted at its end. Every handle is pushed on a stack the moment inject returns; `revertAll()`
  * unwinds whatever is still active (LIFO) and is called from the runner's `finally`, so a fault is
  * reverted on every path: normal end, error, and Ctrl-C.
+ *
+ * A fault named in `rollbackWatches` (a kubernetes bad-canary that a `rollback` expectation follows) gets
+ * its controller's status watched from the moment inject returns (`handle.watchRollback`) until the first
+ * of: a rollback seen, the watch's deadline, the fault's own revert (stopped before the revert acts: putting
+ * the stable version back is no rollback), the run's abort, or `revertAll()`. Each watch is journaled at its
+ * start and end (`canary-watch-started`, `canary-watch-ended`) and kept in `canaryWatches`.
  */
 export class FaultTimeline {
   readonly records: FaultRecord[];
+  /** What each finished canary watch saw, in the order they ended. */
+  readonly canaryWatches: CanaryWatchRecord[] = [];
   private readonly active: ActiveFault[] = [];
+  private readonly watches: ActiveWatch[] = [];
 
   constructor(
     private readonly faults: readonly PlannedFault[],
@@ -37,6 +61,8 @@ export class FaultTimeline {
       runId: string;
       /** Told when a fault becomes active or inactive (firedrill's own metrics). */
       onActiveChange?: (faultId: string, kind: string, active: boolean) => void;
+      /** The faults whose canary status is watched for a rollback, and for how long (rollbackWatchPlan). */
+      rollbackWatches?: readonly RollbackWatchPlan[];
     },
   ) {
     this.records = faults.map(({ fault }) => blankFaultOutcome({ ...fault, params: faultParams(fault) }));
@@ -93,7 +119,8 @@ export class FaultTimeline {
       log.warn(`fault ${fault.id}: injection failed: ${formatError(error)}`);
       return;
     }
-    record.injectedAt = clock.now();
+    const injectedAt = clock.now();
+    record.injectedAt = injectedAt;
     record.cleanupHint = handle.cleanupHint;
     this.active.push({ record, handle });
     journal.append({
@@ -103,6 +130,7 @@ export class FaultTimeline {
       cleanup: handle.cleanupHint,
     });
     this.deps.onActiveChange?.(fault.id, fault.kind, true);
+    this.startWatch(fault.id, injectedAt, handle, signal);
 
     try {
       const landed = await handle.landed();
@@ -136,10 +164,91 @@ export class FaultTimeline {
     await this.revert(this.active.findIndex((a) => a.record === record));
   }
 
+  /** Starts the canary watch of a fault when one is planned (never throws; a failed watch is journaled). */
+  private startWatch(faultId: string, injectedAt: number, handle: FaultHandle, runSignal: AbortSignal): void {
+    const planned = this.deps.rollbackWatches?.find((w) => w.faultId === faultId);
+    if (!planned) return;
+    const { journal, clock, log } = this.deps;
+    if (!handle.watchRollback) {
+      journal.append({
+        type: 'warning',
+        at: clock.now(),
+        message: `fault ${faultId}: its backend cannot watch ${planned.object} for a rollback, so its rollback expectations cannot be judged`,
+      });
+      return;
+    }
+    const deadline = injectedAt + planned.forMs;
+    const entry: ActiveWatch = {
+      faultId,
+      stop: new AbortController(),
+      endedBy: undefined,
+      done: Promise.resolve(),
+    };
+    const onRunAbort = () => void this.stopWatch(entry, 'interrupted');
+    journal.append({
+      type: 'canary-watch-started',
+      at: clock.now(),
+      faultId,
+      object: planned.object,
+      deadline,
+    });
+    this.watches.push(entry);
+    if (runSignal.aborted) onRunAbort();
+    else runSignal.addEventListener('abort', onRunAbort, { once: true });
+    entry.done = handle
+      .watchRollback({ since: injectedAt, deadline, signal: entry.stop.signal })
+      .catch(
+        (error: unknown): RollbackWatchResult => ({
+          rolledBack: false,
+          reason: 'interrupted',
+          evidence: 'no status read',
+          blind: [{ from: injectedAt, to: clock.now(), reason: `the watch failed: ${formatError(error)}` }],
+          reads: 0,
+        }),
+      )
+      .then((result) => {
+        runSignal.removeEventListener('abort', onRunAbort);
+        this.watches.splice(this.watches.indexOf(entry), 1);
+        const endedAt = clock.now();
+        const watch: CanaryWatchRecord = {
+          faultId,
+          object: planned.object,
+          fromAt: injectedAt,
+          toAt: result.rolledBack ? result.observedAt : endedAt,
+          endedBy: result.rolledBack
+            ? 'rollback'
+            : result.reason === 'deadline'
+              ? 'deadline'
+              : (entry.endedBy ?? 'run-ended'),
+          rolledBackAt: result.rolledBack ? result.at : null,
+          observedAt: result.rolledBack ? result.observedAt : null,
+          reads: result.reads,
+          evidence: result.evidence,
+          blind: result.blind.map((b) => ({ fromAt: b.from, toAt: b.to, reason: b.reason })),
+        };
+        this.canaryWatches.push(watch);
+        journal.append({ type: 'canary-watch-ended', at: endedAt, ...watch });
+        log.info(
+          `fault ${faultId}: ${planned.object} ${watch.rolledBackAt !== null ? `rolled back ${Math.round(watch.rolledBackAt - injectedAt)}ms after the injection` : `not rolled back (watch ended: ${watch.endedBy})`}`,
+        );
+      });
+  }
+
+  /** Stops a watch (the first reason given wins) and waits until it is journaled. */
+  private async stopWatch(entry: ActiveWatch, why: CanaryWatchRecord['endedBy']): Promise<void> {
+    entry.endedBy ??= why;
+    entry.stop.abort(new Error(`canary watch stopped: ${why}`));
+    await entry.done;
+  }
+
   private async revert(index: number): Promise<void> {
     const entry = this.active[index];
     if (!entry) return;
     const { journal, clock, log } = this.deps;
+    // The revert puts the stable version back, which a status reads like a rollback: the watch ends first.
+    for (const watch of this.watches.filter((w) => w.faultId === entry.record.id)) {
+      await this.stopWatch(watch, 'fault-reverting');
+    }
     entry.record.revertingAt = clock.now();
     journal.append({ type: 'fault-reverting', at: entry.record.revertingAt, id: entry.record.id });
     try {
@@ -163,12 +272,16 @@ export class FaultTimeline {
     }
   }
 
-  /** Reverts every still-active fault, newest first. Returns the ids that could not be reverted. */
+  /**
+   * Reverts every still-active fault, newest first, and ends every canary watch still running. Returns the
+   * ids that could not be reverted.
+   */
   async revertAll(): Promise<string[]> {
     for (let i = this.active.length - 1; i >= 0; i -= 1) {
       // A fault whose revert failed at its planned end gets one more try here (revert is idempotent).
       await this.revert(i);
     }
+    await Promise.all([...this.watches].map((watch) => this.stopWatch(watch, 'run-ended')));
     return this.records.filter((r) => r.revertError !== null && r.revertedAt === null).map((r) => r.id);
   }
 }

@@ -5,6 +5,7 @@ import { FiredrillError, formatError } from '../core/errors.ts';
 import type {
   AlertObservation,
   BlindPeriod,
+  CanaryWatchRecord,
   DetectionFloor,
   DetectionPrediction,
   Notification,
@@ -63,6 +64,7 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
   const blind: BlindPeriod[] = [];
   const windows: TrafficWindow[] = [];
   const promql: PromqlSamples[] = [];
+  const canaryWatches: CanaryWatchRecord[] = [];
   const warnings: string[] = [];
   const faults = new Map<string, FaultOutcome>(
     plan.faults.map(({ fault }) => [fault.id, blankFaultOutcome({ ...fault, params: faultParams(fault) })]),
@@ -155,6 +157,11 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
         promql.push(samples);
         break;
       }
+      case 'canary-watch-ended': {
+        const { type: _type, at: _at, ...watch } = event;
+        canaryWatches.push(watch);
+        break;
+      }
       case 'warning':
         warnings.push(event.message);
         break;
@@ -181,6 +188,8 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
       case 'fault-injecting':
       case 'fault-recovery':
       case 'fault-recovered':
+      // Its end (canary-watch-ended) carries what the judge reads.
+      case 'canary-watch-started':
       // A configuration is the capacity program's business: a run's outcome does not depend on it.
       case 'configuration-applying':
       case 'configuration-applied':
@@ -209,7 +218,7 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
     execution:
       startedAt === undefined
         ? undefined
-        : { startedAt, observations, blind, windows, traffic, drift, promql },
+        : { startedAt, observations, blind, windows, traffic, drift, promql, canaryWatches },
     notifications,
     faults: records,
     warnings,

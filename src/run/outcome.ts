@@ -34,7 +34,7 @@ export interface RunFacts {
   /** Absent when the run stopped before execution (stack, preflight, readiness). */
   execution:
     | (Pick<Execution, 'startedAt' | 'observations' | 'blind' | 'windows' | 'traffic' | 'drift'> &
-        Partial<Pick<Execution, 'promql'>>)
+        Partial<Pick<Execution, 'promql' | 'canaryWatches'>>)
     | undefined;
   notifications: readonly Notification[];
   faults: readonly FaultOutcome[];
@@ -116,6 +116,7 @@ export function judgeRun(facts: RunFacts): RunOutcome {
       phaseStats,
       trafficWindows: windows,
       promql: execution?.promql ?? [],
+      canaryWatches: execution?.canaryWatches ?? [],
     });
   }
   const predictions = facts.predictions ?? [];
@@ -160,6 +161,9 @@ export function judgeRun(facts: RunFacts): RunOutcome {
     stages: execution ? stageSpans(plan, startedAt) : [],
     seconds: secondStats(windows),
     ...(facts.webhook ? { webhook: facts.webhook } : {}),
+    ...(execution?.canaryWatches && execution.canaryWatches.length > 0
+      ? { canaryWatches: [...execution.canaryWatches] }
+      : {}),
   };
 }
 

@@ -267,3 +267,89 @@ describe('checkBudgets (rollback)', () => {
     expect(result.belowFloor).toEqual(['rollback-rollback-after-c1']);
   });
 });
+
+describe('preflight (rollback judged from a kubernetes canary status)', () => {
+  const plan = (within: string) =>
+    planScenario(
+      parseScenarioOrThrow(
+        {
+          name: 'k8s-canary-test',
+          description: 'rollback floors on kubernetes',
+          target: { model: 'penguins' },
+          traffic: { stages: [{ kind: 'constant', rate: 10, duration: '60s' }] },
+          faults: [
+            {
+              id: 'c1',
+              kind: 'bad-canary',
+              at: '10s',
+              duration: '40s',
+              weight: 20,
+              backend: 'kubernetes',
+              canary: {
+                kind: 'Rollout',
+                namespace: 'model-serving',
+                name: 'penguin',
+                container: 'model-server',
+                analysisTemplate: 'error-rate',
+                versions: { v2: { image: 'registry.local/penguin:v2' } },
+              },
+            },
+          ],
+          expect: [{ kind: 'rollback', after: 'c1', within }],
+        },
+        'k8s-canary-test.ts',
+      ),
+    );
+  // No rollout_* series at all: a kubernetes rollback must not need the local controller's metrics.
+  const prometheus = {
+    rules: async () => [],
+    config: async () => ({ global: { scrape_interval: '1s' } }),
+    alertRuleNames: async () => [],
+    query: async (): Promise<QueryResult> => ({ resultType: 'vector', result: [] }),
+  };
+  const backend = { prometheus, prometheusUrl: 'http://prom', alertmanagerUrl: '' };
+
+  it('takes the floor from the AnalysisTemplate: failureLimit × interval; a budget below it stops the run', async () => {
+    const seen: string[] = [];
+    const canaryAnalysis = async (fault: { id: string }) => {
+      seen.push(fault.id);
+      return {
+        metrics: [
+          {
+            template: 'error-rate',
+            metric: 'errors',
+            intervalMs: 10_000,
+            failureLimit: 2,
+            initialDelayMs: 0,
+            count: null,
+          },
+        ],
+      };
+    };
+    const low = await preflight(plan('15s'), { ...backend, canaryAnalysis });
+    expect(seen).toEqual(['c1']);
+    expect(low.floors).toEqual([
+      expect.objectContaining({ alert: 'Rollout model-serving/penguin', floorMs: 20_000, jitterMs: 11_000 }),
+    ]);
+    expect(low.belowFloor).toEqual(['rollback-rollback-after-c1']);
+    const ok = await preflight(plan('40s'), { ...backend, canaryAnalysis });
+    expect(ok.belowFloor).toEqual([]);
+    expect(ok.warnings).toEqual([]);
+  });
+
+  it('an unreadable analysis leaves the floor unknown and says so, instead of refusing the run', async () => {
+    const result = await preflight(plan('15s'), {
+      ...backend,
+      canaryAnalysis: async () => ({
+        unknown: 'forbidden to read AnalysisTemplate model-serving/error-rate: forbidden',
+      }),
+    });
+    expect(result.floors).toEqual([]);
+    expect(result.belowFloor).toEqual([]);
+    expect(result.warnings).toEqual([
+      'rollback floor of Rollout model-serving/penguin (after c1) unknown: forbidden to read AnalysisTemplate model-serving/error-rate: forbidden; its rollback budgets are not checked against a floor',
+    ]);
+    const noReader = await preflight(plan('15s'), backend);
+    expect(noReader.warnings[0]).toMatch(/unknown: no reader of the controller analysis was given/);
+  });
+});

@@ -2,6 +2,8 @@ import { sleep } from '../core/clock.ts';
 import { formatDuration } from '../core/duration.ts';
 import { FiredrillError } from '../core/errors.ts';
 import {
+  type AnalysisMetricSettings,
+  analysisRollbackFloor,
   BackendApiError,
   budgetStanding,
   computeFloors,
@@ -11,6 +13,7 @@ import {
   evaluationStepMs,
   type HistoryCheck,
   historyChecks,
+  judgedFromStatus,
   loadRuleTimings,
   type PrometheusClient,
   predictDetections,
@@ -18,9 +21,10 @@ import {
   ROLLBACK_SETTINGS,
   rollbackFloor,
   scrapeIntervalFromConfig,
+  statusFloorSubject,
   unknownAlertError,
 } from '../evaluate/index.ts';
-import type { Plan } from '../scenario/index.ts';
+import type { Fault, Plan } from '../scenario/index.ts';
 
 /**
  * What preflight found: floors per (alert, measure), predicted detection times of error-ratio alerts,
@@ -53,12 +57,17 @@ export function checkBudgets(
   const belowFloor: string[] = [];
   for (const { id, expectation } of plan.expectations) {
     if (expectation.kind === 'rollback' && expectation.expect === 'rollback') {
-      const floor = floors.find((f) => f.alert === ROLLBACK_FLOOR_SUBJECT);
+      const fromStatus = judgedFromStatus(plan, expectation.after);
+      const subject = fromStatus ? statusFloorSubject(plan, expectation.after) : ROLLBACK_FLOOR_SUBJECT;
+      const floor = floors.find((f) => f.alert === subject);
       const standing = budgetStanding(expectation.within, floor);
       if (standing === 'below-floor') belowFloor.push(id);
       if (standing === 'inside-jitter' && floor) {
+        const jitter = fromStatus
+          ? "an analysis interval + the status' one-second resolution"
+          : "the controller's check interval + scrape + evaluation jitter";
         warnings.push(
-          `${id}: budget ${expectation.within} ms leaves less than the controller's check interval + scrape + evaluation jitter (${floor.jitterMs} ms) above the rollback floor ${floor.floorMs} ms; it may fail by phase alone`,
+          `${id}: budget ${expectation.within} ms leaves less than ${jitter} (${floor.jitterMs} ms) above the rollback floor ${floor.floorMs} ms; it may fail by phase alone`,
         );
       }
       continue;
@@ -125,12 +134,21 @@ export function historyWarnings(
   });
 }
 
+/** What a canary controller's analysis says (kubernetes: the Argo AnalysisTemplates a Rollout runs), or why
+ *  it cannot be known. */
+export type CanaryAnalysisReading = { metrics: AnalysisMetricSettings[] } | { unknown: string };
+
 export interface PreflightBackend {
   prometheus: Pick<PrometheusClient, 'rules' | 'config' | 'alertRuleNames' | 'query'>;
   /** For messages: where the rules were read. */
   prometheusUrl: string;
   /** Alertmanager base URL, or '' when there is none (notified floors then take group_wait 0). */
   alertmanagerUrl: string;
+  /**
+   * Reads the analysis settings of a kubernetes bad-canary's controller (the floor of a rollback judged from
+   * its status). Absent: those floors are unknown, which preflight says in a warning.
+   */
+  canaryAnalysis?: ((fault: Fault) => Promise<CanaryAnalysisReading>) | undefined;
 }
 
 /**
@@ -153,6 +171,8 @@ export async function preflight(plan: Plan, backend: PreflightBackend): Promise<
   const floors = computeFloors(timings, groupWaitMs, wanted);
   const rollback = await readRollbackFloor(plan, backend);
   if (rollback) floors.push(rollback);
+  const statusFloors = await readStatusRollbackFloors(plan, backend);
+  floors.push(...statusFloors.floors);
   const budgets = checkBudgets(plan, floors);
   const predictInput = { plan, groups: await prometheus.rules(), timings, groupWaitMs };
   const predictions = predictDetections(predictInput);
@@ -169,6 +189,7 @@ export async function preflight(plan: Plan, backend: PreflightBackend): Promise<
     predictions,
     belowFloor: budgets.belowFloor,
     warnings: [
+      ...statusFloors.warnings,
       ...budgets.warnings,
       ...checkPredictions(plan, predictions),
       ...historyWarnings(checks, counts),
@@ -187,12 +208,16 @@ async function sumOf(prometheus: Pick<PrometheusClient, 'query'>, expr: string):
 const SETTINGS_WAIT_MS = 10_000;
 
 /**
- * The rollback floor when the plan expects a rollback (or none): from the settings the rollout controller
- * exports (`rollout_analysis_*`), the scrape interval and the rule evaluation interval. No controller metrics
- * is a usage error before the run: a rollback expectation needs a controller Prometheus scrapes.
+ * The rollback floor when the plan expects a rollback (or none) judged from the controller's metrics: from
+ * the settings the rollout controller exports (`rollout_analysis_*`), the scrape interval and the rule
+ * evaluation interval. No controller metrics is a usage error before the run: such a rollback expectation
+ * needs a controller Prometheus scrapes. Rollbacks judged from a kubernetes object's status are not read here.
  */
 async function readRollbackFloor(plan: Plan, backend: PreflightBackend): Promise<DetectionFloor | undefined> {
-  if (!plan.expectations.some(({ expectation }) => expectation.kind === 'rollback')) return undefined;
+  const fromMetrics = plan.expectations.some(
+    ({ expectation }) => expectation.kind === 'rollback' && !judgedFromStatus(plan, expectation.after),
+  );
+  if (!fromMetrics) return undefined;
   const { prometheus } = backend;
   const read = async (expr: string) => {
     const result = await prometheus.query(expr);
@@ -221,6 +246,43 @@ async function readRollbackFloor(plan: Plan, backend: PreflightBackend): Promise
   const scrapeMs = scrapeIntervalFromConfig(await prometheus.config());
   const evaluationMs = await evaluationStepMs(prometheus);
   return rollbackFloor(intervalS * 1000, failureLimit, scrapeMs, evaluationMs);
+}
+
+/**
+ * The floor of each rollback judged from a kubernetes canary's status, from its controller's analysis
+ * settings (`backend.canaryAnalysis`). A floor that cannot be read (no reader, RBAC, no analysis, a KServe
+ * object that has none) is not an error: the run goes on and a warning says the floor is unknown.
+ */
+async function readStatusRollbackFloors(
+  plan: Plan,
+  backend: PreflightBackend,
+): Promise<{ floors: DetectionFloor[]; warnings: string[] }> {
+  const floors: DetectionFloor[] = [];
+  const warnings: string[] = [];
+  const faultIds = new Set(
+    plan.expectations.flatMap(({ expectation }) =>
+      expectation.kind === 'rollback' && judgedFromStatus(plan, expectation.after) ? [expectation.after] : [],
+    ),
+  );
+  for (const faultId of faultIds) {
+    const fault = plan.faults.find((f) => f.fault.id === faultId)?.fault as Fault;
+    const subject = statusFloorSubject(plan, faultId) as string;
+    let reading: CanaryAnalysisReading;
+    try {
+      reading = backend.canaryAnalysis
+        ? await backend.canaryAnalysis(fault)
+        : { unknown: 'no reader of the controller analysis was given' };
+    } catch (error) {
+      reading = { unknown: error instanceof Error ? error.message : String(error) };
+    }
+    const floor = 'unknown' in reading ? reading : analysisRollbackFloor(subject, reading.metrics);
+    if ('unknown' in floor) {
+      warnings.push(
+        `rollback floor of ${subject} (after ${faultId}) unknown: ${floor.unknown}; its rollback budgets are not checked against a floor`,
+      );
+    } else floors.push(floor);
+  }
+  return { floors, warnings };
 }
 
 /**

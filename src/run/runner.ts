@@ -1,12 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type ChaosTargets, modelServerProbe } from '../../chaos/index.ts';
+import { type ChaosTargets, modelServerProbe, readCanaryAnalysis } from '../../chaos/index.ts';
 import { type Clock, isoTime, systemClock } from '../core/clock.ts';
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { createScope, type DisposalScope } from '../core/scope.ts';
 import { expectedDriftForScenario } from '../drift/expected.ts';
-import { createAlertmanagerClient, createPrometheusClient, startWebhookReceiver } from '../evaluate/index.ts';
+import {
+  createAlertmanagerClient,
+  createPrometheusClient,
+  rollbackWatchPlan,
+  startWebhookReceiver,
+} from '../evaluate/index.ts';
 import { FileJournal, type JournalEvent } from '../journal/index.ts';
 import { kserveV2Body, loadPayloadReference, loadReferenceRows } from '../payload/index.ts';
 import type { RunOutcome } from '../report/index.ts';
@@ -168,11 +173,14 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       (client) => client.close(),
     );
 
-    // Stage 2: every referenced alert exists; detection floors from the loaded configuration.
+    const targets = await faultTargets(stack, scenario, options);
+    // Stage 2: every referenced alert exists; detection floors from the loaded configuration (and, for a
+    // rollback judged from a kubernetes canary's status, from its controller's analysis).
     const checked = await preflight(plan, {
       prometheus,
       prometheusUrl: stack.prometheus,
       alertmanagerUrl: stack.alertmanager,
+      canaryAnalysis: (fault) => readCanaryAnalysis(fault, targets),
     });
     journal.append({ type: 'preflight', at: clock.now(), ...checked });
     for (const warning of checked.warnings) log.warn(warning);
@@ -208,11 +216,13 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       log.debug(`firedrill metrics on ${metrics.url}`);
       const timeline = new FaultTimeline(plan.faults, {
         onActiveChange: (faultId, kind, active) => metrics.setFault(faultId, kind, active),
-        targets: await faultTargets(stack, scenario, options),
+        targets,
         journal,
         clock,
         log,
         runId,
+        // A rollback after a kubernetes canary is judged from the object's status, watched from injection.
+        rollbackWatches: rollbackWatchPlan(plan),
       });
       // Reverts (again) whatever an error left active; each revert or failure is journaled.
       scope.defer('faults', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readCanaryAnalysis } from '../../chaos/index.ts';
 import {
   type BadCanaryFault,
   injectKubernetes,
@@ -10,12 +11,24 @@ import {
   objectName,
   type RolloutCanaryTarget,
   recoverKubernetes,
+  validateCanaryObject,
   watchRolloutStatus,
 } from '../../chaos/kubernetes/index.ts';
+import type { LocalTargets } from '../../chaos/local/index.ts';
 import type { InjectContext, RecoveryRecord } from '../../chaos/types.ts';
+import { systemClock } from '../../src/core/clock.ts';
 import { type FiredrillError, isFiredrillError } from '../../src/core/errors.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { analysisRollbackFloor, rollbackWatchPlan } from '../../src/evaluate/index.ts';
+import type { JournalEvent } from '../../src/journal/index.ts';
+import { buildRunJson } from '../../src/report/run-json.ts';
+import { runJsonSchema } from '../../src/report/run-json-schema.ts';
+import { FaultTimeline } from '../../src/run/faults.ts';
+import { outcomeFromJournal } from '../../src/run/journal-outcome.ts';
 import { type FaultInput, faultSchema } from '../../src/scenario/faults.ts';
-import type { Fault } from '../../src/scenario/schema.ts';
+import { planScenario } from '../../src/scenario/plan.ts';
+import type { Fault, ScenarioInput } from '../../src/scenario/schema.ts';
+import { parseScenarioOrThrow } from '../../src/scenario/validate.ts';
 import { KubeStandIn } from './kube-standin.ts';
 
 /**
@@ -40,6 +53,8 @@ type Behaviour = {
   recoverDelayMs?: number;
   /** Rollouts: ms from the canary reaching its weight to the analysis aborting it (default 300). */
   rolloutAbortAfterMs?: number;
+  /** GETs of AnalysisTemplates answer 403 (RBAC without analysistemplates). */
+  forbidAnalysisTemplates?: boolean;
 };
 
 /** RFC 7386, written out here so the stand-in does not lean on the code under test. */
@@ -144,11 +159,35 @@ class FakeKubeApi extends KubeStandIn {
             kind: 'Rollout',
             verbs: ['get', 'list', 'patch', 'update', 'watch'],
           },
+          {
+            name: 'analysistemplates',
+            singularName: 'analysistemplate',
+            namespaced: true,
+            kind: 'AnalysisTemplate',
+            verbs: ['get', 'list', 'watch'],
+          },
         ],
       });
     }
     const rollout = /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/rollouts\/([^/]+)$/.exec(path);
     if (rollout) return this.handleRollout(req, res, `rollouts/${rollout[1]}/${rollout[2]}`, body);
+    const template = /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/analysistemplates\/([^/]+)$/.exec(
+      path,
+    );
+    if (template && req.method === 'GET') {
+      const stored = this.objects.get(`analysistemplates/${template[1]}/${template[2]}`);
+      if (this.behaviour.forbidAnalysisTemplates) {
+        return this.status(
+          res,
+          403,
+          'Forbidden',
+          `analysistemplates.argoproj.io "${template[2]}" is forbidden: User "system:serviceaccount:firedrill:firedrill" cannot get resource "analysistemplates" in API group "argoproj.io" in the namespace "${template[1]}"`,
+        );
+      }
+      return stored
+        ? this.send(res, 200, stored)
+        : this.status(res, 404, 'NotFound', `analysistemplates.argoproj.io "${template[2]}" not found`);
+    }
     let m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(path);
     if (m && req.method === 'GET') {
       const fields = Object.fromEntries(
@@ -819,5 +858,255 @@ describe('bad-canary on an Argo Rollout against the stand-in API server', () => 
     expect(api.requests.filter((r) => r.method === 'PATCH')).toHaveLength(patches);
     // recover from the journal finds nothing of this run's canary left.
     expect(await recoverKubernetes(ctx.records[0]!, { kubeConfig: kubeConfig() })).toContain('left alone');
+  });
+});
+
+describe('rollback judged from the Rollout status, end to end (preflight floor → executor watch → journal → judge → run.json)', () => {
+  const template = {
+    metadata: { labels: { app: 'penguin' } },
+    spec: { containers: [{ name: 'model-server', image: 'registry.local/penguin:v1' }] },
+  };
+  function seed(): void {
+    const stableHash = podHash(template);
+    api.objects.set('rollouts/model-serving/penguin', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'penguin', namespace: 'model-serving', generation: 1 },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'penguin' } },
+        template: structuredClone(template),
+        strategy: {
+          canary: {
+            trafficRouting: { nginx: { stableIngress: 'penguin' } },
+            steps: [{ setWeight: 10 }, { pause: { duration: '1m' } }],
+          },
+        },
+      },
+      status: { phase: 'Healthy', currentPodHash: stableHash, stableRS: stableHash, currentStepIndex: 2 },
+    });
+    // spec.metrics[] has the AnalysisRun CRD's metric shape (the same Go type in Argo Rollouts).
+    api.objects.set('analysistemplates/model-serving/error-rate', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'error-rate', namespace: 'model-serving' },
+      spec: {
+        metrics: [
+          {
+            name: 'error-ratio',
+            interval: '100ms',
+            failureLimit: 2,
+            successCondition: 'result[0] < 0.01',
+            provider: {
+              prometheus: {
+                address: 'http://prometheus.monitoring:9090',
+                query:
+                  'sum(rate(model_requests_total{code=~"5..",version="v2"}[1m])) / sum(rate(model_requests_total{version="v2"}[1m]))',
+              },
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  // The injector checks its patch against the Rollout CRD, whose schema compiles once per process (≈ 1 s):
+  // compiled here, so that the fault's planned 1.5 s is spent on the canary and not on the first compile.
+  beforeAll(() => {
+    validateCanaryObject(
+      'Rollout',
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' },
+      { partial: true },
+    );
+  });
+
+  function scenarioFor(want: 'rollback' | 'none', within = '1500ms', duration = '1500ms') {
+    return parseScenarioOrThrow(
+      {
+        name: 'k8s-canary-rollback',
+        description: 'a bad canary on a Rollout, rolled back by its analysis',
+        target: { model: 'penguins' },
+        traffic: { stages: [{ kind: 'constant', rate: 1, duration: '2s' }] },
+        faults: [
+          {
+            id: 'bad-v2',
+            kind: 'bad-canary',
+            at: '0s',
+            duration,
+            weight: 20,
+            errors: 0.05,
+            backend: 'kubernetes',
+            canary: {
+              kind: 'Rollout',
+              namespace: 'model-serving',
+              name: 'penguin',
+              container: 'model-server',
+              analysisTemplate: 'error-rate',
+              versions: { v2: { image: 'registry.local/penguin:v2' } },
+            },
+          },
+        ],
+        expect: [{ kind: 'rollback', after: 'bad-v2', within, expect: want }],
+      } satisfies ScenarioInput,
+      'k8s-canary-rollback.ts',
+    );
+  }
+
+  /** The run program's wiring, without traffic or Prometheus: preflight's floor, the fault timeline, the journal. */
+  async function runCanary(
+    want: 'rollback' | 'none',
+    within?: string,
+    duration?: string,
+    interruptAfterMs?: number,
+  ) {
+    seed();
+    const scenario = scenarioFor(want, within, duration);
+    const plan = planScenario(scenario);
+    const events: JournalEvent[] = [];
+    const journal = { append: (event: JournalEvent) => void events.push(event) };
+    const clock = systemClock();
+    const chaosTargets = { local: {} as LocalTargets, docker: {}, kubernetes: targets() };
+    const analysis = await readCanaryAnalysis(plan.faults[0]!.fault, chaosTargets);
+    if ('unknown' in analysis) throw new Error(analysis.unknown);
+    const floor = analysisRollbackFloor('Rollout model-serving/penguin', analysis.metrics);
+    if ('unknown' in floor) throw new Error(floor.unknown);
+    events.push(
+      {
+        type: 'run-started',
+        at: clock.now(),
+        runId,
+        scenario: scenario.name,
+        scenarioFile: 'k8s-canary-rollback.ts',
+        planEndMs: plan.endMs,
+        definition: scenario,
+        target: api.url,
+      },
+      { type: 'preflight', at: clock.now(), floors: [floor], warnings: [], belowFloor: [] },
+    );
+    const timeline = new FaultTimeline(plan.faults, {
+      targets: chaosTargets,
+      journal,
+      clock,
+      log: silentLogger,
+      runId,
+      rollbackWatches: rollbackWatchPlan(plan),
+    });
+    const startedAt = clock.now();
+    events.push({ type: 'traffic-started', at: startedAt, engine: 'none', model: 'open' });
+    try {
+      // Ctrl-C, as execute passes it on: the timeline's signal aborts, then the run unwinds with revertAll().
+      const interrupt = new AbortController();
+      if (interruptAfterMs !== undefined)
+        setTimeout(() => interrupt.abort(new Error('SIGINT')), interruptAfterMs);
+      await timeline.run(startedAt, interrupt.signal).catch((error: unknown) => {
+        if (!interrupt.signal.aborted) throw error;
+      });
+    } finally {
+      await timeline.revertAll();
+    }
+    events.push({ type: 'run-ended', at: clock.now() });
+    return { events, outcome: outcomeFromJournal(events), floor };
+  }
+
+  it('a bad canary aborted by its analysis passes `rollback`, timed from the injection', async () => {
+    const began = Date.now();
+    // The analysis aborts the canary ≈ 100 ms + 100 ms after the patch, well inside the fault's 1.5 s.
+    api.behaviour.rolloutAbortAfterMs = 100;
+    const { events, outcome, floor } = await runCanary('rollback');
+    // The floor from the AnalysisTemplate: failureLimit 2 × interval 100ms.
+    expect(floor).toMatchObject({ alert: 'Rollout model-serving/penguin', floorMs: 200 });
+
+    const types = events.map((e) => e.type);
+    const injected = events.find((e) => e.type === 'fault-injected')!;
+    const started = events.find((e) => e.type === 'canary-watch-started');
+    const ended = events.find((e) => e.type === 'canary-watch-ended');
+    expect(started).toMatchObject({
+      faultId: 'bad-v2',
+      object: 'Rollout model-serving/penguin',
+      deadline: injected.at + 1500 + 30_000,
+    });
+    if (ended?.type !== 'canary-watch-ended') throw new Error('no canary-watch-ended event');
+    expect(ended).toMatchObject({ endedBy: 'rollback', fromAt: injected.at, blind: [] });
+    expect(ended.evidence).toContain('phase Degraded, abort true');
+    expect(ended.reads).toBeGreaterThanOrEqual(1);
+    expect(ended.rolledBackAt).toBeGreaterThanOrEqual(injected.at);
+    expect(ended.rolledBackAt).toBeLessThanOrEqual(ended.observedAt!);
+    // The watch ended (on the rollback) before firedrill's own revert of the canary began.
+    expect(types.indexOf('canary-watch-ended')).toBeLessThan(types.indexOf('fault-reverting'));
+
+    const [result] = outcome.expectations;
+    expect(result).toMatchObject({
+      verdict: 'passed',
+      floorMs: 200,
+      budgetMs: 1500,
+      faultId: 'bad-v2',
+      measuredMs: ended.rolledBackAt! - injected.at,
+    });
+    expect(result!.measuredMs).toBeGreaterThan(0);
+    expect(result!.measuredMs).toBeLessThanOrEqual(1500);
+    expect(result!.detail).toMatch(
+      /^Rollout model-serving\/penguin rolled the canary back .* within the 1.5s budget/,
+    );
+    expect(outcome.verdict).toBe('passed');
+
+    const json = runJsonSchema.parse(buildRunJson(outcome));
+    expect(json.canaryWatches).toEqual([
+      expect.objectContaining({
+        faultId: 'bad-v2',
+        endedBy: 'rollback',
+        rolledBackAt: new Date(ended.rolledBackAt!).toISOString(),
+      }),
+    ]);
+    // Reverted: the Rollout is back on stable, the abort cleared.
+    expect(api.objects.get('rollouts/model-serving/penguin')!.status).toMatchObject({ phase: 'Healthy' });
+    expect(Date.now() - began).toBeLessThan(5_000);
+  });
+
+  it('a canary its analysis never aborts: the watch stops before firedrill reverts it, and `rollback` fails', async () => {
+    api.behaviour.rolloutAbortAfterMs = 60_000;
+    const { events, outcome } = await runCanary('rollback', '800ms', '1s');
+    const types = events.map((e) => e.type);
+    const ended = events.find((e) => e.type === 'canary-watch-ended');
+    if (ended?.type !== 'canary-watch-ended') throw new Error('no canary-watch-ended event');
+    // Stopped by the fault's own revert (the stable template back is no rollback), before that revert acted.
+    expect(ended).toMatchObject({ endedBy: 'fault-reverting', rolledBackAt: null, blind: [] });
+    expect(ended.evidence).toContain('phase Paused, abort false, canary weight 20');
+    expect(types.indexOf('canary-watch-ended')).toBeLessThan(types.indexOf('fault-reverting'));
+    expect(outcome.expectations[0]).toMatchObject({ verdict: 'failed', measuredMs: null });
+    expect(outcome.expectations[0]!.detail).toMatch(
+      /^Rollout model-serving\/penguin did not roll the canary back within 800ms of bad-v2's injection/,
+    );
+  });
+
+  it('Ctrl-C during the watch: it ends at once as interrupted, the canary is reverted, the verdict inconclusive', async () => {
+    api.behaviour.rolloutAbortAfterMs = 60_000;
+    const { events, outcome } = await runCanary('rollback', '1500ms', '1500ms', 300);
+    const ended = events.find((e) => e.type === 'canary-watch-ended');
+    if (ended?.type !== 'canary-watch-ended') throw new Error('no canary-watch-ended event');
+    expect(ended).toMatchObject({ endedBy: 'interrupted', rolledBackAt: null });
+    expect(ended.toAt - ended.fromAt).toBeLessThan(1000);
+    expect(events.map((e) => e.type)).toContain('fault-reverted');
+    expect(api.objects.get('rollouts/model-serving/penguin')!.spec.template).toEqual(template);
+    expect(outcome.expectations[0]).toMatchObject({ verdict: 'inconclusive', measuredMs: null });
+    expect(outcome.expectations[0]!.detail).toMatch(/^no rollback was seen, but the run was interrupted/);
+  });
+
+  it('`expect: none` fails on the same abort (a false rollback); an unreadable analysis leaves the floor unknown', async () => {
+    api.behaviour.rolloutAbortAfterMs = 100;
+    const { outcome } = await runCanary('none');
+    expect(outcome.expectations[0]).toMatchObject({ verdict: 'failed' });
+    expect(outcome.expectations[0]!.detail).toMatch(/a false rollback/);
+
+    api.behaviour.forbidAnalysisTemplates = true;
+    const analysis = await readCanaryAnalysis(planScenario(scenarioFor('rollback')).faults[0]!.fault, {
+      local: {} as LocalTargets,
+      docker: {},
+      kubernetes: targets(),
+    });
+    expect(analysis).toEqual({
+      unknown: expect.stringMatching(
+        /^forbidden to read AnalysisTemplate model-serving\/error-rate: .*cannot get resource "analysistemplates".* \(grant firedrill get on analysistemplates\.argoproj\.io/,
+      ),
+    });
   });
 });
