@@ -145,6 +145,39 @@ describe('svgTimeSeries', () => {
     expect(Number(found!.cx)).toBeCloseTo(64 + 0.4 * Number(root!['data-plot-width']), 2);
   });
 
+  it('draws tick marks across their lane, captioned left of the tick unless too near the plot’s left edge', () => {
+    const svg = svgTimeSeries({
+      bars: [{ lane: 'a', from: 0, to: 1000, label: 'bar', color: '#000' }],
+      marks: [
+        {
+          lane: 'a',
+          at: 50,
+          shape: 'tick',
+          text: 'early',
+          label: 'e',
+          color: '#123',
+          attrs: { 'data-id': 'e' },
+        },
+        { lane: 'a', at: 900, shape: 'tick', dashed: true, text: 'late', label: 'l', color: '#123' },
+        { lane: 'a', at: 500, shape: 'tick', label: 'plain', color: '#456', attrs: { 'data-id': 'p' } },
+      ],
+      xDomain: [0, 1000],
+      width: 1100,
+      marginLeft: 64,
+      xLabel: 'x',
+      yLabel: 'y',
+    });
+    expect(Number(elements(svg, 'data-id', 'e')[0]!['data-x'])).toBeCloseTo(64 + 51, 2);
+    expect(svg).toMatch(/<text x="119" y="22" style="fill: #123"[^>]*>early<\/text>/);
+    expect(svg).toMatch(/<text x="978" y="22" text-anchor="end" style="fill: #123"[^>]*>late<\/text>/);
+    // Lane a spans y 8..28: the tick runs across it; an uncaptioned tick has no cap and no text.
+    const [plain] = elements(svg, 'data-id', 'p');
+    const body = svg.slice(svg.indexOf('data-id="p"'), svg.indexOf('</g>', svg.indexOf('data-id="p"')));
+    expect(plain!['data-lane']).toBe('a');
+    expect(body).toContain('y1="9" y2="27"');
+    expect(body).not.toMatch(/<text|<path/);
+  });
+
   it('picks round ticks', () => {
     expect(niceTicks(0, 60, 6)).toEqual([0, 10, 20, 30, 40, 50, 60]);
     expect(niceTicks(0, 1, 4)).toEqual([0, 0.5, 1]);

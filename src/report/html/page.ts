@@ -57,7 +57,7 @@ a { color: #1565c0; }
    move with a sticky cell. */
 .matrix-scroll { overflow: auto; max-height: 85vh; margin: 8px 0; }
 .matrix-scroll > table { margin: 0; }
-.matrix thead th { position: sticky; top: 0; z-index: 2; box-shadow: inset 0 -1px 0 #cbd2d9; }
+.matrix thead th { position: sticky; top: 0; z-index: 2; min-width: 96px; box-shadow: inset 0 -1px 0 #cbd2d9; }
 .matrix td.rule { position: sticky; left: 0; z-index: 1; background: #fff; white-space: nowrap; box-shadow: inset -1px 0 0 #cbd2d9; }
 .matrix thead th:first-child { left: 0; z-index: 3; box-shadow: inset -1px -1px 0 #cbd2d9; }
 .matrix td.cell { text-align: center; white-space: nowrap; min-width: 64px; }

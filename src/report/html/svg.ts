@@ -56,7 +56,7 @@ export interface ChartMark {
   color: string;
   shape?: 'diamond' | 'tick';
   dashed?: boolean;
-  /** A tick's visible caption, beside it (right of it, or left when it would leave the plot). */
+  /** A tick's visible caption, beside it (left of it, or right when it would leave the plot), and a cap. */
   text?: string;
   attrs?: Attrs;
 }
@@ -105,7 +105,7 @@ export interface TimeSeriesChart {
 }
 
 export const LANE_PX = 20;
-/** Room a tick's caption needs right of it, px (about 18 characters at 11 px). */
+/** Room a tick's caption needs beside it, px (about 18 characters at 11 px). */
 const TICK_TEXT_PX = 110;
 const TOP = 8;
 const RIGHT = 16;
@@ -235,14 +235,17 @@ export function svgTimeSeries(chart: TimeSeriesChart): string {
     if (mark.lane !== undefined && mark.shape === 'tick') {
       const y = laneY(mark.lane);
       const ends = `x1="${px(x)}" x2="${px(x)}" y1="${px(y + 1)}" y2="${px(y + LANE_PX - 1)}"`;
-      // The caption goes left of the tick when fewer than TICK_TEXT_PX remain to the plot's right edge.
-      const leftward = x > left + plotWidth - TICK_TEXT_PX;
+      // The caption ends at the tick (what comes before a detection is usually empty or pending, where what
+      // comes after is a firing bar), or starts there when fewer than TICK_TEXT_PX lie left of it. A cap above
+      // the lane marks a captioned tick where a diamond sits on it.
+      const leftward = x - left >= TICK_TEXT_PX;
+      const color = escapeHtml(mark.color);
       const text =
         mark.text === undefined
           ? ''
-          : `<text x="${px(leftward ? x - 4 : x + 4)}" y="${px(y + LANE_PX / 2 + 4)}"${leftward ? ' text-anchor="end"' : ''} stroke="#fff" stroke-width="3" paint-order="stroke">${escapeHtml(mark.text)}</text>`;
+          : `<path d="M${px(x - 4)} ${px(y - 1)} L${px(x + 4)} ${px(y - 1)} L${px(x)} ${px(y + 4)} Z" fill="${color}"/><text x="${px(leftward ? x - 4 : x + 4)}" y="${px(y + LANE_PX / 2 + 4)}"${leftward ? ' text-anchor="end"' : ''} style="fill: ${color}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeHtml(mark.text)}</text>`;
       out.push(
-        `<g class="tick" data-x="${px(x)}" data-lane="${escapeHtml(mark.lane)}"${attrs(mark.attrs)}>${title}<line class="tick-line" ${ends} stroke="${escapeHtml(mark.color)}" stroke-width="2"${mark.dashed ? ' stroke-dasharray="3 2"' : ''}/><line ${ends} stroke="transparent" stroke-width="9"/>${text}</g>`,
+        `<g class="tick" data-x="${px(x)}" data-lane="${escapeHtml(mark.lane)}"${attrs(mark.attrs)}>${title}<line class="tick-line" ${ends} stroke="${color}" stroke-width="2"${mark.dashed ? ' stroke-dasharray="3 2"' : ''}/><line ${ends} stroke="transparent" stroke-width="9"/>${text}</g>`,
       );
     } else if (mark.lane !== undefined) {
       const cy = laneY(mark.lane) + LANE_PX / 2;
