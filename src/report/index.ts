@@ -16,6 +16,8 @@ export {
   htmlLegend,
   htmlPage,
   htmlTable,
+  LANE_PX,
+  type LegendShape,
   niceTicks,
   palette,
   renderRunHtml,

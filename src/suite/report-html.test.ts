@@ -121,6 +121,24 @@ describe('renderSuiteHtml', () => {
     expect(html).toContain('<a href="2026-01-01_quiet/report.html">timeline</a>');
   });
 
+  it('puts the matrix in its own scroll box, each row led by a rule cell the page style makes sticky', () => {
+    const html = renderSuiteHtml(buildSuiteJson(suite('latency')));
+    expect(html).toContain('<div class="matrix-scroll" data-scroll="matrix">\n<table class="matrix"');
+    const box = html.slice(
+      html.indexOf('data-scroll="matrix"'),
+      html.indexOf('</div>', html.indexOf('data-scroll="matrix"')),
+    );
+    expect(box).toContain('</table>');
+    const rows = [...box.matchAll(/<tr data-alert="([^"]+)"><td class="([^"]*)"[^>]*>([^<]*)<\/td>/g)];
+    expect(rows.map((m) => [m[1], m[2], m[3]])).toEqual([
+      ['Dead', 'rule', 'Dead (ticket)'],
+      ['Errors', 'rule', 'Errors (page)'],
+      ['Latency', 'rule', 'Latency (page)'],
+    ]);
+    expect(html).toMatch(/\.matrix td\.rule \{ position: sticky; left: 0;[^}]*background: #fff;/);
+    expect(html).toMatch(/\.matrix thead th \{ position: sticky; top: 0;/);
+  });
+
   it('shows the comparison with the baseline: the regression, in the same tables as compare.md', () => {
     const sample = (verdict: 'passed' | 'failed', timesMs: number[]) => ({
       runs: 1,

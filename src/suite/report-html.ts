@@ -2,7 +2,8 @@
  * A suite's report.html, a pure function of its suite.json (so `firedrill report <suite-dir>` re-renders it): the runs (each linking to its own report.html, where
  * its timeline is), the detection matrix as a coloured grid (one cell per fault × alert rule, each linking to
  * the run it was measured in), blind spots, and alert coverage (rules nothing exercised, dead rules).
- * Matrix cells carry data-scenario, data-fault, data-alert and data-class for a browser test.
+ * Matrix cells carry data-scenario, data-fault, data-alert and data-class for a browser test. A wide matrix
+ * scrolls sideways inside its own box with the rule column and the header row sticky.
  */
 
 import { comparisonSections } from '../compare/markdown.ts';
@@ -106,7 +107,7 @@ function matrixGrid(suite: SuiteJson): string {
     'alert rule',
     ...matrix.rows.map((row) => `${row.scenario}: ${row.faultId} (${row.faultKind})`),
   ];
-  return htmlTable({
+  const table = htmlTable({
     head,
     className: 'matrix',
     attrs: { 'data-table': 'matrix' },
@@ -115,6 +116,7 @@ function matrixGrid(suite: SuiteJson): string {
       cells: [
         {
           text: `${rule.name}${rule.severity ? ` (${rule.severity})` : ''}`,
+          className: 'rule',
           attrs: { title: rule.query },
         },
         ...matrix.rows.map((row) => {
@@ -140,6 +142,8 @@ function matrixGrid(suite: SuiteJson): string {
       ],
     })),
   });
+  // Its own scroll box, so that the sticky rule column and header row stay in view (page.ts's style).
+  return `<div class="matrix-scroll" data-scroll="matrix">\n${table}\n</div>`;
 }
 
 function legend(): string {

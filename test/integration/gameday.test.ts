@@ -206,6 +206,8 @@ describe('firedrill run on the embedded stack', () => {
       browser ??= launchChromium();
       const html = await checkRunReport(runDir, await browser);
       expect(html.bars).toBeGreaterThanOrEqual(1 + run.alerts.length);
+      // error-burst's prediction is drawn (the check places it): the tick check ran on a real prediction.
+      expect(html.predicted).toBe(predicted.filter((e: any) => e.predictedMs !== null).length);
     },
   );
 

@@ -2,9 +2,11 @@
  * Reads a report.html back in a real browser (Debian's Chromium through playwright-core) and checks it
  * against the run.json / suite.json beside it: loaded from file:// with no console error and no request but
  * the file itself, one bar per fault and per alert episode, bars drawn at the recorded times (positions read
- * back from the SVG and turned into time with the chart's own scale), the latency line present; for a suite,
- * one matrix cell per fault × alert and every link resolving to a file. Each check writes a screenshot PNG
- * next to the report. Called from the end-to-end tests that already produce the folders.
+ * back from the SVG and turned into time with the chart's own scale), each predicted detection time a tick on
+ * its alert's row where run.json's predictedMs puts it, the latency line present; for a suite, one matrix cell
+ * per fault × alert, every link resolving to a file, and the rule column and header row staying in view while
+ * the matrix scrolls. Each check writes a screenshot PNG next to the report. Called from the end-to-end tests
+ * that already produce the folders.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { runJsonSchema } from '../../src/report/index.ts';
+import { LANE_PX, runJsonSchema } from '../../src/report/index.ts';
 import { suiteJsonSchema } from '../../src/suite/index.ts';
 
 /** Debian's Chromium, or the one FIREDRILL_CHROMIUM names (as `npm run setup -- --tests` finds it). */
@@ -97,6 +99,51 @@ function near(actual: number, expected: number, unitsPerPx: number, what: string
 export interface CheckResult {
   screenshot: string;
   bars: number;
+  /** Predicted-detection ticks found where run.json's predictedMs puts them (run reports). */
+  predicted: number;
+}
+
+/**
+ * Where the browser drew each tick of `mark` ('predicted' or 'floor') of the timeline: its line's rendered
+ * centre (layout box, not the attribute) turned into time with the chart's scale, and the vertical centre of
+ * the tick and of the name of the lane it claims to be on.
+ */
+async function renderedTicks(page: Page, mark: string) {
+  return page.$$eval(
+    '[data-chart="timeline"] g.tick',
+    (ticks, wanted) =>
+      ticks
+        .filter((g) => g.getAttribute('data-mark') === wanted)
+        .map((g) => {
+          const svg = g.closest('svg')!;
+          const num = (name: string) => Number(svg.getAttribute(name));
+          const box = svg.getBoundingClientRect();
+          // CSS px → SVG user units (1:1 unless the page scaled the chart).
+          const scale = svg.viewBox.baseVal.width / box.width;
+          const line = g.querySelector('line.tick-line')!.getBoundingClientRect();
+          const px = (line.left + line.width / 2 - box.left) * scale;
+          const unitsPerPx = (num('data-x1') - num('data-x0')) / num('data-plot-width');
+          const laneName = g.getAttribute('data-lane');
+          const lanes = svg.querySelectorAll('g.lane');
+          let laneText: { top: number; height: number } | undefined;
+          for (let i = 0; i < lanes.length; i++) {
+            if (lanes[i]!.getAttribute('data-lane') === laneName)
+              laneText = lanes[i]!.querySelector('text')?.getBoundingClientRect();
+          }
+          return {
+            expectation: g.getAttribute('data-expectation'),
+            alert: g.getAttribute('data-alert'),
+            lane: laneName,
+            at: num('data-x0') + (px - num('data-plot-left')) * unitsPerPx,
+            unitsPerPx,
+            dashed: g.querySelector('line.tick-line')!.getAttribute('stroke-dasharray') !== null,
+            caption: g.querySelector('text')?.textContent ?? null,
+            y: line.top + line.height / 2,
+            laneY: laneText ? laneText.top + laneText.height / 2 : null,
+          };
+        }),
+    mark,
+  );
 }
 
 /** Checks `runDir/report.html` against `runDir/run.json`; writes `runDir/report.png`. */
@@ -189,6 +236,27 @@ export async function checkRunReport(runDir: string, browser?: Browser): Promise
       }
     }
 
+    // Predicted detection times: per expectation with a predictedMs, one dashed tick on its alert's lane, drawn
+    // (as laid out by the browser) at the fault's injection + predictedMs within a pixel's worth of time.
+    const ticks = await renderedTicks(page, 'predicted');
+    const predictions = run.expectations.flatMap((e) => {
+      const injectedAt = run.faults.find((f) => f.id === e.faultId)?.injectedAt ?? null;
+      return typeof e.predictedMs === 'number' && injectedAt !== null
+        ? [{ e, at: ms(injectedAt)! + e.predictedMs }]
+        : [];
+    });
+    expect(ticks.map((t) => t.expectation).sort()).toEqual(predictions.map((p) => p.e.id).sort());
+    for (const { e, at } of predictions) {
+      const what = `${e.id} predicted tick`;
+      const t = ticks.find((x) => x.expectation === e.id)!;
+      near(t.at, at, t.unitsPerPx, what);
+      expect(t.dashed, what).toBe(true);
+      expect(t.caption, what).toMatch(/^predicted \d/);
+      expect(t.lane, what).toMatch(new RegExp(`^alert ${e.alert}(\\{|$)`));
+      expect(t.laneY, `${what}: its lane has a name`).not.toBeNull();
+      expect(Math.abs(t.y - t.laneY!), `${what}: on its lane's row`).toBeLessThan(LANE_PX / 2);
+    }
+
     // Expectations: every one listed, failures first.
     const verdicts = await page.$$eval('[data-table="expectations"] tbody tr', (rows) =>
       rows.map((r) => [r.getAttribute('data-expectation'), r.getAttribute('data-verdict')]),
@@ -201,7 +269,7 @@ export async function checkRunReport(runDir: string, browser?: Browser): Promise
     const screenshot = join(runDir, 'report.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     await page.close();
-    return { screenshot, bars: faultBars.length + alertBars.length };
+    return { screenshot, bars: faultBars.length + alertBars.length, predicted: ticks.length };
   } finally {
     if (!browser) await own.close();
   }
@@ -261,9 +329,96 @@ export async function checkSuiteReport(suiteDir: string, browser?: Browser): Pro
 
     const screenshot = join(suiteDir, 'report.png');
     await page.screenshot({ path: screenshot, fullPage: true });
+    if (rows.length > 0) await stickyMatrixCheck(page);
     await page.close();
-    return { screenshot, bars: 0 };
+    return { screenshot, bars: 0, predicted: 0 };
   } finally {
     if (!browser) await own.close();
+  }
+}
+
+/**
+ * The matrix's rule names stay in view: in a window too narrow and too short for it, scrolling its box all the
+ * way right leaves every rule cell at the same x and on top of the cells that pass under it (the topmost
+ * element at its middle is itself, and its background is opaque), while the cells did move; scrolling it down
+ * leaves the header row at the same y, on top.
+ */
+async function stickyMatrixCheck(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 640, height: 600 });
+  const seen = await page.$eval('[data-scroll="matrix"]', (box) => {
+    type Box = typeof box;
+    const all = (selector: string): Box[] => {
+      const found = box.querySelectorAll(selector);
+      const out: Box[] = [];
+      for (let i = 0; i < found.length; i++) out.push(found[i]!);
+      return out;
+    };
+    box.scrollIntoView({ block: 'start' });
+    const rules = all('tbody td.rule');
+    const heads = all('thead th');
+    const lastCell = all('tbody tr td:last-child')[0]!;
+    const firstRow = all('tbody tr')[0]!;
+    const inView = (e: Box) => {
+      const r = e.getBoundingClientRect();
+      const b = box.getBoundingClientRect();
+      const x = r.left + r.width / 2;
+      const y = r.top + r.height / 2;
+      return x > b.left && x < b.left + box.clientWidth && y > b.top && y < b.top + box.clientHeight;
+    };
+    const onTop = (e: Box) => {
+      const r = e.getBoundingClientRect();
+      const hit = box.ownerDocument.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return hit !== null && e.contains(hit);
+    };
+    // Chromium writes an opaque colour as rgb(…), one with any transparency as rgba(…).
+    const seeThrough = [...rules, ...heads]
+      .filter((e) => !box.ownerDocument.defaultView!.getComputedStyle(e).backgroundColor.startsWith('rgb('))
+      .map((e) => e.textContent);
+    const before = {
+      rules: rules.map((r) => r.getBoundingClientRect().left),
+      lastCell: lastCell.getBoundingClientRect().left,
+      headTop: heads[0]!.getBoundingClientRect().top,
+      rowTop: firstRow.getBoundingClientRect().top,
+    };
+    box.scrollLeft = box.scrollWidth;
+    const across = {
+      scrolled: box.scrollLeft,
+      rules: rules.map((r) => r.getBoundingClientRect().left),
+      lastCell: lastCell.getBoundingClientRect().left,
+      hidden: rules.filter((r) => inView(r) && !onTop(r)).map((r) => r.textContent),
+      checked: rules.filter(inView).length,
+    };
+    box.scrollTop = box.scrollHeight;
+    const down = {
+      scrolled: box.scrollTop,
+      headTop: heads.map((h) => h.getBoundingClientRect().top),
+      rowTop: firstRow.getBoundingClientRect().top,
+      // Header cells scrolled under the sticky corner cell are rightly hidden: only those right of it count.
+      hidden: heads
+        .filter(
+          (h, i) =>
+            inView(h) &&
+            (i === 0 || h.getBoundingClientRect().left >= heads[0]!.getBoundingClientRect().right - 1) &&
+            !onTop(h),
+        )
+        .map((h) => h.textContent),
+    };
+    return { seeThrough, before, across, down };
+  });
+  const { seeThrough, before, across, down } = seen;
+  expect(seeThrough, 'sticky cells without an opaque background').toEqual([]);
+  expect(across.scrolled, 'the matrix box scrolls sideways in a 640 px window').toBeGreaterThan(0);
+  expect(across.lastCell, 'the cells moved left').toBeLessThan(before.lastCell - 10);
+  // Within a pixel: a collapsed border puts an unscrolled cell half a border right of where sticky pins it.
+  expect(across.rules).toHaveLength(before.rules.length);
+  for (const [i, x] of across.rules.entries())
+    expect(Math.abs(x - before.rules[i]!), 'rule cells stay at the same x').toBeLessThanOrEqual(1);
+  expect(across.checked, 'rule cells in view').toBeGreaterThan(0);
+  expect(across.hidden, 'rule cells hidden under scrolled cells').toEqual([]);
+  if (down.scrolled > 0) {
+    expect(down.rowTop, 'the rows moved up').toBeLessThan(before.rowTop - 10);
+    for (const top of down.headTop)
+      expect(Math.abs(top - before.headTop), 'header cells stay at the same y').toBeLessThanOrEqual(1);
+    expect(down.hidden, 'header cells hidden under scrolled rows').toEqual([]);
   }
 }

@@ -23,6 +23,65 @@ function tags(html: string): string[] {
   return [...html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1]!.toLowerCase());
 }
 
+/** The <svg> of the chart named `name`. */
+function chart(html: string, name: string): string {
+  const start = html.lastIndexOf('<svg', html.indexOf(`data-chart="${name}"`));
+  return html.slice(start, html.indexOf('</svg>', start));
+}
+
+/** The x scale a chart wrote on its <svg>: pixel → data, and the data units of one pixel. */
+function scaleOf(svg: string): { time: (px: number) => number; perPx: number } {
+  const [root] = elements(svg, 'data-x0');
+  const x0 = Number(root!['data-x0']);
+  const perPx = (Number(root!['data-x1']) - x0) / Number(root!['data-plot-width']);
+  return { time: (px) => x0 + (px - Number(root!['data-plot-left'])) * perPx, perPx };
+}
+
+/** The one tick of `mark` ('predicted' or 'floor') for an expectation: its <g>, its drawn line, its markup. */
+function tick(svg: string, expectation: string, mark: string) {
+  const found = elements(svg, 'data-mark', mark).filter((g) => g['data-expectation'] === expectation);
+  expect(found).toHaveLength(1);
+  const g = found[0]!;
+  const start = svg.indexOf(`data-mark="${mark}"`, svg.indexOf(`data-expectation="${expectation}"`));
+  const body = svg.slice(svg.lastIndexOf('<g ', start), svg.indexOf('</g>', start));
+  const [line] = elements(body, 'class', 'tick-line');
+  return { g, line: line!, body };
+}
+
+/**
+ * The sample with its first expectation made a predicted alert-fires on ModelLatencyHigh after f1 (injected
+ * at 12.3s; floor 2s; measured 2.8s), predicted `predictedMs` after the injection (null: never).
+ */
+function predictedOutcome(predictedMs: number | null): RunOutcome {
+  const o = sampleOutcome();
+  o.expectations[0] = {
+    ...o.expectations[0]!,
+    alert: 'ModelLatencyHigh',
+    labels: {},
+    faultId: 'f1',
+    faultKind: 'gpu-throttle',
+    predictedMs,
+  };
+  o.predictions = [
+    {
+      expectationId: 'latency-alert-fires',
+      alert: 'ModelLatencyHigh',
+      measure: 'firing',
+      faultId: 'f1',
+      shape: 'plain-ratio',
+      errorRatio: 0.1,
+      minErrorRatio: 0.072,
+      windowsMs: [60_000],
+      crossingMs: predictedMs,
+      predictedMs,
+      toleranceMs: 2000,
+      earlyToleranceMs: 500,
+      explanation: 'ratio over 1m > 7.2% after 43.2s',
+    },
+  ];
+  return o;
+}
+
 describe('svgTimeSeries', () => {
   it('maps x values to pixels through the domain and writes the scale it used', () => {
     const svg = svgTimeSeries({
@@ -84,6 +143,39 @@ describe('svgTimeSeries', () => {
     expect(Number(slo!.y1)).toBeCloseTo(top + height / 2, 2);
     const [found] = elements(svg, 'data-found', '40');
     expect(Number(found!.cx)).toBeCloseTo(64 + 0.4 * Number(root!['data-plot-width']), 2);
+  });
+
+  it('draws tick marks across their lane, captioned left of the tick unless too near the plot’s left edge', () => {
+    const svg = svgTimeSeries({
+      bars: [{ lane: 'a', from: 0, to: 1000, label: 'bar', color: '#000' }],
+      marks: [
+        {
+          lane: 'a',
+          at: 50,
+          shape: 'tick',
+          text: 'early',
+          label: 'e',
+          color: '#123',
+          attrs: { 'data-id': 'e' },
+        },
+        { lane: 'a', at: 900, shape: 'tick', dashed: true, text: 'late', label: 'l', color: '#123' },
+        { lane: 'a', at: 500, shape: 'tick', label: 'plain', color: '#456', attrs: { 'data-id': 'p' } },
+      ],
+      xDomain: [0, 1000],
+      width: 1100,
+      marginLeft: 64,
+      xLabel: 'x',
+      yLabel: 'y',
+    });
+    expect(Number(elements(svg, 'data-id', 'e')[0]!['data-x'])).toBeCloseTo(64 + 51, 2);
+    expect(svg).toMatch(/<text x="119" y="22" style="fill: #123"[^>]*>early<\/text>/);
+    expect(svg).toMatch(/<text x="978" y="22" text-anchor="end" style="fill: #123"[^>]*>late<\/text>/);
+    // Lane a spans y 8..28: the tick runs across it; an uncaptioned tick has no cap and no text.
+    const [plain] = elements(svg, 'data-id', 'p');
+    const body = svg.slice(svg.indexOf('data-id="p"'), svg.indexOf('</g>', svg.indexOf('data-id="p"')));
+    expect(plain!['data-lane']).toBe('a');
+    expect(body).toContain('y1="9" y2="27"');
+    expect(body).not.toMatch(/<text|<path/);
   });
 
   it('picks round ticks', () => {
@@ -170,6 +262,74 @@ describe('renderRunHtml', () => {
       expectations: o.expectations.map((e, i) => (i === 0 ? { ...e, predictedMs: null } : e)),
     };
     expect(renderRunHtml(buildRunView(never))).toContain('<td class="num" data-predicted="true">never</td>');
+  });
+
+  it('draws the predicted detection time as a dashed tick on the alert’s lane, at injection + predictedMs', () => {
+    const o = predictedOutcome(43_200);
+    const html = renderRunHtml(buildRunView(o));
+    const timeline = chart(html, 'timeline');
+    const timeOf = scaleOf(timeline);
+    const predicted = tick(timeline, 'latency-alert-fires', 'predicted');
+    // Read back through the drawn scale: the pixel turns into the injection (12.3s) + 43.2s.
+    expect(Math.abs(timeOf.time(Number(predicted.g['data-x'])) - (at(12.3) + 43_200))).toBeLessThanOrEqual(
+      timeOf.perPx / 2,
+    );
+    expect(Number(predicted.line.x1)).toBe(Number(predicted.g['data-x']));
+    expect(predicted.line['stroke-dasharray']).toBeDefined();
+    expect(predicted.g['data-predicted-ms']).toBe('43200');
+    expect(predicted.body).toContain('>predicted 43.2s</text>');
+    expect(predicted.body).toContain(
+      '<title>ModelLatencyHigh predicted to fire 43.2s after fault f1 was injected (+55.5s) (agrees when measured between 42.7s and 45.2s); measured 2.8s. ratio over 1m &gt; 7.2% after 43.2s</title>',
+    );
+    // On the row of the alert's measured episode: the same lane as its firing bar.
+    const firing = elements(timeline, 'data-episode', '0').find((e) => e['data-state'] === 'firing')!;
+    expect(predicted.g['data-lane']).toBe(
+      'alert ModelLatencyHigh{model=&quot;resnet50&quot;,severity=&quot;page&quot;}',
+    );
+    expect(Number(predicted.line.y1) - 1).toBe(Number(firing.y) - 3);
+    // The floor beside it: a solid tick at injection + floorMs (2s), same lane.
+    const floor = tick(timeline, 'latency-alert-fires', 'floor');
+    expect(Math.abs(timeOf.time(Number(floor.g['data-x'])) - (at(12.3) + 2000))).toBeLessThanOrEqual(
+      timeOf.perPx / 2,
+    );
+    expect(floor.line['stroke-dasharray']).toBeUndefined();
+    expect(floor.line.y1).toBe(predicted.line.y1);
+    expect(html).toContain('class="dashed-tick" style="--c: #6a1b9a">predicted detection</span>');
+    expect(html).toContain('class="tick" style="--c: #52606d">detection floor</span>');
+  });
+
+  it('widens the time axis to a prediction after the run’s end, captions it leftward, and skips "never"', () => {
+    const late = renderRunHtml(buildRunView(predictedOutcome(60_000)));
+    const timeline = chart(late, 'timeline');
+    const timeOf = scaleOf(timeline);
+    const predicted = tick(timeline, 'latency-alert-fires', 'predicted');
+    // 12.3s + 60s is after the run's end (65.4s): the axis reaches it instead of clamping it to the edge.
+    expect(Number(elements(timeline, 'data-x1')[0]!['data-x1'])).toBe(at(72.3));
+    expect(Math.abs(timeOf.time(Number(predicted.g['data-x'])) - at(72.3))).toBeLessThanOrEqual(timeOf.perPx);
+    expect(predicted.body).toMatch(/<text [^>]*text-anchor="end"[^>]*>predicted 1m<\/text>/);
+
+    const never = renderRunHtml(buildRunView(predictedOutcome(null)));
+    expect(elements(never, 'data-mark', 'predicted')).toHaveLength(0);
+    expect(elements(never, 'data-mark', 'floor')).toHaveLength(1);
+    expect(never).not.toContain('predicted detection</span>');
+    // No expectation tied to a fault (the plain sample): no tick, no legend entry.
+    const plain = renderRunHtml(buildRunView(sampleOutcome()));
+    expect(elements(plain, 'data-mark')).toHaveLength(0);
+    expect(plain).not.toContain('detection floor</span>');
+  });
+
+  it('gives an expected alert that never went pending a lane of its own for its prediction', () => {
+    const o = predictedOutcome(8000);
+    o.expectations[0] = { ...o.expectations[0]!, alert: 'ModelServerDown', labels: { severity: 'page' } };
+    o.predictions = o.predictions.map((p) => ({ ...p, alert: 'ModelServerDown' }));
+    const timeline = chart(renderRunHtml(buildRunView(o)), 'timeline');
+    const predicted = tick(timeline, 'latency-alert-fires', 'predicted');
+    // (Attribute values are read back as written: quotes escaped.)
+    const lane = 'alert ModelServerDown{severity=&quot;page&quot;}';
+    expect(predicted.g['data-lane']).toBe(lane);
+    expect(elements(timeline, 'data-lane', lane).map((e) => e.class)).toEqual(['lane', 'tick', 'tick']);
+    const timeOf = scaleOf(timeline);
+    expect(Math.abs(timeOf.time(Number(predicted.g['data-x'])) - at(20.3))).toBeLessThanOrEqual(timeOf.perPx);
   });
 
   it('draws one bar per fault and per alert state, at the recorded times, on one time scale', () => {

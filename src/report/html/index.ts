@@ -4,7 +4,7 @@
  * run report is a reporter over the run view.
  */
 export { type Attrs, attrs, escapeHtml, hrefOf } from './escape.ts';
-export { type Cell, htmlLegend, htmlPage, htmlTable, palette } from './page.ts';
+export { type Cell, htmlLegend, htmlPage, htmlTable, type LegendShape, palette } from './page.ts';
 export { alertTitle, failuresFirst, renderRunHtml, timeDomain, WINDOW_MIDDLE_MS } from './run-report.ts';
 export {
   type ChartBand,

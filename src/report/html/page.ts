@@ -24,6 +24,8 @@ export const palette = {
   offered: '#90a4ae',
   achieved: '#2e7d32',
   late: '#f57c00',
+  floor: '#52606d',
+  predicted: '#6a1b9a',
 } as const;
 
 const style = `
@@ -45,9 +47,19 @@ svg { display: block; margin: 4px 0 12px; overflow: visible; }
 svg text { font: 11px system-ui, sans-serif; fill: #3e4c59; }
 .legend { display: flex; flex-wrap: wrap; gap: 12px; font-size: 12px; color: #3e4c59; margin: 0 0 4px; }
 .legend span::before { content: ""; display: inline-block; width: 12px; height: 10px; margin-right: 4px; vertical-align: middle; background: var(--c); }
+.legend span.tick::before, .legend span.dashed-tick::before { width: 0; height: 14px; margin: 0 6px 0 5px; background: none; border-left: 2px solid var(--c); }
+.legend span.dashed-tick::before { border-left-style: dashed; }
 .warn { color: ${palette.failed}; font-weight: 600; }
 ul { margin: 4px 0; }
 a { color: #1565c0; }
+/* A wide matrix scrolls inside its box; the rule names (first column) and the fault names (header row) stay put,
+   opaque over the cells that pass under them. Shadows stand in for the borders, which a collapsed table does not
+   move with a sticky cell. */
+.matrix-scroll { overflow: auto; max-height: 85vh; margin: 8px 0; }
+.matrix-scroll > table { margin: 0; }
+.matrix thead th { position: sticky; top: 0; z-index: 2; min-width: 96px; box-shadow: inset 0 -1px 0 #cbd2d9; }
+.matrix td.rule { position: sticky; left: 0; z-index: 1; background: #fff; white-space: nowrap; box-shadow: inset -1px 0 0 #cbd2d9; }
+.matrix thead th:first-child { left: 0; z-index: 3; box-shadow: inset -1px -1px 0 #cbd2d9; }
 .matrix td.cell { text-align: center; white-space: nowrap; min-width: 64px; }
 .matrix td.cell a { color: inherit; text-decoration: none; display: block; }
 .cell-expected { background: #c8e6c9; } .cell-late { background: #ffe0b2; } .cell-missed { background: #ffcdd2; font-weight: 600; }
@@ -111,9 +123,17 @@ export function htmlTable({
   ].join('\n');
 }
 
-/** A legend line: coloured swatches with labels. */
-export function htmlLegend(items: ReadonlyArray<{ label: string; color: string }>): string {
+/** A legend entry's sample: a filled swatch (default), or a solid or dashed vertical tick (a chart's tick marks). */
+export type LegendShape = 'swatch' | 'tick' | 'dashed-tick';
+
+/** A legend line: coloured samples with labels. */
+export function htmlLegend(
+  items: ReadonlyArray<{ label: string; color: string; shape?: LegendShape }>,
+): string {
   return `<div class="legend">${items
-    .map((i) => `<span style="--c: ${escapeHtml(i.color)}">${escapeHtml(i.label)}</span>`)
+    .map(
+      (i) =>
+        `<span${i.shape === undefined || i.shape === 'swatch' ? '' : ` class="${i.shape}"`} style="--c: ${escapeHtml(i.color)}">${escapeHtml(i.label)}</span>`,
+    )
     .join('')}</div>`;
 }

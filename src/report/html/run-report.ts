@@ -4,7 +4,9 @@
  * error ratio, offered vs achieved rate and late sends) on the same time axis, then the expectations table
  * (failures first), faults, alerts and traffic. Every drawn element carries its data as attributes
  * (data-fault-id, data-alert, data-episode, data-state, data-start-ms, data-end-ms, data-at-ms; epoch ms), so a
- * browser test reads the page back and compares it with run.json.
+ * browser test reads the page back and compares it with run.json. Each alert-fires expectation's detection
+ * floor and predicted detection time (evaluate/predict.ts) are ticks on its alert's lane (data-mark="floor" or
+ * "predicted", data-expectation).
  */
 import { formatDuration } from '../../core/duration.ts';
 import type { ExpectationResult } from '../../evaluate/types.ts';
@@ -55,7 +57,51 @@ export function alertTitle(name: string, labels: Readonly<Record<string, string>
   return pairs.length > 0 ? `${name}{${pairs.join(',')}}` : name;
 }
 
-/** The time span the page draws: traffic start to run end, widened to anything recorded outside it. */
+/**
+ * An alert-fires expectation placed on the run's clock: the fault's injection, and from it the predicted
+ * detection (injection + predictedMs) and the detection floor (injection + floorMs); epoch ms, null where the
+ * expectation has none. `measure` is what the times are of (the firing, or the webhook notification).
+ */
+interface DetectionTimes {
+  expectation: ExpectationResult;
+  alert: string;
+  faultId: string;
+  injectedAt: number;
+  predictedAt: number | null;
+  floorAt: number | null;
+  measure: 'firing' | 'notified';
+  /** The floor's parts ("scrape 1s, eval 1s, for 2s, group_wait 0s"), when the floor is known. */
+  floorExplanation: string | null;
+}
+
+/** Every alert-fires expectation whose fault was injected and that has a prediction or a floor to draw. */
+function detectionTimes(o: RunOutcome): DetectionTimes[] {
+  const out: DetectionTimes[] = [];
+  for (const e of o.expectations) {
+    if (e.kind !== 'alert-fires') continue;
+    const prediction = o.predictions.find((p) => p.expectationId === e.id);
+    const faultId = e.faultId ?? prediction?.faultId;
+    const injectedAt = o.faults.find((f) => f.id === faultId)?.injectedAt ?? null;
+    if (faultId === undefined || injectedAt === null) continue;
+    const predicted = typeof e.predictedMs === 'number' ? e.predictedMs : null;
+    if (predicted === null && e.floorMs === null) continue;
+    const alert = e.alert ?? prediction?.alert ?? e.subject;
+    const floor = o.floors.find((f) => f.alert === alert && f.floorMs === e.floorMs);
+    out.push({
+      expectation: e,
+      alert,
+      faultId,
+      injectedAt,
+      predictedAt: predicted === null ? null : injectedAt + predicted,
+      floorAt: e.floorMs === null ? null : injectedAt + e.floorMs,
+      measure: prediction?.measure ?? floor?.measure ?? 'firing',
+      floorExplanation: floor?.explanation ?? null,
+    });
+  }
+  return out;
+}
+
+/** The time span the page draws: traffic start to run end, widened to anything recorded or predicted outside it. */
 export function timeDomain(o: RunOutcome): [number, number] {
   const times = [
     o.startedAt,
@@ -64,8 +110,75 @@ export function timeDomain(o: RunOutcome): [number, number] {
     ...o.seconds.map((s) => s.startAt + 1000),
     ...o.faults.flatMap((f) => [f.injectedAt, f.landedAt, f.revertedAt]),
     ...o.alerts.flatMap((a) => [a.pendingAt, a.firingAt, a.notifiedAt, a.resolvedAt, a.endedAt ?? null]),
+    ...detectionTimes(o).flatMap((d) => [d.predictedAt, d.floorAt]),
   ].filter((t): t is number => t !== null && Number.isFinite(t));
   return [Math.min(...times), Math.max(...times)];
+}
+
+/**
+ * The timeline lane of the alert an expectation is about: the lane of the episode the judge measures (the
+ * first one, by firing, that matches the expectation's name and labels and fired at or after the
+ * injection), else of any matching episode; an alert with no episode gets a lane of its own.
+ */
+function expectedAlertLane(o: RunOutcome, d: DetectionTimes): string {
+  const wanted = d.expectation.labels ?? {};
+  const matching = o.alerts.filter(
+    (a) => a.name === d.alert && Object.entries(wanted).every(([k, v]) => a.labels[k] === v),
+  );
+  const attributable = matching
+    .filter((a) => a.firingAt !== null && a.firingAt >= d.injectedAt)
+    .sort((a, b) => (a.firingAt as number) - (b.firingAt as number));
+  const episode = attributable[0] ?? matching[0];
+  return `alert ${episode ? alertTitle(episode.name, episode.labels) : alertTitle(d.alert, wanted)}`;
+}
+
+/**
+ * Per alert-fires expectation, on its alert's lane: a dashed tick at the predicted detection time (captioned
+ * "predicted 43.2s") and a solid tick at the detection floor, beside the measured firing bar.
+ */
+function detectionMarks(o: RunOutcome): ChartMark[] {
+  const marks: ChartMark[] = [];
+  for (const d of detectionTimes(o)) {
+    const e = d.expectation;
+    const lane = expectedAlertLane(o, d);
+    const verb = d.measure === 'notified' ? 'be notified' : 'fire';
+    const after = `after fault ${d.faultId} was injected`;
+    const measured = e.measuredMs === null ? 'not measured' : `measured ${formatDuration(e.measuredMs)}`;
+    const common = { 'data-expectation': e.id, 'data-alert': d.alert, 'data-fault-id': d.faultId };
+    if (d.floorAt !== null) {
+      marks.push({
+        lane,
+        at: d.floorAt,
+        shape: 'tick',
+        label: `${d.alert} detection floor ${durationOr(e.floorMs, '-')} ${after} (${offset(d.floorAt, o.startedAt)}): the earliest it can ${verb}${d.floorExplanation === null ? '' : ` (${d.floorExplanation})`}; ${measured}`,
+        color: palette.floor,
+        attrs: { ...common, 'data-mark': 'floor', 'data-at-ms': d.floorAt },
+      });
+    }
+    if (d.predictedAt !== null) {
+      const prediction = o.predictions.find((p) => p.expectationId === e.id);
+      const predictedMs = d.predictedAt - d.injectedAt;
+      const window = prediction
+        ? ` (agrees when measured between ${durationOr(predictedMs - (prediction.earlyToleranceMs ?? 0), '-')} and ${durationOr(predictedMs + prediction.toleranceMs, '-')})`
+        : '';
+      marks.push({
+        lane,
+        at: d.predictedAt,
+        shape: 'tick',
+        dashed: true,
+        text: `predicted ${formatDuration(predictedMs)}`,
+        label: `${d.alert} predicted to ${verb} ${formatDuration(predictedMs)} ${after} (${offset(d.predictedAt, o.startedAt)})${window}; ${measured}${prediction ? `. ${prediction.explanation}` : ''}`,
+        color: palette.predicted,
+        attrs: {
+          ...common,
+          'data-mark': 'predicted',
+          'data-at-ms': d.predictedAt,
+          'data-predicted-ms': predictedMs,
+        },
+      });
+    }
+  }
+  return marks;
 }
 
 function spanAttrs(from: number, to: number | null): Record<string, string | number> {
@@ -212,6 +325,8 @@ function charts(o: RunOutcome): string {
     xLabel: 'time since traffic start',
   };
   const { bars, marks } = timelineItems(o, end);
+  const detection = detectionMarks(o);
+  const drawn = (kind: string) => detection.some((m) => m.attrs?.['data-mark'] === kind);
   const out = [
     '<h2>Timeline</h2>',
     htmlLegend([
@@ -221,8 +336,18 @@ function charts(o: RunOutcome): string {
       { label: 'alert firing', color: palette.firing },
       { label: '◆ resolved', color: palette.resolved },
       { label: '◆ notified', color: palette.notified },
+      ...(drawn('floor') ? [{ label: 'detection floor', color: palette.floor, shape: 'tick' as const }] : []),
+      ...(drawn('predicted')
+        ? [{ label: 'predicted detection', color: palette.predicted, shape: 'dashed-tick' as const }]
+        : []),
     ]),
-    svgTimeSeries({ ...common, bars, marks, yLabel: '', attrs: { 'data-chart': 'timeline' } }),
+    svgTimeSeries({
+      ...common,
+      bars,
+      marks: [...marks, ...detection],
+      yLabel: '',
+      attrs: { 'data-chart': 'timeline' },
+    }),
   ];
   if (o.seconds.length === 0) {
     out.push('<p class="meta">No traffic was sent: no per-second client view.</p>');

@@ -44,12 +44,20 @@ export interface ChartBar {
   attrs?: Attrs;
 }
 
-/** A point in time: a small diamond in `lane`, or a dashed vertical line across the chart when no lane. */
+/**
+ * A point in time: in `lane`, a small diamond (`shape` 'diamond', the default) or a vertical tick across the
+ * lane (`shape` 'tick', solid or `dashed`, with `text` written beside it); with no lane, a dashed vertical
+ * line across the chart. `label` is the hover text (<title>).
+ */
 export interface ChartMark {
   at: number;
   lane?: string;
   label: string;
   color: string;
+  shape?: 'diamond' | 'tick';
+  dashed?: boolean;
+  /** A tick's visible caption, beside it (left of it, or right when it would leave the plot), and a cap. */
+  text?: string;
   attrs?: Attrs;
 }
 
@@ -97,6 +105,8 @@ export interface TimeSeriesChart {
 }
 
 export const LANE_PX = 20;
+/** Room a tick's caption needs beside it, px (about 18 characters at 11 px). */
+const TICK_TEXT_PX = 110;
 const TOP = 8;
 const RIGHT = 16;
 const AXIS = 34;
@@ -222,7 +232,22 @@ export function svgTimeSeries(chart: TimeSeriesChart): string {
   for (const mark of marks) {
     const x = xOf(mark.at);
     const title = `<title>${escapeHtml(mark.label)}</title>`;
-    if (mark.lane !== undefined) {
+    if (mark.lane !== undefined && mark.shape === 'tick') {
+      const y = laneY(mark.lane);
+      const ends = `x1="${px(x)}" x2="${px(x)}" y1="${px(y + 1)}" y2="${px(y + LANE_PX - 1)}"`;
+      // The caption ends at the tick (what comes before a detection is usually empty or pending, where what
+      // comes after is a firing bar), or starts there when fewer than TICK_TEXT_PX lie left of it. A cap above
+      // the lane marks a captioned tick where a diamond sits on it.
+      const leftward = x - left >= TICK_TEXT_PX;
+      const color = escapeHtml(mark.color);
+      const text =
+        mark.text === undefined
+          ? ''
+          : `<path d="M${px(x - 4)} ${px(y - 1)} L${px(x + 4)} ${px(y - 1)} L${px(x)} ${px(y + 4)} Z" fill="${color}"/><text x="${px(leftward ? x - 4 : x + 4)}" y="${px(y + LANE_PX / 2 + 4)}"${leftward ? ' text-anchor="end"' : ''} style="fill: ${color}" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeHtml(mark.text)}</text>`;
+      out.push(
+        `<g class="tick" data-x="${px(x)}" data-lane="${escapeHtml(mark.lane)}"${attrs(mark.attrs)}>${title}<line class="tick-line" ${ends} stroke="${color}" stroke-width="2"${mark.dashed ? ' stroke-dasharray="3 2"' : ''}/><line ${ends} stroke="transparent" stroke-width="9"/>${text}</g>`,
+      );
+    } else if (mark.lane !== undefined) {
       const cy = laneY(mark.lane) + LANE_PX / 2;
       out.push(
         `<path class="mark" d="M${px(x)} ${px(cy - 6)} L${px(x + 5)} ${px(cy)} L${px(x)} ${px(cy + 6)} L${px(x - 5)} ${px(cy)} Z" fill="${escapeHtml(mark.color)}" stroke="#fff" data-x="${px(x)}"${attrs(mark.attrs)}>${title}</path>`,
