@@ -1,3 +1,4 @@
+import { noRecommendation, undecidedText } from './report.ts';
 import type { CapacityJson, ConfigurationResultJson, SearchResultJson } from './schema.ts';
 
 /**
@@ -139,13 +140,20 @@ function costTable(result: CapacityJson): string {
   const priced = result.pricing
     ? `$${result.pricing.pricePerHour}/h × ${result.pricing.replicas} replica(s)`
     : 'no price given (--price-per-hour)';
-  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ' No configuration met the SLO.' : ' ★ = recommended (cheapest meeting the SLO).'}</p>`;
+  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ` ${esc(noRecommendation(result))}` : ' ★ = recommended (cheapest meeting the SLO).'}</p>`;
 }
 
 export function renderCapacityHtml(result: CapacityJson): string {
   const sections = result.configurations.map(
     (c) =>
-      `<section><h2>${esc(c.label)}</h2>${curve(c, result)}${
+      `<section><h2>${esc(c.label)}</h2>${[c.healthy, ...(c.underFault ? [c.underFault] : [])]
+        .map((r) => {
+          const text = undecidedText(r);
+          return text === undefined
+            ? ''
+            : `<p class="undecided">${esc(`Search${r.fault ? ` under fault ${r.fault}` : ''} ${r.answer.status}: ${text}.`)}</p>`;
+        })
+        .join('')}${curve(c, result)}${
         c.healthy.alerts.length > 0
           ? `<p>Alerts during the climb: ${c.healthy.alerts.map((a) => esc(`${a.alert} at ${fmt(a.lowestRate)}/s${a.shareOfCapacity === null ? '' : ` (${(a.shareOfCapacity * 100).toFixed(0)} % of capacity, ${a.timing})`}`)).join('; ')}</p>`
           : ''

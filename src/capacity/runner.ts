@@ -54,7 +54,7 @@ import {
 import { boundsOf, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
 import { assessWindows, breaksLatency, type WindowDecision } from './stability.ts';
-import { recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
+import { recommend, settingsLabel, shouldStopSweep, sweepExitCode } from './sweep.ts';
 import type { CapacityProgress, StepResult, WindowMeasure } from './types.ts';
 
 /** A configurator this build can apply: its checks (before anything starts) and how to make one for a stack. */
@@ -296,14 +296,14 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
       configurations.push(entry);
       if (
         shouldStopSweep(
-          configurations.map((c) => c.healthy.capacity),
+          configurations.map((c) => ({ capacity: c.healthy.capacity, status: c.healthy.answer.status })),
           plan.earlyExit,
         ) &&
         index < plan.configurations.length - 1
       ) {
         earlyExit = true;
         log.info(
-          `sweep: the last ${plan.earlyExit.window} configurations gained under ${plan.earlyExit.minGain * 100} %: stopping early`,
+          `sweep: the last ${plan.earlyExit.window} configurations with an answer gained under ${plan.earlyExit.minGain * 100} %: stopping early`,
         );
         break;
       }
@@ -360,7 +360,14 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   await writeFile(join(reportDir, 'summary.md'), renderCapacitySummary(result));
   await writeFile(join(reportDir, 'capacity.html'), renderCapacityHtml(result));
   await updateLatestLink(reportsDir, reportDir);
-  const exitCode = interrupted ? 130 : failure ? failure.exitCode : result.recommendation === null ? 10 : 0;
+  const exitCode = interrupted
+    ? 130
+    : failure
+      ? failure.exitCode
+      : sweepExitCode(
+          result.recommendation,
+          result.configurations.map((c) => c.healthy.answer.status),
+        );
   return { result, reportDir, exitCode };
 }
 

@@ -256,9 +256,11 @@ describe('cost, sweep and alerts', () => {
       { maxBatchSize: 8, maxQueueDelayMs: 2 },
     ]);
     const rule = { window: 2, minGain: 0.05 };
-    expect(shouldStopSweep([100, 200, 204], rule)).toBe(false);
-    expect(shouldStopSweep([100, 200, 204, 206], rule)).toBe(true);
-    expect(shouldStopSweep([100, 200, 204, 260], rule)).toBe(false);
+    const found = (capacities: number[]) =>
+      capacities.map((capacity) => ({ capacity, status: 'found' as const }));
+    expect(shouldStopSweep(found([100, 200, 204]), rule)).toBe(false);
+    expect(shouldStopSweep(found([100, 200, 204, 206]), rule)).toBe(true);
+    expect(shouldStopSweep(found([100, 200, 204, 260]), rule)).toBe(false);
     expect(
       recommend([
         { capacity: 100, costPer1k: 0.02 },
