@@ -1,4 +1,4 @@
-import { noRecommendation, undecidedText } from './report.ts';
+import { anyGeneratorLimited, GENERATOR_LIMITED_NOTE, noRecommendation, undecidedText } from './report.ts';
 import type { CapacityJson, ConfigurationResultJson, SearchResultJson } from './schema.ts';
 
 /**
@@ -140,7 +140,7 @@ function costTable(result: CapacityJson): string {
   const priced = result.pricing
     ? `$${result.pricing.pricePerHour}/h × ${result.pricing.replicas} replica(s)`
     : 'no price given (--price-per-hour)';
-  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ` ${esc(noRecommendation(result))}` : ' ★ = recommended (cheapest meeting the SLO).'}</p>`;
+  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ` ${esc(noRecommendation(result))}` : ' ★ = recommended (cheapest meeting the SLO).'}${anyGeneratorLimited(result) ? ` ${esc(`${GENERATOR_LIMITED_NOTE}.`)}` : ''}</p>`;
 }
 
 export function renderCapacityHtml(result: CapacityJson): string {

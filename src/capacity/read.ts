@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FiredrillError, formatError } from '../core/errors.ts';
 import { formatPath } from '../scenario/index.ts';
 import { renderCapacityHtml } from './html.ts';
-import { renderCapacitySummary, undecidedText } from './report.ts';
+import { GENERATOR_LIMITED_NOTE, renderCapacitySummary, undecidedText } from './report.ts';
 import { type CapacityJson, capacityJsonSchema } from './schema.ts';
 
 /** The file a capacity search writes its result to, in its report folder. */
@@ -143,14 +143,16 @@ export function capacityPoint(
   if (search.capacity === null) {
     throw new FiredrillError(
       'FD_USAGE',
-      `--configuration ${index + 1} (${chosen.label}) in ${file} has no SLO capacity: ${undecidedText(search) ?? 'no rate met the SLO'}`,
+      `--configuration ${index + 1} (${chosen.label}) in ${file} has no SLO capacity: ${undecidedText(search) ?? 'no rate met the SLO'}${search.answer.status === 'generator-limited' ? ` (${GENERATOR_LIMITED_NOTE})` : ''}`,
       { hint: `pick one with a capacity: ${listed}` },
     );
   }
   const warnings: string[] = [];
   const undecided = undecidedText(search);
   if (undecided !== undefined) {
-    warnings.push(`${chosen.label}: ${undecided}; the export offers that lower bound`);
+    warnings.push(
+      `${chosen.label}: ${undecided}; the export offers that lower bound${search.answer.status === 'generator-limited' ? ` (${GENERATOR_LIMITED_NOTE})` : ''}`,
+    );
   }
   if (search.answer.status === 'above-max') {
     warnings.push(

@@ -78,6 +78,7 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
       `sweep stopped early after ${result.configurations.length} configurations: the last ones with an answer each gained under capacity.earlyExit.minGain over the best before them (configurations without an answer never stop a sweep)`,
     );
   }
+  if (anyGeneratorLimited(result)) lines.push(GENERATOR_LIMITED_NOTE);
   if (result.status !== 'completed')
     lines.push(`search ${result.status}${result.reason ? `: ${result.reason}` : ''}`);
   if (reportDir) lines.push(`report: ${reportDir}`);
@@ -148,14 +149,21 @@ export function formatCapacityProgress(p: CapacityProgress): string {
   ].join(' · ');
 }
 
-/** Why a generator-limited step says nothing about the server, and what to do about it. */
-const GENERATOR_LIMITED =
-  "the generator could not keep its schedule, so the latency it measured may be its own, not the server's; rerun on a quieter machine or give the generator a free core";
+/** Why a generator-limited step says nothing about the server, and what to do about it: said once per view. */
+export const GENERATOR_LIMITED_NOTE =
+  "generator-limited: the generator could not keep its schedule, so the latency it measured may be its own, not the server's; rerun on a quieter machine or give the generator a free core";
+
+/** True when some search of the result ended generator-limited (its views then carry GENERATOR_LIMITED_NOTE). */
+export function anyGeneratorLimited(result: CapacityJson): boolean {
+  return result.configurations.some((c) =>
+    [c.healthy, ...(c.underFault ? [c.underFault] : [])].some((r) => r.answer.status === 'generator-limited'),
+  );
+}
 
 /**
  * What a search that ended without an answer (generator-limited, budget, interrupted) does and does not
  * say, in words that blame no one it cannot: undefined for a search with an answer (found, above-max,
- * below-start). Pure.
+ * below-start). A view that shows a generator-limited one adds GENERATOR_LIMITED_NOTE once. Pure.
  */
 export function undecidedText(r: SearchResultJson): string | undefined {
   const { status, highestPass } = r.answer;
@@ -168,10 +176,10 @@ export function undecidedText(r: SearchResultJson): string | undefined {
     case 'generator-limited': {
       const limited = r.steps.filter((s) => s.verdict === 'limited');
       if (limited.length > 0 && limited.length === r.steps.length) {
-        return `${known}: every step was generator-limited (${GENERATOR_LIMITED})`;
+        return `${known}: every step was generator-limited`;
       }
       const at = limited.map((s) => rate(s.rate)).join(', ');
-      return `${known}: the step at ${at || 'the next rate'} was generator-limited (${GENERATOR_LIMITED})`;
+      return `${known}: the step at ${at || 'the next rate'} was generator-limited`;
     }
     case 'budget':
       return `${known}: the time budget (capacity.maxDuration, --max-duration) ran out before the search was decided`;
