@@ -1,5 +1,11 @@
 import { niceTicks } from '../report/html/svg.ts';
-import { capacityClaim } from './report.ts';
+import {
+  anyGeneratorLimited,
+  capacityClaim,
+  GENERATOR_LIMITED_NOTE,
+  noRecommendation,
+  undecidedText,
+} from './report.ts';
 import type { CapacityJson, ConfigurationResultJson, SearchResultJson } from './schema.ts';
 
 /**
@@ -179,13 +185,22 @@ function costTable(result: CapacityJson): string {
   const priced = result.pricing
     ? `$${result.pricing.pricePerHour}/h × ${result.pricing.replicas} replica(s)`
     : 'no price given (--price-per-hour)';
-  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ' No configuration met the SLO.' : ' ★ = recommended (cheapest meeting the SLO).'}</p>`;
+  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ` ${esc(noRecommendation(result))}` : ' ★ = recommended (cheapest meeting the SLO).'}${anyGeneratorLimited(result) ? ` ${esc(`${GENERATOR_LIMITED_NOTE}.`)}` : ''}</p>`;
 }
 
 export function renderCapacityHtml(result: CapacityJson): string {
   const sections = result.configurations.map(
     (c) =>
-      `<section><h2>${esc(c.label)}</h2>${curve(c, result)}${alertsLine(c.healthy)}${c.underFault ? alertsLine(c.underFault) : ''}</section>`,
+      `<section><h2>${esc(c.label)}</h2>${[c.healthy, ...(c.underFault ? [c.underFault] : [])]
+        .map((r) => {
+          const text = undecidedText(r);
+          return text === undefined
+            ? ''
+            : `<p class="undecided">${esc(`Search${r.fault ? ` under fault ${r.fault}` : ''} ${r.answer.status}: ${text}.`)}</p>`;
+        })
+        .join(
+          '',
+        )}${curve(c, result)}${alertsLine(c.healthy)}${c.underFault ? alertsLine(c.underFault) : ''}</section>`,
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(`Capacity: ${result.scenario}`)}</title>

@@ -11,7 +11,21 @@ export {
   type ConfiguratorSupport,
   planCapacity,
 } from './program.ts';
-export { formatCapacityProgress, formatCapacityTable, renderCapacitySummary } from './report.ts';
+export {
+  CAPACITY_FILE,
+  CAPACITY_SCHEMA_VERSION,
+  type CapacityFile,
+  type CapacityPoint,
+  capacityPoint,
+  readCapacityJson,
+  renderCapacityReports,
+} from './read.ts';
+export {
+  formatCapacityProgress,
+  formatCapacityTable,
+  renderCapacitySummary,
+  undecidedText,
+} from './report.ts';
 export {
   builtinConfigurators,
   type CapacityOptions,
@@ -28,6 +42,15 @@ export {
 export { boundsOf, nextProbe, searchCapacity } from './search.ts';
 export { finishStep, sloViolations } from './slo.ts';
 export { assessWindows, DEFAULT_STABILITY } from './stability.ts';
-export { expandGrid, recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
+export {
+  type EarlyExit,
+  expandGrid,
+  hasAnswer,
+  recommend,
+  type SweepPoint,
+  settingsLabel,
+  shouldStopSweep,
+  sweepExitCode,
+} from './sweep.ts';
 export type * from './types.ts';
 export type { CapacityProgress } from './types.ts';

@@ -1,4 +1,5 @@
 import { formatDuration } from '../core/duration.ts';
+import { assertNever } from '../core/errors.ts';
 import type { CapacityJson, SearchResultJson } from './schema.ts';
 import type { CapacityProgress } from './types.ts';
 
@@ -69,6 +70,12 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
       ? `SLO capacity: ${capacityClaim(best.healthy)}${best.healthy.answer.status === 'found' ? '' : ` (search ${best.healthy.answer.status})`} (${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
       : noRecommendation(result),
   );
+  if (best) {
+    for (const c of result.configurations) {
+      const text = undecidedText(c.healthy);
+      if (text !== undefined) lines.push(`${c.label}: ${text}`);
+    }
+  }
   for (const c of result.configurations) {
     if (c.headroom !== undefined) {
       lines.push(
@@ -76,8 +83,12 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
       );
     }
   }
-  if (result.earlyExit)
-    lines.push('sweep stopped early: the last configurations gained under the early-exit gain');
+  if (result.earlyExit) {
+    lines.push(
+      `sweep stopped early after ${result.configurations.length} configurations: the last ones with an answer each gained under capacity.earlyExit.minGain over the best before them (configurations without an answer never stop a sweep)`,
+    );
+  }
+  if (anyGeneratorLimited(result)) lines.push(GENERATOR_LIMITED_NOTE);
   if (result.status !== 'completed')
     lines.push(`search ${result.status}${result.reason ? `: ${result.reason}` : ''}`);
   if (reportDir) lines.push(`report: ${reportDir}`);
@@ -111,6 +122,8 @@ export function renderCapacitySummary(result: CapacityJson): string {
   for (const c of result.configurations) {
     for (const r of [c.healthy, ...(c.underFault ? [c.underFault] : [])]) {
       out.push('', `## ${c.label}${r.fault ? ` under fault ${r.fault}` : ''}`, '');
+      const undecided = undecidedText(r);
+      if (undecided !== undefined) out.push(`Search ${r.answer.status}: ${undecided}.`, '');
       if (r.alerts.length > 0) {
         out.push(
           'Alerts during the climb (lowest load at which each fired: the highest rate offered within its rule’s lookback, range + for + one evaluation and scrape, before it began to fire):',
@@ -149,15 +162,63 @@ export function formatCapacityProgress(p: CapacityProgress): string {
   ].join(' · ');
 }
 
+/** Why a generator-limited step says nothing about the server, and what to do about it: said once per view. */
+export const GENERATOR_LIMITED_NOTE =
+  "generator-limited: the generator could not keep its schedule, so the latency it measured may be its own, not the server's; rerun on a quieter machine or give the generator a free core";
+
+/** True when some search of the result ended generator-limited (its views then carry GENERATOR_LIMITED_NOTE). */
+export function anyGeneratorLimited(result: CapacityJson): boolean {
+  return result.configurations.some((c) =>
+    [c.healthy, ...(c.underFault ? [c.underFault] : [])].some((r) => r.answer.status === 'generator-limited'),
+  );
+}
+
 /**
- * The summary line when no configuration can be recommended: either no rate passed, or a search stopped
- * before it was decided (generator-limited, budget, interrupted) and only a lower bound is known.
+ * What a search that ended without an answer (generator-limited, budget, interrupted) does and does not
+ * say, in words that blame no one it cannot: undefined for a search with an answer (found, above-max,
+ * below-start). A view that shows a generator-limited one adds GENERATOR_LIMITED_NOTE once. Pure.
  */
-function noRecommendation(result: CapacityJson): string {
-  const bounds = result.configurations
-    .filter((c) => c.healthy.capacity !== null)
-    .map((c) => `at least ${rate(c.healthy.capacity)} with ${c.label} (search ${c.healthy.answer.status})`);
-  return bounds.length === 0
-    ? 'SLO capacity: no rate met the SLO'
-    : `SLO capacity: not decided: ${bounds.join('; ')}`;
+export function undecidedText(r: SearchResultJson): string | undefined {
+  const { status, highestPass } = r.answer;
+  const known = highestPass === null ? 'no answer' : `at least ${rate(highestPass)}, not decided`;
+  switch (status) {
+    case 'found':
+    case 'above-max':
+    case 'below-start':
+      return undefined;
+    case 'generator-limited': {
+      const limited = r.steps.filter((s) => s.verdict === 'limited');
+      if (limited.length > 0 && limited.length === r.steps.length) {
+        return `${known}: every step was generator-limited`;
+      }
+      const at = limited.map((s) => rate(s.rate)).join(', ');
+      return `${known}: the step at ${at || 'the next rate'} was generator-limited`;
+    }
+    case 'budget':
+      return `${known}: the time budget (capacity.maxDuration, --max-duration) ran out before the search was decided`;
+    case 'interrupted':
+      return `${known}: the search was interrupted before it was decided`;
+    default:
+      return assertNever(status, 'search status');
+  }
+}
+
+/**
+ * The summary line when no configuration can be recommended: every search either found that no rate met
+ * the SLO (below-start) or ended without an answer; each of the latter says why.
+ */
+export function noRecommendation(result: CapacityJson): string {
+  if (result.configurations.length === 0) return 'SLO capacity: no configuration was searched';
+  const undecided = result.configurations.flatMap((c) => {
+    const text = undecidedText(c.healthy);
+    return text === undefined ? [] : [{ label: c.label, text }];
+  });
+  if (undecided.length === 0) return 'SLO capacity: no rate met the SLO';
+  if (result.configurations.length === 1) return `SLO capacity: ${undecided[0]!.text}`;
+  return [
+    'SLO capacity: not decided:',
+    ...result.configurations.map(
+      (c) => `  ${c.label}: ${undecidedText(c.healthy) ?? 'no rate met the SLO (the start rate failed)'}`,
+    ),
+  ].join('\n');
 }

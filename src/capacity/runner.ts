@@ -60,7 +60,7 @@ import {
   generatorDelayBound,
   type WindowDecision,
 } from './stability.ts';
-import { capacityExitCode, recommend, settingsLabel, shouldStopSweep } from './sweep.ts';
+import { recommend, settingsLabel, shouldStopSweep, sweepExitCode } from './sweep.ts';
 import type { CapacityProgress, StepResult, WindowMeasure } from './types.ts';
 
 /** A configurator this build can apply: its checks (before anything starts) and how to make one for a stack. */
@@ -307,14 +307,14 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
       configurations.push(entry);
       if (
         shouldStopSweep(
-          configurations.map((c) => c.healthy.capacity),
+          configurations.map((c) => ({ capacity: c.healthy.capacity, status: c.healthy.answer.status })),
           plan.earlyExit,
         ) &&
         index < plan.configurations.length - 1
       ) {
         earlyExit = true;
         log.info(
-          `sweep: the last ${plan.earlyExit.window} configurations gained under ${plan.earlyExit.minGain * 100} %: stopping early`,
+          `sweep: the last ${plan.earlyExit.window} configurations with an answer gained under ${plan.earlyExit.minGain * 100} %: stopping early`,
         );
         break;
       }
@@ -377,9 +377,9 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
     ? 130
     : failure
       ? failure.exitCode
-      : capacityExitCode(
-          configurations.map((c) => c.healthy.answer.status),
+      : sweepExitCode(
           result.recommendation,
+          result.configurations.map((c) => c.healthy.answer.status),
         );
   return { result, reportDir, exitCode };
 }

@@ -120,7 +120,7 @@ export const capacityJsonSchema = z.strictObject({
   pricing: z.strictObject({ pricePerHour: z.number(), replicas: z.number() }).nullable(),
   configurator: z.string().nullable(),
   configurations: z.array(configurationResultSchema),
-  /** The sweep stopped early: the last configurations gained under the early-exit gain. */
+  /** The sweep stopped early: the last configurations with an answer gained under the early-exit gain. */
   earlyExit: z.boolean(),
   /** Index in `configurations` of the recommended one (cheapest meeting the SLO), null when none passed. */
   recommendation: z.number().nullable(),

@@ -6,7 +6,7 @@ import { findKnee } from './knee.ts';
 import { boundsOf, nextProbe, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
 import { assessWindows, DEFAULT_STABILITY, generatorDelayBound } from './stability.ts';
-import { capacityExitCode, expandGrid, recommend, shouldStopSweep } from './sweep.ts';
+import { expandGrid, recommend, shouldStopSweep } from './sweep.ts';
 import type { SearchSettings, Slo, StepMeasure, WindowMeasure } from './types.ts';
 
 /**
@@ -313,9 +313,11 @@ describe('cost, sweep and alerts', () => {
       { maxBatchSize: 8, maxQueueDelayMs: 2 },
     ]);
     const rule = { window: 2, minGain: 0.05 };
-    expect(shouldStopSweep([100, 200, 204], rule)).toBe(false);
-    expect(shouldStopSweep([100, 200, 204, 206], rule)).toBe(true);
-    expect(shouldStopSweep([100, 200, 204, 260], rule)).toBe(false);
+    const found = (capacities: number[]) =>
+      capacities.map((capacity) => ({ capacity, status: 'found' as const }));
+    expect(shouldStopSweep(found([100, 200, 204]), rule)).toBe(false);
+    expect(shouldStopSweep(found([100, 200, 204, 206]), rule)).toBe(true);
+    expect(shouldStopSweep(found([100, 200, 204, 260]), rule)).toBe(false);
     expect(
       recommend([
         { capacity: 100, costPer1k: 0.02 },
@@ -324,13 +326,6 @@ describe('cost, sweep and alerts', () => {
       ]),
     ).toBe(1);
     expect(recommend([{ capacity: null, costPer1k: null }])).toBe(-1);
-  });
-  it('exits 0 with a recommendation, 10 when every start rate failed, 11 when nothing was decided', () => {
-    expect(capacityExitCode(['found', 'generator-limited'], 1)).toBe(0);
-    expect(capacityExitCode(['below-start', 'below-start'], null)).toBe(10);
-    expect(capacityExitCode(['below-start', 'generator-limited'], null)).toBe(11);
-    expect(capacityExitCode(['budget'], null)).toBe(11);
-    expect(capacityExitCode([], null)).toBe(11);
   });
   it('places each alert at the highest load within its rule’s lookback, the lowest over its episodes', () => {
     // The search as it ran on the fixture: 160 pass, 320 overload, then bisecting down to 240.

@@ -19,22 +19,41 @@ export function settingsLabel(settings: Settings): string {
 }
 
 export interface EarlyExit {
-  /** Stop when none of the last `window` configurations raised the best capacity by at least `minGain`. */
+  /** Stop when none of the last `window` configurations with an answer raised the best capacity by at least `minGain`. */
   window: number;
   /** Relative gain, e.g. 0.05 for 5 %. */
   minGain: number;
 }
 
+/** One configuration's search as the early-exit rule sees it: its SLO capacity and how its search ended. */
+export interface SweepPoint {
+  /** The highest passing rate, req/s; null when none passed. */
+  capacity: number | null;
+  status: SearchStatus;
+}
+
+/**
+ * A search that ended with an answer: `found`, `above-max` (capacity ≥ the max rate) or `below-start` (no
+ * rate met the SLO: a real 0). `generator-limited`, `budget` and `interrupted` end without one: their
+ * capacity is only a lower bound, or nothing, and says nothing about the configuration.
+ */
+export function hasAnswer(status: SearchStatus): boolean {
+  return status === 'found' || status === 'above-max' || status === 'below-start';
+}
+
 /**
  * Model Analyzer's rule: after each configuration, stop the sweep when each of the last `window`
- * configurations gained less than `minGain` over the best capacity before it (null capacity: no gain).
- * Needs more than `window` configurations measured. Pure.
+ * configurations with an answer gained less than `minGain` over the best capacity before it (among those
+ * with an answer; below-start: no gain). Configurations without an answer (generator-limited, budget,
+ * interrupted) are left out entirely: they are neither a gain nor a loss, so they never stop a sweep.
+ * Needs more than `window` configurations with an answer. Pure.
  */
-export function shouldStopSweep(capacities: readonly (number | null)[], rule: EarlyExit): boolean {
+export function shouldStopSweep(points: readonly SweepPoint[], rule: EarlyExit): boolean {
+  const capacities = points.filter((p) => hasAnswer(p.status)).map((p) => p.capacity ?? 0);
   if (capacities.length <= rule.window) return false;
   for (let i = capacities.length - rule.window; i < capacities.length; i++) {
-    const before = capacities.slice(0, i).reduce<number>((best, c) => Math.max(best, c ?? 0), 0);
-    const now = capacities[i] ?? 0;
+    const before = capacities.slice(0, i).reduce((best, c) => Math.max(best, c), 0);
+    const now = capacities[i]!;
     if (before === 0 ? now > 0 : now >= before * (1 + rule.minGain)) return false;
   }
   return true;
@@ -63,15 +82,11 @@ export function recommend(results: readonly { capacity: number | null; costPer1k
 }
 
 /**
- * The exit code of a finished (not interrupted, not errored) capacity run: 0 when a configuration is
- * recommended (its capacity exact or a proven lower bound), 10 when every search's start rate failed (no
- * rate met the SLO), 11 when nothing was decided (the generator's ceiling or the budget stopped a search
- * before any pass). Pure.
+ * The exit code of a sweep that ran to its end: 0 a configuration is recommended · 10 no rate met the SLO
+ * (every search answered below-start) · 11 inconclusive: nothing recommended and some search ended without
+ * an answer (generator-limited, budget), so "no rate met the SLO" would not be true. Pure.
  */
-export function capacityExitCode(
-  statuses: readonly SearchStatus[],
-  recommendation: number | null,
-): 0 | 10 | 11 {
+export function sweepExitCode(recommendation: number | null, statuses: readonly SearchStatus[]): 0 | 10 | 11 {
   if (recommendation !== null) return 0;
-  return statuses.length > 0 && statuses.every((s) => s === 'below-start') ? 10 : 11;
+  return statuses.length > 0 && statuses.every(hasAnswer) ? 10 : 11;
 }

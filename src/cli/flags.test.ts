@@ -87,8 +87,42 @@ describe('command-line flags', () => {
       () => parseExportFlags(['k6-operator', 's.ts', '--parallelism', '1.5']),
       '--parallelism: "1.5" is not a whole number ≥ 1',
     ],
+    [
+      () => parseExportFlags(['k6', 's.ts', '--duration', '30s']),
+      '--configuration and --duration are for an export --at-capacity',
+    ],
+    [
+      () => parseExportFlags(['k6', 's.ts', '--at-capacity', 'r', '--duration', '500ms']),
+      '--duration: "500ms" is not a duration of 1s or more',
+    ],
+    [
+      () => parseExportFlags(['k6', 's.ts', '--at-capacity', 'r', '--configuration', '0']),
+      '--configuration: "0" is not a whole number ≥ 1',
+    ],
   ])('refuses bad input with a usage error naming it (%#)', (parse, message) => {
     expect(usageError(parse)).toContain(message);
+  });
+
+  it('parses export --at-capacity with its configuration and duration (default 60 s)', () => {
+    expect(
+      parseExportFlags([
+        'k6-operator',
+        's.ts',
+        '--parallelism',
+        '2',
+        '--at-capacity',
+        'reports/latest',
+        '--configuration',
+        '3',
+        '--duration',
+        '90s',
+      ]),
+    ).toMatchObject({ atCapacity: 'reports/latest', configuration: 3, durationMs: 90_000 });
+    expect(parseExportFlags(['k6', 's.ts', '--at-capacity', 'c.json'])).toMatchObject({
+      atCapacity: 'c.json',
+      configuration: undefined,
+      durationMs: 60_000,
+    });
   });
 
   it('random argv never throws anything but a usage error (exit 2)', () => {
@@ -106,6 +140,9 @@ describe('command-line flags', () => {
         '--parallelism',
         '--max-payloads',
         '--namespace',
+        '--at-capacity',
+        '--configuration',
+        '--duration',
         '--help',
         '-h',
         '-x',

@@ -295,6 +295,12 @@ export interface ExportFlags {
   parallelism: number | undefined;
   namespace: string;
   resultsClaim: string | undefined;
+  /** A capacity.json or its folder: export its SLO capacity as one constant rate. */
+  atCapacity: string | undefined;
+  /** With atCapacity: which configuration (1-based); default the recommended one. */
+  configuration: number | undefined;
+  /** With atCapacity: how long to hold the rate, ms (default 60 s). */
+  durationMs: number;
 }
 
 /** `firedrill export k6|k6-operator <scenario.ts> [options]` (see exportHelp). */
@@ -311,12 +317,30 @@ export function parseExportFlags(args: string[]): Parsed<ExportFlags> {
         parallelism: { type: 'string' },
         namespace: { type: 'string' },
         'results-pvc': { type: 'string' },
+        'at-capacity': { type: 'string' },
+        configuration: { type: 'string' },
+        duration: { type: 'string' },
         help,
       },
     }),
   );
   if (values.help) return { help: true };
   const [format, file, ...extra] = positionals;
+  if (
+    values['at-capacity'] === undefined &&
+    (values.configuration !== undefined || values.duration !== undefined)
+  ) {
+    throw new FiredrillError('FD_USAGE', '--configuration and --duration are for an export --at-capacity', {
+      hint: 'firedrill export k6 <scenario.ts> --at-capacity reports/latest [--configuration N] [--duration 60s]',
+    });
+  }
+  const duration = values.duration ?? '60s';
+  const durationMs = parseDuration(duration);
+  if (durationMs === undefined || durationMs < 1000) {
+    throw new FiredrillError('FD_USAGE', `--duration: "${duration}" is not a duration of 1s or more`, {
+      hint: 'e.g. --duration 60s or --duration 5m',
+    });
+  }
   if (format !== 'k6' && format !== 'k6-operator') {
     throw new FiredrillError(
       'FD_USAGE',
@@ -355,6 +379,10 @@ export function parseExportFlags(args: string[]): Parsed<ExportFlags> {
       values.parallelism === undefined ? undefined : wholeNumber(values.parallelism, '--parallelism'),
     namespace: values.namespace ?? 'default',
     resultsClaim: values['results-pvc'],
+    atCapacity: values['at-capacity'],
+    configuration:
+      values.configuration === undefined ? undefined : wholeNumber(values.configuration, '--configuration'),
+    durationMs,
   };
 }
 

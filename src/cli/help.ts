@@ -10,8 +10,9 @@ Usage:
   firedrill up                            start the embedded stack in the background
   firedrill down                          stop the stack started by \`firedrill up\`
   firedrill recover [run]                 revert what a crashed run left faulted (default: the latest run)
-  firedrill export k6|k6-operator <scenario.ts>  write the traffic as a k6 script (or a k6-operator TestRun)
-  firedrill report <run-dir>              re-render a run's reports from its events.ndjson
+  firedrill export k6|k6-operator <scenario.ts>  write the traffic as a k6 script (or a k6-operator TestRun);
+                                          --at-capacity DIR: one constant rate at a search's SLO capacity
+  firedrill report <run | suite | capacity dir>  re-render a folder's reports from its record
   firedrill <command> --help              help for one command
 
 Exit codes: 0 passed · 10 an expectation failed · 11 inconclusive · 2 invalid scenario or usage ·
@@ -90,6 +91,7 @@ Exits 0 when everything is clean, 12 when a fault could not be reverted (the hin
 
 export const exportHelp = `Usage: firedrill export k6 <scenario.ts> [--out DIR] [--target URL] [--max-payloads N]
        firedrill export k6-operator <scenario.ts> --parallelism N [--namespace NS] [--results-pvc NAME] [--out DIR]
+       firedrill export k6|k6-operator <scenario.ts> --at-capacity <capacity.json | dir> [--configuration N] [--duration D] …
 
 Writes the scenario's traffic as a k6 script: DIR/script.js (a ramping-arrival-rate scenario with the same
 stages, requests tagged by phase and stage, the threshold expectations as k6 thresholds) and DIR/payloads.json
@@ -105,6 +107,15 @@ Options:
   --parallelism N      k6-operator: number of runner pods (the arrival rate is split between them)
   --namespace NS       k6-operator: namespace of the ConfigMap and TestRun (default: default)
   --results-pvc NAME   k6-operator: PersistentVolumeClaim for the runners' NDJSON (default: firedrill-k6-results)
+  --at-capacity PATH   confirm a capacity search elsewhere: a capacity.json (or its folder, e.g. reports/latest)
+                       of this scenario; the traffic becomes ONE constant-arrival-rate at its SLO capacity (the
+                       recommended configuration's) for --duration, and the thresholds its SLO (latency
+                       percentiles, error ratio) plus dropped_iterations count<1 (a dropped iteration means the
+                       rate was not held). The scenario's faults and expectations are left out. With
+                       k6-operator the rate is the whole test's, split between the runner pods.
+  --configuration N    with --at-capacity: the Nth configuration of the search (1-based, as in its table)
+                       instead of the recommended one; one without an answer exports its lower bound, warned
+  --duration D         with --at-capacity: how long to hold the rate (default 60s, at least 1s)
   -h, --help           this help`;
 
 export const suiteHelp = `Usage: firedrill suite <dir | scenario files… | x.suite.ts> [--repeat N] [options]
@@ -137,13 +148,16 @@ Options:
 
 Exit code: the most serious of the runs' codes (and 10 for a regression against the baseline) — 12, then
 130, 10, 3, 2, 1, 11, and 0 only when every run passed. Ctrl-C: the running scenario reverts its faults, the suite writes what ran and exits 130.`;
-export const reportHelp = `Usage: firedrill report <run-dir | suite-dir>
+export const reportHelp = `Usage: firedrill report <run-dir | suite-dir | capacity-dir>
 
 Rebuilds the run's outcome from its journal (<run-dir>/events.ndjson) alone — verdicts, floors, faults,
 alerts, traffic — and rewrites run.json, junit.xml, summary.md and report.html in that folder, then prints
 the verdict table. Given a suite folder (it holds suite.json), re-renders each of its runs and the suite's
-report.html. Exits 0 when the reports were written, 2 when the folder has no journal or suite.json this
-version can read.`;
+report.html. Given a capacity folder (reports/capacity-<id>, or reports/latest after a search), re-reads
+capacity.json through its schema and rewrites summary.md and capacity.html, then prints the capacity table.
+Exits 0 when the reports were written, 2 when the folder has no journal, suite.json or capacity.json this
+version can read (a capacity.json from a newer firedrill, or one that fails the schema: the file and each
+path in it are named).`;
 
 export const compareHelp = `Usage: firedrill compare <baseline dir> <new dir> [--tolerance 2s,1.5x] [--json FILE] [--markdown FILE]
 
@@ -175,9 +189,12 @@ unstable or diverging step, errors over 50 % or timeouts end the climb), then bi
 (default 2 %). Each step: a warm-up that is not measured, then windows until the last 3 agree within ±10 %
 (at most capacity.maxWindows: "unstable", never passed). A step that breaks a latency limit while its generator
 ran late (> 1 % of sends) or lagged is "generator-limited" and never reported as capacity: the search bisects
-below it instead (a pass with late sends holds: latency counts from the intended start). With capacity.configurations and a
-configurator, one search per configuration (grid or list), an early exit when the last configurations gained
-under 5 %, and the recommendation: the cheapest configuration that meets the SLO.
+below it instead (a pass with late sends holds: latency counts from the intended start). With
+capacity.configurations and a configurator, one search per configuration (grid or list), an early exit when
+the last configurations with an answer gained under 5 % (a generator-limited or budget-cut search is no
+answer: it never stops a sweep), and the recommendation: the cheapest configuration that meets the SLO. A
+search without an answer is reported as such ("no answer: every step was generator-limited …", "at least
+N/s, not decided …").
 
 Options (and the stack flags of \`firedrill run\`: --target, --prometheus, --admin-url, --admin-token, …):
   --max-rate N          highest rate ever offered, req/s (default capacity.maxRate, 2000)
@@ -193,4 +210,5 @@ The bounds are printed before the first request. Ctrl-C stops the step at once, 
 reverts the fault and writes what was measured (exit 130). Exit: 0 a capacity was found (or a lower bound:
 "at least", when the max rate, the generator or the budget stopped the search above a pass) · 10 no rate met
 the SLO · 11 nothing decided (the generator or the budget stopped every search before a pass) · 2 impossible
-settings (nothing started) · 3 environment.`;
+settings (nothing started) · 3 environment. \`firedrill report <dir>\` re-renders the reports from
+capacity.json; \`firedrill export k6-operator <scenario.ts> --at-capacity <dir>\` confirms the answer with k6.`;

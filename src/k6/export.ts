@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FiredrillError } from '../core/errors.ts';
 import { createPayloadFactory, loadPayloadReference } from '../payload/index.ts';
 import type { Plan, PreparedScenario } from '../scenario/index.ts';
+import { atRateScenario, type K6AtRate, k6AtRateShape, k6SloThresholds } from './at-rate.ts';
 import { type K6OperatorManifests, renderK6OperatorManifests, validateTestRun } from './operator.ts';
 import { DEFAULT_MAX_PAYLOADS, type PregeneratedPayloads, pregeneratePayloads } from './payloads.ts';
 import { type K6Script, renderK6Script } from './script.ts';
@@ -16,6 +17,8 @@ export interface K6ExportOptions {
   /** Base URL the script targets by default (else the scenario's target.url; FIREDRILL_TARGET overrides both). */
   targetUrl?: string | undefined;
   maxPayloads?: number | undefined;
+  /** Export one constant rate with the SLO as thresholds instead of the scenario's traffic (`--at-capacity`). */
+  atRate?: K6AtRate | undefined;
 }
 
 export interface K6Export {
@@ -43,7 +46,19 @@ async function build(
   prepared: PreparedScenario,
   options: K6ExportOptions,
 ): Promise<Omit<K6Export, 'files'> & { payloadJson: string }> {
-  const { scenario, plan } = prepared;
+  const { scenario, plan } = options.atRate ? atRateScenario(prepared, options.atRate) : prepared;
+  const atRate =
+    options.atRate && scenario.traffic.model === 'open'
+      ? {
+          shape: k6AtRateShape(options.atRate, {
+            maxInFlight: scenario.traffic.maxInFlight,
+            timeout: scenario.traffic.timeout,
+            arrivalKind: scenario.traffic.arrival.kind,
+          }),
+          ...k6SloThresholds(options.atRate.slo),
+          source: options.atRate.source,
+        }
+      : undefined;
   const reference = await loadPayloadReference(scenario);
   const factory = createPayloadFactory(scenario, plan, reference);
   const payloads = pregeneratePayloads(plan, factory, options.maxPayloads ?? DEFAULT_MAX_PAYLOADS);
@@ -53,6 +68,7 @@ async function build(
     payloadFile: PAYLOAD_FILE,
     targetUrl: options.targetUrl ?? scenario.target.url,
     source: prepared.file,
+    atRate,
   });
   return {
     plan,

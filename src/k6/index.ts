@@ -1,5 +1,13 @@
 /** k6: export a scenario as a k6 script or a k6-operator TestRun, run it with k6, ingest k6's NDJSON output. */
 export {
+  AT_RATE_STAGE,
+  atRateScenario,
+  type K6AtRate,
+  type K6Slo,
+  k6AtRateShape,
+  k6SloThresholds,
+} from './at-rate.ts';
+export {
   K6_EXIT,
   K6_INSTALL_HINT,
   type K6EngineOptions,
@@ -26,6 +34,7 @@ export {
   validateTestRun,
 } from './operator.ts';
 export {
+  type K6ConstantArrivalRate,
   type K6RampingArrivalRate,
   type K6Shape,
   type K6Stage,

@@ -51,8 +51,19 @@ export interface K6RampingVUs {
   gracefulStop: string;
 }
 
-/** The one k6 scenario a firedrill plan becomes. */
-export type K6Scenario = K6RampingArrivalRate | K6ConstantVUs | K6RampingVUs;
+/** k6's constant-arrival-rate executor (see @types/k6 ConstantArrivalRateScenario): `rate` per `timeUnit` for `duration`. */
+export interface K6ConstantArrivalRate {
+  executor: 'constant-arrival-rate';
+  rate: number;
+  timeUnit: string;
+  duration: string;
+  preAllocatedVUs: number;
+  maxVUs: number;
+  gracefulStop: string;
+}
+
+/** The one k6 scenario a firedrill plan becomes (constant-arrival-rate: `export --at-capacity`). */
+export type K6Scenario = K6RampingArrivalRate | K6ConstantVUs | K6RampingVUs | K6ConstantArrivalRate;
 
 export interface K6Shape {
   scenario: K6Scenario;
@@ -126,7 +137,7 @@ const SCALES = [1, 10, 100, 1000] as const;
  * k6 targets and startRate are integers (iterations per timeUnit). Rates with decimals keep their exact value
  * by widening timeUnit: 0.5 req/s becomes 5 per "10s". Beyond 3 decimals the rate is rounded (and warned).
  */
-function chooseScale(rates: readonly number[]): { scale: number; exact: boolean } {
+export function chooseScale(rates: readonly number[]): { scale: number; exact: boolean } {
   for (const scale of SCALES) {
     if (rates.every((r) => Math.abs(r * scale - Math.round(r * scale)) < 1e-9)) return { scale, exact: true };
   }

@@ -1,6 +1,7 @@
 import type { Plan } from '../scenario/plan.ts';
 import {
   type K6Scenario,
+  type K6Shape,
   type K6Threshold,
   k6Duration,
   k6Shape,
@@ -29,6 +30,11 @@ export interface K6ScriptInput {
   targetUrl?: string | undefined;
   /** Where the scenario came from, for the header comment. */
   source?: string | undefined;
+  /**
+   * `export --at-capacity`: the traffic shape (one constant-arrival-rate) and thresholds (the SLO) that
+   * replace the plan's, and what the rate is (a header line).
+   */
+  atRate?: { shape: K6Shape; thresholds: K6Threshold[]; warnings: string[]; source: string } | undefined;
 }
 
 export interface K6Script {
@@ -50,7 +56,7 @@ const indent = (text: string, by: string) => text.replaceAll('\n', `\n${by}`);
 /**
  * Renders the k6 script of a plan. Pure. The script:
  * - runs the traffic as one k6 scenario (see k6Shape): ramping-arrival-rate for the open model, constant-vus
- *   or ramping-vus for the closed model;
+ *   or ramping-vus for the closed model (or, with `atRate`, the constant-arrival-rate given);
  * - sends body `payloads[iterationInTest % payloads.length]` (`exec.scenario.iterationInTest` is unique and
  *   sequential across all instances of a distributed run, unlike `__ITER`, which counts per VU), so iteration i
  *   sends what firedrill would send as request i;
@@ -61,9 +67,10 @@ const indent = (text: string, by: string) => text.replaceAll('\n', `\n${by}`);
  */
 export function renderK6Script(input: K6ScriptInput): K6Script {
   const { plan, request } = input;
-  const shape = k6Shape(plan);
-  const thresholds = k6Thresholds(plan);
-  const warnings = [...shape.warnings, ...unexportedThresholds(plan)];
+  const { atRate } = input;
+  const shape = atRate?.shape ?? k6Shape(plan);
+  const thresholds = atRate?.thresholds ?? k6Thresholds(plan);
+  const warnings = [...shape.warnings, ...(atRate ? atRate.warnings : unexportedThresholds(plan))];
   const phases = phaseSpans(plan);
   const stages = stageSpans(plan);
   const options = {
@@ -82,6 +89,13 @@ export function renderK6Script(input: K6ScriptInput): K6Script {
     '// Do not edit: change the scenario and export again. Run: k6 run --out json=out.ndjson script.js',
     '// FIREDRILL_TARGET=http://host:port overrides the target. Faults and alert expectations are not part',
     '// of this script: firedrill injects and judges them.',
+    ...(atRate
+      ? [
+          `// At capacity: one constant arrival rate, ${atRate.source}; the thresholds are its SLO.`,
+          '// k6 times from the send; its arrival-rate executor sends on schedule or drops (dropped_iterations),',
+          "// so latency matches firedrill's from the intended start while nothing is dropped.",
+        ]
+      : []),
     ...(thresholds.length > 0
       ? ['// Thresholds (firedrill expectation: k6 threshold):', ...thresholdNotes]
       : []),

@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { createModelServer, type ModelServer } from '../../fixtures/model-server/index.ts';
-import { capacityJsonSchema } from '../../src/capacity/index.ts';
+import { type CapacityJson, capacityJsonSchema } from '../../src/capacity/index.ts';
+import { validateTestRun } from '../../src/k6/index.ts';
 import { freePort, runCli, writeScenario } from './helpers.ts';
 
 /**
@@ -85,6 +87,14 @@ async function flags(): Promise<string[]> {
   ];
 }
 
+/** The first test's search, which the report and export tests re-read (no second search: npm test stays flat). */
+let searched: { file: string; dir: string; reportDir: string; json: CapacityJson } | undefined;
+
+function searchedOrFail() {
+  if (searched === undefined) throw new Error('the capacity search of the first test did not run or failed');
+  return searched;
+}
+
 describe('firedrill capacity', () => {
   it('finds the SLO capacity of a slow batcher, writes capacity.json, summary.md and the HTML curve, restores the batcher', async () => {
     const { file, dir } = await writeScenario(scenario({}));
@@ -127,6 +137,65 @@ describe('firedrill capacity', () => {
       await fetch(`${server.url}/admin/batcher`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).json()) as { maxBatchSize: number };
     expect(batcher.maxBatchSize).toBe(4);
+    searched = { file, dir, reportDir, json };
+  }, 60_000);
+
+  // The refusals of a capacity.json (newer schemaVersion, a field off the schema) are unit-tested in
+  // src/capacity/report.test.ts; here the real one goes through the CLI.
+  it('firedrill report <capacity dir> rewrites summary.md and capacity.html from capacity.json alone', async () => {
+    const { reportDir } = searchedOrFail();
+    const summary = await readFile(join(reportDir, 'summary.md'), 'utf8');
+    const html = await readFile(join(reportDir, 'capacity.html'), 'utf8');
+    await writeFile(join(reportDir, 'summary.md'), 'stale');
+    await rm(join(reportDir, 'capacity.html'));
+    const result = await runCli(['report', reportDir], { timeoutMs: 30_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/SLO capacity: [\d.]+\/s \(p99 [\d.]+ms\) with maxBatchSize=1/);
+    expect(await readFile(join(reportDir, 'summary.md'), 'utf8')).toBe(summary);
+    expect(await readFile(join(reportDir, 'capacity.html'), 'utf8')).toBe(html);
+  }, 60_000);
+
+  it('firedrill export k6-operator --at-capacity: one constant rate at the found capacity, a TestRun the CRD accepts', async () => {
+    const { file, dir, reportDir, json } = searchedOrFail();
+    const out = join(dir, 'k6-at-capacity');
+    const result = await runCli(
+      [
+        'export',
+        'k6-operator',
+        file,
+        '--at-capacity',
+        reportDir,
+        '--duration',
+        '30s',
+        '--parallelism',
+        '2',
+        '--out',
+        out,
+        '--max-payloads',
+        '100',
+      ],
+      { timeoutMs: 30_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const capacity = json.configurations[0]!.healthy.capacity!;
+    expect(result.stdout).toContain(
+      `at ${capacity}/s for 30s: the SLO capacity of configuration 1 (maxBatchSize=1)`,
+    );
+    const [configMap, testRun] = parseAllDocuments(await readFile(join(out, 'k6-operator.yaml'), 'utf8')).map(
+      (d) => d.toJSON(),
+    );
+    expect(validateTestRun(testRun)).toEqual([]);
+    const script = configMap.data['script.js'] as string;
+    const start = script.indexOf('export const options = ') + 'export const options = '.length;
+    const options = JSON.parse(script.slice(start, script.indexOf('\n};\n', start) + 2));
+    const k6 = options.scenarios.firedrill;
+    expect(k6).toMatchObject({ executor: 'constant-arrival-rate', duration: '30s' });
+    expect(k6.rate / Number.parseInt(k6.timeUnit, 10)).toBeCloseTo(capacity, 9);
+    expect(options.thresholds).toEqual({
+      'http_req_duration{expected_response:true}': ['p(99)<=250'],
+      http_req_failed: ['rate<=0.01'],
+      dropped_iterations: ['count<1'],
+    });
   }, 60_000);
 
   it('refuses impossible settings before any traffic, each with its path (exit 2)', async () => {
