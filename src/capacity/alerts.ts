@@ -1,14 +1,14 @@
 /** An alert seen firing during a step of a capacity search. */
 export interface AlertFiring {
   alert: string;
-  /** Offered rate of the step during which it was first seen firing, req/s. */
-  rate: number;
+  /** Load of the step during which it was first seen firing (req/s, or users). */
+  load: number;
   at: number;
 }
 
 export interface AlertLoad {
   alert: string;
-  /** Lowest offered rate at which it fired, req/s. */
+  /** Lowest load at which it fired, in the search's unit (req/s, or users; the name is capacity.json's). */
   lowestRate: number;
   /** lowestRate / SLO capacity; null without a capacity. */
   shareOfCapacity: number | null;
@@ -23,7 +23,7 @@ export interface AlertLoad {
 export function alertLoads(firings: readonly AlertFiring[], capacity: number | null): AlertLoad[] {
   const lowest = new Map<string, number>();
   for (const f of firings)
-    lowest.set(f.alert, Math.min(lowest.get(f.alert) ?? Number.POSITIVE_INFINITY, f.rate));
+    lowest.set(f.alert, Math.min(lowest.get(f.alert) ?? Number.POSITIVE_INFINITY, f.load));
   return [...lowest.entries()]
     .map(([alert, lowestRate]) => ({
       alert,

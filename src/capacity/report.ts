@@ -1,5 +1,6 @@
 import type { CapacityJson, SearchResultJson } from './schema.ts';
-import type { CapacityProgress } from './types.ts';
+import type { CapacityProgress, LoadUnit } from './types.ts';
+import { formatLoad } from './units.ts';
 
 /** Views over capacity.json (pure): the CLI table and summary.md. */
 
@@ -9,10 +10,18 @@ const ms = (v: number | null | undefined) =>
   v === null || v === undefined ? '-' : `${Number(v.toFixed(1))}ms`;
 const usd = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `$${v.toPrecision(3)}`);
 
-function kneeText(result: SearchResultJson): string {
+function kneeText(result: SearchResultJson, unit: LoadUnit): string {
   const k = result.knee;
   if (k.point === null) return 'no knee';
-  return `knee ${rate(k.point.offered)} (${ms(k.point.latencyMs)}), then a ${k.beyond === 'none' ? '?' : k.beyond}`;
+  return `knee ${formatLoad(k.point.offered, unit)} (${ms(k.point.latencyMs)}), then a ${k.beyond === 'none' ? '?' : k.beyond}`;
+}
+
+/** The SLO capacity; in users with the throughput they achieved beside it (what cost is priced on). */
+function capacityText(result: SearchResultJson, unit: LoadUnit): string {
+  const found = formatLoad(result.capacity, unit);
+  return unit === 'concurrency' && result.capacity !== null
+    ? `${found} (${rate(result.achievedAtCapacity)})`
+    : found;
 }
 
 /** One line per configuration (and under fault), then the recommendation. */
@@ -34,10 +43,10 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
       rows.push([
         `${i === result.recommendation && r === c.healthy ? '* ' : ''}${c.label}`,
         r.fault ?? '-',
-        rate(r.capacity),
-        rate(r.answer.lowestFail),
+        capacityText(r, result.unit),
+        formatLoad(r.answer.lowestFail, result.unit),
         r.answer.status,
-        r.knee.point ? rate(r.knee.point.offered) : '-',
+        r.knee.point ? formatLoad(r.knee.point.offered, result.unit) : '-',
         r.knee.beyond,
         usd(r.cost?.per1kInferences),
         String(r.steps.length),
@@ -56,7 +65,7 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
   lines.push('');
   lines.push(
     best
-      ? `SLO capacity: ${rate(best.healthy.capacity)} (${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
+      ? `SLO capacity: ${formatLoad(best.healthy.capacity, result.unit)} (${result.unit === 'concurrency' ? `${rate(best.healthy.achievedAtCapacity)} achieved, ` : ''}${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy, result.unit)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
       : noRecommendation(result),
   );
   for (const c of result.configurations) {
@@ -92,7 +101,7 @@ export function renderCapacitySummary(result: CapacityJson): string {
         : []),
     ].join(
       ', ',
-    )}. Search: start ${result.settings.startRate}/s, max ${result.settings.maxRate}/s, precision ${result.settings.precision * 100} %, warm-up ${result.settings.warmupMs / 1000} s, windows of ${result.settings.windowMs / 1000} s until ${result.settings.stableWindows} agree within ±${result.settings.tolerance * 100} % (at most ${result.settings.maxWindows}).`,
+    )}. Search${result.unit === 'concurrency' ? ' (closed model, concurrent users)' : ''}: start ${formatLoad(result.settings.startRate, result.unit)}, max ${formatLoad(result.settings.maxRate, result.unit)}, precision ${result.settings.precision * 100} %, warm-up ${result.settings.warmupMs / 1000} s, windows of ${result.settings.windowMs / 1000} s until ${result.settings.stableWindows} agree within ±${result.settings.tolerance * 100} % (at most ${result.settings.maxWindows}).`,
     '',
     '```',
     formatCapacityTable(result),
@@ -105,19 +114,19 @@ export function renderCapacitySummary(result: CapacityJson): string {
         out.push('Alerts during the climb (lowest load at which each fired):', '');
         for (const a of r.alerts) {
           out.push(
-            `- ${a.alert}: ${rate(a.lowestRate)}${a.shareOfCapacity === null ? '' : ` = ${(a.shareOfCapacity * 100).toFixed(0)} % of capacity`} (${a.timing})`,
+            `- ${a.alert}: ${formatLoad(a.lowestRate, result.unit)}${a.shareOfCapacity === null ? '' : ` = ${(a.shareOfCapacity * 100).toFixed(0)} % of capacity`} (${a.timing})`,
           );
         }
         out.push('');
       }
       out.push(
-        '| # | offered | achieved | p50 | p90 | p99 | errors | late | goodput | stability | verdict | why |',
+        `| # | ${result.unit === 'rate' ? 'offered' : 'users'} | achieved | p50 | p90 | p99 | errors | late | goodput | stability | verdict | why |`,
       );
       out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
       r.steps.forEach((s, i) => {
         const m = s.measure;
         out.push(
-          `| ${i + 1} | ${rate(s.rate)} | ${rate(m?.achieved)} | ${ms(m?.latencyMs.p50)} | ${ms(m?.latencyMs.p90)} | ${ms(m?.latencyMs.p99)} | ${m ? `${(m.errorRatio * 100).toFixed(2)} %` : '-'} | ${m ? m.late : '-'} | ${m?.goodput === null || m === null ? '-' : `${(m.goodput * 100).toFixed(1)} %`} | ${s.stability} | ${s.verdict} | ${s.violations.join('; ')} |`,
+          `| ${i + 1} | ${formatLoad(s.rate, result.unit)} | ${rate(m?.achieved)} | ${ms(m?.latencyMs.p50)} | ${ms(m?.latencyMs.p90)} | ${ms(m?.latencyMs.p99)} | ${m ? `${(m.errorRatio * 100).toFixed(2)} %` : '-'} | ${m ? m.late : '-'} | ${m?.goodput === null || m === null ? '-' : `${(m.goodput * 100).toFixed(1)} %`} | ${s.stability} | ${s.verdict} | ${s.violations.join('; ')} |`,
         );
       });
     }
@@ -125,14 +134,14 @@ export function renderCapacitySummary(result: CapacityJson): string {
   return `${out.join('\n')}\n`;
 }
 
-/** The live progress line: configuration, step, rate, p99, and the verdict so far. */
+/** The live progress line: configuration, step, load (rate, or users) → achieved, p99, and the verdict so far. */
 export function formatCapacityProgress(p: CapacityProgress): string {
   return [
     `config ${p.configurationIndex + 1}/${p.configurations} ${p.configuration}${p.fault ? ` [fault ${p.fault}]` : ''}`,
     `step ${p.step}`,
-    `rate ${p.rate}→${p.achievedRate.toFixed(0)}/s`,
+    `${p.unit === 'rate' ? 'rate' : 'users'} ${p.load}→${p.achievedRate.toFixed(0)}/s`,
     `p99 ${p.p99Ms === null ? '-' : `${p.p99Ms.toFixed(1)}ms`}`,
-    `pass ≤ ${rate(p.highestPass)} · fail ≥ ${rate(p.lowestFail)}`,
+    `pass ≤ ${formatLoad(p.highestPass, p.unit)} · fail ≥ ${formatLoad(p.lowestFail, p.unit)}`,
   ].join(' · ');
 }
 
@@ -143,8 +152,11 @@ export function formatCapacityProgress(p: CapacityProgress): string {
 function noRecommendation(result: CapacityJson): string {
   const bounds = result.configurations
     .filter((c) => c.healthy.capacity !== null)
-    .map((c) => `at least ${rate(c.healthy.capacity)} with ${c.label} (search ${c.healthy.answer.status})`);
+    .map(
+      (c) =>
+        `at least ${formatLoad(c.healthy.capacity, result.unit)} with ${c.label} (search ${c.healthy.answer.status})`,
+    );
   return bounds.length === 0
-    ? 'SLO capacity: no rate met the SLO'
+    ? `SLO capacity: no ${result.unit === 'rate' ? 'rate' : 'concurrency'} met the SLO`
     : `SLO capacity: not decided: ${bounds.join('; ')}`;
 }

@@ -37,6 +37,8 @@ export function breaksLatency(slo: Slo, window: WindowMeasure): boolean {
  *    least MIN_LATE of them) while a latency limit is broken: that latency may be the generator's own delay.
  *    Late sends in a step that keeps its latency limits do not make it generator-limited: latency counts from
  *    each request's intended start, so a late send only adds to it, and the pass holds for the server;
+ *    (a closed-model step has no late sends: a user sends when its previous answer came, so only the
+ *    generator's loop lag, judged by the runner, makes it generator-limited);
  * 3. `stable`: the last `windows` windows' throughput and percentile agree within ±tolerance of their mean;
  * 4. `diverging`: the last `windows` windows all break a latency limit, the percentile rising in each;
  * 5. `unstable`: `maxWindows` windows without agreement.
