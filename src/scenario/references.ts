@@ -243,54 +243,51 @@ export function referenceIssues(parts: ScenarioParts): PartIssue[] {
   return issues;
 }
 
+type LoadBound = keyof typeof CAPACITY_LOAD_DEFAULTS;
+
+/** A rate bound in a closed-model scenario: why not, and the bound in users instead. */
+function rateInClosed(key: LoadBound, instead: LoadBound): readonly [string, string] {
+  return [
+    key,
+    `${key} is a request rate (open model), and this scenario's traffic is closed-model: its capacity search counts concurrent virtual users; use ${instead} instead (e.g. ${instead}: ${CAPACITY_LOAD_DEFAULTS[instead]})`,
+  ];
+}
+
+/** A bound in users in an open-model scenario: why not, and the rate bound instead. */
+function usersInOpen(key: LoadBound, instead: LoadBound): readonly [string, string] {
+  return [
+    key,
+    `${key} counts concurrent virtual users (closed model), and this scenario's traffic is open-model: use ${instead} (req/s, e.g. ${instead}: ${CAPACITY_LOAD_DEFAULTS[instead]}), or set traffic.model: "closed" with concurrency stages`,
+  ];
+}
+
 /**
- * The capacity block's fields that belong to the other traffic model: a closed-model search counts
- * concurrent users (startConcurrency, maxConcurrency), an open-model one offers rates (startRate, maxRate);
- * late sends and rate-sized windows exist in the open model only. Read from the raw block, so a field set to
- * its default value is refused too.
+ * Per traffic model, the capacity block's fields that belong to the other one, each with why and what
+ * instead: a closed-model search counts concurrent users (startConcurrency, maxConcurrency), an open-model
+ * one offers rates (startRate, maxRate); late sends and rate-sized windows exist in the open model only.
+ */
+const FOREIGN_CAPACITY_FIELDS: Record<Traffic['model'], ReadonlyArray<readonly [string, string]>> = {
+  closed: [
+    rateInClosed('startRate', 'startConcurrency'),
+    rateInClosed('maxRate', 'maxConcurrency'),
+    [
+      'maxLateRatio',
+      'the closed model sends nothing late (a user sends when its previous answer came), so there is no late-send ratio to judge; its steps are generator-limited by loop lag only (maxLoopLag): leave maxLateRatio out',
+    ],
+    [
+      'minWindowRequests',
+      "minWindowRequests sizes windows from the offered rate (open model); a closed-model step's windows are capacity.window long: leave it out, or lengthen window",
+    ],
+  ],
+  open: [usersInOpen('startConcurrency', 'startRate'), usersInOpen('maxConcurrency', 'maxRate')],
+};
+
+/**
+ * The capacity block's fields that belong to the other traffic model than the scenario's. Read from the raw
+ * block, so a field set to its default value is refused too.
  */
 function capacityLoadIssues(model: Traffic['model'], rawCapacity: unknown): PartIssue[] {
-  const issues: PartIssue[] = [];
-  const given = (key: string) => field(rawCapacity, key) !== undefined;
-  const d = CAPACITY_LOAD_DEFAULTS;
-  if (model === 'closed') {
-    for (const [key, instead] of [
-      ['startRate', 'startConcurrency'],
-      ['maxRate', 'maxConcurrency'],
-    ] as const) {
-      if (given(key)) {
-        issues.push({
-          path: ['capacity', key],
-          message: `${key} is a request rate (open model), and this scenario's traffic is closed-model: its capacity search counts concurrent virtual users; use ${instead} instead (e.g. ${instead}: ${d[instead]})`,
-        });
-      }
-    }
-    if (given('maxLateRatio')) {
-      issues.push({
-        path: ['capacity', 'maxLateRatio'],
-        message:
-          'the closed model sends nothing late (a user sends when its previous answer came), so there is no late-send ratio to judge; its steps are generator-limited by loop lag only (maxLoopLag): leave maxLateRatio out',
-      });
-    }
-    if (given('minWindowRequests')) {
-      issues.push({
-        path: ['capacity', 'minWindowRequests'],
-        message:
-          "minWindowRequests sizes windows from the offered rate (open model); a closed-model step's windows are capacity.window long: leave it out, or lengthen window",
-      });
-    }
-  } else {
-    for (const [key, instead] of [
-      ['startConcurrency', 'startRate'],
-      ['maxConcurrency', 'maxRate'],
-    ] as const) {
-      if (given(key)) {
-        issues.push({
-          path: ['capacity', key],
-          message: `${key} counts concurrent virtual users (closed model), and this scenario's traffic is open-model: use ${instead} (req/s, e.g. ${instead}: ${d[instead]}), or set traffic.model: "closed" with concurrency stages`,
-        });
-      }
-    }
-  }
-  return issues;
+  return FOREIGN_CAPACITY_FIELDS[model]
+    .filter(([key]) => field(rawCapacity, key) !== undefined)
+    .map(([key, message]) => ({ path: ['capacity', key], message }));
 }
