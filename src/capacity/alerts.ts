@@ -6,9 +6,9 @@ export interface AlertFiring {
   since: number;
 }
 
-/** When a search step offered its rate: epoch ms, req/s. */
+/** When a search step offered its load: epoch ms; req/s, or users. */
 export interface StepSpan {
-  rate: number;
+  load: number;
   startedAt: number;
   endedAt: number;
 }
@@ -16,8 +16,9 @@ export interface StepSpan {
 export interface AlertLoad {
   alert: string;
   /**
-   * Lowest load at which it fired, req/s: for each episode, the highest rate offered within the rule's
-   * lookback before it began to fire (any of those steps may have caused it), and the lowest over episodes.
+   * Lowest load at which it fired, in the search's unit (req/s, or users; the name is capacity.json's): for
+   * each episode, the highest load offered within the rule's lookback before it began to fire (any of those
+   * steps may have caused it), and the lowest over episodes.
    */
   lowestRate: number;
   /** lowestRate / SLO capacity; null without a capacity. */
@@ -58,7 +59,7 @@ export function ruleLookbackMs(rule: {
 }
 
 /**
- * The highest rate offered by any step that overlaps [since − lookbackMs, since]; without a lookback, the
+ * The highest load offered by any step that overlaps [since − lookbackMs, since]; without a lookback, the
  * step running at `since`; null when no step overlaps (it began to fire before the search). Pure.
  */
 export function loadBehind(
@@ -69,7 +70,7 @@ export function loadBehind(
   const from = since - (lookbackMs ?? 0);
   let highest: number | null = null;
   for (const s of spans) {
-    if (s.startedAt <= since && s.endedAt >= from && (highest === null || s.rate > highest)) highest = s.rate;
+    if (s.startedAt <= since && s.endedAt >= from && (highest === null || s.load > highest)) highest = s.load;
   }
   return highest;
 }

@@ -7,12 +7,14 @@ import {
   undecidedText,
 } from './report.ts';
 import type { CapacityJson, ConfigurationResultJson, SearchResultJson } from './schema.ts';
+import type { LoadUnit } from './types.ts';
+import { formatLoad } from './units.ts';
 
 /**
  * capacity.html: one self-contained page (no script, no external resource) with, per configuration, an
- * inline SVG latency–throughput curve (the search's percentile vs achieved throughput, each step a point
- * coloured by verdict; the healthy curve and, under fault, the second one), the SLO line, the found point
- * and the knee; then the cost table. Pure.
+ * inline SVG latency curve (the search's percentile vs achieved throughput in req/s for a rate search, vs
+ * concurrent users for a concurrency search; each step a point coloured by verdict; the healthy curve and,
+ * under fault, the second one), the SLO line, the found point and the knee; then the cost table. Pure.
  */
 
 const esc = (s: string) =>
@@ -34,15 +36,20 @@ function curve(c: ConfigurationResultJson, result: CapacityJson): string {
   const p = result.settings.percentile;
   const limit = result.slo.latencyMs[p];
   const searches: SearchResultJson[] = [c.healthy, ...(c.underFault ? [c.underFault] : [])];
+  // The x axis: achieved req/s for a rate search; users for a concurrency search (its throughput saturates).
+  const users = result.unit === 'concurrency';
+  const xOf = (load: number, achieved: number) => (users ? load : achieved);
+  const load = (v: number) => formatLoad(v, result.unit);
   const points = searches.flatMap((s, series) =>
     s.steps
       .filter((step) => step.measure !== null)
       .map((step) => ({
-        x: step.measure!.achieved,
+        x: xOf(step.rate, step.measure!.achieved),
         y: step.measure!.latencyMs[p],
         verdict: step.verdict,
         series,
         rate: step.rate,
+        achieved: step.measure!.achieved,
       })),
   );
   if (points.length === 0) return '<p>No step was measured.</p>';
@@ -92,7 +99,7 @@ function curve(c: ConfigurationResultJson, result: CapacityJson): string {
     out.push(`<text x="${M.left - 4}" y="${sy(y) + 3}" font-size="10" text-anchor="end">${fmt(y)}</text>`);
   }
   out.push(
-    `<text x="${(W + M.left) / 2}" y="${H - 6}" font-size="11" text-anchor="middle">achieved throughput (req/s)</text>`,
+    `<text x="${(W + M.left) / 2}" y="${H - 6}" font-size="11" text-anchor="middle">${users ? 'concurrency (users)' : 'achieved throughput (req/s)'}</text>`,
   );
   out.push(
     `<text x="12" y="${(H - M.bottom) / 2}" font-size="11" transform="rotate(-90 12 ${(H - M.bottom) / 2})" text-anchor="middle">${p} latency (ms)</text>`,
@@ -117,7 +124,7 @@ function curve(c: ConfigurationResultJson, result: CapacityJson): string {
   });
   for (const q of points) {
     out.push(
-      `<circle cx="${sx(q.x).toFixed(1)}" cy="${sy(q.y).toFixed(1)}" r="3.5" fill="${verdictColour[q.verdict] ?? '#000'}"${q.series === 1 ? ' stroke="#8250df" stroke-width="2"' : ''}><title>${esc(`${fmt(q.rate)}/s offered: ${fmt(q.x)}/s achieved, ${p} ${fmt(q.y)} ms, ${q.verdict}${q.series === 1 ? ' (under fault)' : ''}`)}</title></circle>`,
+      `<circle cx="${sx(q.x).toFixed(1)}" cy="${sy(q.y).toFixed(1)}" r="3.5" fill="${verdictColour[q.verdict] ?? '#000'}"${q.series === 1 ? ' stroke="#8250df" stroke-width="2"' : ''}><title>${esc(`${users ? load(q.rate) : `${fmt(q.rate)}/s offered`}: ${fmt(q.achieved)}/s achieved, ${p} ${fmt(q.y)} ms, ${q.verdict}${q.series === 1 ? ' (under fault)' : ''}`)}</title></circle>`,
     );
   }
   searches.forEach((s, series) => {
@@ -125,17 +132,17 @@ function curve(c: ConfigurationResultJson, result: CapacityJson): string {
       (step) => step.rate === s.capacity && step.verdict === 'pass' && step.measure !== null,
     );
     if (found?.measure) {
-      const x = sx(found.measure.achieved);
+      const x = sx(xOf(found.rate, found.measure.achieved));
       const y = sy(found.measure.latencyMs[p]);
       out.push(
         `<circle class="found" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="8" fill="none" stroke="#1a7f37" stroke-width="2"/>`,
       );
       out.push(
-        `<text x="${x.toFixed(1)}" y="${(y - 12).toFixed(1)}" font-size="10" text-anchor="middle">${series === 1 ? 'under fault ' : ''}capacity ${fmt(s.capacity!)}/s</text>`,
+        `<text x="${x.toFixed(1)}" y="${(y - 12).toFixed(1)}" font-size="10" text-anchor="middle">${series === 1 ? 'under fault ' : ''}capacity ${load(s.capacity!)}</text>`,
       );
     }
     if (s.knee.point) {
-      const x = sx(s.knee.point.achieved);
+      const x = sx(xOf(s.knee.point.offered, s.knee.point.achieved));
       const y = sy(s.knee.point.latencyMs);
       out.push(
         `<path class="knee" d="M${x - 6},${y + 6} L${x},${y - 6} L${x + 6},${y + 6} Z" fill="none" stroke="#9a6700" stroke-width="2"/>`,
@@ -156,13 +163,13 @@ function curve(c: ConfigurationResultJson, result: CapacityJson): string {
   return out.join('\n');
 }
 
-function alertsLine(search: SearchResultJson): string {
+function alertsLine(search: SearchResultJson, unit: LoadUnit): string {
   if (search.alerts.length === 0) return '';
   const under = search.fault ? ` under fault ${search.fault}` : '';
   return `<p>Alerts during the climb${esc(under)} (the highest load within each rule’s lookback before it fired): ${search.alerts
     .map((a) =>
       esc(
-        `${a.alert} at ${fmt(a.lowestRate)}/s${a.shareOfCapacity === null ? '' : ` (${(a.shareOfCapacity * 100).toFixed(0)} % of capacity, ${a.timing})`}`,
+        `${a.alert} at ${formatLoad(a.lowestRate, unit)}${a.shareOfCapacity === null ? '' : ` (${(a.shareOfCapacity * 100).toFixed(0)} % of capacity, ${a.timing})`}`,
       ),
     )
     .join('; ')}</p>`;
@@ -173,9 +180,9 @@ function costTable(result: CapacityJson): string {
     const r = c.healthy;
     const cells = [
       `${i === result.recommendation ? '★ ' : ''}${esc(c.label)}`,
-      esc(capacityClaim(r)),
+      `${esc(capacityClaim(r, result.unit))}${result.unit === 'concurrency' && typeof r.achievedAtCapacity === 'number' ? ` (${fmt(r.achievedAtCapacity)}/s)` : ''}`,
       r.answer.status,
-      r.knee.point ? `${fmt(r.knee.point.offered)}/s (${r.knee.beyond})` : '-',
+      r.knee.point ? `${formatLoad(r.knee.point.offered, result.unit)} (${r.knee.beyond})` : '-',
       r.cost ? `$${r.cost.per1kInferences.toPrecision(3)}` : '-',
       r.cost?.per1MOutputTokens ? `$${r.cost.per1MOutputTokens.toPrecision(3)}` : '-',
       c.headroom === undefined ? '' : c.headroom === null ? '-' : `${(c.headroom * 100).toFixed(0)} %`,
@@ -193,14 +200,14 @@ export function renderCapacityHtml(result: CapacityJson): string {
     (c) =>
       `<section><h2>${esc(c.label)}</h2>${[c.healthy, ...(c.underFault ? [c.underFault] : [])]
         .map((r) => {
-          const text = undecidedText(r);
+          const text = undecidedText(r, result.unit);
           return text === undefined
             ? ''
             : `<p class="undecided">${esc(`Search${r.fault ? ` under fault ${r.fault}` : ''} ${r.answer.status}: ${text}.`)}</p>`;
         })
         .join(
           '',
-        )}${curve(c, result)}${alertsLine(c.healthy)}${c.underFault ? alertsLine(c.underFault) : ''}</section>`,
+        )}${curve(c, result)}${alertsLine(c.healthy, result.unit)}${c.underFault ? alertsLine(c.underFault, result.unit) : ''}</section>`,
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(`Capacity: ${result.scenario}`)}</title>

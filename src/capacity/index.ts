@@ -1,4 +1,7 @@
-/** Capacity search: the highest rate that meets an SLO, per server configuration, with the curve, the knee and the cost. */
+/**
+ * Capacity search: the highest load that meets an SLO (a request rate for open-model traffic, a number of
+ * concurrent users for closed-model traffic), per server configuration, with the curve, the knee and the cost.
+ */
 
 export { type AlertFiring, type AlertLoad, alertLoads } from './alerts.ts';
 export { type Cost, costAt, type Pricing } from './cost.ts';
@@ -39,7 +42,7 @@ export {
   capacityJsonSchema,
   type SearchResultJson,
 } from './schema.ts';
-export { boundsOf, nextProbe, searchCapacity } from './search.ts';
+export { boundsOf, nextProbe, roundLoad, searchCapacity } from './search.ts';
 export { finishStep, sloViolations } from './slo.ts';
 export { assessWindows, DEFAULT_STABILITY } from './stability.ts';
 export {
@@ -54,3 +57,4 @@ export {
 } from './sweep.ts';
 export type * from './types.ts';
 export type { CapacityProgress } from './types.ts';
+export { formatLoad } from './units.ts';

@@ -1,6 +1,8 @@
-/** One point of a measured latency–throughput curve. */
+import type { LoadUnit } from './types.ts';
+
+/** One point of a measured latency–load curve. */
 export interface CurvePoint {
-  /** Offered rate, req/s. */
+  /** The load: offered rate, req/s, or virtual users (closed model). */
   offered: number;
   /** Achieved throughput, req/s. */
   achieved: number;
@@ -13,18 +15,20 @@ export interface Knee {
   point: CurvePoint | null;
   /**
    * How the server fails beyond the knee. `cliff`: latency multiplies (≥ 3×) or throughput falls short of the
-   * offered rate by > 10 % within one step of ≤ 25 % more load. `slope`: it degrades gradually. `none`: no
-   * measured point beyond the knee.
+   * offered rate by > 10 % (users: falls > 10 % below the previous point's) within one step of ≤ 25 % more
+   * load. `slope`: it degrades gradually. `none`: no measured point beyond the knee.
    */
   beyond: 'slope' | 'cliff' | 'none';
 }
 
 /**
- * The knee of a latency–throughput curve (Kneedle, on the curve normalized to [0, 1]²): sorted by offered
- * rate, the point farthest below the chord from the first to the last point, where the curve turns from
- * flat to steep. A curve that never rises above its chord (linear or concave) has no knee. Pure.
+ * The knee of a latency–load curve (Kneedle, on the curve normalized to [0, 1]²): sorted by load, the point
+ * farthest below the chord from the first to the last point, where the curve turns from flat to steep. A
+ * curve that never rises above its chord (linear or concave) has no knee. In users (closed model) latency
+ * stays flat until the server saturates, then rises with each user (Little's law): the knee is that
+ * saturation point. Pure.
  */
-export function findKnee(points: readonly CurvePoint[]): Knee {
+export function findKnee(points: readonly CurvePoint[], unit: LoadUnit): Knee {
   const sorted = [...points].sort((a, b) => a.offered - b.offered);
   if (sorted.length < 3) return { point: null, beyond: 'none' };
   const first = sorted[0]!;
@@ -50,7 +54,10 @@ export function findKnee(points: readonly CurvePoint[]): Knee {
   for (const p of after) {
     const close = p.offered <= previous.offered * 1.25;
     const jump = previous.latencyMs > 0 && p.latencyMs >= previous.latencyMs * 3;
-    const shortfall = p.achieved < p.offered * 0.9 && previous.achieved >= previous.offered * 0.9;
+    const shortfall =
+      unit === 'rate'
+        ? p.achieved < p.offered * 0.9 && previous.achieved >= previous.offered * 0.9
+        : p.achieved < previous.achieved * 0.9;
     if (close && (jump || shortfall)) return { point: knee, beyond: 'cliff' };
     previous = p;
   }

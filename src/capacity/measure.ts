@@ -7,11 +7,15 @@ import {
 } from '../traffic/index.ts';
 import type { Slo, StepMeasure, WindowMeasure } from './types.ts';
 
-/** One measurement window from the engine's one-second windows (counts summed, histograms merged). Pure. */
-export function windowMeasure(windows: readonly TrafficWindow[], offered: number): WindowMeasure {
+/**
+ * One measurement window from the engine's one-second windows (counts summed, histograms merged). `offered`:
+ * the schedule's rate (open model), or null for the closed model, which offers no rate of its own: its
+ * offered rate is then the rate at which its users sent. Pure.
+ */
+export function windowMeasure(windows: readonly TrafficWindow[], offered: number | null): WindowMeasure {
   const stats = summarizeWindows(windows);
   return {
-    offered,
+    offered: offered ?? (stats.seconds === 0 ? 0 : stats.sent / stats.seconds),
     achieved: stats.throughput,
     sent: stats.sent,
     completed: stats.completed,
@@ -42,7 +46,11 @@ export function shareAtOrBelow(histogram: Histogram, limitUs: number): number {
 }
 
 /** The measure of a step's judged seconds: exact merged percentiles, ratios, goodput under the SLO. Pure. */
-export function stepMeasure(windows: readonly TrafficWindow[], offered: number, slo: Slo): StepMeasure {
+export function stepMeasure(
+  windows: readonly TrafficWindow[],
+  offered: number | null,
+  slo: Slo,
+): StepMeasure {
   const base = windowMeasure(windows, offered);
   const stats = summarizeWindows(windows);
   const ratio = (n: number) => (base.completed === 0 ? 0 : n / base.completed);

@@ -11,10 +11,25 @@ const base = {
   expect: [{ kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 50 }],
 };
 
-function parsed(capacity: unknown): Scenario {
-  const result = parseScenario({ ...base, capacity });
+/** A closed-model scenario: 4 virtual users, each looping request → response. */
+const closed = {
+  ...base,
+  traffic: { model: 'closed', stages: [{ kind: 'concurrency', vus: 4, duration: '5s' }], timeout: '1s' },
+};
+
+function parsed(capacity: unknown, scenario: object = base): Scenario {
+  const result = parseScenario({ ...scenario, capacity });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.scenario;
+}
+
+function refusal(plan: () => unknown): string {
+  try {
+    plan();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'not refused';
 }
 
 describe('the capacity block and its plan', () => {
@@ -52,7 +67,13 @@ describe('the capacity block and its plan', () => {
       builtinConfigurators,
       undefined,
     );
-    expect(plan.search).toMatchObject({ startRate: 10, maxRate: 1000, precision: 0.02, strategy: 'bisect' });
+    expect(plan.search).toMatchObject({
+      unit: 'rate',
+      start: 10,
+      max: 1000,
+      precision: 0.02,
+      strategy: 'bisect',
+    });
     expect(plan.maxDurationMs).toBe(600_000);
     expect(plan.stability.percentile).toBe('p99');
     expect(plan.configurations).toHaveLength(4);
@@ -95,5 +116,83 @@ describe('the capacity block and its plan', () => {
     expect(() => planCapacity(scenario, 'cap.ts', {}, {}, undefined)).toThrow(
       /"fixture" is not available in this build/,
     );
+  });
+});
+
+describe('the capacity block of a closed-model scenario: a concurrency search', () => {
+  it('plans a search in whole virtual users, with windows of `window` (the rate is not known before a step)', () => {
+    const plan = planCapacity(
+      parsed({ slo: { p99: '50ms' }, startConcurrency: 2, maxConcurrency: 32 }, closed),
+      'cap.ts',
+      {},
+      builtinConfigurators,
+      undefined,
+    );
+    expect(plan.search).toMatchObject({ unit: 'concurrency', start: 2, max: 32, precision: 0.02 });
+    expect(windowSecondsAt(plan, 2)).toBe(2);
+    const defaults = planCapacity(parsed({ slo: { p99: '50ms' } }, closed), 'c.ts', {}, {}, undefined);
+    expect(defaults.search).toMatchObject({ unit: 'concurrency', start: 1, max: 256 });
+    const flag = planCapacity(
+      parsed({ slo: { p99: '50ms' } }, closed),
+      'c.ts',
+      { maxConcurrency: 8 },
+      {},
+      undefined,
+    );
+    expect(flag.search.max).toBe(8);
+  });
+
+  it.each([
+    [
+      { startRate: 5 },
+      closed,
+      'capacity.startRate',
+      'closed-model: its capacity search counts concurrent virtual users; use startConcurrency',
+    ],
+    [{ maxRate: 500 }, closed, 'capacity.maxRate', 'use maxConcurrency instead (e.g. maxConcurrency: 256)'],
+    [{ maxLateRatio: 0.05 }, closed, 'capacity.maxLateRatio', 'sends nothing late'],
+    [{ minWindowRequests: 50 }, closed, 'capacity.minWindowRequests', 'capacity.window long'],
+    [{ maxConcurrency: 16 }, base, 'capacity.maxConcurrency', 'open-model: use maxRate'],
+    [
+      { startConcurrency: 8, maxConcurrency: 4 },
+      closed,
+      'capacity.maxConcurrency',
+      'maxConcurrency 4 users is below startConcurrency 8 users',
+    ],
+    [{ maxConcurrency: 0 }, closed, 'capacity.maxConcurrency', 'at least 1 virtual user'],
+    [{ startConcurrency: 2.5 }, closed, 'capacity.startConcurrency', 'whole number'],
+    [
+      { startConcurrency: 300 },
+      closed,
+      'capacity.startConcurrency',
+      'maxConcurrency 256 users (default) is below startConcurrency 300 users',
+    ],
+  ])('refuses %j at %s', (bounds, scenario, path, message) => {
+    const result = parseScenario({ ...scenario, capacity: { slo: { p99: '50ms' }, ...bounds } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toContainEqual({ path, message: expect.stringContaining(message) });
+  });
+
+  it("refuses the other model's max flag and a max under the start, together, before anything starts", () => {
+    const scenario = parsed({ slo: { p99: '50ms' }, startConcurrency: 4 }, closed);
+    const message = refusal(() =>
+      planCapacity(scenario, 'cap.ts', { maxRate: 100 }, builtinConfigurators, undefined),
+    );
+    expect(message).toContain("--max-rate: this scenario's traffic is closed-model");
+    expect(message).toContain('use --max-concurrency N');
+    expect(
+      refusal(() => planCapacity(scenario, 'cap.ts', { maxConcurrency: 2 }, builtinConfigurators, undefined)),
+    ).toContain('--max-concurrency: 2 is below capacity.startConcurrency 4 (virtual users)');
+    expect(
+      refusal(() =>
+        planCapacity(scenario, 'cap.ts', { maxConcurrency: 20_000 }, builtinConfigurators, undefined),
+      ),
+    ).toContain('--max-concurrency: 20000 virtual users is beyond one generator');
+    expect(
+      refusal(() =>
+        planCapacity(parsed({ slo: { p99: '50ms' } }), 'cap.ts', { maxConcurrency: 8 }, {}, undefined),
+      ),
+    ).toContain("--max-concurrency: this scenario's traffic is open-model");
   });
 });

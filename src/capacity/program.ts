@@ -1,16 +1,24 @@
 import type { Settings } from '../configure/index.ts';
 import { FiredrillError } from '../core/errors.ts';
-import type { CapacityBlock, Scenario } from '../scenario/index.ts';
+import {
+  CAPACITY_LOAD_DEFAULTS,
+  type CapacityBlock,
+  MAX_VIRTUAL_USERS,
+  type Scenario,
+} from '../scenario/index.ts';
 import { capacityIssues, type TrafficStage } from '../traffic/index.ts';
 import { DEFAULT_SEARCH } from './search.ts';
 import { sloHasLimits, stabilityPercentile } from './slo.ts';
 import { DEFAULT_STABILITY } from './stability.ts';
 import { expandGrid } from './sweep.ts';
-import type { SearchSettings, Slo, StabilityCriteria } from './types.ts';
+import type { LoadUnit, SearchSettings, Slo, StabilityCriteria } from './types.ts';
 
 /** What the command line may override in the scenario's `capacity` block. */
 export interface CapacityOverrides {
+  /** Open model: highest rate ever offered, req/s (`--max-rate`). */
   maxRate?: number | undefined;
+  /** Closed model: most virtual users (`--max-concurrency`). */
+  maxConcurrency?: number | undefined;
   maxDurationMs?: number | undefined;
   pricePerHour?: number | undefined;
   replicas?: number | undefined;
@@ -24,7 +32,10 @@ export interface CapacityPlan {
   stability: StabilityCriteria;
   warmupMs: number;
   windowMs: number;
-  /** Fewest requests per measurement window (a window spans whole seconds: ⌈minWindowRequests / rate⌉ at least). */
+  /**
+   * Open model: fewest requests per measurement window (a window spans whole seconds: ⌈minWindowRequests /
+   * rate⌉ at least). Closed model: unused (its rate is not known before the step; windows are `windowMs`).
+   */
   minWindowRequests: number;
   /** Quiet time after a failed step, ms. */
   cooldownMs: number;
@@ -62,10 +73,66 @@ function sloOf(block: CapacityBlock): Slo {
 }
 
 /**
- * Plans a capacity search from a validated scenario and the command line (pure). Refuses, all together and
- * each with its path: no `capacity` block (no SLO), a closed-model scenario, a max rate below the start,
- * an in-flight cap that cannot carry the max rate, an unknown fault, a configurator this build or this
- * target does not support, settings the configurator does not take.
+ * The load a search varies and its bounds, from the traffic's model: the rate (open) or the number of
+ * virtual users (closed), the scenario's bounds or their defaults, the command line's max. Every issue (a
+ * max flag of the other model, a max below the start) with the flag or field it names.
+ */
+function loadBounds(
+  scenario: Scenario,
+  block: CapacityBlock,
+  overrides: CapacityOverrides,
+): { unit: LoadUnit; start: number; max: number; issues: string[] } {
+  const d = CAPACITY_LOAD_DEFAULTS;
+  const issues: string[] = [];
+  if (scenario.traffic.model === 'closed') {
+    if (overrides.maxRate !== undefined) {
+      issues.push(
+        "--max-rate: this scenario's traffic is closed-model, so its search counts concurrent virtual users: use --max-concurrency N",
+      );
+    }
+    const start = block.startConcurrency ?? d.startConcurrency;
+    const max = overrides.maxConcurrency ?? block.maxConcurrency ?? d.maxConcurrency;
+    if (overrides.maxConcurrency !== undefined && max > MAX_VIRTUAL_USERS) {
+      issues.push(
+        `--max-concurrency: ${max} virtual users is beyond one generator (at most ${MAX_VIRTUAL_USERS})`,
+      );
+    } else if (max < start) {
+      issues.push(
+        `${overrides.maxConcurrency !== undefined ? '--max-concurrency' : 'capacity.maxConcurrency'}: ${max} is below capacity.startConcurrency ${start} (virtual users)`,
+      );
+    }
+    return { unit: 'concurrency', start, max, issues };
+  }
+  if (overrides.maxConcurrency !== undefined) {
+    issues.push(
+      '--max-concurrency: this scenario\'s traffic is open-model, so its search offers request rates: use --max-rate N (req/s), or set traffic.model: "closed"',
+    );
+  }
+  const start = block.startRate ?? d.startRate;
+  const max = overrides.maxRate ?? block.maxRate ?? d.maxRate;
+  if (max < start) {
+    issues.push(
+      `${overrides.maxRate !== undefined ? '--max-rate' : 'capacity.maxRate'}: ${max} is below capacity.startRate ${start}`,
+    );
+  }
+  const peak: TrafficStage[] = [{ kind: 'constant', rate: max, durationMs: 1000 }];
+  for (const issue of capacityIssues({
+    stages: peak,
+    timeoutMs: scenario.traffic.timeout,
+    maxInFlight: scenario.traffic.maxInFlight,
+  })) {
+    issues.push(`traffic.maxInFlight: at the max rate ${max}/s, ${issue}`);
+  }
+  return { unit: 'rate', start, max, issues };
+}
+
+/**
+ * Plans a capacity search from a validated scenario and the command line (pure). The load follows the
+ * traffic's model: an open-model scenario searches the request rate, a closed-model one the number of
+ * concurrent virtual users. Refuses, all together and each with its path: no `capacity` block (no SLO), a
+ * max flag of the other model, a max load below the start, an in-flight cap that cannot carry the max rate,
+ * an unknown fault, a configurator this build or this target does not support, settings the configurator
+ * does not take.
  */
 export function planCapacity(
   scenario: Scenario,
@@ -87,27 +154,8 @@ export function planCapacity(
   const issues: string[] = [];
   const slo = sloOf(block);
   if (!sloHasLimits(slo)) issues.push('capacity.slo: an SLO needs at least one limit');
-  if (scenario.traffic.model !== 'open') {
-    issues.push(
-      'traffic.model: a capacity search offers rates (open model); closed-model concurrency search is not built yet',
-    );
-  }
-  const maxRate = overrides.maxRate ?? block.maxRate;
-  if (maxRate < block.startRate) {
-    issues.push(
-      `${overrides.maxRate !== undefined ? '--max-rate' : 'capacity.maxRate'}: ${maxRate} is below capacity.startRate ${block.startRate}`,
-    );
-  }
-  if (scenario.traffic.model === 'open') {
-    const peak: TrafficStage[] = [{ kind: 'constant', rate: maxRate, durationMs: 1000 }];
-    for (const issue of capacityIssues({
-      stages: peak,
-      timeoutMs: scenario.traffic.timeout,
-      maxInFlight: scenario.traffic.maxInFlight,
-    })) {
-      issues.push(`traffic.maxInFlight: at the max rate ${maxRate}/s, ${issue}`);
-    }
-  }
+  const load = loadBounds(scenario, block, overrides);
+  issues.push(...load.issues);
   const fault = overrides.fault ?? null;
   if (fault !== null && !scenario.faults.some((f) => f.id === fault)) {
     issues.push(
@@ -152,8 +200,9 @@ export function planCapacity(
     slo,
     search: {
       ...DEFAULT_SEARCH,
-      startRate: block.startRate,
-      maxRate,
+      unit: load.unit,
+      start: load.start,
+      max: load.max,
       precision: block.precision,
       repeats: block.repeats,
       strategy: block.strategy,
@@ -193,17 +242,21 @@ export function planCapacity(
 export function stepBudgetMs(plan: CapacityPlan, timeoutMs: number): number {
   return (
     plan.warmupMs +
-    plan.stability.maxWindows * windowSecondsAt(plan, plan.search.startRate) * 1000 +
+    plan.stability.maxWindows * windowSecondsAt(plan, plan.search.start) * 1000 +
     timeoutMs +
     plan.cooldownMs +
     1000
   );
 }
 
-/** Seconds of one measurement window at `rate`: the window, or more so that it holds minWindowRequests. */
+/**
+ * Seconds of one measurement window at `load`: at a rate, the window or more so that it holds
+ * minWindowRequests; with users (closed model, whose rate is not known before the step), the window.
+ */
 export function windowSecondsAt(
-  plan: Pick<CapacityPlan, 'windowMs' | 'minWindowRequests'>,
-  rate: number,
+  plan: Pick<CapacityPlan, 'windowMs' | 'minWindowRequests'> & { search: Pick<SearchSettings, 'unit'> },
+  load: number,
 ): number {
-  return Math.max(plan.windowMs / 1000, Math.ceil(plan.minWindowRequests / rate));
+  if (plan.search.unit === 'concurrency') return plan.windowMs / 1000;
+  return Math.max(plan.windowMs / 1000, Math.ceil(plan.minWindowRequests / load));
 }

@@ -67,6 +67,7 @@ function capacityJson(
 ): CapacityJson {
   return capacityJsonSchema.parse({
     schemaVersion: 1,
+    unit: 'rate',
     id: '2026-12-05_03-00-00_unit',
     scenario: 'unit',
     target: 'http://127.0.0.1:1',

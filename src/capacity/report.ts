@@ -1,7 +1,8 @@
 import { formatDuration } from '../core/duration.ts';
 import { assertNever } from '../core/errors.ts';
 import type { CapacityJson, SearchResultJson } from './schema.ts';
-import type { CapacityProgress } from './types.ts';
+import type { CapacityProgress, LoadUnit } from './types.ts';
+import { formatLoad } from './units.ts';
 
 /** Views over capacity.json (pure): the CLI table and summary.md. */
 
@@ -11,19 +12,27 @@ const ms = (v: number | null | undefined) =>
   v === null || v === undefined ? '-' : `${Number(v.toFixed(1))}ms`;
 const usd = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `$${v.toPrecision(3)}`);
 
-function kneeText(result: SearchResultJson): string {
+function kneeText(result: SearchResultJson, unit: LoadUnit): string {
   const k = result.knee;
   if (k.point === null) return 'no knee';
-  return `knee ${rate(k.point.offered)} (${ms(k.point.latencyMs)}), then a ${k.beyond === 'none' ? '?' : k.beyond}`;
+  return `knee ${formatLoad(k.point.offered, unit)} (${ms(k.point.latencyMs)}), then a ${k.beyond === 'none' ? '?' : k.beyond}`;
+}
+
+/** The SLO capacity; in users with the throughput they achieved beside it (what cost is priced on). */
+function capacityText(result: SearchResultJson, unit: LoadUnit): string {
+  const found = formatLoad(result.capacity, unit);
+  return unit === 'concurrency' && result.capacity !== null
+    ? `${found} (${rate(result.achievedAtCapacity)})`
+    : found;
 }
 
 /**
  * A search's capacity as a claim: exact when the search was decided (`found`), "at least" when it stopped
  * above its highest pass (the max rate passed, the generator's ceiling, the budget, Ctrl-C).
  */
-export function capacityClaim(result: SearchResultJson): string {
+export function capacityClaim(result: SearchResultJson, unit: LoadUnit = 'rate'): string {
   const exact = result.answer.status === 'found' || result.capacity === null;
-  return `${exact ? '' : 'at least '}${rate(result.capacity)}`;
+  return `${exact ? '' : 'at least '}${formatLoad(result.capacity, unit)}`;
 }
 
 /** One line per configuration (and under fault), then the recommendation. */
@@ -45,10 +54,10 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
       rows.push([
         `${i === result.recommendation && r === c.healthy ? '* ' : ''}${c.label}`,
         r.fault ?? '-',
-        rate(r.capacity),
-        rate(r.answer.lowestFail),
+        capacityText(r, result.unit),
+        formatLoad(r.answer.lowestFail, result.unit),
         r.answer.status,
-        r.knee.point ? rate(r.knee.point.offered) : '-',
+        r.knee.point ? formatLoad(r.knee.point.offered, result.unit) : '-',
         r.knee.beyond,
         usd(r.cost?.per1kInferences),
         String(r.steps.length),
@@ -67,12 +76,12 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
   lines.push('');
   lines.push(
     best
-      ? `SLO capacity: ${capacityClaim(best.healthy)}${best.healthy.answer.status === 'found' ? '' : ` (search ${best.healthy.answer.status})`} (${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
+      ? `SLO capacity: ${capacityClaim(best.healthy, result.unit)}${best.healthy.answer.status === 'found' ? '' : ` (search ${best.healthy.answer.status})`} (${result.unit === 'concurrency' ? `${rate(best.healthy.achievedAtCapacity)} achieved, ` : ''}${p} ${ms(best.healthy.steps.find((s) => s.rate === best.healthy.capacity)?.measure?.latencyMs[p])}) with ${best.label}; ${kneeText(best.healthy, result.unit)}${best.healthy.cost ? `; ${usd(best.healthy.cost.per1kInferences)} per 1,000 inferences` : ''}${best.healthy.cost?.per1MOutputTokens ? `, ${usd(best.healthy.cost.per1MOutputTokens)} per 1M output tokens` : ''}`
       : noRecommendation(result),
   );
   if (best) {
     for (const c of result.configurations) {
-      const text = undecidedText(c.healthy);
+      const text = undecidedText(c.healthy, result.unit);
       if (text !== undefined) lines.push(`${c.label}: ${text}`);
     }
   }
@@ -113,7 +122,7 @@ export function renderCapacitySummary(result: CapacityJson): string {
         : []),
     ].join(
       ', ',
-    )}. Search: start ${result.settings.startRate}/s, max ${result.settings.maxRate}/s, precision ${result.settings.precision * 100} %, warm-up ${result.settings.warmupMs / 1000} s, windows of ${result.settings.windowMs / 1000} s until ${result.settings.stableWindows} agree within ±${result.settings.tolerance * 100} % (at most ${result.settings.maxWindows}).`,
+    )}. Search${result.unit === 'concurrency' ? ' (closed model, concurrent users)' : ''}: start ${formatLoad(result.settings.startRate, result.unit)}, max ${formatLoad(result.settings.maxRate, result.unit)}, precision ${result.settings.precision * 100} %, warm-up ${result.settings.warmupMs / 1000} s, windows of ${result.settings.windowMs / 1000} s until ${result.settings.stableWindows} agree within ±${result.settings.tolerance * 100} % (at most ${result.settings.maxWindows}).`,
     '',
     '```',
     formatCapacityTable(result),
@@ -122,7 +131,7 @@ export function renderCapacitySummary(result: CapacityJson): string {
   for (const c of result.configurations) {
     for (const r of [c.healthy, ...(c.underFault ? [c.underFault] : [])]) {
       out.push('', `## ${c.label}${r.fault ? ` under fault ${r.fault}` : ''}`, '');
-      const undecided = undecidedText(r);
+      const undecided = undecidedText(r, result.unit);
       if (undecided !== undefined) out.push(`Search ${r.answer.status}: ${undecided}.`, '');
       if (r.alerts.length > 0) {
         out.push(
@@ -131,19 +140,19 @@ export function renderCapacitySummary(result: CapacityJson): string {
         );
         for (const a of r.alerts) {
           out.push(
-            `- ${a.alert}: ${rate(a.lowestRate)}${a.shareOfCapacity === null ? '' : ` = ${(a.shareOfCapacity * 100).toFixed(0)} % of capacity`} (${a.timing}; ${a.lookbackMs === null || a.lookbackMs === undefined ? 'rule not read: the step it began to fire in' : `lookback ${formatDuration(a.lookbackMs)}`})`,
+            `- ${a.alert}: ${formatLoad(a.lowestRate, result.unit)}${a.shareOfCapacity === null ? '' : ` = ${(a.shareOfCapacity * 100).toFixed(0)} % of capacity`} (${a.timing}; ${a.lookbackMs === null || a.lookbackMs === undefined ? 'rule not read: the step it began to fire in' : `lookback ${formatDuration(a.lookbackMs)}`})`,
           );
         }
         out.push('');
       }
       out.push(
-        '| # | offered | achieved | p50 | p90 | p99 | errors | late | goodput | stability | verdict | why |',
+        `| # | ${result.unit === 'rate' ? 'offered' : 'users'} | achieved | p50 | p90 | p99 | errors | late | goodput | stability | verdict | why |`,
       );
       out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
       r.steps.forEach((s, i) => {
         const m = s.measure;
         out.push(
-          `| ${i + 1} | ${rate(s.rate)} | ${rate(m?.achieved)} | ${ms(m?.latencyMs.p50)} | ${ms(m?.latencyMs.p90)} | ${ms(m?.latencyMs.p99)} | ${m ? `${(m.errorRatio * 100).toFixed(2)} %` : '-'} | ${m ? m.late : '-'} | ${m?.goodput === null || m === null ? '-' : `${(m.goodput * 100).toFixed(1)} %`} | ${s.stability} | ${s.verdict} | ${s.violations.join('; ')} |`,
+          `| ${i + 1} | ${formatLoad(s.rate, result.unit)} | ${rate(m?.achieved)} | ${ms(m?.latencyMs.p50)} | ${ms(m?.latencyMs.p90)} | ${ms(m?.latencyMs.p99)} | ${m ? `${(m.errorRatio * 100).toFixed(2)} %` : '-'} | ${m ? m.late : '-'} | ${m?.goodput === null || m === null ? '-' : `${(m.goodput * 100).toFixed(1)} %`} | ${s.stability} | ${s.verdict} | ${s.violations.join('; ')} |`,
         );
       });
     }
@@ -151,14 +160,14 @@ export function renderCapacitySummary(result: CapacityJson): string {
   return `${out.join('\n')}\n`;
 }
 
-/** The live progress line: configuration, step, rate, p99, and the verdict so far. */
+/** The live progress line: configuration, step, load (rate, or users) → achieved, p99, and the verdict so far. */
 export function formatCapacityProgress(p: CapacityProgress): string {
   return [
     `config ${p.configurationIndex + 1}/${p.configurations} ${p.configuration}${p.fault ? ` [fault ${p.fault}]` : ''}`,
     `step ${p.step}`,
-    `rate ${p.rate}→${p.achievedRate.toFixed(0)}/s`,
+    `${p.unit === 'rate' ? 'rate' : 'users'} ${p.load}→${p.achievedRate.toFixed(0)}/s`,
     `p99 ${p.p99Ms === null ? '-' : `${p.p99Ms.toFixed(1)}ms`}`,
-    `pass ≤ ${rate(p.highestPass)} · fail ≥ ${rate(p.lowestFail)}`,
+    `pass ≤ ${formatLoad(p.highestPass, p.unit)} · fail ≥ ${formatLoad(p.lowestFail, p.unit)}`,
   ].join(' · ');
 }
 
@@ -178,9 +187,9 @@ export function anyGeneratorLimited(result: CapacityJson): boolean {
  * say, in words that blame no one it cannot: undefined for a search with an answer (found, above-max,
  * below-start). A view that shows a generator-limited one adds GENERATOR_LIMITED_NOTE once. Pure.
  */
-export function undecidedText(r: SearchResultJson): string | undefined {
+export function undecidedText(r: SearchResultJson, unit: LoadUnit = 'rate'): string | undefined {
   const { status, highestPass } = r.answer;
-  const known = highestPass === null ? 'no answer' : `at least ${rate(highestPass)}, not decided`;
+  const known = highestPass === null ? 'no answer' : `at least ${formatLoad(highestPass, unit)}, not decided`;
   switch (status) {
     case 'found':
     case 'above-max':
@@ -191,7 +200,7 @@ export function undecidedText(r: SearchResultJson): string | undefined {
       if (limited.length > 0 && limited.length === r.steps.length) {
         return `${known}: every step was generator-limited`;
       }
-      const at = limited.map((s) => rate(s.rate)).join(', ');
+      const at = limited.map((s) => formatLoad(s.rate, unit)).join(', ');
       return `${known}: the step at ${at || 'the next rate'} was generator-limited`;
     }
     case 'budget':
@@ -210,15 +219,17 @@ export function undecidedText(r: SearchResultJson): string | undefined {
 export function noRecommendation(result: CapacityJson): string {
   if (result.configurations.length === 0) return 'SLO capacity: no configuration was searched';
   const undecided = result.configurations.flatMap((c) => {
-    const text = undecidedText(c.healthy);
+    const text = undecidedText(c.healthy, result.unit);
     return text === undefined ? [] : [{ label: c.label, text }];
   });
-  if (undecided.length === 0) return 'SLO capacity: no rate met the SLO';
+  if (undecided.length === 0)
+    return `SLO capacity: no ${result.unit === 'rate' ? 'rate' : 'concurrency'} met the SLO`;
   if (result.configurations.length === 1) return `SLO capacity: ${undecided[0]!.text}`;
   return [
     'SLO capacity: not decided:',
     ...result.configurations.map(
-      (c) => `  ${c.label}: ${undecidedText(c.healthy) ?? 'no rate met the SLO (the start rate failed)'}`,
+      (c) =>
+        `  ${c.label}: ${undecidedText(c.healthy, result.unit) ?? `no ${result.unit === 'rate' ? 'rate' : 'concurrency'} met the SLO (the start ${result.unit === 'rate' ? 'rate' : 'concurrency'} failed)`}`,
     ),
   ].join('\n');
 }

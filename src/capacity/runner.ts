@@ -24,6 +24,7 @@ import {
   faultTargets,
   prepare,
   type StackFlags,
+  type StepTraffic,
   startTrafficThread,
   type TrafficThread,
   targetProbe,
@@ -61,7 +62,8 @@ import {
   type WindowDecision,
 } from './stability.ts';
 import { recommend, settingsLabel, shouldStopSweep, sweepExitCode } from './sweep.ts';
-import type { CapacityProgress, StepResult, WindowMeasure } from './types.ts';
+import type { CapacityProgress, LoadUnit, StepResult, WindowMeasure } from './types.ts';
+import { formatLoad } from './units.ts';
 
 /** A configurator this build can apply: its checks (before anything starts) and how to make one for a stack. */
 export interface ConfiguratorFactory extends ConfiguratorSupport {
@@ -127,8 +129,14 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
     options.prometheus ? undefined : (options.target ?? scenario.target.url),
   );
   const stepMs = stepBudgetMs(plan, scenario.traffic.timeout);
+  const { unit } = plan.search;
+  const load = (v: number) => formatLoad(v, unit);
+  const bounds =
+    unit === 'rate'
+      ? `rates ${load(plan.search.start)} ×2 up to max rate ${load(plan.search.max)}, bisect to ${plan.search.precision * 100} %`
+      : `closed model: concurrency ${load(plan.search.start)} ×2 up to max concurrency ${load(plan.search.max)}, bisect to ${plan.search.precision * 100} % or one user`;
   log.info(
-    `capacity: ${plan.configurations.length} configuration${plan.configurations.length === 1 ? '' : 's'}${plan.fault ? ` (each healthy and under fault ${plan.fault})` : ''}; rates ${plan.search.startRate}/s ×2 up to max rate ${plan.search.maxRate}/s, bisect to ${plan.search.precision * 100} %; max duration ${formatDuration(plan.maxDurationMs)} (a step takes at most ${formatDuration(stepMs)}); loopback only${(options.allowHosts ?? []).length > 0 ? ` and ${options.allowHosts?.join(', ')}` : ''}`,
+    `capacity: ${plan.configurations.length} configuration${plan.configurations.length === 1 ? '' : 's'}${plan.fault ? ` (each healthy and under fault ${plan.fault})` : ''}; ${bounds}; max duration ${formatDuration(plan.maxDurationMs)} (a step takes at most ${formatDuration(stepMs)}); loopback only${(options.allowHosts ?? []).length > 0 ? ` and ${options.allowHosts?.join(', ')}` : ''}`,
   );
 
   const startedAt = Date.now();
@@ -227,19 +235,20 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
         {
           signal,
           canStep: () => Date.now() + stepMs <= deadline,
-          step: async (rate) => {
+          step: async (stepLoad) => {
             const previous = stepsSoFar.at(-1);
             if (previous !== undefined && previous.verdict !== 'pass') {
               await sleep(plan.cooldownMs, signal).catch(() => {}); // Ctrl-C: the step then ends interrupted at once
             }
-            return await runStep(thread, plan, rate, signal, (p) =>
+            return await runStep(thread, plan, stepLoad, signal, (p) =>
               options.onProgress?.({
                 configuration: label,
                 configurationIndex: index,
                 configurations: plan.configurations.length,
                 fault,
                 step: stepsSoFar.length + 1,
-                rate,
+                unit,
+                load: stepLoad,
                 achievedRate: p.achievedRate,
                 p99Ms: p.p99Ms,
                 ...boundsOf(stepsSoFar),
@@ -249,10 +258,10 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
         },
         (step) => {
           stepsSoFar.push(step);
-          spans.push({ rate: step.rate, startedAt: step.startedAt, endedAt: step.endedAt });
+          spans.push({ load: step.load, startedAt: step.startedAt, endedAt: step.endedAt });
           const m = step.measure;
           log.info(
-            `  ${label}${fault ? ` [${fault}]` : ''} step ${stepsSoFar.length}: ${step.rate}/s → ${m ? `${m.achieved.toFixed(1)}/s, p99 ${m.latencyMs.p99.toFixed(1)}ms, errors ${(m.errorRatio * 100).toFixed(2)} %` : 'nothing measured'} · ${step.stability} · ${step.verdict}${step.violations.length > 0 ? ` (${step.violations.join('; ')})` : ''}`,
+            `  ${label}${fault ? ` [${fault}]` : ''} step ${stepsSoFar.length}: ${load(step.load)} → ${m ? `${m.achieved.toFixed(1)}/s, p99 ${m.latencyMs.p99.toFixed(1)}ms, errors ${(m.errorRatio * 100).toFixed(2)} %` : 'nothing measured'} · ${step.stability} · ${step.verdict}${step.violations.length > 0 ? ` (${step.violations.join('; ')})` : ''}`,
           );
         },
       );
@@ -340,6 +349,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
   );
   const result = capacityJsonSchema.parse({
     schemaVersion: 1,
+    unit: plan.search.unit,
     id,
     scenario: scenario.name,
     target,
@@ -351,8 +361,9 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
       : {}),
     slo: plan.slo,
     settings: {
-      startRate: plan.search.startRate,
-      maxRate: plan.search.maxRate,
+      // Load fields keep their first names; `unit` says whether they count req/s or users.
+      startRate: plan.search.start,
+      maxRate: plan.search.max,
       maxDurationMs: plan.maxDurationMs,
       precision: plan.search.precision,
       repeats: plan.search.repeats,
@@ -441,7 +452,11 @@ async function underFault(
   }
 }
 
-/** The search's result as capacity.json holds it: the answer, the knee of its curve, its cost, the alerts. */
+/**
+ * The search's result as capacity.json holds it: the answer, what was achieved there, the knee of its
+ * curve, its cost, the alerts. Cost is priced on the throughput at the SLO capacity: the rate itself (open
+ * model), or what the found number of users achieved (closed model).
+ */
 function searchResult(
   run: { steps: StepResult[]; answer: SearchResultJson['answer'] },
   plan: CapacityPlan,
@@ -456,36 +471,53 @@ function searchResult(
   );
   const knee = findKnee(
     measured.map((s) => ({
-      offered: s.rate,
+      offered: s.load,
       achieved: s.measure!.achieved,
       latencyMs: s.measure!.latencyMs[plan.stability.percentile],
     })),
+    plan.search.unit,
   );
-  const atCapacity = run.steps.find((s) => s.rate === capacity && s.verdict === 'pass');
+  const atCapacity = run.steps.find((s) => s.load === capacity && s.verdict === 'pass');
+  const achievedAtCapacity = atCapacity?.measure?.achieved ?? null;
+  const throughput = plan.search.unit === 'rate' ? capacity : achievedAtCapacity;
   return {
     fault,
     answer: run.answer,
     capacity,
+    achievedAtCapacity,
     knee,
     cost:
       plan.pricing === null
         ? null
-        : costAt(capacity, plan.pricing, atCapacity?.measure?.outputTokensPerSecond),
+        : costAt(throughput, plan.pricing, atCapacity?.measure?.outputTokensPerSecond),
     alerts: alertLoads(firings, spans, lookbacks, capacity),
-    steps: run.steps.map((s) => ({ ...s, startedAt: iso(s.startedAt), endedAt: iso(s.endedAt) })),
+    steps: run.steps.map(({ load, ...s }) => ({
+      rate: load,
+      ...s,
+      startedAt: iso(s.startedAt),
+      endedAt: iso(s.endedAt),
+    })),
     probeSeconds: run.steps.reduce((a, s) => a + (s.endedAt - s.startedAt) / 1000, 0),
   };
 }
 
+/** One step's traffic: a constant rate (open model) or a constant number of users (closed model). */
+function stepTraffic(unit: LoadUnit, load: number, durationMs: number): StepTraffic {
+  return unit === 'rate'
+    ? { model: 'open', stages: [{ kind: 'constant', rate: load, durationMs }] }
+    : { model: 'closed', stages: [{ kind: 'concurrency', vus: load, durationMs }] };
+}
+
 /**
- * One step: a constant `rate` on the traffic thread; the warm-up seconds are dropped, then each `windowMs`
- * of one-second windows is one measurement window, assessed as it completes; once decided, the step's
- * traffic is stopped at once. Generator lag past the limit marks a decided step generator-limited.
+ * One step: a constant `load` (rate, or users) on the traffic thread; the warm-up seconds are dropped, then
+ * each `windowMs` of one-second windows is one measurement window, assessed as it completes; once decided,
+ * the step's traffic is stopped at once. Generator lag past the limit marks a decided step generator-limited
+ * (the only mark in the closed model, which sends nothing late).
  */
 async function runStep(
   thread: TrafficThread,
   plan: CapacityPlan,
-  rate: number,
+  load: number,
   signal: AbortSignal,
   onProgress: (progress: TrafficProgress) => void,
 ): Promise<StepResult> {
@@ -494,7 +526,9 @@ async function runStep(
   const onAbort = () => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const warmupSeconds = plan.warmupMs / 1000;
-  const perWindow = windowSecondsAt(plan, rate);
+  const perWindow = windowSecondsAt(plan, load);
+  // The closed model offers no rate: its windows' offered rate is the rate its users sent at.
+  const offered = plan.search.unit === 'rate' ? load : null;
   const seconds: TrafficWindow[] = [];
   const measures: WindowMeasure[] = [];
   let decision: Extract<WindowDecision, { kind: 'done' }> | undefined;
@@ -502,16 +536,14 @@ async function runStep(
   try {
     const { summary } = await thread.run({
       signal: stop.signal,
-      stages: [
-        { kind: 'constant', rate, durationMs: plan.warmupMs + plan.stability.maxWindows * perWindow * 1000 },
-      ],
+      step: stepTraffic(plan.search.unit, load, plan.warmupMs + plan.stability.maxWindows * perWindow * 1000),
       onProgress,
       onWindow: (window) => {
         if (decision !== undefined) return;
         seconds.push(window);
         const measured = seconds.length - warmupSeconds;
         if (measured <= 0 || measured % perWindow !== 0) return;
-        measures.push(windowMeasure(seconds.slice(seconds.length - perWindow), rate));
+        measures.push(windowMeasure(seconds.slice(seconds.length - perWindow), offered));
         const next = assessWindows(measures, plan.slo, plan.stability);
         if (next.kind === 'done') {
           decision = next;
@@ -527,9 +559,9 @@ async function runStep(
   if (decision === undefined || signal.aborted) {
     const judged = seconds.slice(warmupSeconds);
     return finishStep({
-      rate,
+      load,
       stability: 'interrupted',
-      measure: judged.length > 0 ? stepMeasure(judged, rate, plan.slo) : null,
+      measure: judged.length > 0 ? stepMeasure(judged, offered, plan.slo) : null,
       windows: measures,
       slo: plan.slo,
       startedAt,
@@ -537,7 +569,7 @@ async function runStep(
     });
   }
   const judgedSeconds = seconds.slice(warmupSeconds).slice(-decision.judged * perWindow);
-  const measure = stepMeasure(judgedSeconds, rate, plan.slo);
+  const measure = stepMeasure(judgedSeconds, offered, plan.slo);
   // A lagging generator stamps sends and answers late: that only adds to measured latency, so it makes a
   // step generator-limited only when the step breaks a latency limit (a pass holds for the server), and by
   // no more than the lag can explain (a breach far beyond it is the server's).
@@ -548,7 +580,7 @@ async function runStep(
     breaksLatency(plan.slo, measure) &&
     !breaksLatencyBeyond(plan.slo, measure, generatorDelayBound(measure, loopLag));
   return finishStep({
-    rate,
+    load,
     stability: limited ? 'generator-limited' : decision.stability,
     measure,
     windows: measures,

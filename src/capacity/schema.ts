@@ -4,7 +4,16 @@ import { z } from 'zod';
  * capacity.json (schemaVersion 1): the machine-readable result of `firedrill capacity`. Rates req/s,
  * latencies ms from intended start, ratios 0..1, times ISO. Extend freely; renaming or removing a field
  * bumps schemaVersion.
+ *
+ * `unit` says what the search varied, and so what its LOAD fields count: `rate` (req/s, open model) or
+ * `concurrency` (virtual users, closed model). The load fields keep their first names: `settings.startRate`,
+ * `settings.maxRate`, `steps[].rate`, `capacity`, `answer.highestPass`, `answer.lowestFail`,
+ * `knee.point.offered`, `alerts[].lowestRate`. Throughputs (`achieved`, `achievedAtCapacity`) are req/s in
+ * both. Files written before `unit` existed are rate searches (the default).
  */
+
+/** What a search varied: the offered rate (req/s) or the number of concurrent virtual users. */
+export const loadUnitSchema = z.enum(['rate', 'concurrency']);
 
 const percentiles = z.strictObject({ p50: z.number(), p90: z.number(), p99: z.number() });
 
@@ -34,6 +43,7 @@ const measureSchema = windowSchema.extend({
 });
 
 export const stepSchema = z.strictObject({
+  /** The step's load in the result's `unit`: offered req/s, or virtual users. */
   rate: z.number(),
   stability: z.enum(['stable', 'unstable', 'diverging', 'overload', 'generator-limited', 'interrupted']),
   verdict: z.enum(['pass', 'fail', 'limited', 'interrupted']),
@@ -54,8 +64,14 @@ export const searchResultSchema = z.strictObject({
     highestPass: z.number().nullable(),
     lowestFail: z.number().nullable(),
   }),
-  /** The SLO capacity: the highest passing rate (req/s), null when none passed. */
+  /** The SLO capacity: the highest passing load (req/s, or users: see `unit`), null when none passed. */
   capacity: z.number().nullable(),
+  /**
+   * Throughput achieved at the SLO capacity, req/s (completed per second over its judged windows; for a
+   * concurrency search, what those users achieved: cost is priced on it). Null when none passed; absent in
+   * files written before it existed.
+   */
+  achievedAtCapacity: z.number().nullable().optional(),
   knee: z.strictObject({ point: curvePoint.nullable(), beyond: z.enum(['slope', 'cliff', 'none']) }),
   cost: z.strictObject({ per1kInferences: z.number(), per1MOutputTokens: z.number().nullable() }).nullable(),
   alerts: z.array(
@@ -85,6 +101,8 @@ export const configurationResultSchema = z.strictObject({
 
 export const capacityJsonSchema = z.strictObject({
   schemaVersion: z.literal(1),
+  /** What the search varied, and so what every load field counts (see above). */
+  unit: loadUnitSchema.default('rate'),
   id: z.string(),
   scenario: z.string(),
   target: z.string(),

@@ -3,20 +3,28 @@ import { rngFor } from '../core/rng.ts';
 import { alertLoads, loadBehind, lookbacksFromRules, ruleLookbackMs } from './alerts.ts';
 import { costAt } from './cost.ts';
 import { findKnee } from './knee.ts';
-import { boundsOf, nextProbe, searchCapacity } from './search.ts';
+import { boundsOf, nextProbe, roundLoad, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
 import { assessWindows, DEFAULT_STABILITY, generatorDelayBound } from './stability.ts';
 import { expandGrid, recommend, shouldStopSweep } from './sweep.ts';
 import type { SearchSettings, Slo, StepMeasure, WindowMeasure } from './types.ts';
 
 /**
- * Synthetic servers: each maps (offered rate, window index, step number) to one measurement window. The
- * search is run through the same pure functions the runner uses (assessWindows → finishStep → nextProbe).
+ * Synthetic servers: each maps (load: offered rate or users, window index, step number) to one measurement
+ * window. The search is run through the same pure functions the runner uses (assessWindows → finishStep →
+ * nextProbe).
  */
-type Server = (rate: number, window: number, step: number) => Omit<WindowMeasure, 'offered'>;
+type Server = (load: number, window: number, step: number) => Omit<WindowMeasure, 'offered'>;
 
 const slo: Slo = { latencyMs: { p99: 50 }, maxErrorRatio: 0.01 };
-const settings: SearchSettings = { startRate: 10, maxRate: 5000, precision: 0.02, repeats: 1, maxSteps: 40 };
+const settings: SearchSettings = {
+  unit: 'rate',
+  start: 10,
+  max: 5000,
+  precision: 0.02,
+  repeats: 1,
+  maxSteps: 40,
+};
 
 function win(
   achieved: number,
@@ -63,16 +71,18 @@ async function search(server: Server, overrides: Partial<SearchSettings> = {}) {
   return searchCapacity(s, {
     signal: new AbortController().signal,
     canStep: () => true,
-    step: async (rate) => {
+    step: async (load) => {
       const windows: WindowMeasure[] = [];
       const n = stepNo++;
       for (;;) {
-        windows.push({ offered: rate, ...server(rate, windows.length, n) });
+        const window = server(load, windows.length, n);
+        // A closed model offers the rate its users sent at; an open one its schedule's.
+        windows.push({ offered: s.unit === 'rate' ? load : window.sent, ...window });
         const decision = assessWindows(windows, slo, DEFAULT_STABILITY);
         if (decision.kind === 'continue') continue;
         const judged = windows.slice(-decision.judged);
         return finishStep({
-          rate,
+          load,
           stability: decision.stability,
           measure: measureOf(judged),
           windows,
@@ -94,7 +104,7 @@ describe('capacity search against synthetic servers', () => {
     expect(answer.highestPass).toBeLessThanOrEqual(270);
     expect(answer.lowestFail).toBeGreaterThanOrEqual(270);
     expect((answer.lowestFail! - answer.highestPass!) / answer.highestPass!).toBeLessThanOrEqual(0.02);
-    expect(steps.slice(0, 6).map((s) => s.rate)).toEqual([10, 20, 40, 80, 160, 320]);
+    expect(steps.slice(0, 6).map((s) => s.load)).toEqual([10, 20, 40, 80, 160, 320]);
     // Beyond capacity the latency climbs in every window: decided as diverging after 3 windows, not 8.
     expect(steps[5]!.stability).toBe('diverging');
     expect(steps[5]!.windows).toHaveLength(3);
@@ -104,8 +114,8 @@ describe('capacity search against synthetic servers', () => {
   it('stops the climb at a cliff (errors > 50 %) and never offers more than the failing rate', async () => {
     const cliff: Server = (rate) => (rate <= 100 ? win(rate, 8) : win(rate, 8, { errors: rate * 0.9 }));
     const { steps, answer } = await search(cliff);
-    expect(steps.find((s) => s.rate === 160)!.stability).toBe('overload');
-    expect(Math.max(...steps.map((s) => s.rate))).toBe(160);
+    expect(steps.find((s) => s.load === 160)!.stability).toBe('overload');
+    expect(Math.max(...steps.map((s) => s.load))).toBe(160);
     expect(answer.highestPass).toBeGreaterThanOrEqual(98);
     expect(answer.highestPass).toBeLessThanOrEqual(100);
   });
@@ -113,7 +123,7 @@ describe('capacity search against synthetic servers', () => {
   it('keeps measuring noisy windows until three agree, and marks a step unstable after maxWindows', async () => {
     const rng = rngFor(7);
     const noisy: Server = (rate) => win(rate * (1 + (rng() - 0.5) * 0.1), 10 * (1 + (rng() - 0.5) * 0.1));
-    const { answer } = await search(noisy, { maxRate: 640 });
+    const { answer } = await search(noisy, { max: 640 });
     expect(answer.status).toBe('above-max');
     // Straddling the 50 ms limit: the verdict depends on the window, so the step never settles.
     const wild: Server = (rate, w) => win(rate, w % 2 === 0 ? 30 : 70);
@@ -161,8 +171,8 @@ describe('capacity search against synthetic servers', () => {
     const { steps, answer } = await search(gen);
     expect(answer.status).toBe('generator-limited');
     const limited = steps.filter((s) => s.stability === 'generator-limited');
-    expect(limited.map((s) => s.rate)).toEqual([160]);
-    expect(Math.max(...steps.map((s) => s.rate))).toBe(160);
+    expect(limited.map((s) => s.load)).toEqual([160]);
+    expect(Math.max(...steps.map((s) => s.load))).toBe(160);
     expect(answer.highestPass).toBeGreaterThanOrEqual(160 / 1.02);
     expect(answer.highestPass).toBeLessThan(160);
     expect(answer.lowestFail).toBeNull();
@@ -192,7 +202,7 @@ describe('capacity search against synthetic servers', () => {
     const gen: Server = (rate, w, step) =>
       rate >= 320 ? win(rate, 80, { late: rate * 0.05, maxLateMs: 40 }) : server(rate, w, step);
     const { steps, answer } = await search(gen);
-    expect(steps.find((s) => s.rate === 320)!.stability).toBe('generator-limited');
+    expect(steps.find((s) => s.load === 320)!.stability).toBe('generator-limited');
     expect(answer.status).toBe('found');
     expect(answer.lowestFail).toBeLessThan(320);
     expect(answer.highestPass).toBeGreaterThan(270 * 0.98);
@@ -219,7 +229,7 @@ describe('capacity search against synthetic servers', () => {
       highestPass: null,
       lowestFail: 10,
     });
-    expect((await search(queueing(1e6), { maxRate: 100 })).answer).toMatchObject({
+    expect((await search(queueing(1e6), { max: 100 })).answer).toMatchObject({
       status: 'above-max',
       highestPass: 100,
     });
@@ -228,12 +238,12 @@ describe('capacity search against synthetic servers', () => {
   it('a linear (brute-force) sweep climbs in steps of precision × maxRate to the first failure and agrees with the search', async () => {
     const linear = await search(queueing(300), {
       strategy: 'linear',
-      startRate: 6,
-      maxRate: 300,
+      start: 6,
+      max: 300,
       maxSteps: 60,
     });
     expect(linear.answer.status).toBe('found');
-    expect(linear.steps.slice(0, 3).map((s) => s.rate)).toEqual([6, 12, 18]);
+    expect(linear.steps.slice(0, 3).map((s) => s.load)).toEqual([6, 12, 18]);
     expect(linear.answer.highestPass).toBe(264);
     const bisect = await search(queueing(300));
     expect(Math.abs(bisect.answer.highestPass! - 264) / 264).toBeLessThan(0.05);
@@ -242,14 +252,109 @@ describe('capacity search against synthetic servers', () => {
 
   it('bounds: a pass above the lowest fail is not the answer; ties fail', () => {
     const history = [
-      { rate: 100, verdict: 'pass' as const },
-      { rate: 200, verdict: 'fail' as const },
-      { rate: 300, verdict: 'pass' as const },
-      { rate: 150, verdict: 'pass' as const },
-      { rate: 150, verdict: 'fail' as const },
+      { load: 100, verdict: 'pass' as const },
+      { load: 200, verdict: 'fail' as const },
+      { load: 300, verdict: 'pass' as const },
+      { load: 150, verdict: 'pass' as const },
+      { load: 150, verdict: 'fail' as const },
     ];
     expect(boundsOf(history)).toEqual({ highestPass: 100, lowestFail: 150 });
-    expect(nextProbe(history, settings)).toEqual({ kind: 'probe', rate: 125 });
+    expect(nextProbe(history, settings)).toEqual({ kind: 'probe', load: 125 });
+  });
+});
+
+/**
+ * A closed-model server of one queue: service time `serviceMs` (throughput at most 1000 / serviceMs req/s),
+ * `baseMs` of latency with no queue. N users achieve X = min(N / base, 1 / service) and each request takes
+ * N / X (Little's law); the p99 is `tail` × that.
+ */
+function closedQueue(serviceMs: number, baseMs: number, tail = 1.1): Server {
+  return (users) => {
+    const achieved = Math.min((users * 1000) / baseMs, 1000 / serviceMs);
+    return win(achieved, ((tail * users) / achieved) * 1000);
+  };
+}
+
+const users: Partial<SearchSettings> = { unit: 'concurrency', start: 1, max: 256 };
+
+describe('concurrency search (closed model) against synthetic servers', () => {
+  it("brackets ×2 in whole users, bisects until one user apart, and agrees with Little's law", async () => {
+    // 4.25 ms per request (≈ 235 req/s), 5 ms with no queue: p99 = 1.1 × N × 4.25 ms ≤ 50 ⇔ N ≤ 10.7.
+    const { steps, answer } = await search(closedQueue(4.25, 5), users);
+    expect(steps.map((s) => s.load)).toEqual([1, 2, 4, 8, 16, 12, 10, 11]);
+    expect(answer).toEqual({ status: 'found', highestPass: 10, lowestFail: 11 });
+    for (const step of steps) expect(Number.isInteger(step.load)).toBe(true);
+    // At the answer the users achieve the server's throughput, and users = throughput × latency.
+    const found = steps.find((s) => s.load === 10)!.measure!;
+    expect(found.achieved).toBeCloseTo(1000 / 4.25, 6);
+    expect((found.achieved * found.latencyMs.p99) / 1000 / 1.1).toBeCloseTo(10, 6);
+  });
+
+  it('stops at one user apart although the precision would ask for more', async () => {
+    // p99 = 1.1 × 2 × N ms ≤ 50 ⇔ N ≤ 22: at 2 % of 22 the bound is 0.44 users, closer than one user.
+    const { steps, answer } = await search(closedQueue(2, 1), { ...users, precision: 0.02 });
+    expect(answer).toEqual({ status: 'found', highestPass: 22, lowestFail: 23 });
+    expect(new Set(steps.map((s) => s.load)).size).toBe(steps.length);
+  });
+
+  it('ends the climb at a cliff (a full queue answers errors) and never offers more users than the failing load', async () => {
+    // Up to 24 users fit the queue (10 ms p99); from 25 on, 90 % of requests are refused.
+    const cliff: Server = (n) => (n <= 24 ? win(200, 10) : win(200, 10, { errors: 180 }));
+    const { steps, answer } = await search(cliff, users);
+    expect(steps.find((s) => s.load === 32)!.stability).toBe('overload');
+    expect(Math.max(...steps.map((s) => s.load))).toBe(32);
+    expect(answer).toEqual({ status: 'found', highestPass: 24, lowestFail: 25 });
+  });
+
+  it('reports above-max and below-start in users, and a linear sweep climbs one user at a time', async () => {
+    expect((await search(closedQueue(0.1, 1), { ...users, max: 20 })).answer).toEqual({
+      status: 'above-max',
+      highestPass: 20,
+      lowestFail: null,
+    });
+    expect((await search(closedQueue(60, 60), { ...users, start: 3 })).answer).toMatchObject({
+      status: 'below-start',
+      lowestFail: 3,
+    });
+    // precision × max = 0.02 × 20 = 0.4 users: the sweep's stride is one user, never a fraction.
+    const linear = await search(closedQueue(4.25, 5), { ...users, strategy: 'linear', max: 20 });
+    expect(linear.steps.map((s) => s.load)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(linear.answer).toEqual({ status: 'found', highestPass: 10, lowestFail: 11 });
+  });
+
+  it('probes whole users only: the midpoint of 10 and 12 is 11, of 10 and 11 there is none', () => {
+    const concurrency: SearchSettings = { ...settings, unit: 'concurrency', start: 1, max: 64 };
+    expect(roundLoad(2.5, 'concurrency')).toBe(3);
+    expect(roundLoad(0.2, 'concurrency')).toBe(1);
+    expect(roundLoad(0.04, 'rate')).toBe(0.1);
+    expect(
+      nextProbe(
+        [
+          { load: 10, verdict: 'pass' },
+          { load: 12, verdict: 'fail' },
+        ],
+        concurrency,
+      ),
+    ).toEqual({ kind: 'probe', load: 11 });
+    expect(
+      nextProbe(
+        [
+          { load: 10, verdict: 'pass' },
+          { load: 11, verdict: 'fail' },
+        ],
+        concurrency,
+      ),
+    ).toEqual({ kind: 'done', answer: { status: 'found', highestPass: 10, lowestFail: 11 } });
+    // The same history in req/s still bisects (10.5 lies between), to the unit's 0.1 req/s.
+    expect(
+      nextProbe(
+        [
+          { load: 10, verdict: 'pass' },
+          { load: 11, verdict: 'fail' },
+        ],
+        { ...settings, precision: 0.01 },
+      ),
+    ).toEqual({ kind: 'probe', load: 10.5 });
   });
 });
 
@@ -260,10 +365,26 @@ describe('knee', () => {
       achieved: r,
       latencyMs: 5 / (1 - r / 300),
     }));
-    const knee = findKnee(points);
+    const knee = findKnee(points, 'rate');
     expect(knee.point?.offered).toBeGreaterThanOrEqual(200);
     expect(knee.point?.offered).toBeLessThanOrEqual(260);
     expect(knee.beyond).toBe('slope');
+  });
+  it('in users: finds where the server saturates, and calls a throughput collapse a cliff', () => {
+    // 5 ms flat until 10 users reach the server's 2,000 req/s, then half a millisecond more per user.
+    const point = (n: number) => {
+      const achieved = Math.min(n * 200, 2000);
+      return { offered: n, achieved, latencyMs: (n / achieved) * 1000 };
+    };
+    const knee = findKnee([1, 2, 4, 8, 16, 32, 64].map(point), 'concurrency');
+    expect(knee.point?.offered).toBeGreaterThanOrEqual(8);
+    expect(knee.point?.offered).toBeLessThanOrEqual(16);
+    expect(knee.beyond).toBe('slope');
+    // 4 users more and the throughput falls by 40 %: a cliff in users. Compared with the users' count as if
+    // it were an offered rate, the same fall would go unseen.
+    const collapse = [...[1, 2, 4, 8, 16].map(point), { offered: 20, achieved: 1200, latencyMs: 16.7 }];
+    expect(findKnee(collapse, 'concurrency')).toMatchObject({ point: { offered: 16 }, beyond: 'cliff' });
+    expect(findKnee(collapse, 'rate').beyond).toBe('slope');
   });
   it('calls a multiplied latency within a small rate step a cliff, and a straight line no knee', () => {
     const cliff = [10, 20, 40, 80, 100, 110].map((r) => ({
@@ -271,9 +392,9 @@ describe('knee', () => {
       achieved: r,
       latencyMs: r <= 100 ? 5 + r / 100 : 400,
     }));
-    expect(findKnee(cliff)).toMatchObject({ point: { offered: 100 }, beyond: 'cliff' });
+    expect(findKnee(cliff, 'rate')).toMatchObject({ point: { offered: 100 }, beyond: 'cliff' });
     const line = [10, 20, 40, 80].map((r) => ({ offered: r, achieved: r, latencyMs: r }));
-    expect(findKnee(line)).toEqual({ point: null, beyond: 'none' });
+    expect(findKnee(line, 'rate')).toEqual({ point: null, beyond: 'none' });
   });
 });
 
@@ -330,10 +451,10 @@ describe('cost, sweep and alerts', () => {
   it('places each alert at the highest load within its rule’s lookback, the lowest over its episodes', () => {
     // The search as it ran on the fixture: 160 pass, 320 overload, then bisecting down to 240.
     const spans = [
-      { rate: 160, startedAt: 0, endedAt: 10_000 },
-      { rate: 320, startedAt: 12_000, endedAt: 18_000 },
-      { rate: 240, startedAt: 21_000, endedAt: 31_000 },
-      { rate: 280, startedAt: 33_000, endedAt: 39_000 },
+      { load: 160, startedAt: 0, endedAt: 10_000 },
+      { load: 320, startedAt: 12_000, endedAt: 18_000 },
+      { load: 240, startedAt: 21_000, endedAt: 31_000 },
+      { load: 280, startedAt: 33_000, endedAt: 39_000 },
     ];
     // ErrorRatio: rate over 1m, for 1m; began to fire 25 s into the run, during the 240 step: the 320 step's
     // errors caused it (20 s ago, well within its lookback), so it fired at 320, past the capacity: late.

@@ -76,7 +76,7 @@ export function stepVerdict(stability: Stability, violations: readonly string[])
 
 /** A decided step as a result: the verdict from its stability and the SLO over its judged measure. Pure. */
 export function finishStep(input: {
-  rate: number;
+  load: number;
   stability: Stability;
   measure: StepMeasure | null;
   windows: StepResult['windows'];
@@ -86,7 +86,7 @@ export function finishStep(input: {
 }): StepResult {
   const violations = input.measure === null ? ['nothing measured'] : sloViolations(input.measure, input.slo);
   return {
-    rate: input.rate,
+    load: input.load,
     stability: input.stability,
     verdict: stepVerdict(input.stability, violations),
     violations: input.stability === 'stable' ? violations : [input.stability, ...violations],

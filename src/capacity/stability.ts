@@ -59,7 +59,9 @@ export function generatorDelayBound(window: WindowMeasure, loopLagMs = 0): numbe
  *    sends in a step that keeps its latency limits do not make it generator-limited: latency counts from
  *    each request's intended start, so a late send only adds to it, and the pass holds for the server. Nor do
  *    they in a step whose server broke a limit by far more than any send was late (a queue of 500 ms behind
- *    sends a few ms late is the server's);
+ *    sends a few ms late is the server's). A closed-model step has no late sends (a user sends when its
+ *    previous answer came), so only the generator's loop lag, judged by the runner, makes it
+ *    generator-limited;
  * 3. `stable`: the last `windows` windows' throughput agrees within ±tolerance of its mean, and so does their
  *    percentile, or every one of those percentiles is clear of the SLO's limit for it by more than
  *    ±tolerance (all under (1 − tolerance) × limit, or all over (1 + tolerance) × limit): then its window-to-

@@ -1,12 +1,20 @@
 /**
  * Capacity search data: the SLO, the criteria of a stable measurement, the search settings, and what each
- * step measured. Rates are requests per second (offered = the schedule's, achieved = completed per second);
- * latencies are ms from each request's INTENDED start; ratios are 0..1.
+ * step measured. A search varies one load (see `LoadUnit`); rates are requests per second (offered = the
+ * schedule's, achieved = completed per second); latencies are ms from each request's INTENDED start (the
+ * closed model's intended start is its send); ratios are 0..1.
  */
+
+/**
+ * What a capacity search varies. `rate`: the offered request rate, req/s, to 0.1 (open model).
+ * `concurrency`: the number of virtual users, each looping request → response, a whole number (closed
+ * model: LLM servers are sized in concurrent users); its throughput is what those users achieved.
+ */
+export type LoadUnit = 'rate' | 'concurrency';
 
 export type Percentile = 'p50' | 'p90' | 'p99';
 
-/** An SLO as data: a rate passes when every limit given holds over a stable measurement. */
+/** An SLO as data: a load passes when every limit given holds over a stable measurement. */
 export interface Slo {
   /** Latency limits, ms from intended start (successful requests). */
   latencyMs: Partial<Record<Percentile, number>>;
@@ -36,7 +44,7 @@ export interface StabilityCriteria {
   latencyFloorMs: number;
   /** The percentile whose stability is checked (the strictest one the SLO names; default p99). */
   percentile: Percentile;
-  /** Late sends / sent above this mark the step generator-limited (default 0.01). */
+  /** Late sends / sent above this mark the step generator-limited (default 0.01; open model: the closed one sends none late). */
   maxLateRatio: number;
   /** p99 event-loop lag of the generator above this (ms) marks the step generator-limited (default 20). */
   maxLoopLagMs: number;
@@ -46,7 +54,10 @@ export interface StabilityCriteria {
 
 /** One measurement window of a step (one or more seconds of intended start times, merged). */
 export interface WindowMeasure {
-  /** Offered (scheduled) and achieved (completed) rates, req/s. */
+  /**
+   * Offered and achieved (completed) rates, req/s. Offered: the schedule's rate (open model), or the rate at
+   * which the users sent (closed model: it offers no rate of its own).
+   */
   offered: number;
   achieved: number;
   sent: number;
@@ -93,8 +104,8 @@ export type Stability =
 export type StepVerdict = 'pass' | 'fail' | 'limited' | 'interrupted';
 
 export interface StepResult {
-  /** Offered rate of the step, req/s. */
-  rate: number;
+  /** The step's load in the search's unit: offered req/s, or virtual users. */
+  load: number;
   stability: Stability;
   verdict: StepVerdict;
   /** Why it failed: each SLO limit broken (empty when it passed). */
@@ -109,26 +120,32 @@ export interface StepResult {
 }
 
 export interface SearchSettings {
-  /** First rate of the bracket, req/s. */
-  startRate: number;
-  /** Highest rate ever offered, req/s. */
-  maxRate: number;
-  /** Bisection stops when (lowest fail − highest pass) ≤ precision × highest pass (default 0.02). */
+  /** What `start`, `max` and every probed load count. */
+  unit: LoadUnit;
+  /** First load of the bracket (req/s, or users). */
+  start: number;
+  /** Highest load ever offered (req/s, or users). */
+  max: number;
+  /**
+   * Bisection stops when (lowest fail − highest pass) ≤ precision × highest pass (default 0.02), or when no
+   * load of the unit's step (0.1 req/s, one user) lies between them.
+   */
   precision: number;
   /** Probes of each final point (highest pass, lowest fail); the majority decides (ties fail). Default 1. */
   repeats: number;
   /** Most steps of one search (a bound besides the time budget). */
   maxSteps: number;
   /**
-   * `bisect` (default): bracket ×2, then bisect. `linear`: a brute-force sweep from `startRate` up in steps
-   * of `precision × maxRate` until the first failing rate (to check a search against, as the bench does).
+   * `bisect` (default): bracket ×2, then bisect. `linear`: a brute-force sweep from `start` up in steps of
+   * `precision × max` (at least the unit's step) until the first failing load (to check a search against, as
+   * the bench does).
    */
   strategy?: 'bisect' | 'linear' | undefined;
 }
 
 /**
- * Where a search ended. `found`: bracketed and bisected to the precision. `above-max`: even the max rate
- * passed. `below-start`: the start rate failed. `generator-limited`: the generator could not offer a rate the
+ * Where a search ended. `found`: bracketed and bisected to the precision. `above-max`: even the max load
+ * passed. `below-start`: the start load failed. `generator-limited`: the generator could not offer a load the
  * search needed. `budget`: the time or step budget ran out. `interrupted`: Ctrl-C.
  */
 export type SearchStatus =
@@ -141,9 +158,9 @@ export type SearchStatus =
 
 export interface SearchAnswer {
   status: SearchStatus;
-  /** Highest passing rate below the lowest failing one (the SLO capacity), req/s; null when none passed. */
+  /** Highest passing load below the lowest failing one (the SLO capacity); null when none passed. */
   highestPass: number | null;
-  /** Lowest failing rate, req/s; null when none failed. */
+  /** Lowest failing load; null when none failed. */
   lowestFail: number | null;
 }
 
@@ -154,7 +171,10 @@ export interface CapacityProgress {
   configurations: number;
   fault: string | null;
   step: number;
-  rate: number;
+  unit: LoadUnit;
+  /** The step's load: offered req/s, or virtual users. */
+  load: number;
+  /** Completed per second, req/s. */
   achievedRate: number;
   p99Ms: number | null;
   highestPass: number | null;

@@ -4,7 +4,10 @@ import { lineLogger } from '../core/log.ts';
 import { parseCapacityFlags } from './flags.ts';
 import { capacityHelp } from './help.ts';
 
-/** `firedrill capacity <scenario.ts> [--max-rate N] [--max-duration D] [--price-per-hour USD] [--fault ID]`. */
+/**
+ * `firedrill capacity <scenario.ts> [--max-rate N | --max-concurrency N] [--max-duration D] [--price-per-hour USD]
+ * [--fault ID]`.
+ */
 export async function capacityCommand(args: string[]): Promise<number> {
   const flags = parseCapacityFlags(args);
   if (flags.help) {

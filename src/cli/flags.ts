@@ -390,6 +390,7 @@ export function parseExportFlags(args: string[]): Parsed<ExportFlags> {
 export interface CapacityFlags extends StackFlagValues {
   scenarioFile: string;
   maxRate: number | undefined;
+  maxConcurrency: number | undefined;
   maxDurationMs: number | undefined;
   pricePerHour: number | undefined;
   replicas: number | undefined;
@@ -416,6 +417,7 @@ export function parseCapacityFlags(args: string[]): Parsed<CapacityFlags> {
       options: {
         ...stackOptions,
         'max-rate': { type: 'string' },
+        'max-concurrency': { type: 'string' },
         'max-duration': { type: 'string' },
         'price-per-hour': { type: 'string' },
         replicas: { type: 'string' },
@@ -436,6 +438,10 @@ export function parseCapacityFlags(args: string[]): Parsed<CapacityFlags> {
     help: false,
     scenarioFile: oneFile(positionals, 'capacity', 'scenarios/capacity-search.ts'),
     maxRate: positiveNumber(values['max-rate'], '--max-rate', '500'),
+    maxConcurrency:
+      values['max-concurrency'] === undefined
+        ? undefined
+        : wholeNumber(values['max-concurrency'], '--max-concurrency'),
     maxDurationMs,
     pricePerHour: positiveNumber(values['price-per-hour'], '--price-per-hour', '2.5'),
     replicas: values.replicas === undefined ? undefined : wholeNumber(values.replicas, '--replicas'),

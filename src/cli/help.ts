@@ -183,32 +183,41 @@ Exit code: 10 a regression · 0 none · 2 bad input (a folder that is neither, n
 
 export const capacityHelp = `Usage: firedrill capacity <scenario.ts> [options]
 
-Searches the highest request rate that meets the scenario's capacity.slo (open model, latency from each
-request's intended start): brackets from capacity.startRate doubling until a rate fails (an SLO breach, an
-unstable or diverging step, errors over 50 % or timeouts end the climb), then bisects to capacity.precision
-(default 2 %). Each step: a warm-up that is not measured, then windows until the last 3 agree within ±10 %
-(at most capacity.maxWindows: "unstable", never passed). A step that breaks a latency limit while its generator
-ran late (> 1 % of sends) or lagged is "generator-limited" and never reported as capacity: the search bisects
-below it instead (a pass with late sends holds: latency counts from the intended start). With
-capacity.configurations and a configurator, one search per configuration (grid or list), an early exit when
-the last configurations with an answer gained under 5 % (a generator-limited or budget-cut search is no
-answer: it never stops a sweep), and the recommendation: the cheapest configuration that meets the SLO. A
-search without an answer is reported as such ("no answer: every step was generator-limited …", "at least
-N/s, not decided …").
+Searches the highest load that meets the scenario's capacity.slo. The load follows traffic.model:
+  open (default)   the request rate, req/s (latency from each request's intended start): from
+                   capacity.startRate (default 10) up to capacity.maxRate (default 2000)
+  closed           the number of concurrent virtual users, each looping request → response (latency from
+                   each send): from capacity.startConcurrency (default 1) up to capacity.maxConcurrency
+                   (default 256); the throughput those users achieved is reported beside the answer and
+                   prices the cost
+It brackets from the start doubling until a load fails (an SLO breach, an unstable or diverging step, errors
+over 50 % or timeouts end the climb), then bisects to capacity.precision (default 2 %; users: until one user
+apart). Each step: a warm-up that is not measured, then windows until the last 3 agree within ±10 % (at most
+capacity.maxWindows: "unstable", never passed). A step that breaks a latency limit while its generator ran
+late (> 1 % of sends, open model) or lagged (both models) is "generator-limited" and never reported as
+capacity: the search bisects below it instead (a pass with late sends holds: latency counts from the
+intended start). With capacity.configurations and a configurator, one search per configuration (grid or
+list), an early exit when the last configurations with an answer gained under 5 % (a generator-limited or
+budget-cut search is no answer: it never stops a sweep), and the recommendation: the cheapest configuration
+that meets the SLO. A search without an answer is reported as such ("no answer: every step was
+generator-limited …", "at least N/s, not decided …").
 
 Options (and the stack flags of \`firedrill run\`: --target, --prometheus, --admin-url, --admin-token, …):
-  --max-rate N          highest rate ever offered, req/s (default capacity.maxRate, 2000)
+  --max-rate N          open model: highest rate ever offered, req/s (default capacity.maxRate, 2000)
+  --max-concurrency N   closed model: most virtual users (default capacity.maxConcurrency, 256)
   --max-duration D      the whole search stops after D (default capacity.maxDuration, 10m)
   --price-per-hour USD  price of one replica; reports $ per 1,000 inferences (and per 1M output tokens)
   --replicas N          replicas behind the target (default 1)
   --fault ID            also search while the scenario's fault ID is held: headroom = under fault / healthy
   --allow-host HOST     send load to a non-loopback host (loopback only by default)
-  --out DIR             reports folder (default: reports); writes DIR/capacity-<id>/ with capacity.json,
-                        summary.md, capacity.html and events.ndjson
+  --out DIR             reports folder (default: reports); writes DIR/capacity-<id>/ with capacity.json
+                        (its "unit" says "rate" or "concurrency"), summary.md, capacity.html and
+                        events.ndjson
 
 The bounds are printed before the first request. Ctrl-C stops the step at once, restores the configuration,
 reverts the fault and writes what was measured (exit 130). Exit: 0 a capacity was found (or a lower bound:
-"at least", when the max rate, the generator or the budget stopped the search above a pass) · 10 no rate met
+"at least", when the max load, the generator or the budget stopped the search above a pass) · 10 no load met
 the SLO · 11 nothing decided (the generator or the budget stopped every search before a pass) · 2 impossible
-settings (nothing started) · 3 environment. \`firedrill report <dir>\` re-renders the reports from
-capacity.json; \`firedrill export k6-operator <scenario.ts> --at-capacity <dir>\` confirms the answer with k6.`;
+settings, e.g. a max below the start or the other model's bounds (nothing started) · 3 environment.
+\`firedrill report <dir>\` re-renders the reports from capacity.json; \`firedrill export k6-operator
+<scenario.ts> --at-capacity <dir>\` confirms the answer with k6.`;

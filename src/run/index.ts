@@ -14,4 +14,4 @@ export { prepare } from './prepare.ts';
 export { type RecoveryReport, recoverRun, resolveRunDir } from './recover.ts';
 export { faultTargets, type RunOptions, type RunProgress, type RunResult, runGameDay } from './runner.ts';
 export { prepareTraffic } from './traffic-setup.ts';
-export { startTrafficThread, type TrafficThread } from './traffic-thread.ts';
+export { type StepTraffic, startTrafficThread, type TrafficThread } from './traffic-thread.ts';

@@ -101,7 +101,7 @@ describe('traffic thread', () => {
         const windows: TrafficWindow[] = [];
         const { summary } = await thread.run({
           signal: controller.signal,
-          stages: [{ kind: 'constant', rate, durationMs: 1000 }],
+          step: { model: 'open', stages: [{ kind: 'constant', rate, durationMs: 1000 }] },
           onWindow: (w) => windows.push(w),
           onProgress: () => {},
         });
@@ -116,6 +116,59 @@ describe('traffic thread', () => {
       const third = await step(30);
       expect(third.summary.sent).toBe(30);
       expect(third.windows.map((w) => w.ok)).toEqual([30]);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('step-driven, closed model: runs each step with the users it is given, and refuses a rate step', async () => {
+    const file = join(dir, 'thread-closed.ts');
+    await writeFile(
+      file,
+      `export default ${JSON.stringify({
+        name: 'thread-closed',
+        description: 'closed traffic thread test',
+        target: { protocol: 'kserve-v2', model: 'penguins' },
+        traffic: {
+          model: 'closed',
+          stages: [{ kind: 'concurrency', vus: 1, duration: '30s' }],
+          timeout: '2s',
+        },
+        expect: [{ kind: 'threshold', phase: 'run', metric: 'error-ratio', op: '<', value: 0.01 }],
+      })};\n`,
+    );
+    const thread = await startTrafficThread({
+      scenarioFile: file,
+      backend: undefined,
+      target,
+      requestLogPath: undefined,
+    });
+    try {
+      expect(thread.model).toBe('closed');
+      const windows: TrafficWindow[] = [];
+      const { summary } = await thread.run({
+        signal: new AbortController().signal,
+        step: { model: 'closed', stages: [{ kind: 'concurrency', vus: 3, durationMs: 1000 }] },
+        onWindow: (w) => windows.push(w),
+        onProgress: () => {},
+      });
+      // The step's one second (not the scenario's 30 s): every send answered, none late.
+      expect(summary).toMatchObject({ model: 'closed', errors: 0, late: 0 });
+      expect(summary.sent).toBeGreaterThan(3);
+      expect(windows).toHaveLength(1);
+      expect(windows[0]!.ok).toBe(summary.sent);
+      const refused = await thread
+        .run({
+          signal: new AbortController().signal,
+          step: { model: 'open', stages: [{ kind: 'constant', rate: 10, durationMs: 1000 }] },
+          onWindow: () => {},
+          onProgress: () => {},
+        })
+        .catch((e: unknown) => e);
+      expect(isFiredrillError(refused)).toBe(true);
+      expect((refused as Error).message).toContain(
+        "open-model step cannot run on this scenario's closed-model",
+      );
     } finally {
       await thread.close();
     }

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { FiredrillError, type FiredrillErrorCode } from '../core/errors.ts';
 import type { FaultBackend } from '../scenario/index.ts';
 import {
+  type ConcurrencyStage,
   type EngineSummary,
   mergeProgress,
   mergeSummaries,
@@ -34,11 +35,20 @@ export type ThreadMessage =
   | { type: 'error'; error: { code: FiredrillErrorCode; message: string; hint: string | undefined } };
 
 /**
- * Messages to the thread. `start` runs the scenario's traffic, or, when it carries `stages` (step-driven mode,
- * open model only), those rate stages with the scenario's payloads, arrivals, timeout and in-flight cap.
- * `abort` stops the run in progress; the thread stays up for the next `start`.
+ * One step's traffic as data (step-driven mode, a capacity search), in the scenario's own model: rate stages
+ * (open; run with the scenario's payloads, arrivals, timeout and in-flight cap) or concurrency stages
+ * (closed; with its payloads and timeout).
  */
-export type ToThread = { type: 'start'; stages?: TrafficStage[] } | { type: 'abort' };
+export type StepTraffic =
+  | { model: 'open'; stages: TrafficStage[] }
+  | { model: 'closed'; stages: ConcurrencyStage[] };
+
+/**
+ * Messages to the thread. `start` runs the scenario's traffic, or, when it carries a `step`, that step's
+ * stages in place of the scenario's. `abort` stops the run in progress; the thread stays up for the next
+ * `start`.
+ */
+export type ToThread = { type: 'start'; step?: StepTraffic } | { type: 'abort' };
 
 export interface TrafficThread {
   readonly engine: string;
@@ -46,12 +56,12 @@ export interface TrafficThread {
   /**
    * Starts the traffic now; resolves with the engine's summary. `onWindow` and `onProgress` run on this
    * (the main) thread, in order. Aborting `signal` stops the sends as the engine's own abort does. With
-   * `stages`, runs those (serializable) rate stages instead of the scenario's: one thread serves many steps.
-   * Never called while a run is in progress.
+   * `step`, runs its (serializable) stages instead of the scenario's: one thread serves many steps; the
+   * step's model must be the scenario's. Never called while a run is in progress.
    */
   run(callbacks: {
     signal: AbortSignal;
-    stages?: readonly TrafficStage[] | undefined;
+    step?: StepTraffic | undefined;
     onWindow: (window: TrafficWindow) => void;
     onProgress: (progress: TrafficProgress) => void;
   }): Promise<{ summary: EngineSummary; logError: string | undefined }>;
@@ -152,7 +162,7 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
     engine: ready.engine,
     model: ready.model,
     close,
-    run: ({ signal, stages, onWindow, onProgress }) => {
+    run: ({ signal, step, onWindow, onProgress }) => {
       const onAbort = () => worker.postMessage({ type: 'abort' } satisfies ToThread);
       const done = converse(
         (message) => {
@@ -172,9 +182,7 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
       );
       signal.addEventListener('abort', onAbort, { once: true });
       worker.postMessage(
-        (stages === undefined
-          ? { type: 'start' }
-          : { type: 'start', stages: [...stages] }) satisfies ToThread,
+        (step === undefined ? { type: 'start' } : { type: 'start', step }) satisfies ToThread,
       );
       if (signal.aborted) onAbort();
       return done;

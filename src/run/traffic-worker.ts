@@ -1,11 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FiredrillError, isFiredrillError } from '../core/errors.ts';
 import { createPayloadFactory, loadPayloadReference } from '../payload/index.ts';
-import type { TrafficStage } from '../traffic/index.ts';
 import { prepare as prepareScenario } from './prepare.ts';
 import { openRequestLog, type RequestLog } from './request-log.ts';
 import { type BoundEngine, engineFor, prepareTraffic, type TrafficSetup } from './traffic-setup.ts';
-import type { ThreadInput, ThreadMessage, ToThread } from './traffic-thread.ts';
+import type { StepTraffic, ThreadInput, ThreadMessage, ToThread } from './traffic-thread.ts';
 
 /**
  * The traffic thread: loads the scenario again (a scenario file is plain configuration, so it yields the same
@@ -40,19 +39,23 @@ async function prepare() {
 }
 
 /**
- * The engine for one `start`: the scenario's own, or (step-driven mode, a capacity search) the open engine
- * with the stages the message carries in place of the scenario's.
+ * The engine for one `start`: the scenario's own, or (step-driven mode, a capacity search) the engine of the
+ * scenario's model with the step's stages in place of the scenario's.
  */
 function engineForStart(
   setup: TrafficSetup,
   scenarioEngine: BoundEngine,
-  stages: readonly TrafficStage[] | undefined,
+  step: StepTraffic | undefined,
 ): BoundEngine {
-  if (stages === undefined) return scenarioEngine;
-  if (setup.model !== 'open') {
-    throw new FiredrillError('FD_USAGE', 'step-driven traffic needs the open model (traffic.model "open")');
-  }
-  return engineFor({ ...setup, stages: [...stages] });
+  if (step === undefined) return scenarioEngine;
+  if (step.model === 'open' && setup.model === 'open')
+    return engineFor({ ...setup, stages: [...step.stages] });
+  if (step.model === 'closed' && setup.model === 'closed')
+    return engineFor({ ...setup, stages: [...step.stages] });
+  throw new FiredrillError(
+    'FD_USAGE',
+    `a ${step.model}-model step cannot run on this scenario's ${setup.model}-model traffic (traffic.model "${setup.model}")`,
+  );
 }
 
 try {
@@ -64,7 +67,7 @@ try {
     abort = new AbortController();
     let runEngine: BoundEngine;
     try {
-      runEngine = engineForStart(setup, engine, message.stages);
+      runEngine = engineForStart(setup, engine, message.step);
     } catch (error) {
       post({ type: 'error', error: serializeError(error) });
       return;

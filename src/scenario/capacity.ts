@@ -2,11 +2,36 @@ import { z } from 'zod';
 import { duration, positiveRate } from './common.ts';
 
 /**
- * The `capacity` block: how `firedrill capacity` searches the highest rate that meets the SLO (bracket ×2
- * from `startRate`, bisect to `precision`), how each step is measured (warm-up, then `window`-long windows
- * until the last `stableWindows` agree within ±`tolerance`, at most `maxWindows`), its bounds (`maxRate`,
+ * The `capacity` block: how `firedrill capacity` searches the highest load that meets the SLO (bracket ×2
+ * from the start, bisect to `precision`), how each step is measured (warm-up, then `window`-long windows
+ * until the last `stableWindows` agree within ±`tolerance`, at most `maxWindows`), its bounds (the max load,
  * `maxDuration`), and optionally the server configurations to sweep. `firedrill run` ignores it.
+ *
+ * The load follows the traffic's model: an open-model scenario searches a request rate (`startRate`,
+ * `maxRate`, req/s), a closed-model one (`traffic.model: 'closed'`) the number of concurrent virtual users
+ * (`startConcurrency`, `maxConcurrency`). Giving the other model's bounds is refused (references.ts); the
+ * bounds left out take `CAPACITY_LOAD_DEFAULTS`, printed before the search starts.
  */
+
+/** The load bounds a capacity block leaves out: rates in req/s, concurrency in virtual users. */
+export const CAPACITY_LOAD_DEFAULTS = {
+  startRate: 10,
+  maxRate: 2000,
+  startConcurrency: 1,
+  maxConcurrency: 256,
+} as const;
+
+/** Most virtual users one generator runs (the closed engine's limit). */
+export const MAX_VIRTUAL_USERS = 10_000;
+
+const users = (what: string) =>
+  z
+    .number({ error: `expected ${what} as a number of virtual users` })
+    .int({ error: 'virtual users are a whole number' })
+    .min(1, { error: `${what} is at least 1 virtual user` })
+    .max(MAX_VIRTUAL_USERS, {
+      error: `more than ${MAX_VIRTUAL_USERS} virtual users is beyond one generator`,
+    });
 
 const ratio = (what: string) =>
   z
@@ -41,8 +66,12 @@ export const capacitySchema = z
       .refine((slo) => Object.values(slo).some((v) => v !== undefined), {
         error: 'an SLO needs at least one limit, e.g. { p99: "50ms", errorRatio: 0.01 }',
       }),
-    startRate: positiveRate.default(10),
-    maxRate: positiveRate.default(2000),
+    /** Open model: first rate of the bracket and highest rate ever offered, req/s (defaults 10 and 2000). */
+    startRate: positiveRate.optional(),
+    maxRate: positiveRate.optional(),
+    /** Closed model: first and highest number of concurrent virtual users (defaults 1 and 256). */
+    startConcurrency: users('startConcurrency').optional(),
+    maxConcurrency: users('maxConcurrency').optional(),
     /** The whole search (every configuration) stops when this is spent. */
     maxDuration: duration('a duration').default(600_000),
     /** `bisect`: bracket ×2 then bisect; `linear`: a brute-force sweep in steps of precision × maxRate (for checking). */
@@ -59,11 +88,11 @@ export const capacitySchema = z
     maxWindows: z.number().int().min(2).max(60).default(8),
     tolerance: z.number().gt(0).max(1).default(0.1),
     /**
-     * Fewest requests a measurement window holds: at low rates a window spans more seconds, so its p99 is not
-     * the one slowest request (default 100).
+     * Open model: fewest requests a measurement window holds: at low rates a window spans more seconds, so
+     * its p99 is not the one slowest request (default 100). A closed-model step's windows are `window` long.
      */
     minWindowRequests: z.number().int().min(1).max(100_000).default(100),
-    /** Late sends (> 1 ms after their time) / sent above which a step is generator-limited. */
+    /** Open model: late sends (> 1 ms after their time) / sent above which a step is generator-limited. */
     maxLateRatio: ratio('the late-send ratio').default(0.01),
     /** Quiet time after a failed step, so the server drains the queue it built before the next step. */
     cooldown: duration('a cool-down').default(3_000),
@@ -99,12 +128,22 @@ export const capacitySchema = z
       .optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.maxRate < c.startRate) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maxRate'],
-        message: `maxRate ${c.maxRate} is below startRate ${c.startRate}: the search could not take a step`,
-      });
+    const d = CAPACITY_LOAD_DEFAULTS;
+    for (const [start, max, unit] of [
+      ['startRate', 'maxRate', ''],
+      ['startConcurrency', 'maxConcurrency', ' users'],
+    ] as const) {
+      if (c[start] === undefined && c[max] === undefined) continue;
+      const from = c[start] ?? d[start];
+      const to = c[max] ?? d[max];
+      const defaulted = (key: typeof start | typeof max) => (c[key] === undefined ? ' (default)' : '');
+      if (to < from) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [c[max] === undefined ? start : max],
+          message: `${max} ${to}${unit}${defaulted(max)} is below ${start} ${from}${unit}${defaulted(start)}: the search could not take a step`,
+        });
+      }
     }
     if (c.maxWindows < c.stableWindows) {
       ctx.addIssue({

@@ -1,4 +1,9 @@
-export { type CapacityBlock, capacitySchema } from './capacity.ts';
+export {
+  CAPACITY_LOAD_DEFAULTS,
+  type CapacityBlock,
+  capacitySchema,
+  MAX_VIRTUAL_USERS,
+} from './capacity.ts';
 export { defineScenario } from './define.ts';
 export { type FaultBackend, faultBackends } from './faults.ts';
 export { type LoadOverrides, loadScenario } from './load.ts';

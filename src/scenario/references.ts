@@ -1,5 +1,6 @@
 import { didYouMean } from '../core/suggest.ts';
 import { capacityIssues } from '../traffic/schedule.ts';
+import { CAPACITY_LOAD_DEFAULTS } from './capacity.ts';
 import { name } from './common.ts';
 import { expectationSchema, isStreamedMetric } from './expectations.ts';
 import { faultIssues, faultSchema, type ParsedFault } from './faults.ts';
@@ -35,6 +36,8 @@ export interface ScenarioParts {
   rawStageNames: string[];
   /** Whether the scenario sets traffic.maxInFlight itself (the open model's default always suffices). */
   explicitMaxInFlight: boolean;
+  /** The raw `capacity` block (undefined when absent): which of its fields the scenario sets itself. */
+  rawCapacity: unknown;
 }
 
 function field(value: unknown, key: string): unknown {
@@ -64,6 +67,7 @@ export function partsOfScenario(scenario: Scenario, data: unknown): ScenarioPart
     rawExpect: scenario.expect,
     rawStageNames: scenario.traffic.stages.flatMap((s) => (s.name ? [s.name] : [])),
     explicitMaxInFlight: field(raw, 'maxInFlight') !== undefined,
+    rawCapacity: field(data, 'capacity'),
   };
 }
 
@@ -90,6 +94,7 @@ export function parseParts(data: unknown): ScenarioParts {
       return typeof stageName === 'string' ? [stageName] : [];
     }),
     explicitMaxInFlight: field(field(data, 'traffic'), 'maxInFlight') !== undefined,
+    rawCapacity: field(data, 'capacity'),
   };
 }
 
@@ -138,6 +143,10 @@ export function referenceIssues(parts: ScenarioParts): PartIssue[] {
     })) {
       add(['traffic', 'maxInFlight'], message);
     }
+  }
+
+  if (traffic !== undefined) {
+    for (const issue of capacityLoadIssues(traffic.model, parts.rawCapacity)) add(issue.path, issue.message);
   }
 
   const target = parts.target;
@@ -232,4 +241,53 @@ export function referenceIssues(parts: ScenarioParts): PartIssue[] {
     }
   });
   return issues;
+}
+
+type LoadBound = keyof typeof CAPACITY_LOAD_DEFAULTS;
+
+/** A rate bound in a closed-model scenario: why not, and the bound in users instead. */
+function rateInClosed(key: LoadBound, instead: LoadBound): readonly [string, string] {
+  return [
+    key,
+    `${key} is a request rate (open model), and this scenario's traffic is closed-model: its capacity search counts concurrent virtual users; use ${instead} instead (e.g. ${instead}: ${CAPACITY_LOAD_DEFAULTS[instead]})`,
+  ];
+}
+
+/** A bound in users in an open-model scenario: why not, and the rate bound instead. */
+function usersInOpen(key: LoadBound, instead: LoadBound): readonly [string, string] {
+  return [
+    key,
+    `${key} counts concurrent virtual users (closed model), and this scenario's traffic is open-model: use ${instead} (req/s, e.g. ${instead}: ${CAPACITY_LOAD_DEFAULTS[instead]}), or set traffic.model: "closed" with concurrency stages`,
+  ];
+}
+
+/**
+ * Per traffic model, the capacity block's fields that belong to the other one, each with why and what
+ * instead: a closed-model search counts concurrent users (startConcurrency, maxConcurrency), an open-model
+ * one offers rates (startRate, maxRate); late sends and rate-sized windows exist in the open model only.
+ */
+const FOREIGN_CAPACITY_FIELDS: Record<Traffic['model'], ReadonlyArray<readonly [string, string]>> = {
+  closed: [
+    rateInClosed('startRate', 'startConcurrency'),
+    rateInClosed('maxRate', 'maxConcurrency'),
+    [
+      'maxLateRatio',
+      'the closed model sends nothing late (a user sends when its previous answer came), so there is no late-send ratio to judge; its steps are generator-limited by loop lag only (maxLoopLag): leave maxLateRatio out',
+    ],
+    [
+      'minWindowRequests',
+      "minWindowRequests sizes windows from the offered rate (open model); a closed-model step's windows are capacity.window long: leave it out, or lengthen window",
+    ],
+  ],
+  open: [usersInOpen('startConcurrency', 'startRate'), usersInOpen('maxConcurrency', 'maxRate')],
+};
+
+/**
+ * The capacity block's fields that belong to the other traffic model than the scenario's. Read from the raw
+ * block, so a field set to its default value is refused too.
+ */
+function capacityLoadIssues(model: Traffic['model'], rawCapacity: unknown): PartIssue[] {
+  return FOREIGN_CAPACITY_FIELDS[model]
+    .filter(([key]) => field(rawCapacity, key) !== undefined)
+    .map(([key, message]) => ({ path: ['capacity', key], message }));
 }

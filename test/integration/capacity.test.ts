@@ -73,6 +73,27 @@ function scenario(capacity: Record<string, unknown>) {
   };
 }
 
+/**
+ * The same search in concurrent users (closed model): with one request per 50 ms batch, N users wait for one
+ * another, so each request takes ≈ N × 50 ms while they achieve ≈ 20 req/s (Little's law). p99 < 240 ms
+ * holds at 4 users (≈ 200 ms, p99 226 ms measured on a loaded machine) and breaks at 5 (never under
+ * 5 × 49 ms: timers fire late, not early): from 4 users the bracket doubles to the max, 6, then bisects to 5. (The refusals of
+ * the open model's bounds are unit-tested in src/capacity/program.test.ts.)
+ */
+function closedScenario() {
+  const { startRate, maxRate, maxLateRatio, minWindowRequests, ...capacity } = scenario({}).capacity;
+  return {
+    ...scenario({}),
+    traffic: { model: 'closed', stages: [{ kind: 'concurrency', vus: 2, duration: '5s' }], timeout: '1s' },
+    capacity: {
+      ...capacity,
+      slo: { p99: '240ms', errorRatio: 0.01 },
+      startConcurrency: 4,
+      maxConcurrency: 6,
+    },
+  };
+}
+
 async function flags(): Promise<string[]> {
   return [
     '--target',
@@ -211,5 +232,40 @@ describe('firedrill capacity', () => {
       'capacity.configurations[0]: warpFactor is not a fixture batcher setting',
     );
     expect(result.stdout).toBe(''); // no table: nothing ran
+  }, 60_000);
+
+  it('closed model: finds the most concurrent users within the SLO and the throughput they achieved', async () => {
+    const { file, dir } = await writeScenario(closedScenario());
+    const out = join(dir, 'reports');
+    const result = await runCli(
+      ['capacity', file, '--out', out, '--price-per-hour', '3.6', ...(await flags())],
+      { timeoutMs: 60_000 },
+    );
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const reportDir = join(out, 'latest');
+    const json = capacityJsonSchema.parse(
+      JSON.parse(await readFile(join(reportDir, 'capacity.json'), 'utf8')),
+    );
+    expect(json.unit).toBe('concurrency');
+    expect(json.settings).toMatchObject({ startRate: 4, maxRate: 6 });
+    const search = json.configurations[0]!.healthy;
+    // Doubled from the start (capped at the max), then bisected in whole users until one user apart.
+    expect(search.steps.map((s) => s.rate)).toEqual([4, 6, 5]);
+    expect(search.answer).toEqual({ status: 'found', highestPass: 4, lowestFail: 5 });
+    // One batch of one every 50 ms: ≈ 20 req/s whatever the users; 4 users / 20 req/s = 200 ms each.
+    const achieved = search.achievedAtCapacity!;
+    expect(achieved).toBeGreaterThan(15);
+    expect(achieved).toBeLessThanOrEqual(20.5);
+    const atCapacity = search.steps.find((s) => s.rate === 4 && s.verdict === 'pass')!.measure!;
+    expect(
+      Math.abs((4 / achieved) * 1000 - atCapacity.latencyMs.p50) / atCapacity.latencyMs.p50,
+    ).toBeLessThan(0.15);
+    // Cost is priced on what the users achieved: $0.001/s ÷ achieved req/s × 1,000.
+    expect(search.cost!.per1kInferences).toBeCloseTo(1 / achieved, 6);
+    expect(result.stdout).toMatch(
+      /SLO capacity: 4 users \([\d.]+\/s achieved, p99 [\d.]+ms\) with maxBatchSize=1/,
+    );
+    expect(await readFile(join(reportDir, 'summary.md'), 'utf8')).toContain('| 1 | 4 users |');
+    expect(await readFile(join(reportDir, 'capacity.html'), 'utf8')).toContain('concurrency (users)');
   }, 60_000);
 });
