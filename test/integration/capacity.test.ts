@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { createGpuSimulator, type GpuSimulatorHandle } from '../../fixtures/model-server/gpu.ts';
 import { createModelServer, type ModelServer } from '../../fixtures/model-server/index.ts';
 import { type CapacityJson, capacityJsonSchema } from '../../src/capacity/index.ts';
 import { validateTestRun } from '../../src/k6/index.ts';
@@ -16,8 +17,13 @@ import { freePort, runCli, writeScenario } from './helpers.ts';
 const TOKEN = 'capacity-test-token';
 let server: ModelServer;
 
+let gpu: GpuSimulatorHandle;
+
 beforeAll(async () => {
+  // The batcher runs on a simulated GPU, so the gpu-throttle fault can slow it (`--fault`).
+  gpu = createGpuSimulator({ hostname: 'capacity-test', uuid: 'GPU-capacity-test', collectIntervalMs: 0 });
   server = await createModelServer({
+    gpu,
     adminToken: TOKEN,
     defaultMetrics: false,
     featureStore: {
@@ -117,14 +123,36 @@ function searchedOrFail() {
 }
 
 describe('firedrill capacity', () => {
-  it('finds the SLO capacity of a slow batcher, writes capacity.json, summary.md and the HTML curve, restores the batcher', async () => {
-    const { file, dir } = await writeScenario(scenario({}));
+  it('finds the SLO capacity of a slow batcher, and under a GPU clock lock its headroom; writes capacity.json, summary.md and the HTML curves, restores the batcher and the GPU', async () => {
+    // `--fault throttled-gpu` searches again while the GPU's SM clock is locked at half: each batch then
+    // takes 100 ms, so at most 10 req/s.
+    const { file, dir } = await writeScenario({
+      ...scenario({ maxDuration: '90s' }),
+      faults: [
+        {
+          id: 'throttled-gpu',
+          kind: 'gpu-throttle',
+          mode: 'clock-lock',
+          depth: 0.5,
+          at: '1s',
+          duration: '2s',
+        },
+      ],
+    });
     const out = join(dir, 'reports');
     const result = await runCli(
-      ['capacity', file, '--out', out, '--price-per-hour', '3.6', ...(await flags())],
-      {
-        timeoutMs: 60_000,
-      },
+      [
+        'capacity',
+        file,
+        '--out',
+        out,
+        '--price-per-hour',
+        '3.6',
+        '--fault',
+        'throttled-gpu',
+        ...(await flags()),
+      ],
+      { timeoutMs: 100_000 },
     );
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     const reportDir = join(out, 'latest');
@@ -158,8 +186,20 @@ describe('firedrill capacity', () => {
       await fetch(`${server.url}/admin/batcher`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).json()) as { maxBatchSize: number };
     expect(batcher.maxBatchSize).toBe(4);
+    // Under the fault: the same search, a lower capacity within the throttled bound, and the headroom.
+    const underFault = json.configurations[0]!.underFault!;
+    expect(underFault.fault).toBe('throttled-gpu');
+    expect(underFault.answer.status).toBe('found');
+    expect(underFault.capacity).toBeGreaterThanOrEqual(4);
+    expect(underFault.capacity).toBeLessThanOrEqual(10);
+    expect(json.configurations[0]!.headroom).toBeCloseTo(underFault.capacity! / search.capacity!, 9);
+    expect(json.configurations[0]!.headroom).toBeLessThan(0.8);
+    expect(result.stdout).toMatch(/headroom under throttled-gpu: \d+ % of healthy/);
+    expect(html).toContain('under fault throttled-gpu');
+    // The fault was reverted: the GPU runs at full clock again.
+    expect(gpu.throttle()).toBeNull();
     searched = { file, dir, reportDir, json };
-  }, 60_000);
+  }, 100_000);
 
   // The refusals of a capacity.json (newer schemaVersion, a field off the schema) are unit-tested in
   // src/capacity/report.test.ts; here the real one goes through the CLI.
