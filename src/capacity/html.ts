@@ -192,7 +192,7 @@ function costTable(result: CapacityJson): string {
   const priced = result.pricing
     ? `$${result.pricing.pricePerHour}/h × ${result.pricing.replicas} replica(s)`
     : 'no price given (--price-per-hour)';
-  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ` ${esc(noRecommendation(result))}` : ' ★ = recommended (cheapest meeting the SLO).'}${anyGeneratorLimited(result) ? ` ${esc(`${GENERATOR_LIMITED_NOTE}.`)}` : ''}</p>`;
+  return `<table><thead><tr><th>configuration</th><th>SLO capacity</th><th>status</th><th>knee</th><th>$ / 1,000 inferences</th><th>$ / 1M output tokens</th><th>headroom under fault</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Pricing: ${esc(priced)}.${result.recommendation === null ? ` ${esc(noRecommendation(result))}` : ' ★ = recommended (cheapest meeting the SLO).'}${anyGeneratorLimited(result) ? ` ${esc(`${GENERATOR_LIMITED_NOTE}.`)}` : ''}${result.notSearched?.length ? ` ${esc(`Not searched, the max duration ran out first (raise --max-duration): ${result.notSearched.join('; ')}.`)}` : ''}</p>`;
 }
 
 export function renderCapacityHtml(result: CapacityJson): string {

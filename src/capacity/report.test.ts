@@ -100,6 +100,20 @@ const allLimited = search('generator-limited', [step(50, 'limited', 80)], null);
 const limitedAbovePass = search('generator-limited', [step(50, 'pass'), step(100, 'limited', 90)], 50);
 
 describe('what a search without an answer says', () => {
+  it('configurations the max duration left no time for are named, with what to do', () => {
+    const result = {
+      ...capacityJson([{ label: 'maxBatchSize=1', healthy: search('found', [step(50, 'pass')], 50) }], 0),
+      notSearched: ['maxBatchSize=16 maxQueueDelayMs=2'],
+    };
+    const line =
+      'not searched, the max duration ran out first (raise --max-duration): maxBatchSize=16 maxQueueDelayMs=2';
+    expect(formatCapacityTable(result)).toContain(line);
+    expect(renderCapacityHtml(result)).toContain('Not searched, the max duration ran out first');
+    expect(formatCapacityTable(capacityJson([{ label: 'x', healthy: allLimited }], null))).not.toContain(
+      'not searched',
+    );
+  });
+
   it('every step generator-limited: no answer, the generator blamed, never "no rate met the SLO"', () => {
     const result = capacityJson([{ label: 'as deployed', healthy: allLimited }], null);
     const text = formatCapacityTable(result);

@@ -97,6 +97,11 @@ export function formatCapacityTable(result: CapacityJson, reportDir?: string): s
       `sweep stopped early after ${result.configurations.length} configurations: the last ones with an answer each gained under capacity.earlyExit.minGain over the best before them (configurations without an answer never stop a sweep)`,
     );
   }
+  if (result.notSearched !== undefined && result.notSearched.length > 0) {
+    lines.push(
+      `not searched, the max duration ran out first (raise --max-duration): ${result.notSearched.join('; ')}`,
+    );
+  }
   if (anyGeneratorLimited(result)) lines.push(GENERATOR_LIMITED_NOTE);
   if (result.status !== 'completed')
     lines.push(`search ${result.status}${result.reason ? `: ${result.reason}` : ''}`);

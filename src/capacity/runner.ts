@@ -149,6 +149,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
 
   const configurations: ConfigurationResultJson[] = [];
   let earlyExit = false;
+  let outOfTime: string[] = [];
   let failure: FiredrillError | undefined;
   let target = options.target ?? scenario.target.url ?? '';
   const scope = createScope();
@@ -269,7 +270,15 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
     };
 
     for (const [index, settings] of plan.configurations.entries()) {
-      if (signal.aborted || Date.now() + stepMs > deadline) break;
+      if (signal.aborted) break;
+      if (Date.now() + stepMs > deadline) {
+        // Said, never silent: the configurations the max duration left no time for.
+        outOfTime = plan.configurations.slice(index).map(settingsLabel);
+        log.warn(
+          `sweep: the max duration (${formatDuration(plan.maxDurationMs)}) ran out before ${outOfTime.length} configuration${outOfTime.length === 1 ? '' : 's'} (${outOfTime.join('; ')}): raise --max-duration or capacity.maxDuration to search them`,
+        );
+        break;
+      }
       const label = settingsLabel(settings);
       if (configurator !== undefined && spec !== undefined) {
         // The first apply also writes back the current value of every other name the sweep sets (a no-op),
@@ -378,6 +387,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
     configurator: plan.configurator?.kind ?? null,
     configurations,
     earlyExit,
+    ...(outOfTime.length > 0 ? { notSearched: outOfTime } : {}),
     recommendation: recommendation < 0 ? null : recommendation,
   } satisfies CapacityJson);
   await writeFile(join(reportDir, 'capacity.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -140,6 +140,8 @@ export const capacityJsonSchema = z.strictObject({
   configurations: z.array(configurationResultSchema),
   /** The sweep stopped early: the last configurations with an answer gained under the early-exit gain. */
   earlyExit: z.boolean(),
+  /** Labels of the configurations the max duration left no time to search (absent: none). */
+  notSearched: z.array(z.string()).optional(),
   /** Index in `configurations` of the recommended one (cheapest meeting the SLO), null when none passed. */
   recommendation: z.number().nullable(),
 });
