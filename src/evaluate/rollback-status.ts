@@ -1,6 +1,6 @@
 import { formatDuration } from '../core/duration.ts';
 import type { Plan } from '../scenario/plan.ts';
-import type { RollbackExpectation } from './rollback.ts';
+import { type RollbackExpectation, type RollbackFaultOutcome, settleRollback } from './rollback.ts';
 import type { CanaryWatchRecord, DetectionFloor, ExpectationResult } from './types.ts';
 
 /**
@@ -122,12 +122,7 @@ export function analysisRollbackFloor(
 
 export interface RollbackStatusJudgeInput {
   plan: Plan;
-  faults: ReadonlyArray<{
-    id: string;
-    injectedAt: number | null;
-    landedAt: number | null;
-    notLandedReason: string | null;
-  }>;
+  faults: ReadonlyArray<RollbackFaultOutcome>;
   floors: readonly DetectionFloor[];
   canaryWatches?: readonly CanaryWatchRecord[] | undefined;
 }
@@ -147,35 +142,9 @@ export function judgeRollbackFromStatus(
 ): ExpectationResult {
   const object = statusFloorSubject(input.plan, e.after) ?? `${e.after}'s canary`;
   const floor = input.floors.find((f) => f.alert === object);
-  const wantRollback = e.expect === 'rollback';
-  const base = {
-    id,
-    kind: 'rollback' as const,
-    subject: `${wantRollback ? 'rollback' : 'no rollback'} of ${e.after}'s canary (${object})`,
-    budgetMs: e.within,
-    floorMs: floor?.floorMs ?? null,
-    measuredMs: null,
-  };
-  const floorText = floor ? ` (floor ${fmt(floor.floorMs)}: ${floor.explanation})` : '';
-  if (wantRollback && floor && e.within < floor.floorMs) {
-    return {
-      ...base,
-      verdict: 'failed',
-      detail: `budget ${fmt(e.within)} is below the rollback floor ${fmt(floor.floorMs)} (${floor.explanation}): it cannot pass`,
-    };
-  }
-  const fault = input.faults.find((f) => f.id === e.after);
-  if (!fault || fault.injectedAt === null) {
-    const reason = fault?.notLandedReason ? `: ${fault.notLandedReason}` : '';
-    return { ...base, verdict: 'inconclusive', detail: `fault ${e.after} was not injected${reason}` };
-  }
-  if (fault.landedAt === null) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      detail: `fault ${e.after} did not land: ${fault.notLandedReason ?? 'its effect was never confirmed'}`,
-    };
-  }
+  const settled = settleRollback(id, e, input.faults, floor, `${e.after}'s canary (${object})`);
+  if ('result' in settled) return settled.result;
+  const { base, floorText, fault, wantRollback } = settled;
   const watch = input.canaryWatches?.find((w) => w.faultId === e.after);
   if (!watch) {
     return {

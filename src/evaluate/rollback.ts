@@ -63,13 +63,16 @@ export function rollbackWindow(
   return { startAt: injectedAt, endAt: Math.max(injectedAt, startedAt + plan.endMs) };
 }
 
+/** What a rollback judge needs of each fault's outcome. */
+export interface RollbackFaultOutcome {
+  id: string;
+  injectedAt: number | null;
+  landedAt: number | null;
+  notLandedReason: string | null;
+}
+
 export interface RollbackJudgeInput {
-  faults: ReadonlyArray<{
-    id: string;
-    injectedAt: number | null;
-    landedAt: number | null;
-    notLandedReason: string | null;
-  }>;
+  faults: ReadonlyArray<RollbackFaultOutcome>;
   floors: readonly DetectionFloor[];
   blind: readonly BlindPeriod[];
   promql?: readonly PromqlSamples[] | undefined;
@@ -105,6 +108,73 @@ function stepsOf(record: Extract<PromqlSamples, { series: unknown }>): Step[] {
 
 const fmt = formatDuration;
 
+type RollbackBase = Pick<
+  ExpectationResult,
+  'id' | 'kind' | 'subject' | 'budgetMs' | 'floorMs' | 'measuredMs'
+>;
+
+/**
+ * What both rollback judges (controller metrics here, object status in rollback-status.ts) settle before
+ * reading any evidence: an impossible budget (below the floor) fails a `rollback` whatever happened; a fault
+ * that was not injected or did not land leaves it inconclusive. Otherwise the result's common fields, the
+ * floor's words and the landed fault (with its injection time). Pure.
+ */
+export function settleRollback(
+  id: string,
+  e: RollbackExpectation,
+  faults: ReadonlyArray<RollbackFaultOutcome>,
+  floor: DetectionFloor | undefined,
+  canary: string,
+):
+  | { result: ExpectationResult }
+  | {
+      base: RollbackBase;
+      floorText: string;
+      fault: RollbackFaultOutcome & { injectedAt: number; landedAt: number };
+      wantRollback: boolean;
+    } {
+  const wantRollback = e.expect === 'rollback';
+  const base: RollbackBase = {
+    id,
+    kind: 'rollback',
+    subject: `${wantRollback ? 'rollback' : 'no rollback'} of ${canary}`,
+    budgetMs: e.within,
+    floorMs: floor?.floorMs ?? null,
+    measuredMs: null,
+  };
+  const floorText = floor ? ` (floor ${fmt(floor.floorMs)}: ${floor.explanation})` : '';
+  if (wantRollback && floor && e.within < floor.floorMs) {
+    return {
+      result: {
+        ...base,
+        verdict: 'failed',
+        detail: `budget ${fmt(e.within)} is below the rollback floor ${fmt(floor.floorMs)} (${floor.explanation}): it cannot pass`,
+      },
+    };
+  }
+  const fault = faults.find((f) => f.id === e.after);
+  if (!fault || fault.injectedAt === null) {
+    const reason = fault?.notLandedReason ? `: ${fault.notLandedReason}` : '';
+    return {
+      result: { ...base, verdict: 'inconclusive', detail: `fault ${e.after} was not injected${reason}` },
+    };
+  }
+  if (fault.landedAt === null) {
+    return {
+      result: {
+        ...base,
+        verdict: 'inconclusive',
+        detail: `fault ${e.after} did not land: ${fault.notLandedReason ?? 'its effect was never confirmed'}`,
+      },
+    };
+  }
+  return {
+    base,
+    floorText,
+    fault: { ...fault, injectedAt: fault.injectedAt, landedAt: fault.landedAt },
+    wantRollback,
+  };
+}
 /**
  * Pure. `rollback`: passed when the weight is 0 with the rollout aborted at a step within `within` of the
  * injection; failed when that came later or never (the window having run past the budget); inconclusive when
@@ -119,35 +189,9 @@ export function judgeRollback(
   e: RollbackExpectation,
 ): ExpectationResult {
   const floor = input.floors.find((f) => f.alert === ROLLBACK_FLOOR_SUBJECT);
-  const wantRollback = e.expect === 'rollback';
-  const base = {
-    id,
-    kind: 'rollback' as const,
-    subject: `${wantRollback ? 'rollback' : 'no rollback'} of ${e.after}'s canary`,
-    budgetMs: e.within,
-    floorMs: floor?.floorMs ?? null,
-    measuredMs: null,
-  };
-  const floorText = floor ? ` (floor ${fmt(floor.floorMs)}: ${floor.explanation})` : '';
-  if (wantRollback && floor && e.within < floor.floorMs) {
-    return {
-      ...base,
-      verdict: 'failed',
-      detail: `budget ${fmt(e.within)} is below the rollback floor ${fmt(floor.floorMs)} (${floor.explanation}): it cannot pass`,
-    };
-  }
-  const fault = input.faults.find((f) => f.id === e.after);
-  if (!fault || fault.injectedAt === null) {
-    const reason = fault?.notLandedReason ? `: ${fault.notLandedReason}` : '';
-    return { ...base, verdict: 'inconclusive', detail: `fault ${e.after} was not injected${reason}` };
-  }
-  if (fault.landedAt === null) {
-    return {
-      ...base,
-      verdict: 'inconclusive',
-      detail: `fault ${e.after} did not land: ${fault.notLandedReason ?? 'its effect was never confirmed'}`,
-    };
-  }
+  const settled = settleRollback(id, e, input.faults, floor, `${e.after}'s canary`);
+  if ('result' in settled) return settled.result;
+  const { base, floorText, fault, wantRollback } = settled;
   const record = input.promql?.find((r) => r.id === id);
   if (!record) return { ...base, verdict: 'inconclusive', detail: 'the controller metrics were not read' };
   if ('error' in record) {
