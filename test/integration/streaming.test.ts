@@ -26,9 +26,12 @@ describe('firedrill run, streamed OpenAI chat', () => {
           timeout: '5s',
         },
         // Injected as the slow stage starts; its first requests may beat the injection (p50 is judged, not p99).
+        // The other way round, the fault's clock starts with the run and the traffic thread's a few hundred ms
+        // later, so the before stage's last window can hold the first slowed requests (up to 3 of its 40 at
+        // 10 req/s: a p99 of 322 ms was seen): p50 is judged there too, not p99.
         faults: [{ id: 'slow', kind: 'latency-spike', at: '4s', duration: '6s', delay: '300ms' }],
         expect: [
-          { kind: 'threshold', phase: 'before', metric: 'ttft-p99', op: '<', value: 250 },
+          { kind: 'threshold', phase: 'before', metric: 'ttft-p50', op: '<', value: 250 },
           { kind: 'threshold', phase: 'slow', metric: 'ttft-p50', op: '>=', value: 300 },
           { kind: 'threshold', phase: 'run', metric: 'wrong-answer-ratio', op: '<', value: 0.01 },
         ],
