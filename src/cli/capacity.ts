@@ -1,6 +1,7 @@
 import { formatCapacityProgress, formatCapacityTable, runCapacity } from '../capacity/index.ts';
-import { ExitCode, FiredrillError } from '../core/errors.ts';
+import { ExitCode } from '../core/errors.ts';
 import { lineLogger } from '../core/log.ts';
+import { abortOnSignals, namespaceAllowlist } from './command-context.ts';
 import { parseCapacityFlags } from './flags.ts';
 import { capacityHelp } from './help.ts';
 
@@ -14,16 +15,9 @@ export async function capacityCommand(args: string[]): Promise<number> {
     process.stdout.write(`${capacityHelp}\n`);
     return ExitCode.passed;
   }
-  const abort = new AbortController();
-  const onSignal = () => {
-    if (abort.signal.aborted) return;
-    process.stderr.write(
-      '\ninterrupted: stopping the step, restoring the configuration, writing what was measured\n',
-    );
-    abort.abort(new FiredrillError('FD_INTERRUPTED', 'interrupted'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = abortOnSignals(
+    'stopping the step, restoring the configuration, writing what was measured',
+  );
   const tty = process.stderr.isTTY === true;
   let drawn = false;
   const clear = () => {
@@ -38,12 +32,9 @@ export async function capacityCommand(args: string[]): Promise<number> {
     const run = await runCapacity({
       ...flags,
       reportsDir: flags.out,
-      allowedNamespaces: [
-        ...flags.allowNamespaces,
-        ...(process.env.FIREDRILL_ALLOWED_NAMESPACES ?? '').split(',').filter(Boolean),
-      ],
+      allowedNamespaces: namespaceAllowlist(flags.allowNamespaces),
       log: flags.quiet ? { ...log, info() {} } : log,
-      signal: abort.signal,
+      signal: interrupt.signal,
       onProgress:
         flags.quiet || !tty
           ? undefined
@@ -59,7 +50,6 @@ export async function capacityCommand(args: string[]): Promise<number> {
     return run.exitCode;
   } finally {
     clear();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }

@@ -1,5 +1,6 @@
 import { ExitCode, FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import { type Logger, lineLogger } from '../core/log.ts';
+import { namespaceAllowlist } from './command-context.ts';
 import {
   parseBareFlags,
   parseCompareFlags,
@@ -82,10 +83,7 @@ function help(text: string): number {
 async function runCommand(args: string[]): Promise<number> {
   const flags = parseRunFlags(args);
   if (flags.help) return help(runHelp);
-  const allowedNamespaces = [
-    ...flags.allowNamespaces,
-    ...(process.env.FIREDRILL_ALLOWED_NAMESPACES ?? '').split(',').filter(Boolean),
-  ];
+  const allowedNamespaces = namespaceAllowlist(flags.allowNamespaces);
   if (flags.dryRun) {
     const { dryRunCommand } = await import('./dry-run.ts');
     return dryRunCommand(flags.scenarioFile, { backend: flags.backend, allowedNamespaces });

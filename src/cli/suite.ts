@@ -1,6 +1,7 @@
-import { ExitCode, FiredrillError } from '../core/errors.ts';
+import { ExitCode } from '../core/errors.ts';
 import { lineLogger } from '../core/log.ts';
 import { formatSuiteTable, runSuite } from '../suite/index.ts';
+import { abortOnSignals, namespaceAllowlist } from './command-context.ts';
 import { parseSuiteFlags } from './flags.ts';
 import { suiteHelp } from './help.ts';
 
@@ -14,16 +15,7 @@ export async function suiteCommand(args: string[]): Promise<number> {
   // Parsed before anything runs, so a bad tolerance costs no game day.
   const { suiteBaselineComparison, toleranceOf } = await import('./compare.ts');
   const tolerance = toleranceOf(flags.tolerance, '--tolerance');
-  const abort = new AbortController();
-  const onSignal = () => {
-    if (abort.signal.aborted) return;
-    process.stderr.write(
-      '\ninterrupted: the running scenario reverts its faults; the suite writes what ran\n',
-    );
-    abort.abort(new FiredrillError('FD_INTERRUPTED', 'interrupted'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = abortOnSignals('the running scenario reverts its faults; the suite writes what ran');
   const log = lineLogger();
   try {
     const result = await runSuite({
@@ -31,12 +23,9 @@ export async function suiteCommand(args: string[]): Promise<number> {
       args: flags.paths,
       compareBaseline: suiteBaselineComparison(tolerance),
       reportsDir: flags.out,
-      allowedNamespaces: [
-        ...flags.allowNamespaces,
-        ...(process.env.FIREDRILL_ALLOWED_NAMESPACES ?? '').split(',').filter(Boolean),
-      ],
+      allowedNamespaces: namespaceAllowlist(flags.allowNamespaces),
       log: flags.quiet ? { ...log, info() {} } : log,
-      signal: abort.signal,
+      signal: interrupt.signal,
       onRun: ({ phase, scenario, repeat, entry }) => {
         if (flags.quiet) return;
         if (phase === 'start') log.info(`suite: ${scenario} (run ${repeat}) starts`);
@@ -48,7 +37,6 @@ export async function suiteCommand(args: string[]): Promise<number> {
     process.stdout.write(`${formatSuiteTable(result.outcome, result.reportDir)}\n`);
     return result.exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.release();
   }
 }
