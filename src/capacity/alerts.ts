@@ -1,4 +1,4 @@
-import { parsePromDuration } from '../evaluate/index.ts';
+import { parsePromDuration, type RuleTiming } from '../evaluate/index.ts';
 
 /** An alert episode seen firing during a capacity search: the moment its rule began to fire (epoch ms). */
 export interface AlertFiring {
@@ -110,31 +110,12 @@ export function alertLoads(
 }
 
 /**
- * Each alert's lookback (`ruleLookbackMs`) from the loaded rule groups (Prometheus `/api/v1/rules`): the
- * longest where an alert name has several rules. Pure.
+ * Each alert's lookback (`ruleLookbackMs`) from its rules' timings (`loadRuleTimings`): the longest where an
+ * alert name has several rules. Pure.
  */
-export function lookbacksFromRules(
-  groups: readonly {
-    interval: number;
-    rules: readonly (
-      | { type: 'alerting'; name: string; query: string; duration: number }
-      | { type: 'recording' }
-    )[];
-  }[],
-  scrapeIntervalMs: number,
-): Map<string, number> {
+export function lookbacksOf(timings: readonly RuleTiming[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const group of groups) {
-    for (const rule of group.rules) {
-      if (rule.type !== 'alerting') continue;
-      const ms = ruleLookbackMs({
-        query: rule.query,
-        forMs: rule.duration * 1000,
-        evaluationIntervalMs: group.interval * 1000,
-        scrapeIntervalMs,
-      });
-      out.set(rule.name, Math.max(out.get(rule.name) ?? 0, ms));
-    }
-  }
+  for (const timing of timings)
+    out.set(timing.alert, Math.max(out.get(timing.alert) ?? 0, ruleLookbackMs(timing)));
   return out;
 }

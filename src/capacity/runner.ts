@@ -13,7 +13,7 @@ import { formatDuration } from '../core/duration.ts';
 import { FiredrillError, formatError, isFiredrillError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { createScope, type DisposalScope } from '../core/scope.ts';
-import { createPrometheusClient, scrapeIntervalFromConfig, startAlertWatcher } from '../evaluate/index.ts';
+import { createPrometheusClient, loadRuleTimings, startAlertWatcher } from '../evaluate/index.ts';
 import { FileJournal } from '../journal/index.ts';
 import { updateLatestLink } from '../report/index.ts';
 import {
@@ -32,10 +32,8 @@ import {
 import type { Scenario } from '../scenario/index.ts';
 import { waitTargetReady } from '../stack/index.ts';
 import type { TrafficProgress, TrafficWindow } from '../traffic/index.ts';
-import { type AlertFiring, alertLoads, lookbacksFromRules, type StepSpan } from './alerts.ts';
-import { costAt } from './cost.ts';
+import { type AlertFiring, lookbacksOf, type StepSpan } from './alerts.ts';
 import { renderCapacityHtml } from './html.ts';
-import { findKnee } from './knee.ts';
 import { stepMeasure, windowMeasure } from './measure.ts';
 import {
   type CapacityOverrides,
@@ -46,6 +44,7 @@ import {
   windowSecondsAt,
 } from './program.ts';
 import { renderCapacitySummary } from './report.ts';
+import { iso, searchResultOf } from './result.ts';
 import {
   type CapacityJson,
   type ConfigurationResultJson,
@@ -107,8 +106,6 @@ export interface CapacityRun {
   reportDir: string;
   exitCode: number;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * The `capacity` program: prepare and plan (every impossible setting refused before anything starts) →
@@ -190,8 +187,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
         (c) => c.close(),
       );
       try {
-        const [groups, config] = await Promise.all([prometheus.rules(), prometheus.config()]);
-        lookbacks = lookbacksFromRules(groups, scrapeIntervalFromConfig(config));
+        lookbacks = lookbacksOf((await loadRuleTimings(prometheus, 'all')).timings);
       } catch (error) {
         log.warn(
           `could not read the alerting rules (${formatError(error)}): each alert seen firing is placed at the step it began to fire in, though an earlier, higher step may have caused it`,
@@ -266,7 +262,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
           );
         },
       );
-      return searchResult(run, plan, fault, firings.splice(0), spans, lookbacks);
+      return searchResultOf(run, plan, fault, firings.splice(0), spans, lookbacks);
     };
 
     for (const [index, settings] of plan.configurations.entries()) {
@@ -467,49 +463,6 @@ async function underFault(
  * curve, its cost, the alerts. Cost is priced on the throughput at the SLO capacity: the rate itself (open
  * model), or what the found number of users achieved (closed model).
  */
-function searchResult(
-  run: { steps: StepResult[]; answer: SearchResultJson['answer'] },
-  plan: CapacityPlan,
-  fault: string | null,
-  firings: readonly AlertFiring[],
-  spans: readonly StepSpan[],
-  lookbacks: ReadonlyMap<string, number>,
-): SearchResultJson {
-  const capacity = run.answer.highestPass;
-  const measured = run.steps.filter(
-    (s) => s.measure !== null && s.verdict !== 'limited' && s.verdict !== 'interrupted',
-  );
-  const knee = findKnee(
-    measured.map((s) => ({
-      offered: s.load,
-      achieved: s.measure!.achieved,
-      latencyMs: s.measure!.latencyMs[plan.stability.percentile],
-    })),
-    plan.search.unit,
-  );
-  const atCapacity = run.steps.find((s) => s.load === capacity && s.verdict === 'pass');
-  const achievedAtCapacity = atCapacity?.measure?.achieved ?? null;
-  const throughput = plan.search.unit === 'rate' ? capacity : achievedAtCapacity;
-  return {
-    fault,
-    answer: run.answer,
-    capacity,
-    achievedAtCapacity,
-    knee,
-    cost:
-      plan.pricing === null
-        ? null
-        : costAt(throughput, plan.pricing, atCapacity?.measure?.outputTokensPerSecond),
-    alerts: alertLoads(firings, spans, lookbacks, capacity),
-    steps: run.steps.map(({ load, ...s }) => ({
-      rate: load,
-      ...s,
-      startedAt: iso(s.startedAt),
-      endedAt: iso(s.endedAt),
-    })),
-    probeSeconds: run.steps.reduce((a, s) => a + (s.endedAt - s.startedAt) / 1000, 0),
-  };
-}
 
 /** One step's traffic: a constant rate (open model) or a constant number of users (closed model). */
 function stepTraffic(unit: LoadUnit, load: number, durationMs: number): StepTraffic {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '../core/rng.ts';
-import { alertLoads, loadBehind, lookbacksFromRules, ruleLookbackMs } from './alerts.ts';
+import { alertLoads, loadBehind, lookbacksOf, ruleLookbackMs } from './alerts.ts';
 import { costAt } from './cost.ts';
 import { findKnee } from './knee.ts';
 import { boundsOf, nextProbe, roundLoad, searchCapacity } from './search.ts';
@@ -490,20 +490,18 @@ describe('cost, sweep and alerts', () => {
       { alert: 'ErrorRatio', lowestRate: 320, shareOfCapacity: 1.28, timing: 'late', lookbackMs: 130_000 },
     ]);
     expect(loadBehind(-1, spans, 0)).toBeNull();
+    const timing = {
+      alert: 'A',
+      group: 'g',
+      evaluationIntervalMs: 15_000,
+      keepFiringForMs: 0,
+      scrapeIntervalMs: 5_000,
+    };
     expect(
-      lookbacksFromRules(
-        [
-          {
-            interval: 15,
-            rules: [
-              { type: 'alerting', name: 'A', query: 'x[5m] > 1', duration: 60 },
-              { type: 'alerting', name: 'A', query: 'x[1m] > 1', duration: 0 },
-              { type: 'recording' },
-            ],
-          },
-        ],
-        5_000,
-      ),
+      lookbacksOf([
+        { ...timing, query: 'x[5m] > 1', forMs: 60_000 },
+        { ...timing, query: 'x[1m] > 1', forMs: 0 },
+      ]),
     ).toEqual(new Map([['A', 300_000 + 60_000 + 15_000 + 5_000]]));
   });
 });

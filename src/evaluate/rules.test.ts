@@ -184,6 +184,12 @@ describe('loadRuleTimings', () => {
   };
   const client = { rules: async () => groups, config: async () => config };
 
+  it("'all': every alerting rule's timing, recording rules left out, nothing missing", async () => {
+    const { timings, missing } = await loadRuleTimings(client, 'all');
+    expect(timings.map((t) => `${t.group}/${t.alert}`)).toEqual(['serving/Lat', 'serving/Err', 'slow/Lat']);
+    expect(missing).toEqual([]);
+  });
+
   it('reads eval interval, for, keep_firing_for and the scrape interval; reports missing names', async () => {
     const { timings, missing } = await loadRuleTimings(client, ['Lat', 'Err', 'Nope', 'job:errors:rate5s']);
     expect(missing).toEqual(['Nope', 'job:errors:rate5s']);

@@ -68,12 +68,13 @@ export interface LoadRuleTimingsOptions {
 }
 
 /**
- * Reads the loaded alerting rules and configuration. One timing per alerting rule whose name is asked for
- * (an alert name defined by several rules gives several timings); names with no alerting rule are `missing`.
+ * Reads the loaded alerting rules and configuration. One timing per alerting rule whose name is asked for,
+ * or for every alerting rule with `'all'` (an alert name defined by several rules gives several timings);
+ * names asked for with no alerting rule are `missing`.
  */
 export async function loadRuleTimings(
   client: Pick<PrometheusClient, 'rules' | 'config'>,
-  alertNames: readonly string[],
+  alertNames: readonly string[] | 'all',
   options: LoadRuleTimingsOptions = {},
 ): Promise<{ timings: RuleTiming[]; missing: string[] }> {
   const [groups, scrapeIntervalMs] = await Promise.all([
@@ -82,11 +83,11 @@ export async function loadRuleTimings(
       ? Promise.resolve(options.scrapeIntervalMs)
       : client.config().then(scrapeIntervalFromConfig),
   ]);
-  const wanted = new Set(alertNames);
+  const wanted = alertNames === 'all' ? null : new Set(alertNames);
   const timings: RuleTiming[] = [];
   for (const group of groups) {
     for (const rule of group.rules) {
-      if (rule.type !== 'alerting' || !wanted.has(rule.name)) continue;
+      if (rule.type !== 'alerting' || (wanted !== null && !wanted.has(rule.name))) continue;
       timings.push({
         alert: rule.name,
         group: group.name,
@@ -99,7 +100,8 @@ export async function loadRuleTimings(
     }
   }
   const found = new Set(timings.map((t) => t.alert));
-  return { timings, missing: [...new Set(alertNames)].filter((name) => !found.has(name)) };
+  const asked = alertNames === 'all' ? [] : [...new Set(alertNames)];
+  return { timings, missing: asked.filter((name) => !found.has(name)) };
 }
 
 /**
