@@ -191,6 +191,9 @@ function stillOurs({ pid, startTicks }: OrphanCandidate): boolean {
   }
 }
 
+/** How long a SIGKILLed process may take to disappear, ms. */
+const KILL_WAIT_MS = 3000;
+
 /**
  * Stops the processes of an embedded stack owned by a crashed run (journaled `component-started` events,
  * or the `stack-ready` event's `ownedPids` of older journals): SIGTERM to each one that is still the
@@ -221,5 +224,17 @@ export async function stopOrphanedStack(
       // gone meanwhile
     }
   }
-  return `stopped ${ours.map((p) => `${p.name} (${p.pid})`).join(', ')}${forced.length ? `; SIGKILL for ${forced.map((p) => p.name).join(', ')}` : ''}`;
+  // A SIGKILLed process is gone once the kernel (and, for our own children, Node) has reaped it: wait for
+  // that too (bounded), so "stopped" is only said of processes that are gone.
+  const killDeadline = Date.now() + KILL_WAIT_MS;
+  while (Date.now() < killDeadline && !forced.every(gone)) await delay(50);
+  const standing = forced.filter((c) => !gone(c));
+  return `stopped ${ours
+    .filter((c) => !standing.includes(c))
+    .map((p) => `${p.name} (${p.pid})`)
+    .join(', ')}${forced.length ? `; SIGKILL for ${forced.map((p) => p.name).join(', ')}` : ''}${
+    standing.length
+      ? `; still running after SIGKILL: ${standing.map((p) => `${p.name} (${p.pid})`).join(', ')}`
+      : ''
+  }`;
 }
