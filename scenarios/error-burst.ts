@@ -22,7 +22,8 @@ export default defineScenario({
     { kind: 'alert-silent', alert: 'FeatureStoreLookupErrorsHigh' },
     { kind: 'threshold', phase: 'baseline', metric: 'error-ratio', op: '<', value: 0.01 },
     { kind: 'threshold', phase: 'fault', metric: 'error-ratio', op: '>', value: 0.2 },
-    { kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 150 },
+    // Errors are fast: the client-side p99 stays under the latency page's line (ModelLatencyP99High: 250 ms).
+    { kind: 'threshold', phase: 'run', metric: 'p99', op: '<', value: 250 },
   ],
   recovery: '25s',
 });

@@ -31,7 +31,7 @@ import {
 } from '../run/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { waitTargetReady } from '../stack/index.ts';
-import type { TrafficProgress, TrafficWindow } from '../traffic/index.ts';
+import { generatorDelayBound, type TrafficProgress, type TrafficWindow } from '../traffic/index.ts';
 import { type AlertFiring, lookbacksOf, type StepSpan } from './alerts.ts';
 import { renderCapacityHtml } from './html.ts';
 import { stepMeasure, windowMeasure } from './measure.ts';
@@ -53,13 +53,7 @@ import {
 } from './schema.ts';
 import { boundsOf, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
-import {
-  assessWindows,
-  breaksLatency,
-  breaksLatencyBeyond,
-  generatorDelayBound,
-  type WindowDecision,
-} from './stability.ts';
+import { assessWindows, breaksLatency, breaksLatencyBeyond, type WindowDecision } from './stability.ts';
 import { recommend, settingsLabel, shouldStopSweep, sweepExitCode } from './sweep.ts';
 import type { CapacityProgress, LoadUnit, StepResult, WindowMeasure } from './types.ts';
 import { formatLoad } from './units.ts';
@@ -541,7 +535,7 @@ async function runStep(
     loopLag > plan.stability.maxLoopLagMs &&
     decision.stability !== 'overload' &&
     breaksLatency(plan.slo, measure) &&
-    !breaksLatencyBeyond(plan.slo, measure, generatorDelayBound(measure, loopLag));
+    !breaksLatencyBeyond(plan.slo, measure, generatorDelayBound(measure.maxLateMs, loopLag));
   return finishStep({
     load,
     stability: limited ? 'generator-limited' : decision.stability,

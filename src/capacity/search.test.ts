@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '../core/rng.ts';
+import { generatorDelayBound } from '../traffic/index.ts';
 import { alertLoads, loadBehind, lookbacksOf, ruleLookbackMs } from './alerts.ts';
 import { costAt } from './cost.ts';
 import { findKnee } from './knee.ts';
 import { boundsOf, nextProbe, roundLoad, searchCapacity } from './search.ts';
 import { finishStep } from './slo.ts';
-import { assessWindows, DEFAULT_STABILITY, generatorDelayBound } from './stability.ts';
+import { assessWindows, DEFAULT_STABILITY } from './stability.ts';
 import { expandGrid, recommend, shouldStopSweep } from './sweep.ts';
 import type { SearchSettings, Slo, StepMeasure, WindowMeasure } from './types.ts';
 
@@ -192,8 +193,8 @@ describe('capacity search against synthetic servers', () => {
       stability: 'generator-limited',
     });
     // The bound: twice the latest send's lateness or the loop lag, whichever is larger.
-    expect(generatorDelayBound(queue[0]!)).toBe(6);
-    expect(generatorDelayBound(queue[0]!, 25)).toBe(50);
+    expect(generatorDelayBound(queue[0]!.maxLateMs)).toBe(6);
+    expect(generatorDelayBound(queue[0]!.maxLateMs, 25)).toBe(50);
   });
 
   it('a failure below the generator ceiling still decides the answer (found)', async () => {

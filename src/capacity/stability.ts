@@ -1,3 +1,4 @@
+import { generatorDelayBound, generatorFellBehind, MAX_LATE_RATIO } from '../traffic/index.ts';
 import type { Slo, Stability, StabilityCriteria, WindowMeasure } from './types.ts';
 
 export const DEFAULT_STABILITY: StabilityCriteria = {
@@ -6,13 +7,10 @@ export const DEFAULT_STABILITY: StabilityCriteria = {
   tolerance: 0.1,
   latencyFloorMs: 1,
   percentile: 'p99',
-  maxLateRatio: 0.01,
+  maxLateRatio: MAX_LATE_RATIO,
   maxLoopLagMs: 20,
   overloadErrorRatio: 0.5,
 };
-
-/** Fewest late sends that can make a step generator-limited. */
-export const MIN_LATE = 3;
 
 /** Either keep measuring, or the step is decided: how, and how many of the last windows to judge. */
 export type WindowDecision = { kind: 'continue' } | { kind: 'done'; stability: Stability; judged: number };
@@ -41,20 +39,11 @@ export function breaksLatencyBeyond(slo: Slo, window: WindowMeasure, generatorDe
 }
 
 /**
- * The most the generator can have added to a request's latency in a window: its latest send's lateness, and
- * as much again in handling the answer on the same event loop (a loop that held a send back by D ms can hold
- * an answer back as long). Ms.
- */
-export function generatorDelayBound(window: WindowMeasure, loopLagMs = 0): number {
-  return 2 * Math.max(window.maxLateMs, loopLagMs);
-}
-
-/**
  * Decides a step from its measurement windows so far (warm-up excluded), checked in this order:
  * 1. `overload`: the latest window has timeouts or an error ratio over `overloadErrorRatio` (stop hammering;
  *    first, because sends queued behind a full in-flight cap are late through the server's fault);
  * 2. `generator-limited`: over the last `windows` windows, late sends over `maxLateRatio` of sent (and at
- *    least MIN_LATE of them) while a latency limit is broken, and no window breaks it by more than the
+ *    least MIN_LATE_SENDS of them) while a latency limit is broken, and no window breaks it by more than the
  *    generator's delay can explain (`generatorDelayBound`): that latency may be the generator's own. Late
  *    sends in a step that keeps its latency limits do not make it generator-limited: latency counts from
  *    each request's intended start, so a late send only adds to it, and the pass holds for the server. Nor do
@@ -85,17 +74,15 @@ export function assessWindows(
     (lastWindow.completed > 0 && lastWindow.errors / lastWindow.completed > criteria.overloadErrorRatio);
   if (overloaded) return { kind: 'done', stability: 'overload', judged: 1 };
   const k = criteria.windows;
-  // Lateness is judged over the windows that decide the step (a hiccup in an early window is outlived), and
-  // needs MIN_LATE sends: at 20 req/s one late send is already over 1 % of a short window.
+  // Lateness is judged over the windows that decide the step (a hiccup in an early window is outlived).
   const judgeLate = (n: number): boolean => {
     const judged = windows.slice(all - n);
     const s = judged.reduce((a, w) => a + w.sent, 0);
     const l = judged.reduce((a, w) => a + w.late, 0);
-    const late = s > 0 && l >= MIN_LATE && l / s > criteria.maxLateRatio;
     return (
-      late &&
+      generatorFellBehind(s, l, criteria.maxLateRatio) &&
       judged.some((w) => breaksLatency(slo, w)) &&
-      !judged.some((w) => breaksLatencyBeyond(slo, w, generatorDelayBound(w)))
+      !judged.some((w) => breaksLatencyBeyond(slo, w, generatorDelayBound(w.maxLateMs)))
     );
   };
   if (all >= k && judgeLate(k)) return { kind: 'done', stability: 'generator-limited', judged: k };

@@ -62,6 +62,7 @@ function stats(partial: Partial<PhaseStats> = {}): PhaseStats {
     wrongAnswerRatio: null,
     throughput: 100,
     late: 0,
+    maxLateMs: 0,
     dropped: 0,
     latencyMs: { p50: 20, p90: 40, p99: 120, max: 300, count: 990 },
     ...partial,
@@ -589,6 +590,41 @@ describe('judge: threshold', () => {
     expect(
       run(t('baseline', 'error-ratio', '<', 0.5), { phaseStats: { baseline: allFailed } }),
     ).toMatchObject({ verdict: 'failed', measured: 1 });
+  });
+
+  describe('when the load generator fell behind', () => {
+    // p99 120 ms against < 100 ms; 30 of 1000 sends late (3 %). Latency counts from the intended send, so
+    // up to 2 × the latest send's lateness may be the generator's.
+    const behind = (maxLateMs: number, late = 30) => ({
+      phaseStats: { baseline: stats({ late, maxLateMs }) },
+    });
+
+    it('an upper limit missed by no more than the generator can have added is inconclusive, saying why', () => {
+      const result = run(t('baseline', 'p99', '<', 100), behind(15));
+      expect(result).toMatchObject({ verdict: 'inconclusive', measuredMs: 120 });
+      expect(result.detail).toBe(
+        "p99 in baseline was 120ms, missing the threshold < 100ms (1000 requests), but the load generator sent 30 of 1000 requests late (up to 15ms): latency counts from each request's intended send, so up to 30ms of it may be the generator's own and the verdict is not the server's; rerun on a quieter host, or with more traffic threads (--workers)",
+      );
+    });
+
+    it('a miss beyond the bound, a generator within 1 % or with fewer than 3 late sends, stays failed', () => {
+      expect(run(t('baseline', 'p99', '<', 100), behind(9.9))).toMatchObject({ verdict: 'failed' }); // 120 − 19.8 > 100
+      expect(run(t('baseline', 'p99', '<', 100), behind(500, 10))).toMatchObject({ verdict: 'failed' });
+      const fewSends = { phaseStats: { baseline: stats({ sent: 100, late: 2, maxLateMs: 500 }) } };
+      expect(run(t('baseline', 'p99', '<', 100), fewSends)).toMatchObject({ verdict: 'failed' });
+    });
+
+    it('a lower limit met only thanks to the generator’s delay is inconclusive; a met upper limit stays passed', () => {
+      // p50 20 ms against >= 15 ms: the server's own p50 may be as low as 20 − 2 × 4 = 12 ms.
+      expect(run(t('baseline', 'p50', '>=', 15), behind(4))).toMatchObject({ verdict: 'inconclusive' });
+      expect(run(t('baseline', 'p50', '>=', 15), behind(2))).toMatchObject({ verdict: 'passed' });
+      expect(run(t('baseline', 'p99', '<', 200), behind(500))).toMatchObject({ verdict: 'passed' });
+    });
+
+    it('leaves counts and metrics the generator does not inflate alone', () => {
+      expect(run(t('baseline', 'error-ratio', '<', 0.005), behind(500))).toMatchObject({ verdict: 'failed' });
+      expect(run(t('baseline', 'throughput', '>', 150), behind(500))).toMatchObject({ verdict: 'failed' });
+    });
   });
 
   describe('wrong-answer-ratio', () => {

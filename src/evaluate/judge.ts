@@ -4,6 +4,7 @@ import { isStreamedMetric, STREAMED_METRICS } from '../scenario/expectations.ts'
 import { planDrift } from '../scenario/index.ts';
 import type { Plan, PlannedExpectation } from '../scenario/plan.ts';
 import type { Expectation } from '../scenario/schema.ts';
+import { generatorDelayBound, generatorFellBehind } from '../traffic/generator-delay.ts';
 import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
 import { formatLabels, labelsMatch } from './labels.ts';
 import { judgePromql } from './promql.ts';
@@ -541,13 +542,38 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
       : isStreamedMetric(e.metric)
         ? `${stats.streaming?.streams ?? 0} streams`
         : `${stats.completed} requests`;
+  const detail = `${e.metric} in ${e.phase} was ${show(value)}, ${ok ? 'meeting' : 'missing'} the threshold ${e.op} ${show(e.value)} (${counted})`;
+  const generatorMade = generatorMadeVerdict(stats, e, value, ok);
   return {
     ...base,
-    verdict: ok ? 'passed' : 'failed',
+    verdict: generatorMade === null ? (ok ? 'passed' : 'failed') : 'inconclusive',
     measuredMs: isTime ? value : null,
     measured: value,
-    detail: `${e.metric} in ${e.phase} was ${show(value)}, ${ok ? 'meeting' : 'missing'} the threshold ${e.op} ${show(e.value)} (${counted})`,
+    detail: generatorMade === null ? detail : `${detail}, but ${generatorMade}`,
   };
+}
+
+/** Latency metrics counted from each request's intended send, so a late generator adds to them (TPOT does not: its gaps are between chunks). */
+const fromIntendedSend = new Set<string>(['p50', 'p90', 'p99', 'max', 'ttft-p50', 'ttft-p99']);
+
+/**
+ * Why a latency threshold's verdict may be the load generator's rather than the server's, or null when it is
+ * the server's: the generator fell behind (over 1 % of the phase's sends late) and moving the value by the
+ * most its delay can have added (`generatorDelayBound`) would change the verdict. A failed upper limit
+ * (p99 < 150) may then be the generator's own delay; so may a passed lower limit (p50 >= 400).
+ */
+function generatorMadeVerdict(
+  stats: PhaseStats,
+  e: Of<'threshold'>,
+  value: number,
+  ok: boolean,
+): string | null {
+  if (!fromIntendedSend.has(e.metric) || !generatorFellBehind(stats.sent, stats.late)) return null;
+  const boundMs = generatorDelayBound(stats.maxLateMs);
+  // The server's own figure lies between value − bound and value: a verdict the lower end would reverse is not its.
+  if (ok === compare(value - boundMs, e.op, e.value)) return null;
+  const late = `the load generator sent ${stats.late} of ${stats.sent} requests late (up to ${fmt(stats.maxLateMs)})`;
+  return `${late}: latency counts from each request's intended send, so up to ${fmt(boundMs)} of it may be the generator's own and the verdict is not the server's; rerun on a quieter host, or with more traffic threads (--workers)`;
 }
 
 function compare(value: number, op: Of<'threshold'>['op'], limit: number): boolean {

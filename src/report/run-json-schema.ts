@@ -149,6 +149,8 @@ export const runJsonPhaseSchema = z.strictObject({
   /** Completed requests per second, 2 decimals. */
   throughput: z.number(),
   late: z.number(),
+  /** Largest lateness of a send in the phase, ms, 1 decimal (absent in run.json written before it was kept). */
+  maxLateMs: z.number().optional(),
   dropped: z.number(),
   latencyMs: runJsonLatencySchema.extend({ count: z.number() }),
   /** Present when some of the phase's requests were streamed. */

@@ -57,6 +57,7 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
       wrongAnswerRatio: p.wrongAnswerRatio === null ? null : roundTo(p.wrongAnswerRatio, 6),
       throughput: roundTo(p.throughput, 2),
       late: p.late,
+      maxLateMs: roundTo(p.maxLateMs, 1),
       dropped: p.dropped,
       latencyMs: { ...latency(p.latencyMs), count: p.latencyMs.count },
       ...(p.streaming ? { streaming: streamingJson(p.streaming) } : {}),

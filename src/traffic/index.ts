@@ -3,6 +3,12 @@
 export { type ArrivalProcess, loadArrivalTrace, parseArrivalTrace } from './arrivals.ts';
 export { createClosedEngine } from './closed-engine.ts';
 export {
+  generatorDelayBound,
+  generatorFellBehind,
+  MAX_LATE_RATIO,
+  MIN_LATE_SENDS,
+} from './generator-delay.ts';
+export {
   createHistogram,
   decodeHistogram,
   encodeHistogram,

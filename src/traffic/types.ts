@@ -236,6 +236,8 @@ export interface PhaseStats {
   /** Completed per second of covered span. */
   throughput: number;
   late: number;
+  /** Largest lateness of a send in the phase, ms (0 when no window reported one). */
+  maxLateMs: number;
   dropped: number;
   /** Latency of successful requests from intended start, ms. */
   latencyMs: LatencySummaryMs;

@@ -15,6 +15,7 @@ export function summarizeWindows(windows: readonly TrafficWindow[]): PhaseStats 
   let wrongAnswers = 0;
   let checked = false;
   let late = 0;
+  let maxLateMs = 0;
   let dropped = 0;
   const merged = createHistogram();
   let streamed: StreamStats | null = null;
@@ -29,6 +30,7 @@ export function summarizeWindows(windows: readonly TrafficWindow[]): PhaseStats 
     wrongAnswers += window.wrongAnswers ?? 0;
     checked ||= window.wrongAnswers !== undefined || window.streaming !== undefined;
     late += window.late;
+    maxLateMs = Math.max(maxLateMs, window.maxLateMs ?? 0);
     dropped += window.dropped;
     addEncoded(merged, window.okHistogram);
   }
@@ -51,6 +53,7 @@ export function summarizeWindows(windows: readonly TrafficWindow[]): PhaseStats 
     wrongAnswerRatio: checked ? ratio(wrongAnswers) : null,
     throughput: seconds === 0 ? 0 : completed / seconds,
     late,
+    maxLateMs,
     dropped,
     latencyMs,
     ...(streaming ? { streaming } : {}),
