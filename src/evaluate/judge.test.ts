@@ -615,10 +615,20 @@ describe('judge: threshold', () => {
     });
 
     it('a lower limit met only thanks to the generator’s delay is inconclusive; a met upper limit stays passed', () => {
-      // p50 20 ms against >= 15 ms: the server's own p50 may be as low as 20 − 2 × 4 = 12 ms.
-      expect(run(t('baseline', 'p50', '>=', 15), behind(4))).toMatchObject({ verdict: 'inconclusive' });
-      expect(run(t('baseline', 'p50', '>=', 15), behind(2))).toMatchObject({ verdict: 'passed' });
+      // p50 20 ms against >= 15 ms with 600 of 1000 sends late: the server's own p50 may be as low as
+      // 20 − 2 × 4 = 12 ms.
+      expect(run(t('baseline', 'p50', '>=', 15), behind(4, 600))).toMatchObject({ verdict: 'inconclusive' });
+      expect(run(t('baseline', 'p50', '>=', 15), behind(2, 600))).toMatchObject({ verdict: 'passed' });
       expect(run(t('baseline', 'p99', '<', 200), behind(500))).toMatchObject({ verdict: 'passed' });
+    });
+
+    it('a percentile that fewer late sends than the requests beyond it cannot carry stays the server’s', () => {
+      // 30 of 1000 late (3 %): enough to carry a p99 (1 % beyond it), not a p90 (10 %) or a p50 (50 %).
+      expect(run(t('baseline', 'p50', '>=', 15), behind(4))).toMatchObject({ verdict: 'passed' });
+      expect(run(t('baseline', 'p90', '<', 35), behind(50))).toMatchObject({ verdict: 'failed' });
+      expect(run(t('baseline', 'p90', '<', 35), behind(50, 100))).toMatchObject({ verdict: 'inconclusive' });
+      // max: one request is beyond it, so any late sends (over 1 % and at least 3) can carry it.
+      expect(run(t('baseline', 'max', '<', 250), behind(30))).toMatchObject({ verdict: 'inconclusive' });
     });
 
     it('leaves counts and metrics the generator does not inflate alone', () => {

@@ -553,14 +553,28 @@ function judgeThreshold(input: JudgeInput, id: string, e: Of<'threshold'>): Expe
   };
 }
 
-/** Latency metrics counted from each request's intended send, so a late generator adds to them (TPOT does not: its gaps are between chunks). */
-const fromIntendedSend = new Set<string>(['p50', 'p90', 'p99', 'max', 'ttft-p50', 'ttft-p99']);
+/**
+ * Latency metrics counted from each request's intended send, so a late generator adds to them (TPOT does
+ * not: its gaps are between chunks), with the share of requests that lie beyond each percentile.
+ */
+const beyondShare: Readonly<Record<string, number>> = {
+  p50: 0.5,
+  p90: 0.1,
+  p99: 0.01,
+  max: 0,
+  'ttft-p50': 0.5,
+  'ttft-p99': 0.01,
+};
 
 /**
  * Why a latency threshold's verdict may be the load generator's rather than the server's, or null when it is
- * the server's: the generator fell behind (over 1 % of the phase's sends late) and moving the value by the
- * most its delay can have added (`generatorDelayBound`) would change the verdict. A failed upper limit
- * (p99 < 150) may then be the generator's own delay; so may a passed lower limit (p50 >= 400).
+ * the server's. All of:
+ * - the generator fell behind: over 1 % of the phase's sends (and at least 3) went out late;
+ * - late sends are at least as many as the requests beyond the percentile (a p99 can be made by 1 % of the
+ *   requests, a p50 needs half of them: fewer late sends cannot carry the percentile across the limit);
+ * - moving the value down by the most the generator's delay can have added to any request
+ *   (`generatorDelayBound`) reverses the verdict: a missed upper limit (p99 < 150) that the server alone may
+ *   have met, or a met lower limit (p50 >= 400) that it alone may have missed.
  */
 function generatorMadeVerdict(
   stats: PhaseStats,
@@ -568,7 +582,9 @@ function generatorMadeVerdict(
   value: number,
   ok: boolean,
 ): string | null {
-  if (!fromIntendedSend.has(e.metric) || !generatorFellBehind(stats.sent, stats.late)) return null;
+  const beyond = beyondShare[e.metric];
+  if (beyond === undefined || !generatorFellBehind(stats.sent, stats.late)) return null;
+  if (stats.late / stats.sent < beyond) return null;
   const boundMs = generatorDelayBound(stats.maxLateMs);
   // The server's own figure lies between value − bound and value: a verdict the lower end would reverse is not its.
   if (ok === compare(value - boundMs, e.op, e.value)) return null;

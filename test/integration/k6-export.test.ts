@@ -96,7 +96,7 @@ describe('firedrill export k6', () => {
     expect(script).toContain('"timeUnit": "1s"');
     expect(script).toMatch(/"target": 40,\s*"duration": "55s"/);
     expect(script).toMatch(
-      /"http_req_duration\{phase:baseline,expected_response:true\}": \[\s*"p\(99\)<150"\s*\]/,
+      /"http_req_duration\{phase:baseline,expected_response:true\}": \[\s*"p\(99\)<250"\s*\]/,
     );
     expect(script).toMatch(
       /"http_req_duration\{phase:fault,expected_response:true\}": \[\s*"p\(50\)>=400"\s*\]/,
