@@ -1,4 +1,4 @@
-import { parsePromDuration, type RuleTiming } from '../evaluate/index.ts';
+import { parsePromDuration, type RecordingTiming, type RuleTiming } from '../evaluate/index.ts';
 
 /** An alert episode seen firing during a capacity search: the moment its rule began to fire (epoch ms). */
 export interface AlertFiring {
@@ -43,18 +43,44 @@ function rangesMs(query: string): number[] {
   return out;
 }
 
+/** Series names in a PromQL expression (recorded series have colons: `model:errors:ratio_rate1m`). */
+function seriesNames(query: string): Set<string> {
+  return new Set(query.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []);
+}
+
 /**
- * How far back an alerting rule's firing can be caused, ms: its longest range selector (a rate over 5m still
- * sees what happened 5m ago) + `for` + one evaluation interval + one scrape interval. Pure.
+ * How far back an expression sees, ms (an upper bound): its longest range selector (a rate over 5m still
+ * sees what happened 5m ago) + the farthest reach of the recorded series it reads, each that recording's own
+ * reach + its evaluation interval (the series is that stale): a range over a recorded series sees both. A
+ * recording that reads itself (a cycle) adds nothing more.
  */
-export function ruleLookbackMs(rule: {
-  query: string;
-  forMs: number;
-  evaluationIntervalMs: number;
-  scrapeIntervalMs: number;
-}): number {
+function reachMs(
+  query: string,
+  recordings: ReadonlyMap<string, RecordingTiming>,
+  visiting: ReadonlySet<string>,
+): number {
+  let recorded = 0;
+  for (const name of seriesNames(query)) {
+    const recording = recordings.get(name);
+    if (recording === undefined || visiting.has(name)) continue;
+    const inner = reachMs(recording.query, recordings, new Set([...visiting, name]));
+    recorded = Math.max(recorded, inner + recording.evaluationIntervalMs);
+  }
+  return Math.max(0, ...rangesMs(query)) + recorded;
+}
+
+/**
+ * How far back an alerting rule's firing can be caused, ms: how far its expression sees (`reachMs`: range
+ * selectors, through the recording rules it reads) + `for` + one evaluation interval + one scrape interval.
+ * Pure.
+ */
+export function ruleLookbackMs(
+  rule: { query: string; forMs: number; evaluationIntervalMs: number; scrapeIntervalMs: number },
+  recordings: readonly RecordingTiming[] = [],
+): number {
+  const byName = new Map(recordings.map((r) => [r.name, r]));
   return (
-    Math.max(0, ...rangesMs(rule.query)) + rule.forMs + rule.evaluationIntervalMs + rule.scrapeIntervalMs
+    reachMs(rule.query, byName, new Set()) + rule.forMs + rule.evaluationIntervalMs + rule.scrapeIntervalMs
   );
 }
 
@@ -110,12 +136,15 @@ export function alertLoads(
 }
 
 /**
- * Each alert's lookback (`ruleLookbackMs`) from its rules' timings (`loadRuleTimings`): the longest where an
- * alert name has several rules. Pure.
+ * Each alert's lookback (`ruleLookbackMs`) from its rules' timings and the recording rules they may read
+ * (`loadRuleTimings`): the longest where an alert name has several rules. Pure.
  */
-export function lookbacksOf(timings: readonly RuleTiming[]): Map<string, number> {
+export function lookbacksOf(
+  timings: readonly RuleTiming[],
+  recordings: readonly RecordingTiming[] = [],
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const timing of timings)
-    out.set(timing.alert, Math.max(out.get(timing.alert) ?? 0, ruleLookbackMs(timing)));
+    out.set(timing.alert, Math.max(out.get(timing.alert) ?? 0, ruleLookbackMs(timing, recordings)));
   return out;
 }

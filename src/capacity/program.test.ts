@@ -195,4 +195,14 @@ describe('the capacity block of a closed-model scenario: a concurrency search', 
       ),
     ).toContain("--max-concurrency: this scenario's traffic is open-model");
   });
+
+  it('--workers: planned for an open-model search, refused for a closed one (its steps are users)', () => {
+    const open = parsed({ slo: { p99: '50ms' }, maxRate: 500 });
+    expect(planCapacity(open, 'cap.ts', {}, {}, undefined).workers).toBe(1);
+    expect(planCapacity(open, 'cap.ts', { workers: 2 }, {}, undefined).workers).toBe(2);
+    const scenario = parsed({ slo: { p99: '50ms' } }, closed);
+    expect(refusal(() => planCapacity(scenario, 'cap.ts', { workers: 2 }, {}, undefined))).toContain(
+      "--workers 2: this scenario's traffic is closed-model",
+    );
+  });
 });

@@ -23,6 +23,8 @@ export interface CapacityOverrides {
   pricePerHour?: number | undefined;
   replicas?: number | undefined;
   fault?: string | undefined;
+  /** Open model: traffic threads that share each step's schedule (`--workers`, default 1). */
+  workers?: number | undefined;
 }
 
 /** A capacity search, planned before anything starts: every setting resolved, every impossibility refused. */
@@ -45,6 +47,8 @@ export interface CapacityPlan {
   earlyExit: { window: number; minGain: number };
   pricing: { pricePerHour: number; replicas: number } | null;
   fault: string | null;
+  /** Traffic threads sharing each step's schedule (1 unless `--workers`; open model only). */
+  workers: number;
 }
 
 /**
@@ -85,6 +89,11 @@ function loadBounds(
   const d = CAPACITY_LOAD_DEFAULTS;
   const issues: string[] = [];
   if (scenario.traffic.model === 'closed') {
+    if ((overrides.workers ?? 1) > 1) {
+      issues.push(
+        `--workers ${overrides.workers}: this scenario's traffic is closed-model, and traffic threads split an open-model schedule; a closed step is sized by its virtual users`,
+      );
+    }
     if (overrides.maxRate !== undefined) {
       issues.push(
         "--max-rate: this scenario's traffic is closed-model, so its search counts concurrent virtual users: use --max-concurrency N",
@@ -235,6 +244,7 @@ export function planCapacity(
         ? null
         : { pricePerHour: price, replicas: overrides.replicas ?? block.price?.replicas ?? 1 },
     fault,
+    workers: overrides.workers ?? 1,
   };
 }
 

@@ -87,6 +87,7 @@ function capacityJson(
       maxWindows: 8,
       tolerance: 0.1,
       percentile: 'p99',
+      workers: 1,
     },
     pricing: null,
     configurator: 'fixture',

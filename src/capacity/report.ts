@@ -127,7 +127,7 @@ export function renderCapacitySummary(result: CapacityJson): string {
         : []),
     ].join(
       ', ',
-    )}. Search${result.unit === 'concurrency' ? ' (closed model, concurrent users)' : ''}: start ${formatLoad(result.settings.startRate, result.unit)}, max ${formatLoad(result.settings.maxRate, result.unit)}, precision ${result.settings.precision * 100} %, warm-up ${result.settings.warmupMs / 1000} s, windows of ${result.settings.windowMs / 1000} s until ${result.settings.stableWindows} agree within ±${result.settings.tolerance * 100} % (at most ${result.settings.maxWindows}).`,
+    )}. Search${result.unit === 'concurrency' ? ' (closed model, concurrent users)' : ''}: start ${formatLoad(result.settings.startRate, result.unit)}, max ${formatLoad(result.settings.maxRate, result.unit)}, precision ${result.settings.precision * 100} %, warm-up ${result.settings.warmupMs / 1000} s, windows of ${result.settings.windowMs / 1000} s until ${result.settings.stableWindows} agree within ±${result.settings.tolerance * 100} % (at most ${result.settings.maxWindows})${result.settings.workers > 1 ? `; ${result.settings.workers} traffic threads shared each step's schedule` : ''}.`,
     '',
     '```',
     formatCapacityTable(result),
@@ -140,7 +140,7 @@ export function renderCapacitySummary(result: CapacityJson): string {
       if (undecided !== undefined) out.push(`Search ${r.answer.status}: ${undecided}.`, '');
       if (r.alerts.length > 0) {
         out.push(
-          'Alerts during the climb (lowest load at which each fired: the highest rate offered within its rule’s lookback, range + for + one evaluation and scrape, before it began to fire):',
+          'Alerts during the climb (lowest load at which each fired: the highest rate offered within its rule’s lookback, range (through the recording rules it reads) + for + one evaluation and scrape, before it began to fire):',
           '',
         );
         for (const a of r.alerts) {

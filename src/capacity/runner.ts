@@ -25,7 +25,7 @@ import {
   prepare,
   type StackFlags,
   type StepTraffic,
-  startTrafficThread,
+  startTrafficThreads,
   type TrafficThread,
   targetProbe,
 } from '../run/index.ts';
@@ -127,7 +127,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
       ? `rates ${load(plan.search.start)} ×2 up to max rate ${load(plan.search.max)}, bisect to ${plan.search.precision * 100} %`
       : `closed model: concurrency ${load(plan.search.start)} ×2 up to max concurrency ${load(plan.search.max)}, bisect to ${plan.search.precision * 100} % or one user`;
   log.info(
-    `capacity: ${plan.configurations.length} configuration${plan.configurations.length === 1 ? '' : 's'}${plan.fault ? ` (each healthy and under fault ${plan.fault})` : ''}; ${bounds}; max duration ${formatDuration(plan.maxDurationMs)} (a step takes at most ${formatDuration(stepMs)}); loopback only${(options.allowHosts ?? []).length > 0 ? ` and ${options.allowHosts?.join(', ')}` : ''}`,
+    `capacity: ${plan.configurations.length} configuration${plan.configurations.length === 1 ? '' : 's'}${plan.fault ? ` (each healthy and under fault ${plan.fault})` : ''}; ${bounds}${plan.workers > 1 ? `; ${plan.workers} traffic threads` : ''}; max duration ${formatDuration(plan.maxDurationMs)} (a step takes at most ${formatDuration(stepMs)}); loopback only${(options.allowHosts ?? []).length > 0 ? ` and ${options.allowHosts?.join(', ')}` : ''}`,
   );
 
   const startedAt = Date.now();
@@ -160,12 +160,10 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
     await waitTargetReady(targetProbe(connected, scenario.target), signal);
     const thread = scope.add(
       'traffic thread',
-      await startTrafficThread({
-        scenarioFile: options.scenarioFile,
-        backend: undefined,
-        target,
-        requestLogPath: undefined,
-      }),
+      await startTrafficThreads(
+        { scenarioFile: options.scenarioFile, backend: undefined, target, requestLogPath: undefined },
+        plan.workers,
+      ),
       (t) => t.close(),
     );
 
@@ -181,7 +179,8 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
         (c) => c.close(),
       );
       try {
-        lookbacks = lookbacksOf((await loadRuleTimings(prometheus, 'all')).timings);
+        const { timings, recordings } = await loadRuleTimings(prometheus, 'all');
+        lookbacks = lookbacksOf(timings, recordings);
       } catch (error) {
         log.warn(
           `could not read the alerting rules (${formatError(error)}): each alert seen firing is placed at the step it began to fire in, though an earlier, higher step may have caused it`,
@@ -372,6 +371,7 @@ export async function runCapacity(options: CapacityOptions): Promise<CapacityRun
       maxWindows: plan.stability.maxWindows,
       tolerance: plan.stability.tolerance,
       percentile: plan.stability.percentile,
+      workers: plan.workers,
     },
     pricing: plan.pricing,
     configurator: plan.configurator?.kind ?? null,

@@ -134,6 +134,8 @@ export const capacityJsonSchema = z.strictObject({
     maxWindows: z.number(),
     tolerance: z.number(),
     percentile: z.enum(['p50', 'p90', 'p99']),
+    /** Traffic threads that shared each step's schedule (`--workers`; absent in files written before: 1). */
+    workers: z.number().default(1),
   }),
   pricing: z.strictObject({ pricePerHour: z.number(), replicas: z.number() }).nullable(),
   configurator: z.string().nullable(),

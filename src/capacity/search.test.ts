@@ -505,4 +505,41 @@ describe('cost, sweep and alerts', () => {
       ]),
     ).toEqual(new Map([['A', 300_000 + 60_000 + 15_000 + 5_000]]));
   });
+
+  it('a burn-rate alert over recorded series looks back as far as the recordings it reads', () => {
+    // The fixture's fast burn: two recorded ratios (1m and 5s windows, evaluated every 1 s), no `for`.
+    const recordings = [
+      {
+        name: 'model:errors:ratio_rate1m',
+        query: 'sum(rate(errors[1m])) / sum(rate(requests[1m]))',
+        evaluationIntervalMs: 1_000,
+      },
+      {
+        name: 'model:errors:ratio_rate5s',
+        query: 'sum(rate(errors[5s])) / sum(rate(requests[5s]))',
+        evaluationIntervalMs: 1_000,
+      },
+      // A recording over another recording, and one that (wrongly) reads itself: neither loops.
+      {
+        name: 'model:errors:ratio_max',
+        query: 'max_over_time(model:errors:ratio_rate1m[30s])',
+        evaluationIntervalMs: 2_000,
+      },
+      { name: 'cycle:a', query: 'cycle:a[10s] + 1', evaluationIntervalMs: 1_000 },
+    ];
+    const rule = { forMs: 0, evaluationIntervalMs: 1_000, scrapeIntervalMs: 1_000 };
+    const fast = 'model:errors:ratio_rate1m > 0.072 and model:errors:ratio_rate5s > 0.072';
+    // Without the recordings only the alert's own (absent) ranges count: 2 s, as before.
+    expect(ruleLookbackMs({ ...rule, query: fast })).toBe(2_000);
+    // 1m (the longest recording it reads) + that recording's 1 s staleness + evaluation + scrape.
+    expect(ruleLookbackMs({ ...rule, query: fast }, recordings)).toBe(60_000 + 1_000 + 2_000);
+    // Through two levels: 30 s over a series that itself sees 1m + 1 s back, 2 s stale.
+    expect(ruleLookbackMs({ ...rule, query: 'model:errors:ratio_max > 0.1' }, recordings)).toBe(
+      30_000 + 61_000 + 2_000 + 2_000,
+    );
+    expect(ruleLookbackMs({ ...rule, query: 'cycle:a > 1' }, recordings)).toBe(10_000 + 1_000 + 2_000);
+    expect(
+      lookbacksOf([{ ...rule, alert: 'Fast', group: 'g', keepFiringForMs: 0, query: fast }], recordings),
+    ).toEqual(new Map([['Fast', 63_000]]));
+  });
 });

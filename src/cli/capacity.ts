@@ -7,7 +7,7 @@ import { capacityHelp } from './help.ts';
 
 /**
  * `firedrill capacity <scenario.ts> [--max-rate N | --max-concurrency N] [--max-duration D] [--price-per-hour USD]
- * [--fault ID]`.
+ * [--fault ID] [--workers N]`.
  */
 export async function capacityCommand(args: string[]): Promise<number> {
   const flags = parseCapacityFlags(args);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isFiredrillError } from '../core/errors.ts';
 import {
   parseBareFlags,
+  parseCapacityFlags,
   parseCompareFlags,
   parseExportFlags,
   parseRecoverFlags,
@@ -24,6 +25,17 @@ function usageError(parse: () => unknown): string {
 }
 
 describe('command-line flags', () => {
+  it('parses capacity --workers (default 1) and refuses a count that is not one', () => {
+    expect(parseCapacityFlags(['c.ts'])).toMatchObject({ scenarioFile: 'c.ts', workers: 1 });
+    expect(parseCapacityFlags(['c.ts', '--workers', '2', '--max-rate', '900'])).toMatchObject({
+      workers: 2,
+      maxRate: 900,
+    });
+    expect(usageError(() => parseCapacityFlags(['c.ts', '--workers', '0']))).toBe(
+      '--workers: "0" is not a number of traffic threads',
+    );
+  });
+
   it('parses a full run command line', () => {
     const flags = parseRunFlags([
       's.ts',

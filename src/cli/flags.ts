@@ -395,6 +395,8 @@ export interface CapacityFlags extends StackFlagValues {
   pricePerHour: number | undefined;
   replicas: number | undefined;
   fault: string | undefined;
+  /** Traffic threads of the open engine (default 1). */
+  workers: number;
 }
 
 function positiveNumber(text: string | undefined, flag: string, example: string): number | undefined {
@@ -422,6 +424,7 @@ export function parseCapacityFlags(args: string[]): Parsed<CapacityFlags> {
         'price-per-hour': { type: 'string' },
         replicas: { type: 'string' },
         fault: { type: 'string' },
+        workers: { type: 'string' },
         help,
       },
     }),
@@ -446,6 +449,7 @@ export function parseCapacityFlags(args: string[]): Parsed<CapacityFlags> {
     pricePerHour: positiveNumber(values['price-per-hour'], '--price-per-hour', '2.5'),
     replicas: values.replicas === undefined ? undefined : wholeNumber(values.replicas, '--replicas'),
     fault: values.fault,
+    workers: values.workers === undefined ? 1 : parseWorkers(values.workers),
     ...stackFlagValues(values),
   };
 }

@@ -209,6 +209,8 @@ Options (and the stack flags of \`firedrill run\`: --target, --prometheus, --adm
   --price-per-hour USD  price of one replica; reports $ per 1,000 inferences (and per 1M output tokens)
   --replicas N          replicas behind the target (default 1)
   --fault ID            also search while the scenario's fault ID is held: headroom = under fault / healthy
+  --workers N           open model: N traffic threads share each step's schedule (default 1), for rates one
+                        thread cannot keep on time (its steps then come out "generator-limited")
   --allow-host HOST     send load to a non-loopback host (loopback only by default)
   --out DIR             reports folder (default: reports); writes DIR/capacity-<id>/ with capacity.json
                         (its "unit" says "rate" or "concurrency"), summary.md, capacity.html and

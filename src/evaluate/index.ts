@@ -102,6 +102,7 @@ export type {
   ExpectationResult,
   Notification,
   PromqlSamples,
+  RecordingTiming,
   RejectedNotification,
   RuleTiming,
   Verdict,

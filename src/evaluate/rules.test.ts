@@ -184,10 +184,13 @@ describe('loadRuleTimings', () => {
   };
   const client = { rules: async () => groups, config: async () => config };
 
-  it("'all': every alerting rule's timing, recording rules left out, nothing missing", async () => {
-    const { timings, missing } = await loadRuleTimings(client, 'all');
+  it("'all': every alerting rule's timing, nothing missing; recording rules apart, with their interval", async () => {
+    const { timings, missing, recordings } = await loadRuleTimings(client, 'all');
     expect(timings.map((t) => `${t.group}/${t.alert}`)).toEqual(['serving/Lat', 'serving/Err', 'slow/Lat']);
     expect(missing).toEqual([]);
+    expect(recordings).toEqual([
+      { name: 'job:errors:rate5s', query: 'rate(errors[5s])', evaluationIntervalMs: 1000 },
+    ]);
   });
 
   it('reads eval interval, for, keep_firing_for and the scrape interval; reports missing names', async () => {

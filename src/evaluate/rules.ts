@@ -2,7 +2,7 @@ import { formatDuration } from '../core/duration.ts';
 import { FiredrillError } from '../core/errors.ts';
 import { closestNames } from '../core/suggest.ts';
 import type { PrometheusClient, PrometheusConfigDoc } from './prometheus-client.ts';
-import type { DetectionFloor, RuleTiming } from './types.ts';
+import type { DetectionFloor, RecordingTiming, RuleTiming } from './types.ts';
 
 /** Prometheus' own defaults when the configuration leaves them out. */
 export const DEFAULT_SCRAPE_INTERVAL_MS = 60_000;
@@ -70,13 +70,14 @@ export interface LoadRuleTimingsOptions {
 /**
  * Reads the loaded alerting rules and configuration. One timing per alerting rule whose name is asked for,
  * or for every alerting rule with `'all'` (an alert name defined by several rules gives several timings);
- * names asked for with no alerting rule are `missing`.
+ * names asked for with no alerting rule are `missing`. `recordings`: every recording rule, for expressions
+ * over recorded series (a burn-rate alert over `…:ratio_rate1m` sees a minute back).
  */
 export async function loadRuleTimings(
   client: Pick<PrometheusClient, 'rules' | 'config'>,
   alertNames: readonly string[] | 'all',
   options: LoadRuleTimingsOptions = {},
-): Promise<{ timings: RuleTiming[]; missing: string[] }> {
+): Promise<{ timings: RuleTiming[]; missing: string[]; recordings: RecordingTiming[] }> {
   const [groups, scrapeIntervalMs] = await Promise.all([
     client.rules(),
     options.scrapeIntervalMs !== undefined
@@ -85,8 +86,16 @@ export async function loadRuleTimings(
   ]);
   const wanted = alertNames === 'all' ? null : new Set(alertNames);
   const timings: RuleTiming[] = [];
+  const recordings: RecordingTiming[] = [];
   for (const group of groups) {
     for (const rule of group.rules) {
+      if (rule.type === 'recording') {
+        recordings.push({
+          name: rule.name,
+          query: rule.query,
+          evaluationIntervalMs: Math.round(group.interval * 1000),
+        });
+      }
       if (rule.type !== 'alerting' || (wanted !== null && !wanted.has(rule.name))) continue;
       timings.push({
         alert: rule.name,
@@ -101,7 +110,7 @@ export async function loadRuleTimings(
   }
   const found = new Set(timings.map((t) => t.alert));
   const asked = alertNames === 'all' ? [] : [...new Set(alertNames)];
-  return { timings, missing: asked.filter((name) => !found.has(name)) };
+  return { timings, missing: asked.filter((name) => !found.has(name)), recordings };
 }
 
 /**

@@ -76,6 +76,15 @@ export interface BlindPeriod {
 }
 
 /** What the loaded configuration says about an alert rule. */
+/** A loaded recording rule: an alert over its series sees as far back as its own expression does. */
+export interface RecordingTiming {
+  /** The series it records (the name alert expressions use). */
+  name: string;
+  query: string;
+  /** Its group's evaluation interval, ms: the recorded series is up to this stale. */
+  evaluationIntervalMs: number;
+}
+
 export interface RuleTiming {
   alert: string;
   group: string;

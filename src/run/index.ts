@@ -14,4 +14,9 @@ export { prepare } from './prepare.ts';
 export { type RecoveryReport, recoverRun, resolveRunDir } from './recover.ts';
 export { faultTargets, type RunOptions, type RunProgress, type RunResult, runGameDay } from './runner.ts';
 export { prepareTraffic } from './traffic-setup.ts';
-export { type StepTraffic, startTrafficThread, type TrafficThread } from './traffic-thread.ts';
+export {
+  type StepTraffic,
+  startTrafficThread,
+  startTrafficThreads,
+  type TrafficThread,
+} from './traffic-thread.ts';

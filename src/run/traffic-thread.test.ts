@@ -226,6 +226,32 @@ describe('traffic thread', () => {
     }
   });
 
+  it('--workers 2, step-driven (capacity --workers): the threads share each step they are given', async () => {
+    const file = await scenarioFile('thread-workers-steps', 50, '30s');
+    const threads = await startTrafficThreads(
+      { scenarioFile: file, backend: undefined, target, requestLogPath: undefined },
+      2,
+    );
+    try {
+      for (const rate of [40, 90]) {
+        received = 0;
+        const windows: TrafficWindow[] = [];
+        const { summary } = await threads.run({
+          signal: new AbortController().signal,
+          step: { model: 'open', stages: [{ kind: 'constant', rate, durationMs: 1000 }] },
+          onWindow: (w) => windows.push(w),
+          onProgress: () => {},
+        });
+        // The step's schedule once between them (not once per thread), merged into one window.
+        expect(received).toBe(rate);
+        expect(summary).toMatchObject({ sent: rate, completed: rate, errors: 0 });
+        expect(windows.map((w) => [w.second, w.intended, w.ok])).toEqual([[0, rate, rate]]);
+      }
+    } finally {
+      await threads.close();
+    }
+  });
+
   it('reports a scenario the thread cannot load as a FiredrillError, not a crash', async () => {
     const error = await startTrafficThread({
       scenarioFile: join(dir, 'missing.ts'),

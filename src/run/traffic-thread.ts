@@ -222,7 +222,7 @@ export async function startTrafficThreads(input: ThreadInput, workers: number): 
     close: async () => {
       await Promise.all(threads.map((t) => t.close()));
     },
-    run: async ({ signal, onWindow, onProgress }) => {
+    run: async ({ signal, step, onWindow, onProgress }) => {
       const all = new AbortController();
       const onAbort = () => all.abort();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -239,6 +239,7 @@ export async function startTrafficThreads(input: ThreadInput, workers: number): 
             thread
               .run({
                 signal: all.signal,
+                ...(step === undefined ? {} : { step }),
                 onWindow: (window) => merger.add(window),
                 onProgress: (progress) => {
                   latest[index] = progress;

@@ -48,8 +48,9 @@ function engineForStart(
   step: StepTraffic | undefined,
 ): BoundEngine {
   if (step === undefined) return scenarioEngine;
+  // With several threads (--workers), this thread sends its share of the step's schedule, as of the scenario's.
   if (step.model === 'open' && setup.model === 'open')
-    return engineFor({ ...setup, stages: [...step.stages] });
+    return engineFor({ ...setup, stages: [...step.stages] }, input.partition);
   if (step.model === 'closed' && setup.model === 'closed')
     return engineFor({ ...setup, stages: [...step.stages] });
   throw new FiredrillError(
