@@ -259,7 +259,7 @@ describe('open engine against a real loopback server', () => {
     expect(summarizeWindows(windows).errorRatio).toBe(1);
   });
 
-  it('stops sending within ~100 ms of an abort and still returns a summary', async () => {
+  it('stops sending soon after an abort (not the 10 s the schedule holds) and still returns a summary', async () => {
     received.length = 0;
     const controller = new AbortController();
     let abortedAt = 0;
@@ -272,8 +272,12 @@ describe('open engine against a real loopback server', () => {
       signal: controller.signal,
     });
     expect(wallMs).toBeLessThan(1000);
-    expect(Math.max(...received) - abortedAt).toBeLessThan(100);
-    expect(summary.sent).toBeGreaterThanOrEqual(40);
+    // The server runs on this process's event loop: on a busy host its handler can run a little after the
+    // send (about 100 ms on a quiet one was the old bound, and it flaked under load). An engine that ignored
+    // the abort would go on for 9.5 s more.
+    expect(Math.max(...received) - abortedAt).toBeLessThan(250);
+    // 100/s for the 500 ms before the abort, less the thread's start-up on a busy host.
+    expect(summary.sent).toBeGreaterThanOrEqual(20);
     expect(summary.sent).toBeLessThanOrEqual(60);
     expect(summary.completed).toBe(summary.sent);
     expect(windows.map((w) => w.second)).toEqual([0]);
