@@ -42,13 +42,19 @@ export interface RunProgress {
   firing: string[];
 }
 
-/** A traffic engine already prepared (a thread, a k6 export): `run` starts the sends at `startAt`. */
+/**
+ * A traffic engine already prepared (a thread, a k6 export): `run` starts the sends, and says when its
+ * schedule began (`onStarted`, once): the run times its faults and phases from that moment, so a fault at
+ * `at: 15s` lands at the schedule's 15 s however long the engine took to start.
+ */
 export interface TrafficSource {
   readonly engine: string;
   run(input: {
     signal: AbortSignal;
-    /** Epoch ms the schedule starts at. */
+    /** Epoch ms the run asked for the traffic (the earliest the schedule can begin). */
     startAt: number;
+    /** Once, with the epoch ms the schedule began at; not called when it never began (aborted, failed). */
+    onStarted: (startedAt: number) => void;
     onWindow: (window: TrafficWindow) => void;
     onProgress: (progress: TrafficProgress) => void;
   }): Promise<{ summary: EngineSummary; warnings: string[] }>;
@@ -162,8 +168,8 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     const engine = env.traffic.engine;
     // The scenario's model, whichever engine carries it (the k6 export follows it too).
     const model = plan.scenario.traffic.model;
+    // Until the engine says when its schedule began, the run's clock starts now (see onStarted below).
     startedAt = clock.now();
-    journal.append({ type: 'traffic-started', at: startedAt, engine, model });
     log.info(
       `traffic: ${engine} (${model} model) for ${plan.trafficEndMs / 1000}s; run ends at +${plan.endMs / 1000}s`,
     );
@@ -190,9 +196,14 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     }, 1000);
 
     try {
+      let markStarted: (at: number) => void = () => {};
+      const trafficStarted = new Promise<number>((resolve) => {
+        markStarted = resolve;
+      });
       const trafficDone = env.traffic.run({
         signal: runAbort.signal,
         startAt: startedAt,
+        onStarted: (at) => markStarted(at),
         onWindow: (window) => {
           windows.push(window);
           journal.append({ type: 'traffic-window', at: clock.now(), window });
@@ -202,7 +213,21 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
           lastProgress = progress;
         },
       });
-      const faultsDone = env.faults.run(startedAt, runAbort.signal);
+      // The run's clock is the traffic's: faults, phases and the planned end count from the moment the
+      // schedule began (a traffic thread starts a few hundred ms after it is asked to on a busy host), so a
+      // fault at 15 s lands at the schedule's 15 s. Traffic that ends without beginning runs no fault.
+      const faultsDone = Promise.race([
+        trafficStarted,
+        trafficDone.then(
+          () => null,
+          () => null,
+        ),
+      ]).then((at) => {
+        if (at === null) return;
+        startedAt = at;
+        journal.append({ type: 'traffic-started', at, engine, model });
+        return env.faults.run(at, runAbort.signal);
+      });
       const [trafficResult, faultResult] = await Promise.allSettled([trafficDone, faultsDone]);
       if (trafficResult.status === 'fulfilled') {
         traffic = trafficResult.value.summary;

@@ -9,9 +9,9 @@ const WINDOW_MS = 1000;
  * and "recovery" phases follow the faults' actual injection and revert times when known, so a slow
  * injection does not blur the baseline.
  * - "baseline" and "recovery" are the clean phases: a window belongs to them only when it lies wholly inside
- *   their span, so no request sent while a fault was active counts as clean. (The engine's windows count from
- *   its own start, which can trail the run's start by a few hundred ms on a busy host: a window that straddles
- *   the injection must not carry the fault's slow requests into the baseline.)
+ *   their span, so no request sent while a fault was active counts as clean. (The run's clock is the
+ *   engine's, but an injection takes its own time and a window that straddles it must not carry the fault's
+ *   slow requests into the baseline.)
  * - "fault" takes every window that overlaps a fault span at all, so baseline, fault and recovery still
  *   partition the run.
  * - Any other phase (stages, "run") takes a window when its middle lies in a span (the phase holds most of it).

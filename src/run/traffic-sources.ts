@@ -7,8 +7,8 @@ import type { TrafficThread } from './traffic-thread.ts';
 export function threadTraffic(thread: TrafficThread): TrafficSource {
   return {
     engine: thread.engine,
-    run: async ({ signal, onWindow, onProgress }) => {
-      const { summary, logError } = await thread.run({ signal, onWindow, onProgress });
+    run: async ({ signal, onStarted, onWindow, onProgress }) => {
+      const { summary, logError } = await thread.run({ signal, onStarted, onWindow, onProgress });
       return { summary, warnings: logError ? [`could not write requests.ndjson: ${logError}`] : [] };
     },
   };
@@ -21,7 +21,9 @@ export function threadTraffic(thread: TrafficThread): TrafficSource {
 export function k6Traffic(prepared: PreparedScenario, dir: string, target: string): TrafficSource {
   return {
     engine: 'k6',
-    run: async ({ signal, startAt, onWindow }) => {
+    run: async ({ signal, startAt, onStarted, onWindow }) => {
+      // k6 starts its own schedule; its windows are placed from `startAt` (runK6Engine), so that is its start.
+      onStarted(startAt);
       const exported = await exportK6(prepared, { outDir: dir, targetUrl: target });
       const result = await runK6Engine(dir, {
         env: { ...process.env, FIREDRILL_TARGET: target },

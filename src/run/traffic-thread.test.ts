@@ -68,12 +68,19 @@ describe('traffic thread', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(received).toBe(0); // ready is not started: nothing is sent before run()
       const windows: TrafficWindow[] = [];
+      const starts: number[] = [];
+      const asked = Date.now();
       const { summary, logError } = await thread.run({
         signal: new AbortController().signal,
+        onStarted: (at) => starts.push(at),
         onWindow: (w) => windows.push(w),
         onProgress: () => {},
       });
       expect(logError).toBeUndefined();
+      // Once, when the schedule began: the first window starts exactly then (the run's clock is this one).
+      expect(starts).toHaveLength(1);
+      expect(starts[0]).toBeGreaterThanOrEqual(asked);
+      expect(windows[0]?.startAt).toBe(starts[0]);
       expect(summary).toMatchObject({ engine: 'firedrill-open', sent: 100, completed: 100, errors: 0 });
       expect(received).toBe(100);
       expect(windows.map((w) => w.second)).toEqual([0, 1]);
@@ -208,12 +215,15 @@ describe('traffic thread', () => {
     try {
       received = 0;
       const windows: TrafficWindow[] = [];
+      const starts: number[] = [];
       const { summary } = await threads.run({
         signal: new AbortController().signal,
+        onStarted: (at) => starts.push(at),
         onWindow: (w) => windows.push(w),
         onProgress: () => {},
       });
       expect(received).toBe(120);
+      expect(starts).toHaveLength(1); // the first thread's start, once
       expect(summary).toMatchObject({ sent: 120, completed: 120, errors: 0, dropped: 0 });
       expect(summary.latencyMs.count).toBe(120);
       // Merged per second, in order: each window holds both threads' halves.

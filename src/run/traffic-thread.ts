@@ -29,6 +29,7 @@ export interface ThreadInput {
 /** Messages from the thread. */
 export type ThreadMessage =
   | { type: 'ready'; engine: string; model: 'open' | 'closed' }
+  | { type: 'started'; at: number }
   | { type: 'window'; window: TrafficWindow }
   | { type: 'progress'; progress: TrafficProgress }
   | { type: 'done'; summary: EngineSummary; logError: string | undefined }
@@ -62,6 +63,8 @@ export interface TrafficThread {
   run(callbacks: {
     signal: AbortSignal;
     step?: StepTraffic | undefined;
+    /** Once, when the schedule begins on the thread (epoch ms): the moment its offset 0 fell due. */
+    onStarted?: ((startedAt: number) => void) | undefined;
     onWindow: (window: TrafficWindow) => void;
     onProgress: (progress: TrafficProgress) => void;
   }): Promise<{ summary: EngineSummary; logError: string | undefined }>;
@@ -162,12 +165,13 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
     engine: ready.engine,
     model: ready.model,
     close,
-    run: ({ signal, step, onWindow, onProgress }) => {
+    run: ({ signal, step, onStarted, onWindow, onProgress }) => {
       const onAbort = () => worker.postMessage({ type: 'abort' } satisfies ToThread);
       const done = converse(
         (message) => {
           try {
-            if (message.type === 'window') onWindow(message.window);
+            if (message.type === 'started') onStarted?.(message.at);
+            else if (message.type === 'window') onWindow(message.window);
             else if (message.type === 'progress') onProgress(message.progress);
           } catch (error) {
             // A sink failure (journal write) ends the run as the engine's own sink failure does.
@@ -222,8 +226,15 @@ export async function startTrafficThreads(input: ThreadInput, workers: number): 
     close: async () => {
       await Promise.all(threads.map((t) => t.close()));
     },
-    run: async ({ signal, step, onWindow, onProgress }) => {
+    run: async ({ signal, step, onStarted, onWindow, onProgress }) => {
       const all = new AbortController();
+      // The run's clock starts with the first thread's schedule (each thread times its share from its own start).
+      let started = false;
+      const onThreadStarted = (at: number) => {
+        if (started) return;
+        started = true;
+        onStarted?.(at);
+      };
       const onAbort = () => all.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) all.abort();
@@ -240,6 +251,7 @@ export async function startTrafficThreads(input: ThreadInput, workers: number): 
               .run({
                 signal: all.signal,
                 ...(step === undefined ? {} : { step }),
+                onStarted: onThreadStarted,
                 onWindow: (window) => merger.add(window),
                 onProgress: (progress) => {
                   latest[index] = progress;

@@ -128,6 +128,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
   let failure: unknown;
   const t0 = performance.now();
   const startEpoch = options.now();
+  if (!options.signal.aborted) options.onStart?.(startEpoch);
   let target = 0;
   let active = 0;
   let seq = 0;

@@ -333,6 +333,7 @@ class OpenRun {
     }
     this.options.signal.addEventListener('abort', this.onAbort, { once: true });
     if (this.options.onProgress) this.progressTimer = setInterval(() => this.progress(), 1000);
+    this.options.onStart?.(this.startEpoch);
     this.tick();
   }
 

@@ -152,6 +152,11 @@ export interface TrafficRunOptions {
   now: () => number;
   /** Called about once a second while the run sends, for a progress line. Never called concurrently; do not block here. */
   onProgress?: (progress: TrafficProgress) => void;
+  /**
+   * Called once, when the schedule begins (its offset 0), with that moment on `now`'s clock: the run times
+   * its faults and phases from it. Not called when the run is aborted before it begins.
+   */
+  onStart?: (startedAt: number) => void;
   /** How arrivals are spaced within the stages' rates (default uniform). See arrivals.ts. */
   arrival?: ArrivalProcess;
   /** Validates each 2xx body; a failure counts as `wrong-answer`. Absent: bodies are discarded unread. */

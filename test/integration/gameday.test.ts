@@ -123,6 +123,10 @@ describe('firedrill run on the embedded stack', () => {
         true,
       );
       expect(run.faults[0].landedAt).not.toBeNull();
+      // One clock: the run starts when the traffic's schedule began, so its first second starts with the run
+      // and the fault at 15 s is injected no earlier than the schedule's 15 s.
+      expect(run.seconds[0].at).toBe(run.startedAt);
+      expect(Date.parse(run.faults[0].injectedAt) - Date.parse(run.startedAt)).toBeGreaterThanOrEqual(15_000);
       expect(run.faults[0].revertedAt).not.toBeNull();
       expect(run.traffic.model).toBe('open');
       expect(run.traffic.sent).toBeGreaterThan(2000);
