@@ -1,7 +1,8 @@
 import { assertNever } from '../src/core/errors.ts';
+import type { CanaryAnalysisReading } from '../src/evaluate/types.ts';
 import type { Fault } from '../src/scenario/schema.ts';
 import { type DockerTargets, injectDocker, recoverDocker } from './docker/index.ts';
-import type { CanaryAnalysis, KubernetesTargets } from './kubernetes/index.ts';
+import type { KubernetesTargets } from './kubernetes/index.ts';
 import { injectLocal, type LocalTargets, recoverLocal } from './local/index.ts';
 import type { FaultHandle, InjectContext, RecoveryRecord } from './types.ts';
 
@@ -52,7 +53,10 @@ export function injectFault(fault: Fault, targets: ChaosTargets, ctx: InjectCont
  * The analysis the controller of a kubernetes `bad-canary` will run (the floor of a rollback judged from its
  * status), or why it is unknown. Reads the cluster; never throws.
  */
-export async function readCanaryAnalysis(fault: Fault, targets: ChaosTargets): Promise<CanaryAnalysis> {
+export async function readCanaryAnalysis(
+  fault: Fault,
+  targets: ChaosTargets,
+): Promise<CanaryAnalysisReading> {
   if (fault.kind !== 'bad-canary' || fault.backend !== 'kubernetes') {
     return { unknown: `fault ${fault.id} is not a bad-canary on kubernetes` };
   }

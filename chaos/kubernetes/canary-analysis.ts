@@ -1,4 +1,5 @@
 import { parseDuration } from '../../src/core/duration.ts';
+import type { AnalysisMetricSettings, CanaryAnalysisReading } from '../../src/evaluate/types.ts';
 import { kubeApiFailure } from './api-errors.ts';
 import { argoRolloutsApiVersion, type CanaryTarget, canaryRef } from './canary.ts';
 import { type CanaryKubernetesTargets, canaryApiHints, clientOf } from './canary-inject.ts';
@@ -14,19 +15,6 @@ import { assertNamespaceAllowed } from './manifests.ts';
  * `failureLimit` and `count` (int or string; failureLimit defaults to 0, -1 never fails).
  */
 
-/** One metric of an analysis (durations in ms); see AnalysisMetricSettings in src/evaluate. */
-export interface AnalysisMetric {
-  template: string;
-  metric: string;
-  intervalMs: number | null;
-  failureLimit: number;
-  initialDelayMs: number;
-  count: number | null;
-}
-
-/** The metrics the canary's analysis runs, or why they cannot be known (then the floor is unknown). */
-export type CanaryAnalysis = { metrics: AnalysisMetric[] } | { unknown: string };
-
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 
@@ -39,10 +27,10 @@ function intOrString(value: unknown): number | string | undefined {
 }
 
 /** Pure: the metrics of an AnalysisTemplate as read from the API, or why one cannot be used. */
-export function analysisMetricsOf(template: KubeObject, name: string): AnalysisMetric[] | string {
+export function analysisMetricsOf(template: KubeObject, name: string): AnalysisMetricSettings[] | string {
   const metrics = obj(template.spec).metrics;
   if (!Array.isArray(metrics) || metrics.length === 0) return `AnalysisTemplate ${name} has no spec.metrics`;
-  const out: AnalysisMetric[] = [];
+  const out: AnalysisMetricSettings[] = [];
   for (const raw of metrics) {
     const m = obj(raw);
     const metric = typeof m.name === 'string' ? m.name : '?';
@@ -102,7 +90,7 @@ async function readOne(client: KubeApi, ref: ObjectRef): Promise<KubeObject | st
 export async function readCanaryAnalysis(
   target: CanaryTarget,
   targets: Pick<CanaryKubernetesTargets, 'allowedNamespaces' | 'client' | 'kubeConfig' | 'requestTimeoutMs'>,
-): Promise<CanaryAnalysis> {
+): Promise<CanaryAnalysisReading> {
   try {
     // Nothing is read outside the allowlist (the injection will refuse that namespace with the same message).
     assertNamespaceAllowed(target.namespace, targets.allowedNamespaces ?? []);
@@ -136,7 +124,7 @@ export async function readCanaryAnalysis(
       unknown: `${rolloutRef.kind} ${rolloutRef.namespace}/${rolloutRef.name} runs no analysis (no canary.analysisTemplate in the scenario, no spec.strategy.canary.analysis): nothing in the cluster will roll the canary back`,
     };
   }
-  const metrics: AnalysisMetric[] = [];
+  const metrics: AnalysisMetricSettings[] = [];
   for (const { name, clusterScope } of templates) {
     if (clusterScope) {
       return {

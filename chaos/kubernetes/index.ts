@@ -11,12 +11,7 @@ export {
   type RolloutCanaryTarget,
   renderCanaryFault,
 } from './canary.ts';
-export {
-  type AnalysisMetric,
-  analysisMetricsOf,
-  type CanaryAnalysis,
-  readCanaryAnalysis,
-} from './canary-analysis.ts';
+export { analysisMetricsOf, readCanaryAnalysis } from './canary-analysis.ts';
 export { validateCanaryObject } from './canary-crds.ts';
 export {
   type CanaryKubernetesTargets,

@@ -68,7 +68,6 @@ export {
   rollbackWindow,
 } from './rollback.ts';
 export {
-  type AnalysisMetricSettings,
   analysisRollbackFloor,
   canaryObjectOf,
   judgedFromStatus,
@@ -94,7 +93,9 @@ export {
 export type {
   AlertObservation,
   AlertRecord,
+  AnalysisMetricSettings,
   BlindPeriod,
+  CanaryAnalysisReading,
   CanaryWatchRecord,
   DetectionFloor,
   DetectionPrediction,

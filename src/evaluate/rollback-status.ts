@@ -1,7 +1,12 @@
 import { formatDuration } from '../core/duration.ts';
 import type { Plan } from '../scenario/plan.ts';
 import { type RollbackExpectation, type RollbackFaultOutcome, settleRollback } from './rollback.ts';
-import type { CanaryWatchRecord, DetectionFloor, ExpectationResult } from './types.ts';
+import type {
+  AnalysisMetricSettings,
+  CanaryWatchRecord,
+  DetectionFloor,
+  ExpectationResult,
+} from './types.ts';
 
 /**
  * `rollback` expectations judged from the rollout controller's own status (Argo Rollouts, KServe on the
@@ -54,19 +59,6 @@ export function rollbackWatchPlan(plan: Plan): RollbackWatchPlan[] {
     }
   }
   return [...byFault.values()];
-}
-
-/** One metric of an Argo Rollouts analysis, as its AnalysisTemplate states it (durations in ms). */
-export interface AnalysisMetricSettings {
-  template: string;
-  metric: string;
-  /** Time between measurements; null when it measures once. */
-  intervalMs: number | null;
-  /** The metric fails once more than this many measurements failed (Argo: failed > failureLimit). */
-  failureLimit: number;
-  initialDelayMs: number;
-  /** How many measurements at most; null when unbounded (while the canary runs). */
-  count: number | null;
 }
 
 const fmt = formatDuration;

@@ -261,3 +261,22 @@ export interface CanaryWatchRecord {
   /** Spans when the status could not be read (RBAC 403, API unreachable, object gone). */
   blind: Array<{ fromAt: number; toAt: number; reason: string }>;
 }
+
+/** One metric of an Argo Rollouts analysis, as its AnalysisTemplate states it (durations in ms). */
+export interface AnalysisMetricSettings {
+  template: string;
+  metric: string;
+  /** Time between measurements; null when it measures once. */
+  intervalMs: number | null;
+  /** The metric fails once more than this many measurements failed (Argo: failed > failureLimit). */
+  failureLimit: number;
+  initialDelayMs: number;
+  /** How many measurements at most; null when unbounded (while the canary runs). */
+  count: number | null;
+}
+
+/**
+ * What a canary's controller will analyse, read before the run (chaos/kubernetes/canary-analysis.ts), or why
+ * it cannot be known (then the floor of a rollback judged from its status is unknown).
+ */
+export type CanaryAnalysisReading = { metrics: AnalysisMetricSettings[] } | { unknown: string };

@@ -2,10 +2,10 @@ import { sleep } from '../core/clock.ts';
 import { formatDuration } from '../core/duration.ts';
 import { FiredrillError } from '../core/errors.ts';
 import {
-  type AnalysisMetricSettings,
   analysisRollbackFloor,
   BackendApiError,
   budgetStanding,
+  type CanaryAnalysisReading,
   computeFloors,
   createAlertmanagerClient,
   type DetectionFloor,
@@ -133,10 +133,6 @@ export function historyWarnings(
     ];
   });
 }
-
-/** What a canary controller's analysis says (kubernetes: the Argo AnalysisTemplates a Rollout runs), or why
- *  it cannot be known. */
-export type CanaryAnalysisReading = { metrics: AnalysisMetricSettings[] } | { unknown: string };
 
 export interface PreflightBackend {
   prometheus: Pick<PrometheusClient, 'rules' | 'config' | 'alertRuleNames' | 'query'>;
