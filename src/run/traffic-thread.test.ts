@@ -38,6 +38,11 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** The thread input for a scenario file against the test server (no request log unless given). */
+function inputFor(scenarioFile: string, requestLogPath?: string) {
+  return { scenarioFile, backend: undefined, target, requestLogPath };
+}
+
 async function scenarioFile(name: string, rate: number, duration: string): Promise<string> {
   const file = join(dir, `${name}.ts`);
   const scenario = {
@@ -56,12 +61,7 @@ describe('traffic thread', () => {
   it('loads the scenario on its own thread, runs it on start, and streams windows back in order', async () => {
     const file = await scenarioFile('thread-ok', 50, '2s');
     const requestLogPath = join(dir, 'requests.ndjson');
-    const thread = await startTrafficThread({
-      scenarioFile: file,
-      backend: undefined,
-      target,
-      requestLogPath,
-    });
+    const thread = await startTrafficThread(inputFor(file, requestLogPath));
     try {
       expect(thread).toMatchObject({ engine: 'firedrill-open', model: 'open' });
       received = 0;
@@ -95,12 +95,7 @@ describe('traffic thread', () => {
 
   it('step-driven: one thread runs step after step, each with the stages it is given, even after an aborted one', async () => {
     const file = await scenarioFile('thread-steps', 50, '30s');
-    const thread = await startTrafficThread({
-      scenarioFile: file,
-      backend: undefined,
-      target,
-      requestLogPath: undefined,
-    });
+    const thread = await startTrafficThread(inputFor(file));
     try {
       const step = async (rate: number, abortAfterMs?: number) => {
         const controller = new AbortController();
@@ -144,12 +139,7 @@ describe('traffic thread', () => {
         expect: [{ kind: 'threshold', phase: 'run', metric: 'error-ratio', op: '<', value: 0.01 }],
       })};\n`,
     );
-    const thread = await startTrafficThread({
-      scenarioFile: file,
-      backend: undefined,
-      target,
-      requestLogPath: undefined,
-    });
+    const thread = await startTrafficThread(inputFor(file));
     try {
       expect(thread.model).toBe('closed');
       const windows: TrafficWindow[] = [];
@@ -183,12 +173,7 @@ describe('traffic thread', () => {
 
   it('stops sending soon after an abort and still returns the summary', async () => {
     const file = await scenarioFile('thread-abort', 100, '30s');
-    const thread = await startTrafficThread({
-      scenarioFile: file,
-      backend: undefined,
-      target,
-      requestLogPath: undefined,
-    });
+    const thread = await startTrafficThread(inputFor(file));
     try {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 500);
@@ -208,10 +193,7 @@ describe('traffic thread', () => {
 
   it('--workers 2: two threads send the one schedule between them, one set of windows, one summary', async () => {
     const file = await scenarioFile('thread-workers', 60, '2s');
-    const threads = await startTrafficThreads(
-      { scenarioFile: file, backend: undefined, target, requestLogPath: undefined },
-      2,
-    );
+    const threads = await startTrafficThreads(inputFor(file), 2);
     try {
       received = 0;
       const windows: TrafficWindow[] = [];
@@ -238,10 +220,7 @@ describe('traffic thread', () => {
 
   it('--workers 2, step-driven (capacity --workers): the threads share each step they are given', async () => {
     const file = await scenarioFile('thread-workers-steps', 50, '30s');
-    const threads = await startTrafficThreads(
-      { scenarioFile: file, backend: undefined, target, requestLogPath: undefined },
-      2,
-    );
+    const threads = await startTrafficThreads(inputFor(file), 2);
     try {
       for (const rate of [40, 90]) {
         received = 0;
@@ -263,12 +242,7 @@ describe('traffic thread', () => {
   });
 
   it('reports a scenario the thread cannot load as a FiredrillError, not a crash', async () => {
-    const error = await startTrafficThread({
-      scenarioFile: join(dir, 'missing.ts'),
-      backend: undefined,
-      target,
-      requestLogPath: undefined,
-    }).catch((e: unknown) => e);
+    const error = await startTrafficThread(inputFor(join(dir, 'missing.ts'))).catch((e: unknown) => e);
     expect(isFiredrillError(error)).toBe(true);
     expect((error as Error).message).toContain('scenario file not found');
   });
