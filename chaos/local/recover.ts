@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FiredrillError } from '../../src/core/errors.ts';
 import { type ControlEndpoint, readStackControl, type StackControl } from '../../src/stack/control.ts';
-import { isZombie, processStartTicks } from '../../src/stack/identity.ts';
+import { processStartTicks } from '../../src/stack/identity.ts';
 import { readStackState } from '../../src/stack/state.ts';
 import { proxyApi } from '../feature-store/client.ts';
 import { type AdminFaultName, adminApi } from '../model-server/admin-client.ts';
 import { recoverStress } from '../stress/local.ts';
 import type { RecoveryRecord } from '../types.ts';
-import { pidAlive, supervisorApi } from './supervisor.ts';
+import { processRunning, supervisorApi } from './supervisor.ts';
 
 /**
  * Recovery of local faults from journaled records (`firedrill recover`). Records hold URLs and paths, never
@@ -181,7 +181,7 @@ export interface OrphanCandidate {
  * process that merely reuses the pid.
  */
 function stillOurs({ pid, startTicks }: OrphanCandidate): boolean {
-  if (!pidAlive(pid) || isZombie(pid)) return false;
+  if (!processRunning(pid)) return false;
   if (typeof startTicks === 'number') return processStartTicks(pid) === startTicks;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
+import { isZombie } from '../../src/stack/identity.ts';
 import { type ControlEndpoint, controlCall, startControlServer } from './control-http.ts';
 
 /**
@@ -290,6 +291,14 @@ export function pidAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * True while the process runs: alive (see pidAlive) and not a zombie. A zombie has exited and only waits for
+ * its parent to reap it (Node reaps its own children a turn of the event loop later).
+ */
+export function processRunning(pid: number): boolean {
+  return pidAlive(pid) && !isZombie(pid);
 }
 
 /** Readiness of a component: http(s) URL → 2xx; redis://host:port → PING answered PONG. Never rejects. */

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverLocal, stopOrphanedStack } from '../../chaos/local/index.ts';
-import { pidAlive } from '../../chaos/local/supervisor.ts';
+import { pidAlive, processRunning } from '../../chaos/local/supervisor.ts';
 import { readStatuses } from '../../chaos/stress/local.ts';
 import type { RecoveryRecord } from '../../chaos/types.ts';
-import { type EmbeddedStack, isZombie, stackEndpoints } from '../../src/stack/index.ts';
+import { type EmbeddedStack, stackEndpoints } from '../../src/stack/index.ts';
 import { assertClean, startStack, until } from './chaos-helpers.ts';
 
 /**
@@ -101,9 +101,9 @@ describe('a fault never outlives a killed firedrill', () => {
     const other = await startStack();
     const pids = other.components.map((c) => ({ name: c.name, pid: c.pid }));
     expect(await stopOrphanedStack(pids)).toMatch(/stopped redis/);
-    // Dead: this test started the stack, so its processes are our children and stay zombies until Node reaps
-    // them (on a later turn of the event loop); a zombie is dead, and stopOrphanedStack counts it so.
-    for (const { pid } of pids) expect(pidAlive(pid) && !isZombie(pid)).toBe(false);
+    // Not running: this test started the stack, so its processes are our children and stay zombies until
+    // Node reaps them (on a later turn of the event loop); a zombie is dead, and stopOrphanedStack counts it so.
+    for (const { pid } of pids) expect(processRunning(pid)).toBe(false);
     expect(await stopOrphanedStack(pids)).toMatch(/no process/);
     await other.stop(); // idempotent with the processes gone
   });
