@@ -87,13 +87,22 @@ describe('firedrill run on the embedded stack', () => {
         timeoutMs: 170_000,
       });
       const { secrets, statuses } = await forgery;
-      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+      // On a host too busy for the load generator to keep its schedule, the judge calls a latency threshold
+      // the generator could have decided `inconclusive` (exit 11) instead of blaming the server. That verdict,
+      // and no other, may stand in for a pass; every alert expectation must still pass.
+      expect([0, 11], `${result.stdout}\n${result.stderr}`).toContain(result.code);
       expect(result.ms).toBeLessThan(120_000);
-      expect(result.stdout).toMatch(/verdict: passed \(exit 0\)/);
-
       const run = await readRunJson(out);
       expect(run.schemaVersion).toBe(1);
-      expect(run.verdict).toBe('passed');
+      const notPassed = run.expectations.filter((e: any) => e.verdict !== 'passed');
+      for (const e of notPassed) {
+        expect(e.kind, `${e.id}: ${e.detail}`).toBe('threshold');
+        expect(e.verdict, `${e.id}: ${e.detail}`).toBe('inconclusive');
+        expect(e.detail).toMatch(/the load generator sent \d+ of \d+ requests late/);
+      }
+      expect(run.verdict).toBe(notPassed.length === 0 ? 'passed' : 'inconclusive');
+      expect(result.code).toBe(notPassed.length === 0 ? 0 : 11);
+      expect(result.stdout).toContain(`verdict: ${run.verdict} (exit ${result.code})`);
       expect(run.stack.embedded).toBe(true);
       const fires = run.expectations.filter((e: any) => e.kind === 'alert-fires');
       expect(fires.length).toBeGreaterThan(0);
