@@ -34,7 +34,7 @@ describe('PreciseWaker', () => {
       resolve = r;
     });
     // Let the thread start before timing it.
-    await new Promise((r) => setTimeout(r, 50));
+    await waker.ready;
     due = performance.now() + 0.5;
     waker.arm(due);
     await done;
@@ -49,13 +49,16 @@ describe('PreciseWaker', () => {
   it('a re-arm replaces the earlier time, and a disarmed waker stays silent', async () => {
     const wakes: number[] = [];
     const waker = make(() => wakes.push(performance.now()));
-    await new Promise((r) => setTimeout(r, 50));
+    // A thread that is not running yet would see only the last arming: wait for it, so the first one counts.
+    await waker.ready;
     const start = performance.now();
     waker.arm(start + 5);
     waker.arm(start + 40); // replaces the 5 ms arming
     await new Promise((r) => setTimeout(r, 25));
     expect(wakes).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 40));
+    // The 40 ms wake-up; on a busy host its message may reach this thread a little later.
+    for (let waited = 0; wakes.length === 0 && waited < 2000; waited += 10)
+      await new Promise((r) => setTimeout(r, 10));
     expect(wakes).toHaveLength(1);
     expect((wakes[0] ?? 0) - start).toBeGreaterThanOrEqual(39.9);
     waker.arm(performance.now() + 5);
