@@ -46,10 +46,10 @@ export type StepTraffic =
 
 /**
  * Messages to the thread. `start` runs the scenario's traffic, or, when it carries a `step`, that step's
- * stages in place of the scenario's. `abort` stops the run in progress; the thread stays up for the next
- * `start`.
+ * stages in place of the scenario's; with `startAt` (epoch ms), the schedule's offset 0 falls due then (see
+ * TrafficRunOptions.startAt). `abort` stops the run in progress; the thread stays up for the next `start`.
  */
-export type ToThread = { type: 'start'; step?: StepTraffic } | { type: 'abort' };
+export type ToThread = { type: 'start'; step?: StepTraffic; startAt?: number } | { type: 'abort' };
 
 export interface TrafficThread {
   readonly engine: string;
@@ -63,6 +63,8 @@ export interface TrafficThread {
   run(callbacks: {
     signal: AbortSignal;
     step?: StepTraffic | undefined;
+    /** When the schedule's offset 0 falls due (epoch ms); absent: as soon as the thread's engine is ready. */
+    startAt?: number | undefined;
     /** Once, when the schedule begins on the thread (epoch ms): the moment its offset 0 fell due. */
     onStarted?: ((startedAt: number) => void) | undefined;
     onWindow: (window: TrafficWindow) => void;
@@ -165,7 +167,7 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
     engine: ready.engine,
     model: ready.model,
     close,
-    run: ({ signal, step, onStarted, onWindow, onProgress }) => {
+    run: ({ signal, step, startAt, onStarted, onWindow, onProgress }) => {
       const onAbort = () => worker.postMessage({ type: 'abort' } satisfies ToThread);
       const done = converse(
         (message) => {
@@ -185,9 +187,11 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
         () => signal.removeEventListener('abort', onAbort),
       );
       signal.addEventListener('abort', onAbort, { once: true });
-      worker.postMessage(
-        (step === undefined ? { type: 'start' } : { type: 'start', step }) satisfies ToThread,
-      );
+      worker.postMessage({
+        type: 'start',
+        ...(step === undefined ? {} : { step }),
+        ...(startAt === undefined ? {} : { startAt }),
+      } satisfies ToThread);
       if (signal.aborted) onAbort();
       return done;
     },
@@ -195,10 +199,18 @@ export async function startTrafficThread(input: ThreadInput): Promise<TrafficThr
 }
 
 /**
+ * How long after a `--workers` run is asked to start its threads' schedules begin, all at that one moment
+ * (ms): room for each thread to build its engine and start its waker thread (150–360 ms measured on a
+ * 2-core host). A thread that needs longer sends its first requests late, and counts them late.
+ */
+export const WORKERS_START_LEAD_MS = 500;
+
+/**
  * `--workers N`: N traffic threads, each sending its round-robin share of the one schedule (see
- * traffic/workers.ts), presented as one TrafficThread: the windows of a second are merged exactly once every
- * thread delivered it, the summaries into one (one late and dropped count), progress summed. One thread (the
- * default) is `startTrafficThread` unchanged. A failing thread aborts the others.
+ * traffic/workers.ts) from one agreed start, presented as one TrafficThread: the windows of a second (the
+ * same second on every thread) are merged exactly once every thread delivered it, the summaries into one (one
+ * late and dropped count), progress summed. One thread (the default) is `startTrafficThread` unchanged. A
+ * failing thread aborts the others.
  */
 export async function startTrafficThreads(input: ThreadInput, workers: number): Promise<TrafficThread> {
   if (workers === 1) return startTrafficThread(input);
@@ -226,9 +238,10 @@ export async function startTrafficThreads(input: ThreadInput, workers: number): 
     close: async () => {
       await Promise.all(threads.map((t) => t.close()));
     },
-    run: async ({ signal, step, onStarted, onWindow, onProgress }) => {
+    run: async ({ signal, step, startAt, onStarted, onWindow, onProgress }) => {
       const all = new AbortController();
-      // The run's clock starts with the first thread's schedule (each thread times its share from its own start).
+      // Every thread's share counts from one moment, so second k of each thread is the same second.
+      const sharedStartAt = startAt ?? Date.now() + WORKERS_START_LEAD_MS;
       let started = false;
       const onThreadStarted = (at: number) => {
         if (started) return;
@@ -251,6 +264,7 @@ export async function startTrafficThreads(input: ThreadInput, workers: number): 
               .run({
                 signal: all.signal,
                 ...(step === undefined ? {} : { step }),
+                startAt: sharedStartAt,
                 onStarted: onThreadStarted,
                 onWindow: (window) => merger.add(window),
                 onProgress: (progress) => {

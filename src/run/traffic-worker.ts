@@ -81,6 +81,7 @@ try {
         request,
         signal: abort.signal,
         now: Date.now,
+        ...(message.startAt === undefined ? {} : { startAt: message.startAt }),
         onStart: (at) => post({ type: 'started', at }),
         onWindow: (window) => post({ type: 'window', window }),
         onProgress: (progress) => post({ type: 'progress', progress }),

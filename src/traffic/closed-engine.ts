@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { FiredrillError } from '../core/index.ts';
+import { FiredrillError, sleep } from '../core/index.ts';
 import {
   createHistogram,
   encodeHistogram,
@@ -126,8 +126,10 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
   const recent = new ProgressMeter();
   let emitted = 0;
   let failure: unknown;
-  const t0 = performance.now();
-  const startEpoch = options.now();
+  if (options.startAt !== undefined && options.startAt > options.now())
+    await sleep(options.startAt - options.now(), options.signal).catch(() => {}); // aborted: sends nothing
+  const startEpoch = options.startAt ?? options.now();
+  const t0 = performance.now() - (options.now() - startEpoch);
   if (!options.signal.aborted) options.onStart?.(startEpoch);
   let target = 0;
   let active = 0;

@@ -284,6 +284,36 @@ describe('open engine against a real loopback server', () => {
     expect(sum(windows, 'sent') + sum(windows, 'dropped')).toBe(sum(windows, 'intended'));
   });
 
+  it('startAt: the schedule begins then, not when the engine is ready, and its first window starts at it', async () => {
+    received.length = 0;
+    const startAt = Date.now() + 400;
+    const starts: number[] = [];
+    const { summary, windows } = await run('/fast', {
+      stages: [{ kind: 'constant', rate: 50, durationMs: 1000 }],
+      startAt,
+      onStart: (at) => starts.push(at),
+    });
+    expect(starts).toEqual([startAt]);
+    expect(windows.map((w) => w.startAt)).toEqual([startAt]);
+    // No request before offset 0: the first reached the server at startAt or later (epoch of this process).
+    const firstEpoch = performance.timeOrigin + Math.min(...received);
+    expect(firstEpoch).toBeGreaterThanOrEqual(startAt - 1);
+    expect(summary).toMatchObject({ sent: 50, completed: 50, dropped: 0 });
+  });
+
+  it('startAt in the past: the engine counts from it, so the sends it missed go out at once and count late', async () => {
+    const startAt = Date.now() - 300;
+    const { summary, windows } = await run('/fast', {
+      stages: [{ kind: 'constant', rate: 50, durationMs: 1000 }],
+      startAt,
+    });
+    expect(windows[0]?.startAt).toBe(startAt);
+    // 50/s: the 15 arrivals of the first 300 ms were due before the engine began.
+    expect(summary.late).toBeGreaterThanOrEqual(14);
+    expect(summary.maxLateMs).toBeGreaterThanOrEqual(250);
+    expect(summary.sent).toBe(50);
+  });
+
   it('returns an empty summary at once for an already-aborted signal', async () => {
     const { summary, windows } = await run('/fast', { signal: AbortSignal.abort() });
     expect(summary).toMatchObject({ sent: 0, completed: 0, dropped: 0 });

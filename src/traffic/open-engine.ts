@@ -232,6 +232,8 @@ class OpenRun {
 
   private t0 = 0;
   private startEpoch = 0;
+  /** Whether onStart was called: on the first scheduler turn at or after offset 0. */
+  private announced = false;
   /** Offset (ms) of the next arrival; undefined once the schedule is exhausted. */
   private nextOffset: number | undefined;
   /** Arrivals of this thread's share issued so far. */
@@ -323,8 +325,11 @@ class OpenRun {
 
   private begin(): void {
     this.loopDelay.enable();
-    this.t0 = performance.now();
-    this.startEpoch = this.options.now();
+    const now = this.options.now();
+    this.startEpoch = this.options.startAt ?? now;
+    // Offset 0 on this thread's monotonic clock; in the future when `startAt` is (the scheduler sleeps until
+    // it), in the past when the engine was ready late (those sends are late).
+    this.t0 = performance.now() + (this.startEpoch - now);
     this.recent.restart();
     this.nextOffset = this.advance();
     if (this.options.signal.aborted) {
@@ -333,7 +338,6 @@ class OpenRun {
     }
     this.options.signal.addEventListener('abort', this.onAbort, { once: true });
     if (this.options.onProgress) this.progressTimer = setInterval(() => this.progress(), 1000);
-    this.options.onStart?.(this.startEpoch);
     this.tick();
   }
 
@@ -350,6 +354,10 @@ class OpenRun {
     if (this.phase !== 'sending') return;
     try {
       let now = performance.now();
+      if (!this.announced && now >= this.t0) {
+        this.announced = true;
+        this.options.onStart?.(this.startEpoch);
+      }
       let burst = 0;
       while (this.nextOffset !== undefined && this.t0 + this.nextOffset <= now && burst < MAX_BURST) {
         this.issue(this.nextOffset);

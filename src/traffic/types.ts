@@ -157,6 +157,13 @@ export interface TrafficRunOptions {
    * its faults and phases from it. Not called when the run is aborted before it begins.
    */
   onStart?: (startedAt: number) => void;
+  /**
+   * When the schedule's offset 0 falls due, on `now`'s clock (epoch ms): several traffic threads (`--workers`)
+   * given one `startAt` send their shares on one clock, and their windows of a second cover the same second.
+   * Absent: as soon as the engine is ready. An engine ready only after `startAt` still counts from it, so the
+   * sends its start-up delayed are late, and counted so.
+   */
+  startAt?: number;
   /** How arrivals are spaced within the stages' rates (default uniform). See arrivals.ts. */
   arrival?: ArrivalProcess;
   /** Validates each 2xx body; a failure counts as `wrong-answer`. Absent: bodies are discarded unread. */
