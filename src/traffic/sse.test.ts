@@ -161,6 +161,29 @@ describe('engines with streaming and validation', () => {
     expect(windows[0]?.ok).toBe(summary.sent);
   });
 
+  it('closed engine with startAt: no user sends before it, and the run and its first window count from it', async () => {
+    const startAt = Date.now() + 300;
+    const starts: number[] = [];
+    const windows: TrafficWindow[] = [];
+    let firstRequestAt = Number.POSITIVE_INFINITY;
+    const summary = await createClosedEngine().run({
+      ...base(),
+      target,
+      startAt,
+      onStart: (at) => starts.push(at),
+      stages: [{ kind: 'concurrency', vus: 2, durationMs: 500 }],
+      request: () => {
+        firstRequestAt = Math.min(firstRequestAt, Date.now());
+        return { method: 'GET', path: '/slow', headers: {} };
+      },
+      onWindow: (w) => windows.push(w),
+    });
+    expect(starts).toEqual([startAt]);
+    expect(firstRequestAt).toBeGreaterThanOrEqual(startAt);
+    expect(windows.map((w) => w.startAt)).toEqual([startAt]);
+    expect(summary.sent).toBeGreaterThan(10);
+  });
+
   it('closed engine counts wrong answers as the open engine does: apart from errors, in every window', async () => {
     const validate = createResponseValidator({
       protocol: 'kserve-v2',
