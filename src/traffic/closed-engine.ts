@@ -126,8 +126,10 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
   const recent = new ProgressMeter();
   let emitted = 0;
   let failure: unknown;
-  if (options.startAt !== undefined && options.startAt > options.now())
-    await sleep(options.startAt - options.now(), options.signal).catch(() => {}); // aborted: sends nothing
+  // Until startAt; a timer can fire a millisecond early against the wall clock, hence the loop. Aborted
+  // meanwhile: sends nothing.
+  while (options.startAt !== undefined && options.now() < options.startAt && !options.signal.aborted)
+    await sleep(Math.max(1, options.startAt - options.now()), options.signal).catch(() => {});
   const startEpoch = options.startAt ?? options.now();
   const t0 = performance.now() - (options.now() - startEpoch);
   if (!options.signal.aborted) options.onStart?.(startEpoch);
@@ -209,7 +211,7 @@ async function runClosed(options: ClosedRunOptions): Promise<EngineSummary> {
     const requestSeq = seq;
     const request = options.request(requestSeq, offsetMs);
     seq += 1;
-    const window = windowAt(Math.min(Math.floor(offsetMs / 1000), Math.max(0, windowCount - 1)));
+    const window = windowAt(Math.min(Math.max(0, Math.floor(offsetMs / 1000)), Math.max(0, windowCount - 1)));
     window.sent += 1;
     window.pending += 1;
     totals.sent += 1;
