@@ -64,7 +64,7 @@ describe('command-line flags', () => {
     expect(parseRunFlags(['-h'])).toEqual({ help: true });
   });
 
-  it('--workers: default 1, an integer 1…64, not with k6 or --request-log', () => {
+  it('--workers: default 1, an integer 1…64, not with k6; with --request-log', () => {
     expect(parseRunFlags(['s.ts'])).toMatchObject({ workers: 1 });
     expect(parseRunFlags(['s.ts', '--workers', '2'])).toMatchObject({ workers: 2 });
     expect(usageError(() => parseRunFlags(['s.ts', '--workers', '0']))).toContain(
@@ -73,9 +73,10 @@ describe('command-line flags', () => {
     expect(usageError(() => parseRunFlags(['s.ts', '--workers', '2', '--engine', 'k6']))).toContain(
       "--workers 2 is for firedrill's engine, not k6",
     );
-    expect(usageError(() => parseRunFlags(['s.ts', '--workers', '2', '--request-log']))).toContain(
-      '--request-log is written by one traffic thread, not 2',
-    );
+    expect(parseRunFlags(['s.ts', '--workers', '2', '--request-log'])).toMatchObject({
+      workers: 2,
+      requestLog: true,
+    });
   });
 
   it.each([

@@ -165,11 +165,6 @@ export function parseRunFlags(args: string[]): Parsed<RunFlags> {
       hint: 'k6 sizes its own VUs; drop --workers or --engine k6',
     });
   }
-  if (workers > 1 && values['request-log'] === true) {
-    throw new FiredrillError('FD_USAGE', `--request-log is written by one traffic thread, not ${workers}`, {
-      hint: 'drop --request-log, or run with --workers 1',
-    });
-  }
   const engine = values.engine;
   if (engine !== undefined && engine !== 'firedrill' && engine !== 'k6') {
     throw new FiredrillError('FD_USAGE', `--engine: "${engine}" is not an engine`, {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -202,7 +202,8 @@ describe('traffic thread', () => {
 
   it('--workers 2: two threads send the one schedule between them, one set of windows, one summary', async () => {
     const file = await scenarioFile('thread-workers', 60, '2s');
-    const threads = await startTrafficThreads(inputFor(file), 2);
+    const requestLog = join(dir, 'workers-requests.ndjson');
+    const threads = await startTrafficThreads(inputFor(file, requestLog), 2);
     try {
       received = 0;
       const windows: TrafficWindow[] = [];
@@ -222,6 +223,16 @@ describe('traffic thread', () => {
         [0, 60, 60],
         [1, 60, 60],
       ]);
+      // One request log: both threads' parts joined, every request of the schedule once, the parts gone.
+      const records = (await readFile(requestLog, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { seq: number; outcome: string });
+      expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 120 }, (_, i) => i),
+      );
+      expect(records.every((r) => r.outcome === 'ok')).toBe(true);
+      expect((await readdir(dir)).filter((name) => name.startsWith('workers-requests.ndjson.'))).toEqual([]);
     } finally {
       await threads.close();
     }

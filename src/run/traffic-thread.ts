@@ -13,6 +13,7 @@ import {
   type TrafficWindow,
   WindowMerger,
 } from '../traffic/index.ts';
+import { joinRequestLogs, requestLogPart } from './request-log.ts';
 
 /** What the traffic thread needs to rebuild the run's traffic on its own. */
 export interface ThreadInput {
@@ -20,7 +21,7 @@ export interface ThreadInput {
   backend: FaultBackend | undefined;
   /** Origin of the target (already through the loopback gate). */
   target: string;
-  /** Write requests.ndjson here (see request-log.ts). */
+  /** Write requests.ndjson here (see request-log.ts; with several threads, each writes a part, joined here). */
   requestLogPath: string | undefined;
   /** This thread's round-robin share of the schedule (`--workers`); absent: the whole schedule. */
   partition?: Partition;
@@ -214,9 +215,14 @@ export const WORKERS_START_LEAD_MS = 500;
  */
 export async function startTrafficThreads(input: ThreadInput, workers: number): Promise<TrafficThread> {
   if (workers === 1) return startTrafficThread(input);
+  const logPath = input.requestLogPath;
+  const logParts =
+    logPath === undefined
+      ? []
+      : Array.from({ length: workers }, (_, index) => requestLogPart(logPath, index));
   const started = await Promise.allSettled(
     Array.from({ length: workers }, (_, index) =>
-      startTrafficThread({ ...input, partition: { index, of: workers } }),
+      startTrafficThread({ ...input, requestLogPath: logParts[index], partition: { index, of: workers } }),
     ),
   );
   const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -258,7 +264,7 @@ export async function startTrafficThreads(input: ThreadInput, workers: number): 
       });
       const latest: Array<TrafficProgress | undefined> = new Array(workers).fill(undefined);
       try {
-        const results = await Promise.all(
+        const settled = await Promise.allSettled(
           threads.map((thread, index) =>
             thread
               .run({
@@ -279,8 +285,15 @@ export async function startTrafficThreads(input: ThreadInput, workers: number): 
               }),
           ),
         );
+        // Every thread has closed its part of the request log by now, whichever way it ended: join them even
+        // when one failed, so what was logged is kept.
+        const joinError = logPath === undefined ? undefined : await joinRequestLogs(logPath, logParts);
+        const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (failed) throw failed.reason;
+        const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
         merger.flush();
         const logErrors = results.flatMap((r) => (r.logError ? [r.logError] : []));
+        if (joinError) logErrors.push(`joining the threads' request logs: ${joinError.message}`);
         return {
           summary: mergeSummaries(
             results.map((r) => r.summary),

@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { joinRequestLogs, requestLogPart } from './request-log.ts';
+
+describe('joinRequestLogs (--workers --request-log)', () => {
+  it('writes every part whole, in thread order, and removes the parts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-reqlog-'));
+    const path = join(dir, 'requests.ndjson');
+    const parts = [0, 1, 2].map((i) => requestLogPart(path, i));
+    await writeFile(parts[0]!, '{"seq":0}\n{"seq":3}\n');
+    await writeFile(parts[1]!, '');
+    await writeFile(parts[2]!, `${'{"seq":2}\n'.repeat(20_000)}`); // larger than one stream chunk
+    expect(await joinRequestLogs(path, parts)).toBeUndefined();
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    expect(lines.slice(0, 3)).toEqual(['{"seq":0}', '{"seq":3}', '{"seq":2}']);
+    expect(lines).toHaveLength(2 + 20_000 + 1); // the last line ends with a newline
+    for (const part of parts) expect(existsSync(part), part).toBe(false);
+  });
+
+  it('returns the error of a part it cannot read, joins the others, and still removes the parts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-reqlog-'));
+    const path = join(dir, 'requests.ndjson');
+    const parts = [0, 1, 2].map((i) => requestLogPart(path, i));
+    await writeFile(parts[0]!, '{"seq":0}\n');
+    await writeFile(parts[2]!, '{"seq":2}\n');
+    const error = await joinRequestLogs(path, parts);
+    expect(error?.message).toContain(parts[1]);
+    expect(await readFile(path, 'utf8')).toBe('{"seq":0}\n{"seq":2}\n');
+    for (const part of parts) expect(existsSync(part), part).toBe(false);
+  });
+});
