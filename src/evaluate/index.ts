@@ -41,6 +41,13 @@ export {
   type RangeSeries,
 } from './prometheus-client.ts';
 export {
+  type LateScrapes,
+  latenessWarning,
+  lateScrapes,
+  type PrometheusLateness,
+  readPrometheusLateness,
+} from './prometheus-lateness.ts';
+export {
   evaluationStepMs,
   judgePromql,
   type PromqlExpectation,

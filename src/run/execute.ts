@@ -9,11 +9,13 @@ import {
   type CanaryWatchRecord,
   evaluationStepMs,
   judgedFromStatus,
+  latenessWarning,
   type PrometheusClient,
   type PromqlSamples,
   promqlWindow,
   ROLLBACK_EXPR,
   readAlertsSeries,
+  readPrometheusLateness,
   rollbackWindow,
   startAlertWatcher,
 } from '../evaluate/index.ts';
@@ -266,6 +268,16 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
       warnings.push(`could not read ALERTS samples (${formatError(failure)}); firing times are poll times`);
     }
     promql = await readPromql(plan, env, startedAt);
+    // Detection times assume Prometheus kept its schedule; say so when it did not.
+    try {
+      const late = latenessWarning(await readPrometheusLateness(env.prometheus, startedAt, endedAt));
+      if (late) {
+        warnings.push(late);
+        log.warn(late);
+      }
+    } catch (failure) {
+      warnings.push(`could not read whether Prometheus kept its schedule (${formatError(failure)})`);
+    }
     drift = await observeDrift(env.prometheus, plan.scenario, env.expectedDrift, startedAt, warnings);
     if (drift.length > 0) journal.append({ type: 'drift-observed', at: clock.now(), reports: drift });
   } catch (failure) {

@@ -19,10 +19,12 @@ import {
   createPrometheusClient,
   type DetectionFloor,
   judge,
+  latenessWarning,
   loadRuleTimings,
   type Notification,
   type PrometheusClient,
   readAlertsSeries,
+  readPrometheusLateness,
   startAlertWatcher,
   startWebhookReceiver,
   type WebhookReceiver,
@@ -169,6 +171,10 @@ describe('evaluate against real Prometheus and Alertmanager', () => {
         '  - job_name: exporter',
         '    scrape_interval: 1s',
         `    static_configs: [{ targets: ["127.0.0.1:${exporterPort}"] }]`,
+        // Prometheus's own metrics: its missed rule evaluations (see the lateness test).
+        '  - job_name: prometheus',
+        '    scrape_interval: 1s',
+        `    static_configs: [{ targets: ["127.0.0.1:${promPort}"] }]`,
         '',
       ].join('\n'),
     );
@@ -423,4 +429,32 @@ describe('evaluate against real Prometheus and Alertmanager', () => {
     };
     console.log(`evaluate integration timings: ${JSON.stringify(summary)}`);
   });
+  // Last: it pauses Prometheus, which would disturb any timing after it.
+  it('sees Prometheus fall behind its schedule: a paused Prometheus skips scrapes and rule evaluations', async () => {
+    const quietFrom = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Kept its schedule so far: no target with a missed scrape (a loaded host may still skip one, so the
+    // assertion is on the pause below, not on this).
+    const before = await readPrometheusLateness(prom, quietFrom, Date.now());
+    expect(before.missedEvaluations).not.toBeNull();
+
+    const pausedFrom = Date.now();
+    prometheusProc?.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    prometheusProc?.kill('SIGCONT');
+    // Scrapes resume at once; wait for a few more, and for Prometheus's scrape of its own missed counter.
+    await until('scrapes after the pause', async () => ((await prom.ready()) ? true : undefined), 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const lateness = await readPrometheusLateness(prom, pausedFrom - 3000, Date.now());
+    console.log(`prometheus lateness after a 4 s pause: ${JSON.stringify(lateness)}`);
+    const exporterLate = lateness.lateScrapes.find((t) => t.job === 'exporter');
+    expect(exporterLate, JSON.stringify(lateness)).toBeDefined();
+    expect(exporterLate?.intervalMs).toBeGreaterThanOrEqual(900);
+    expect(exporterLate?.intervalMs).toBeLessThanOrEqual(1100);
+    expect(exporterLate?.maxGapMs).toBeGreaterThanOrEqual(3500);
+    expect(lateness.missedEvaluations).toBeGreaterThanOrEqual(2);
+    expect(latenessWarning(lateness)).toMatch(
+      /^Prometheus itself was late during the run: scrapes of 127\.0\.0\.1:\d+ \(job (exporter|prometheus)\) came up to [\d.]+s apart, every 1s as a rule; .*it skipped \d+ rule group evaluations\./,
+    );
+  }, 30_000);
 });
