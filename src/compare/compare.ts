@@ -13,6 +13,7 @@
 
 import { formatDuration } from '../core/duration.ts';
 import { FiredrillError } from '../core/errors.ts';
+import { median } from '../core/stats.ts';
 import type { ExpectationResult } from '../evaluate/index.ts';
 import type { RunJson } from '../report/index.ts';
 import { type AlertRule, buildDetectionMatrix, type MatrixRun } from '../suite/index.ts';
@@ -28,7 +29,7 @@ import type {
   TimeShift,
 } from './model.ts';
 import type { Side, SideRun } from './read.ts';
-import { bootstrapResamples, confidenceLevel, judgeTimes, median } from './stats.ts';
+import { bootstrapResamples, confidenceLevel, judgeTimes } from './stats.ts';
 import type { Tolerance } from './tolerance.ts';
 
 export interface CompareOptions {

@@ -17,7 +17,7 @@ export {
   type TimeShift,
 } from './model.ts';
 export { readSide, type Side, type SideRun } from './read.ts';
-export { bootstrapMedianDiff, judgeTimes, median } from './stats.ts';
+export { bootstrapMedianDiff, judgeTimes } from './stats.ts';
 export {
   allowanceMs,
   defaultTolerance,

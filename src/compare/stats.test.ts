@@ -1,18 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bootstrapMedianDiff, judgeTimes, median } from './stats.ts';
+import { bootstrapMedianDiff, judgeTimes } from './stats.ts';
 import { allowanceMs, defaultTolerance, parseTolerance } from './tolerance.ts';
 
 const tol = defaultTolerance; // +2s or ×1.5
-
-describe('median', () => {
-  it.each([
-    [[5], 5],
-    [[3, 1], 2],
-    [[9, 1, 5], 5],
-    [[4, 1, 3, 2], 2.5],
-  ])('median(%j) = %d', (values, expected) => expect(median(values)).toBe(expected));
-});
 
 describe('allowance: max(+X, base × (Y − 1))', () => {
   it.each([

@@ -6,19 +6,13 @@
  * with one sample): the medians, and a regression when new − baseline > allowance. Improvements mirror it.
  */
 import { rngFor } from '../core/rng.ts';
+import { median } from '../core/stats.ts';
 import type { TimeShift } from './model.ts';
 import { allowanceMs, type Tolerance } from './tolerance.ts';
 
 /** Bootstrap resamples; the interval is the central `level` of their differences. */
 export const bootstrapResamples = 2000;
 export const confidenceLevel = 0.95;
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of no values');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * The `level` percentile-bootstrap interval of median(next) − median(base): both sides resampled with

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from './duration.ts';
 import { ExitCode, FiredrillError, formatError } from './errors.ts';
 import { assertTargetAllowed, isLoopbackHost } from './loopback.ts';
+import { median } from './stats.ts';
 
 describe('durations', () => {
   it.each([
@@ -48,4 +49,14 @@ describe('loopback safety gate', () => {
     );
     expect(assertTargetAllowed('http://10.1.2.3:8080', '--target', ['10.1.2.3']).port).toBe('8080');
   });
+});
+
+describe('median', () => {
+  it.each([
+    [[5], 5],
+    [[3, 1], 2],
+    [[9, 1, 5], 5],
+    [[4, 1, 3, 2], 2.5],
+  ])('median(%j) = %d', (values, expected) => expect(median(values)).toBe(expected));
+  it('refuses an empty list', () => expect(() => median([])).toThrow(RangeError));
 });

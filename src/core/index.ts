@@ -12,4 +12,5 @@ export { type Logger, lineLogger, silentLogger } from './log.ts';
 export { assertTargetAllowed, isLoopbackHost } from './loopback.ts';
 export { type Rng, randomIndex, rngFor, weightedIndex } from './rng.ts';
 export { createScope, type DisposalScope, type ReleaseFailure } from './scope.ts';
+export { median } from './stats.ts';
 export { closestNames, didYouMean, editDistance } from './suggest.ts';

@@ -1,4 +1,4 @@
-import { formatDuration } from '../core/index.ts';
+import { formatDuration, median } from '../core/index.ts';
 import type { PrometheusClient, QueryResult } from './prometheus-client.ts';
 
 /**
@@ -33,11 +33,6 @@ export interface PrometheusLateness {
 export interface SeriesTimes {
   labels: Record<string, string>;
   times: number[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
 }
 
 /**
@@ -97,11 +92,10 @@ export async function readPrometheusLateness(
   toAt: number,
 ): Promise<PrometheusLateness> {
   const rangeSeconds = Math.max(1, Math.ceil((toAt - fromAt) / 1000));
-  const up = await client.query(`up[${rangeSeconds}s]`, toAt);
-  const missed = await client.query(
-    `sum(increase(prometheus_rule_group_iterations_missed_total[${rangeSeconds}s]))`,
-    toAt,
-  );
+  const [up, missed] = await Promise.all([
+    client.query(`up[${rangeSeconds}s]`, toAt),
+    client.query(`sum(increase(prometheus_rule_group_iterations_missed_total[${rangeSeconds}s]))`, toAt),
+  ]);
   const value = missed.resultType === 'vector' ? missed.result[0]?.value[1] : undefined;
   return {
     lateScrapes: lateScrapes(seriesTimes(up)),
