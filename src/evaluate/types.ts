@@ -75,7 +75,6 @@ export interface BlindPeriod {
   reason: string;
 }
 
-/** What the loaded configuration says about an alert rule. */
 /** A loaded recording rule: an alert over its series sees as far back as its own expression does. */
 export interface RecordingTiming {
   /** The series it records (the name alert expressions use). */
@@ -85,6 +84,7 @@ export interface RecordingTiming {
   evaluationIntervalMs: number;
 }
 
+/** What the loaded configuration says about an alert rule. */
 export interface RuleTiming {
   alert: string;
   group: string;

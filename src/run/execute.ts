@@ -269,14 +269,13 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     }
     promql = await readPromql(plan, env, startedAt);
     // Detection times assume Prometheus kept its schedule; say so when it did not.
-    try {
-      const late = latenessWarning(await readPrometheusLateness(env.prometheus, startedAt, endedAt));
-      if (late) {
-        warnings.push(late);
-        log.warn(late);
-      }
-    } catch (failure) {
-      warnings.push(`could not read whether Prometheus kept its schedule (${formatError(failure)})`);
+    const late = await readPrometheusLateness(env.prometheus, startedAt, endedAt).then(
+      latenessWarning,
+      (failure: unknown) => `could not read whether Prometheus kept its schedule (${formatError(failure)})`,
+    );
+    if (late) {
+      warnings.push(late);
+      log.warn(late);
     }
     drift = await observeDrift(env.prometheus, plan.scenario, env.expectedDrift, startedAt, warnings);
     if (drift.length > 0) journal.append({ type: 'drift-observed', at: clock.now(), reports: drift });
