@@ -8,6 +8,7 @@ export {
   formatError,
   isFiredrillError,
 } from './errors.ts';
+export { type HeldListener, holdListener } from './held-listener.ts';
 export { type Logger, lineLogger, silentLogger } from './log.ts';
 export { assertTargetAllowed, isLoopbackHost } from './loopback.ts';
 export { type Rng, randomIndex, rngFor, weightedIndex } from './rng.ts';

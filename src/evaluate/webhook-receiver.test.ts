@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { holdListener } from '../core/held-listener.ts';
 import type { Notification, RejectedNotification } from './types.ts';
 import {
   parseWebhook,
@@ -104,6 +105,47 @@ describe('startWebhookReceiver', () => {
       },
     ]);
     expect(receiver.tally()).toEqual({ accepted: 2, rejected: 0, rejections: [] });
+  });
+
+  it("borrows a stack's held port: each run gets only what arrived while it held it, 503 in between", async () => {
+    const listener = await holdListener('127.0.0.1', 0, 'no run listening');
+    try {
+      const post = () =>
+        fetch(`http://127.0.0.1:${listener.port}/alertmanager`, {
+          method: 'POST',
+          body: JSON.stringify(v4Body),
+          headers: { 'content-type': 'application/json', ...auth },
+        }).then((r) => r.status);
+      const first: Notification[] = [];
+      const run1 = await startWebhookReceiver({
+        listener,
+        now: () => 1,
+        secret,
+        onNotification: (n) => first.push(n),
+        onRejected: noRejections,
+      });
+      expect(run1.url).toBe(`http://127.0.0.1:${listener.port}/alertmanager`);
+      expect(await post()).toBe(200);
+      await run1.close();
+      expect(await post()).toBe(503);
+
+      const second: Notification[] = [];
+      const run2 = await startWebhookReceiver({
+        listener,
+        now: () => 2,
+        secret,
+        onNotification: (n) => second.push(n),
+        onRejected: noRejections,
+      });
+      expect(run2.port).toBe(run1.port);
+      expect(await post()).toBe(200);
+      await run2.close();
+      expect(first.map((n) => n.receivedAt)).toEqual([1, 1]);
+      expect(second.map((n) => n.receivedAt)).toEqual([2, 2]);
+      expect(run2.tally()).toEqual({ accepted: 2, rejected: 0, rejections: [] });
+    } finally {
+      await listener.close();
+    }
   });
 
   it.each([

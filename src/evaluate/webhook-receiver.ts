@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FiredrillError } from '../core/errors.ts';
+import type { HeldListener } from '../core/held-listener.ts';
 import { alertLabels } from './labels.ts';
 import type { Notification, RejectedNotification, WebhookTally } from './types.ts';
 
@@ -13,6 +14,8 @@ export interface WebhookReceiverOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** A port the stack holds: the receiver borrows it (host and port are then its) instead of listening. */
+  listener?: HeldListener;
   /**
    * The run's webhook secret: a POST is accepted only with `Authorization: Bearer <secret>` (what Alertmanager's
    * `http_config.authorization` sends); anything else gets 401 and is counted. Must not be empty.
@@ -119,6 +122,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     req.on('error', () => res.destroy());
   };
 
+  if (options.listener) {
+    const listener = options.listener;
+    const giveBack = listener.lend(handle);
+    return receiverAt(listener.host, listener.port, tally, async () => giveBack());
+  }
   const server = createServer(handle);
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) =>
@@ -139,16 +147,30 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     });
   });
   const { port } = server.address() as AddressInfo;
+  return receiverAt(
+    host,
+    port,
+    tally,
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+}
+
+function receiverAt(
+  host: string,
+  port: number,
+  tally: WebhookTally,
+  close: () => Promise<void>,
+): WebhookReceiver {
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${hostInUrl}:${port}/alertmanager`,
     port,
     tally: () => ({ ...tally, rejections: [...tally.rejections] }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
   };
 }
 

@@ -16,6 +16,7 @@ import {
   readStackState,
   resolveRuleFiles,
   type StackEndpoints,
+  type StackListeners,
   scrapeTargetOf,
   startEmbeddedStack,
   waitTargetReady,
@@ -36,6 +37,8 @@ export interface StackFlags {
    */
   webhookSecretFile?: string | undefined;
   selfMetricsPort?: number | undefined;
+  /** The address firedrill's webhook receiver and metrics listen on (default 127.0.0.1). */
+  listenHost?: string | undefined;
   /** Alert rules (file or folder) for a target the user named; overrides the scenario's `rules`. */
   rules?: string | undefined;
 }
@@ -57,6 +60,11 @@ export interface ConnectedStack {
   endpoints: StackEndpoints;
   /** Present when this run started the stack and must stop it. */
   owned?: EmbeddedStack;
+  /**
+   * The ports this process's stack holds for its runs (see StackListeners): a run borrows them instead of
+   * listening. Present with `owned`, and on a stack a suite lends its runs.
+   */
+  listeners?: StackListeners;
   /**
    * How the stack was found: the fixture stack started for this run, one started by `firedrill up`,
    * backends given by flags, or the embedded monitoring stack around a server the user named.
@@ -157,9 +165,10 @@ export async function connectStack(options: ConnectOptions): Promise<ConnectedSt
     log: options.log,
     ...(options.journal ? { onComponent: componentJournaler(options.journal) } : {}),
     ...(options.webhookPort ? { webhookPort: options.webhookPort } : {}),
+    ...(options.listenHost ? { listenHost: options.listenHost } : {}),
     ...(ruleFiles ? { ruleFiles } : {}),
   });
-  return { origin: 'embedded', endpoints: stack, owned: stack };
+  return { origin: 'embedded', endpoints: stack, owned: stack, ...heldBy(stack) };
 }
 
 /**
@@ -211,10 +220,15 @@ async function monitorNamedTarget(named: string, options: ConnectOptions): Promi
     dir: options.runDir,
     log: options.log,
     ...(options.webhookPort ? { webhookPort: options.webhookPort } : {}),
+    ...(options.listenHost ? { listenHost: options.listenHost } : {}),
     monitor: { url: target, scrape, ruleFiles },
     ...(options.journal ? { onComponent: componentJournaler(options.journal) } : {}),
   });
-  return { origin: 'monitor', endpoints: stack, owned: stack };
+  return { origin: 'monitor', endpoints: stack, owned: stack, ...heldBy(stack) };
+}
+
+function heldBy(stack: EmbeddedStack): Pick<ConnectedStack, 'listeners'> {
+  return stack.listeners ? { listeners: stack.listeners } : {};
 }
 
 /**

@@ -145,6 +145,8 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
       await startWebhookReceiver({
         host: options.listenHost ?? '127.0.0.1',
         port: stack.webhookPort,
+        // A stack held by this process (the run's own, or a suite's) lends the port it holds.
+        ...(connected.listeners ? { listener: connected.listeners.webhook } : {}),
         now: clock.now,
         secret: stack.webhookSecret,
         onNotification: (notification) => {
@@ -208,6 +210,7 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
         await startSelfMetrics({
           host: options.listenHost ?? '127.0.0.1',
           port: stack.selfMetricsPort,
+          listener: connected.listeners?.selfMetrics,
           runId,
           scenario: scenario.name,
         }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { holdListener } from '../core/held-listener.ts';
 import { createHistogram, encodeHistogram, recordMicros } from '../traffic/index.ts';
 import { startSelfMetrics } from './self-metrics.ts';
 
@@ -40,6 +41,24 @@ describe('firedrill self metrics', () => {
       expect(await (await fetch(metrics.url)).text()).toContain('fault_id="slow",kind="latency-spike"} 0');
     } finally {
       await metrics.close();
+    }
+  });
+
+  it("serves on a stack's held port while the run lasts: one run's series, never the last run's", async () => {
+    const listener = await holdListener('127.0.0.1', 0, 'no run');
+    try {
+      const url = `http://127.0.0.1:${listener.port}/metrics`;
+      for (const runId of ['first', 'second']) {
+        const metrics = await startSelfMetrics({ host: 'ignored', port: 1, listener, runId, scenario: 's' });
+        expect(metrics.url).toBe(url);
+        const text = await (await fetch(url)).text();
+        expect(text).toContain(`firedrill_run_info{run_id="${runId}",scenario="s"} 1`);
+        expect(text).not.toContain(runId === 'first' ? 'run_id="second"' : 'run_id="first"');
+        await metrics.close();
+        expect((await fetch(url)).status).toBe(503);
+      }
+    } finally {
+      await listener.close();
     }
   });
 

@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { HeldListener } from '../core/held-listener.ts';
 import { decodeHistogram, summarizeHistogram, type TrafficWindow } from '../traffic/index.ts';
 
 /**
@@ -37,6 +38,8 @@ const OUTCOMES: ReadonlyArray<[string, (window: TrafficWindow) => number]> = [
 export async function startSelfMetrics(options: {
   host: string;
   port: number;
+  /** A port the stack holds: the metrics borrow it (host and port are then its) instead of listening. */
+  listener?: HeldListener | undefined;
   runId: string;
   scenario: string;
 }): Promise<SelfMetrics> {
@@ -99,7 +102,7 @@ export async function startSelfMetrics(options: {
   let currentPhase: string | undefined;
 
   // Read-only: GET and HEAD (HEAD gets the headers, no body); any other method is 405, whatever the path.
-  const server = createServer((req, res) => {
+  const serve: RequestListener = (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
       res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' });
@@ -121,14 +124,10 @@ export async function startSelfMetrics(options: {
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  };
+  const { url, close } = await listen(serve, options);
   return {
-    url: `http://${options.host}:${port}/metrics`,
+    url,
     setFault(faultId, kind, active) {
       faultActive.set({ run_id: options.runId, fault_id: faultId, kind }, active ? 1 : 0);
     },
@@ -156,6 +155,28 @@ export async function startSelfMetrics(options: {
       }
       windowStart.set(run, window.startAt / 1000);
     },
+    close,
+  };
+}
+
+/** Serves `serve` on the held listener, or on a server of its own at host:port. */
+async function listen(
+  serve: RequestListener,
+  options: { host: string; port: number; listener?: HeldListener | undefined },
+): Promise<{ url: string; close: () => Promise<void> }> {
+  if (options.listener) {
+    const { host, port } = options.listener;
+    const giveBack = options.listener.lend(serve);
+    return { url: `http://${host}:${port}/metrics`, close: async () => giveBack() };
+  }
+  const server = createServer(serve);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}/metrics`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

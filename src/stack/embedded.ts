@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FiredrillError } from '../core/errors.ts';
+import { type HeldListener, holdListener } from '../core/held-listener.ts';
 import type { Logger } from '../core/log.ts';
 import { requireBinary } from './binaries.ts';
 import { type Component, type ComponentSpec, startComponent } from './component.ts';
@@ -62,16 +64,34 @@ export interface StackEndpoints {
   monitoring?: boolean;
 }
 
+/**
+ * The ports a stack held by this process keeps open for its runs, from its start to its stop, lent to one
+ * run at a time: Alertmanager's webhook (`webhookPort`) and the `firedrill` scrape job (`selfMetricsPort`).
+ * Between runs no other process can take them (a port freed between two runs of a suite was taken once).
+ */
+export interface StackListeners {
+  webhook: HeldListener;
+  selfMetrics: HeldListener;
+}
+
 export interface EmbeddedStack extends StackEndpoints {
   components: Component[];
   dataDir: string;
+  /** Absent for a detached stack (`up`): it outlives this process, so its runs listen themselves. */
+  listeners?: StackListeners;
   /** Components in start order; watch `exited` to notice a crash. */
   stop(): Promise<void>;
 }
 
 /** The serialisable endpoints of a stack (what `firedrill up` keeps in .firedrill/stack.json). */
 export function stackEndpoints(stack: EmbeddedStack): StackEndpoints {
-  const { components: _components, dataDir: _dataDir, stop: _stop, ...endpoints } = stack;
+  const {
+    components: _components,
+    dataDir: _dataDir,
+    stop: _stop,
+    listeners: _listeners,
+    ...endpoints
+  } = stack;
   return endpoints;
 }
 
@@ -92,6 +112,8 @@ export interface StackOptions {
   log: Logger;
   /** Port firedrill's webhook receiver will listen on (0 = pick one). */
   webhookPort?: number;
+  /** The address the webhook and self-metrics ports are held on (default 127.0.0.1; see StackListeners). */
+  listenHost?: string;
   /** Detached components outlive this process (`firedrill up`). */
   detached?: boolean;
   readyTimeoutMs?: number;
@@ -171,8 +193,12 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     number,
     number,
   ];
-  const webhookPort = options.webhookPort || (await freePort());
-  const selfMetricsPort = await freePort();
+  const detached = options.detached ?? false;
+  const listeners = detached
+    ? undefined
+    : await holdRunListeners(options.listenHost ?? host, options.webhookPort ?? 0);
+  const webhookPort = listeners?.webhook.port ?? (options.webhookPort || (await freePort()));
+  const selfMetricsPort = listeners?.selfMetrics.port ?? (await freePort());
   const adminToken = randomBytes(24).toString('hex');
   const newToken = () => randomBytes(24).toString('hex');
   const supervisors: Record<SupervisedComponent, ControlEndpoint> = {
@@ -185,14 +211,6 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
   };
   const { controlFile, webhookSecretFile } = stackSecretFiles(options.dir);
   const webhookSecret = newToken();
-  writePrivateFile(webhookSecretFile, webhookSecret);
-  if (!monitor) {
-    writeStackControl(controlFile, {
-      admin: { url: `http://${host}:${modelPort}/admin`, token: adminToken },
-      supervisors,
-      featureStoreProxy: featureStoreProxy.control,
-    });
-  }
   const fixtureEndpoints: StackEndpoints = {
     prometheus: `http://${host}:${prometheusPort}`,
     alertmanager: `http://${host}:${alertmanagerPort}`,
@@ -233,12 +251,13 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     : fixtureEndpoints;
 
   const components: Component[] = [];
-  // The secret files go with the components: a finished run's folder keeps no token.
+  // Released in reverse order of acquisition: components, then the secret files (a finished run's folder
+  // keeps no token), then the held ports.
   const stopAll = async () => {
     for (const component of [...components].reverse()) await component.stop();
     removePrivateFiles([controlFile, webhookSecretFile]);
+    if (listeners) await closeListeners(listeners);
   };
-  const detached = options.detached ?? false;
   const start = (spec: Omit<ComponentSpec, 'dataDir' | 'announce'>) =>
     startComponent({
       ...spec,
@@ -246,6 +265,14 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
       ...(options.onComponent ? { announce: options.onComponent } : {}),
     });
   try {
+    writePrivateFile(webhookSecretFile, webhookSecret);
+    if (!monitor) {
+      writeStackControl(controlFile, {
+        admin: { url: `http://${host}:${modelPort}/admin`, token: adminToken },
+        supervisors,
+        featureStoreProxy: featureStoreProxy.control,
+      });
+    }
     const tsxLoader = import.meta.resolve('tsx');
     const restartAfterMs = options.restartAfterMs ?? 1000;
     // Helper processes of a run-owned stack stop by themselves when firedrill dies (they poll its pid);
@@ -490,5 +517,35 @@ export async function startEmbeddedStack(options: StackOptions): Promise<Embedde
     throw error;
   }
 
-  return { ...endpoints, components, dataDir, stop: stopAll };
+  return { ...endpoints, components, dataDir, stop: stopAll, ...(listeners ? { listeners } : {}) };
+}
+
+/**
+ * Holds the webhook port (`webhookPort`, 0 = a free one) and a free self-metrics port on `listenHost`; both
+ * or neither.
+ */
+async function holdRunListeners(listenHost: string, webhookPort: number): Promise<StackListeners> {
+  const webhook = await holdListener(
+    listenHost,
+    webhookPort,
+    'no firedrill run is listening for Alertmanager webhooks on this stack right now',
+  ).catch((error: unknown) => {
+    throw new FiredrillError(
+      'FD_STACK_START',
+      `cannot listen for Alertmanager webhooks on ${listenHost}:${webhookPort}: ${error instanceof Error ? error.message : String(error)}`,
+      { hint: 'pick another --webhook-port, or 0 for a free one', cause: error },
+    );
+  });
+  try {
+    const selfMetrics = await holdListener(listenHost, 0, 'no firedrill run is in progress on this stack');
+    return { webhook, selfMetrics };
+  } catch (error) {
+    await webhook.close();
+    throw error;
+  }
+}
+
+async function closeListeners(listeners: StackListeners): Promise<void> {
+  await listeners.selfMetrics.close();
+  await listeners.webhook.close();
 }

@@ -14,6 +14,7 @@ export {
   type MonitoredTarget,
   projectRoot,
   type StackEndpoints,
+  type StackListeners,
   type StackOptions,
   stackEndpoints,
   stackSecretFiles,

@@ -214,7 +214,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           scenarioFile: file,
           reportsDir: suiteDir,
           // Lent, not owned: the run neither waits for it nor stops it; the suite does both.
-          stack: { origin: connected.origin, endpoints: connected.endpoints },
+          // Its held ports are lent too: between two runs no other process can take them.
+          stack: {
+            origin: connected.origin,
+            endpoints: connected.endpoints,
+            ...(connected.listeners ? { listeners: connected.listeners } : {}),
+          },
           allowHosts: options.allowHosts ?? [],
           log,
           signal,

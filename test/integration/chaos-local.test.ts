@@ -8,7 +8,7 @@ import { readStatuses } from '../../chaos/stress/local.ts';
 import type { RecoveryRecord } from '../../chaos/types.ts';
 import { faultSchema } from '../../src/scenario/faults.ts';
 import type { Fault } from '../../src/scenario/schema.ts';
-import type { EmbeddedStack } from '../../src/stack/index.ts';
+import { type EmbeddedStack, stackEndpoints } from '../../src/stack/index.ts';
 import { assertClean, context, infer, metric, startStack, targetsFor, until } from './chaos-helpers.ts';
 
 /**
@@ -42,6 +42,18 @@ async function inject(input: Record<string, unknown>) {
 async function lookupErrors() {
   return metric(stack, 'feature_store_lookup_errors_total');
 }
+
+describe('the ports runs listen on', () => {
+  it('are held by the stack between runs (503 from it, never a port another process could take)', async () => {
+    expect(stack.listeners?.webhook.port).toBe(stack.webhookPort);
+    expect(stack.listeners?.selfMetrics.port).toBe(stack.selfMetricsPort);
+    const webhook = await fetch(stack.webhookUrl, { method: 'POST', body: '{}' });
+    expect(webhook.status).toBe(503);
+    expect(await webhook.text()).toMatch(/no firedrill run is listening/);
+    expect((await fetch(`http://127.0.0.1:${stack.selfMetricsPort}/metrics`)).status).toBe(503);
+    expect(Object.keys(stackEndpoints(stack))).not.toContain('listeners');
+  });
+});
 
 describe('local injectors on the embedded stack', () => {
   it('pod-kill model-server: old pid gone, requests fail, the supervisor restarts it', async () => {
