@@ -117,10 +117,11 @@ export async function startComponent(spec: ComponentSpec): Promise<Component> {
   const deadline = Date.now() + spec.readyTimeoutMs;
   while (Date.now() < deadline) {
     if (exitedWith !== undefined) {
-      throw new FiredrillError(
-        'FD_STACK_START',
-        `${spec.name} exited (${exitedWith}) before it was ready; its log ${spec.logFile} ends:\n${indent(logTail(spec.logFile))}`,
-        { hint: hintFor(logTail(spec.logFile)) },
+      const tail = logTail(spec.logFile);
+      throw new ComponentExitedError(
+        `${spec.name} exited (${exitedWith}) before it was ready; its log ${spec.logFile} ends:\n${indent(tail)}`,
+        PORT_TAKEN.test(tail),
+        hintFor(tail),
       );
     }
     if (await spec.ready().catch(() => false)) return component;
@@ -141,9 +142,20 @@ function indent(text: string): string {
     .join('\n');
 }
 
+/** What Node, Go (Prometheus, Alertmanager) and Redis log when the port to listen on is taken. */
+const PORT_TAKEN = /address already in use/i;
+
+/** A component that exited before it was ready; `portTaken` when its log says its port was in use. */
+export class ComponentExitedError extends FiredrillError {
+  readonly portTaken: boolean;
+  constructor(message: string, portTaken: boolean, hint: string) {
+    super('FD_STACK_START', message, { hint });
+    this.portTaken = portTaken;
+  }
+}
+
 function hintFor(log: string): string {
-  if (/address already in use/i.test(log))
-    return 'a port is taken by another process; retry, or stop what holds it';
+  if (PORT_TAKEN.test(log)) return 'a port is taken by another process; retry, or stop what holds it';
   if (/permission denied/i.test(log)) return 'check the data directory and binary permissions';
   return 'see the component log in the run folder';
 }

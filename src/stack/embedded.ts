@@ -6,7 +6,7 @@ import { FiredrillError } from '../core/errors.ts';
 import { type HeldListener, holdListener } from '../core/held-listener.ts';
 import type { Logger } from '../core/log.ts';
 import { requireBinary } from './binaries.ts';
-import { type Component, type ComponentSpec, startComponent } from './component.ts';
+import { type Component, ComponentExitedError, type ComponentSpec, startComponent } from './component.ts';
 import {
   type ControlEndpoint,
   removePrivateFiles,
@@ -155,13 +155,44 @@ async function supervisorReady(control: ControlEndpoint): Promise<boolean> {
   }
 }
 
+/** Attempts at starting a stack whose component lost a port to another process (see lostPortRace). */
+export const STACK_START_ATTEMPTS = 3;
+
 /**
  * Starts Redis, the fixture model server, Alertmanager and Prometheus on free loopback ports with
  * their data under `dir`, waits for each to be ready, and returns their endpoints. With `monitor`, only
  * Alertmanager and Prometheus start, watching the user's server with the user's rules. On any failure
- * the components already started are stopped before the error propagates.
+ * the components already started are stopped before the error propagates. A port is free when picked and
+ * taken by the component a moment later; when another process took it in between, the stack starts again
+ * on other ports (at most STACK_START_ATTEMPTS in all, each retry warned).
  */
-export async function startEmbeddedStack(options: StackOptions): Promise<EmbeddedStack> {
+export function startEmbeddedStack(options: StackOptions): Promise<EmbeddedStack> {
+  return retryLostPortRace(() => startStackOnce(options), options.log);
+}
+
+/** Calls `start` again (on the fresh ports it picks) while it lost a port race, STACK_START_ATTEMPTS in all. */
+export async function retryLostPortRace<T>(start: () => Promise<T>, log: Logger): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= STACK_START_ATTEMPTS || !lostPortRace(error)) throw error;
+      log.warn(
+        `stack: another process took a port between its pick and its component's start (${(error as Error).message.split('\n')[0]}); starting again on other ports (attempt ${attempt + 1} of ${STACK_START_ATTEMPTS})`,
+      );
+    }
+  }
+}
+
+/**
+ * True for a component that exited before it was ready because its port was in use: a race with another
+ * process, which other ports avoid. Not for a port the user chose (--webhook-port): that error is final.
+ */
+export function lostPortRace(error: unknown): boolean {
+  return error instanceof ComponentExitedError && error.portTaken;
+}
+
+async function startStackOnce(options: StackOptions): Promise<EmbeddedStack> {
   const prometheusBin = requireBinary('prometheus');
   const alertmanagerBin = requireBinary('alertmanager');
   const monitor = options.monitor;

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findBinary, requireBinary } from './binaries.ts';
-import { startComponent } from './component.ts';
+import { ComponentExitedError, startComponent } from './component.ts';
 import { removePrivateFiles, writePrivateFile } from './control.ts';
-import { projectRoot } from './embedded.ts';
+import { lostPortRace, projectRoot, retryLostPortRace, STACK_START_ATTEMPTS } from './embedded.ts';
 import { renderTemplate } from './render.ts';
 import { type StackState, writeStackState } from './state.ts';
 
@@ -65,12 +65,31 @@ describe('startComponent', () => {
         ready: async () => false,
         readyTimeoutMs: 10_000,
       }),
-    ).rejects.toMatchObject({
-      code: 'FD_STACK_START',
-      message: expect.stringContaining('address already in use'),
-      hint: expect.stringContaining('port is taken'),
+    ).rejects.toSatisfy((error) => {
+      expect(error).toMatchObject({
+        code: 'FD_STACK_START',
+        message: expect.stringContaining('address already in use'),
+        hint: expect.stringContaining('port is taken'),
+      });
+      // The stack starts again on other ports for this one, not for other early exits.
+      return lostPortRace(error);
     });
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('an early exit for another reason is final: the stack does not start again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-comp-'));
+    const failure = await startComponent({
+      name: 'broken',
+      command: process.execPath,
+      args: ['-e', 'console.error("error loading config: bad yaml"); process.exit(1)'],
+      logFile: join(dir, 'b.log'),
+      ready: async () => false,
+      readyTimeoutMs: 10_000,
+    }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'FD_STACK_START', message: expect.stringContaining('bad yaml') });
+    expect(lostPortRace(failure)).toBe(false);
+    expect(lostPortRace(new Error('listen EADDRINUSE: address already in use'))).toBe(false);
   });
 
   it('gives up after the readiness timeout and stops the process', async () => {
@@ -104,6 +123,53 @@ describe('startComponent', () => {
     await component.stop();
     expect(component.hasExited()).toBe(true);
     expect(await component.exited).toBe('SIGTERM');
+  });
+});
+
+describe('retryLostPortRace', () => {
+  const portTaken = () =>
+    new ComponentExitedError('prometheus exited (1) before it was ready', true, 'retry');
+  const logged = () => {
+    const warnings: string[] = [];
+    const log = { info: () => {}, debug: () => {}, error: () => {}, warn: (m: string) => warnings.push(m) };
+    return { log, warnings };
+  };
+
+  it('starts again after a lost port race, saying so, and returns the stack that started', async () => {
+    const { log, warnings } = logged();
+    let calls = 0;
+    const started = await retryLostPortRace(async () => {
+      calls += 1;
+      if (calls === 1) throw portTaken();
+      return 'stack';
+    }, log);
+    expect(started).toBe('stack');
+    expect(calls).toBe(2);
+    expect(warnings).toEqual([expect.stringMatching(/took a port.*attempt 2 of 3/)]);
+  });
+
+  it(`gives up after ${STACK_START_ATTEMPTS} lost races with the last error`, async () => {
+    const { log, warnings } = logged();
+    let calls = 0;
+    const attempt = retryLostPortRace(async () => {
+      calls += 1;
+      throw portTaken();
+    }, log);
+    await expect(attempt).rejects.toBeInstanceOf(ComponentExitedError);
+    expect(calls).toBe(STACK_START_ATTEMPTS);
+    expect(warnings).toHaveLength(STACK_START_ATTEMPTS - 1);
+  });
+
+  it('never retries another failure', async () => {
+    const { log, warnings } = logged();
+    let calls = 0;
+    const attempt = retryLostPortRace(async () => {
+      calls += 1;
+      throw new ComponentExitedError('alertmanager exited (1) before it was ready', false, 'see the log');
+    }, log);
+    await expect(attempt).rejects.toThrow(/alertmanager exited/);
+    expect(calls).toBe(1);
+    expect(warnings).toEqual([]);
   });
 });
 
