@@ -50,10 +50,12 @@ async function forgeDuringRun(reportsDir: string): Promise<{ secrets: string[]; 
     })
       .then(async (response) => {
         await response.arrayBuffer();
-        return response.status;
+        // 503: the stack holds the port and no run has borrowed it yet.
+        return response.status === 503 ? undefined : response.status;
       })
       .catch(() => undefined);
-  // The receiver listens once the stack is up: until then the port refuses connections.
+  // The run's receiver listens once the stack is up and the run has begun: until then the port refuses
+  // connections (the stack is not up) or answers 503 (the stack holds it for the run).
   const first = await until('the run to listen for webhooks', 90_000, () => post({}));
   const second = await post({ authorization: 'Bearer forged-token' });
   return { secrets, statuses: [first, second ?? -1] };
