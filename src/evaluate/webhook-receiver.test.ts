@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { holdListener } from '../core/held-listener.ts';
 import type { Notification, RejectedNotification } from './types.ts';
@@ -143,6 +144,41 @@ describe('startWebhookReceiver', () => {
       expect(first.map((n) => n.receivedAt)).toEqual([1, 1]);
       expect(second.map((n) => n.receivedAt)).toEqual([2, 2]);
       expect(run2.tally()).toEqual({ accepted: 2, rejected: 0, rejections: [] });
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('does not deliver a body that was still arriving when its run gave the held port back', async () => {
+    const listener = await holdListener('127.0.0.1', 0, 'no run listening');
+    try {
+      const got: Notification[] = [];
+      const run = await startWebhookReceiver({
+        listener,
+        now: () => 1,
+        secret,
+        onNotification: (n) => got.push(n),
+        onRejected: noRejections,
+      });
+      const body = JSON.stringify(v4Body);
+      const status = new Promise<number>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: listener.port, path: '/alertmanager', method: 'POST', headers: auth },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, 10), () => {
+          // The run ends while the body is half sent; then the rest arrives.
+          setTimeout(() => {
+            void run.close().then(() => req.end(body.slice(10)));
+          }, 50);
+        });
+      });
+      expect(await status).toBe(503);
+      expect(got).toEqual([]);
     } finally {
       await listener.close();
     }

@@ -68,6 +68,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   if (!options.secret) throw new Error('the webhook receiver needs a non-empty secret');
   const expected = digest(options.secret);
   const tally: WebhookTally = { accepted: 0, rejected: 0, rejections: [] };
+  let ended = false;
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST') {
@@ -98,6 +99,10 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       if (size <= maxBody) chunks.push(chunk);
     });
     req.on('end', () => {
+      if (ended) {
+        reply(res, 503, 'the run this notification was sent to has ended\n');
+        return;
+      }
       const receivedAt = options.now();
       if (size > maxBody) {
         reply(res, 413, 'payload too large\n');
@@ -125,7 +130,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   if (options.listener) {
     const listener = options.listener;
     const giveBack = listener.lend(handle);
-    return receiverAt(listener.host, listener.port, tally, async () => giveBack());
+    return receiverAt(listener.host, listener.port, tally, async () => {
+      // A body still arriving when the run ends is not delivered to it: 503, and Alertmanager sends it again.
+      ended = true;
+      giveBack();
+    });
   }
   const server = createServer(handle);
   await new Promise<void>((resolve, reject) => {

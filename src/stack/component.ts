@@ -17,6 +17,11 @@ export interface ComponentSpec {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * The log of the process this component supervises (a process supervisor's child): when the component
+   * never becomes ready, its end is quoted too, and a taken port found there is a lost port race.
+   */
+  childLogFile?: string;
   /** Resolves true once the component serves. Called repeatedly until ready or timeout. */
   ready: () => Promise<boolean>;
   readyTimeoutMs: number;
@@ -118,7 +123,7 @@ export async function startComponent(spec: ComponentSpec): Promise<Component> {
   while (Date.now() < deadline) {
     if (exitedWith !== undefined) {
       const tail = logTail(spec.logFile);
-      throw new ComponentExitedError(
+      throw new ComponentStartError(
         `${spec.name} exited (${exitedWith}) before it was ready; its log ${spec.logFile} ends:\n${indent(tail)}`,
         PORT_TAKEN.test(tail),
         hintFor(tail),
@@ -128,10 +133,12 @@ export async function startComponent(spec: ComponentSpec): Promise<Component> {
     await sleep(100);
   }
   await component.stop(500);
-  throw new FiredrillError(
-    'FD_STACK_START',
-    `${spec.name} was not ready after ${spec.readyTimeoutMs / 1000}s; its log ${spec.logFile} ends:\n${indent(logTail(spec.logFile))}`,
-    { hint: 'see the component log in the run folder' },
+  const childTail = spec.childLogFile === undefined ? undefined : logTail(spec.childLogFile);
+  const childPortTaken = childTail !== undefined && PORT_TAKEN.test(childTail);
+  throw new ComponentStartError(
+    `${spec.name} was not ready after ${spec.readyTimeoutMs / 1000}s; its log ${spec.logFile} ends:\n${indent(logTail(spec.logFile))}${childTail === undefined ? '' : `\nthe log of what it runs, ${spec.childLogFile}, ends:\n${indent(childTail)}`}`,
+    childPortTaken,
+    childPortTaken ? hintFor(childTail) : 'see the component log in the run folder',
   );
 }
 
@@ -145,8 +152,11 @@ function indent(text: string): string {
 /** What Node, Go (Prometheus, Alertmanager) and Redis log when the port to listen on is taken. */
 const PORT_TAKEN = /address already in use/i;
 
-/** A component that exited before it was ready; `portTaken` when its log says its port was in use. */
-export class ComponentExitedError extends FiredrillError {
+/**
+ * A component that exited before it was ready, or never became ready; `portTaken` when its log (or its
+ * supervised child's) says the port it was to listen on was in use.
+ */
+export class ComponentStartError extends FiredrillError {
   readonly portTaken: boolean;
   constructor(message: string, portTaken: boolean, hint: string) {
     super('FD_STACK_START', message, { hint });

@@ -6,7 +6,7 @@ import { FiredrillError } from '../core/errors.ts';
 import { type HeldListener, holdListener } from '../core/held-listener.ts';
 import type { Logger } from '../core/log.ts';
 import { requireBinary } from './binaries.ts';
-import { type Component, ComponentExitedError, type ComponentSpec, startComponent } from './component.ts';
+import { type Component, type ComponentSpec, ComponentStartError, startComponent } from './component.ts';
 import {
   type ControlEndpoint,
   removePrivateFiles,
@@ -185,11 +185,12 @@ export async function retryLostPortRace<T>(start: () => Promise<T>, log: Logger)
 }
 
 /**
- * True for a component that exited before it was ready because its port was in use: a race with another
- * process, which other ports avoid. Not for a port the user chose (--webhook-port): that error is final.
+ * True for a component that did not start because its port was in use (it exited, or under a supervisor its
+ * child crashed in a loop): a race with another process, which other ports avoid. Not for a port the user
+ * chose (--webhook-port): that error is final.
  */
 export function lostPortRace(error: unknown): boolean {
-  return error instanceof ComponentExitedError && error.portTaken;
+  return error instanceof ComponentStartError && error.portTaken;
 }
 
 async function startStackOnce(options: StackOptions): Promise<EmbeddedStack> {
@@ -345,6 +346,7 @@ async function startStackOnce(options: StackOptions): Promise<EmbeddedStack> {
         env: { ...env, FIREDRILL_CONTROL_TOKEN: control.token },
         cwd: projectRoot,
         logFile: join(options.dir, `${name}.supervisor.log`),
+        childLogFile: join(options.dir, logName),
         ready: () => supervisorReady(control),
         readyTimeoutMs,
         detached,

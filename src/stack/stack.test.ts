@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findBinary, requireBinary } from './binaries.ts';
-import { ComponentExitedError, startComponent } from './component.ts';
+import { ComponentStartError, startComponent } from './component.ts';
 import { removePrivateFiles, writePrivateFile } from './control.ts';
 import { lostPortRace, projectRoot, retryLostPortRace, STACK_START_ATTEMPTS } from './embedded.ts';
 import { renderTemplate } from './render.ts';
@@ -92,6 +92,45 @@ describe('startComponent', () => {
     expect(lostPortRace(new Error('listen EADDRINUSE: address already in use'))).toBe(false);
   });
 
+  it("under a supervisor, quotes the child's log and tells a taken port from other failures", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fd-comp-'));
+    const childLog = join(dir, 'redis.log');
+    await writeFile(
+      childLog,
+      '# Could not create server TCP listening socket 127.0.0.1:6390: bind: Address already in use\n',
+    );
+    const failure = await startComponent({
+      name: 'redis',
+      command: process.execPath,
+      args: ['-e', 'setTimeout(() => {}, 60000)'],
+      logFile: join(dir, 'redis.supervisor.log'),
+      childLogFile: childLog,
+      ready: async () => false,
+      readyTimeoutMs: 500,
+    }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({
+      code: 'FD_STACK_START',
+      message: expect.stringMatching(
+        /not ready after 0\.5s[\s\S]*redis\.log, ends:\n.*Address already in use/,
+      ),
+      hint: expect.stringContaining('port is taken'),
+    });
+    expect(lostPortRace(failure)).toBe(true);
+
+    await writeFile(childLog, 'FATAL CONFIG FILE ERROR\n');
+    const other = await startComponent({
+      name: 'redis',
+      command: process.execPath,
+      args: ['-e', 'setTimeout(() => {}, 60000)'],
+      logFile: join(dir, 'redis.supervisor.log'),
+      childLogFile: childLog,
+      ready: async () => false,
+      readyTimeoutMs: 500,
+    }).catch((error: unknown) => error);
+    expect(other).toMatchObject({ message: expect.stringContaining('FATAL CONFIG FILE ERROR') });
+    expect(lostPortRace(other)).toBe(false);
+  });
+
   it('gives up after the readiness timeout and stops the process', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fd-comp-'));
     await expect(
@@ -127,8 +166,7 @@ describe('startComponent', () => {
 });
 
 describe('retryLostPortRace', () => {
-  const portTaken = () =>
-    new ComponentExitedError('prometheus exited (1) before it was ready', true, 'retry');
+  const portTaken = () => new ComponentStartError('prometheus exited (1) before it was ready', true, 'retry');
   const logged = () => {
     const warnings: string[] = [];
     const log = { info: () => {}, debug: () => {}, error: () => {}, warn: (m: string) => warnings.push(m) };
@@ -155,7 +193,7 @@ describe('retryLostPortRace', () => {
       calls += 1;
       throw portTaken();
     }, log);
-    await expect(attempt).rejects.toBeInstanceOf(ComponentExitedError);
+    await expect(attempt).rejects.toBeInstanceOf(ComponentStartError);
     expect(calls).toBe(STACK_START_ATTEMPTS);
     expect(warnings).toHaveLength(STACK_START_ATTEMPTS - 1);
   });
@@ -165,7 +203,7 @@ describe('retryLostPortRace', () => {
     let calls = 0;
     const attempt = retryLostPortRace(async () => {
       calls += 1;
-      throw new ComponentExitedError('alertmanager exited (1) before it was ready', false, 'see the log');
+      throw new ComponentStartError('alertmanager exited (1) before it was ready', false, 'see the log');
     }, log);
     await expect(attempt).rejects.toThrow(/alertmanager exited/);
     expect(calls).toBe(1);
