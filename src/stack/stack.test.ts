@@ -95,19 +95,22 @@ describe('startComponent', () => {
   it("under a supervisor, quotes the child's log and tells a taken port from other failures", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fd-comp-'));
     const childLog = join(dir, 'redis.log');
-    await writeFile(
-      childLog,
-      '# Could not create server TCP listening socket 127.0.0.1:6390: bind: Address already in use\n',
+    /** A supervisor that never becomes ready while its child's log says `childSays`. */
+    const neverReady = async (childSays: string) => {
+      await writeFile(childLog, `${childSays}\n`);
+      return startComponent({
+        name: 'redis',
+        command: process.execPath,
+        args: ['-e', 'setTimeout(() => {}, 60000)'],
+        logFile: join(dir, 'redis.supervisor.log'),
+        childLogFile: childLog,
+        ready: async () => false,
+        readyTimeoutMs: 500,
+      }).catch((error: unknown) => error);
+    };
+    const failure = await neverReady(
+      '# Could not create server TCP listening socket 127.0.0.1:6390: bind: Address already in use',
     );
-    const failure = await startComponent({
-      name: 'redis',
-      command: process.execPath,
-      args: ['-e', 'setTimeout(() => {}, 60000)'],
-      logFile: join(dir, 'redis.supervisor.log'),
-      childLogFile: childLog,
-      ready: async () => false,
-      readyTimeoutMs: 500,
-    }).catch((error: unknown) => error);
     expect(failure).toMatchObject({
       code: 'FD_STACK_START',
       message: expect.stringMatching(
@@ -117,16 +120,7 @@ describe('startComponent', () => {
     });
     expect(lostPortRace(failure)).toBe(true);
 
-    await writeFile(childLog, 'FATAL CONFIG FILE ERROR\n');
-    const other = await startComponent({
-      name: 'redis',
-      command: process.execPath,
-      args: ['-e', 'setTimeout(() => {}, 60000)'],
-      logFile: join(dir, 'redis.supervisor.log'),
-      childLogFile: childLog,
-      ready: async () => false,
-      readyTimeoutMs: 500,
-    }).catch((error: unknown) => error);
+    const other = await neverReady('FATAL CONFIG FILE ERROR');
     expect(other).toMatchObject({ message: expect.stringContaining('FATAL CONFIG FILE ERROR') });
     expect(lostPortRace(other)).toBe(false);
   });
