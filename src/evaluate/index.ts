@@ -40,13 +40,7 @@ export {
   type QueryResult,
   type RangeSeries,
 } from './prometheus-client.ts';
-export {
-  type LateScrapes,
-  latenessWarning,
-  lateScrapes,
-  type PrometheusLateness,
-  readPrometheusLateness,
-} from './prometheus-lateness.ts';
+export { latenessWarning, lateScrapes, readPrometheusLateness } from './prometheus-lateness.ts';
 export {
   evaluationStepMs,
   judgePromql,
@@ -108,7 +102,10 @@ export type {
   DetectionPrediction,
   DriftStepOutcome,
   ExpectationResult,
+  LateScrapes,
   Notification,
+  PrometheusLateness,
+  PrometheusScheduleReading,
   PromqlSamples,
   RecordingTiming,
   RejectedNotification,

@@ -1,5 +1,6 @@
 import { formatDuration, median } from '../core/index.ts';
 import type { PrometheusClient, QueryResult } from './prometheus-client.ts';
+import type { LateScrapes, PrometheusLateness } from './types.ts';
 
 /**
  * Whether Prometheus itself kept its schedule during a run. Detection times, floors and predictions assume it
@@ -7,27 +8,6 @@ import type { PrometheusClient, QueryResult } from './prometheus-client.ts';
  * Prometheus short of CPU (or paused) skips both, and every alert then fires that much later than its rule
  * says. The run cannot tell that from the alerts alone, so it reads Prometheus's own record.
  */
-
-/** One scrape target whose scrapes were, at least once, a whole interval or more late. */
-export interface LateScrapes {
-  job: string;
-  instance: string;
-  /** The target's usual spacing of scrapes during the run (median gap between `up` samples), ms. */
-  intervalMs: number;
-  /** The largest gap between two of its scrapes during the run, ms. */
-  maxGapMs: number;
-}
-
-export interface PrometheusLateness {
-  /** Targets with a gap of at least twice their usual interval (a scrape missed, or that late). */
-  lateScrapes: LateScrapes[];
-  /**
-   * Rule group evaluations Prometheus skipped because the previous one was late
-   * (`prometheus_rule_group_iterations_missed_total`, summed over groups); null when Prometheus does not
-   * scrape its own metrics, so the count is unknown.
-   */
-  missedEvaluations: number | null;
-}
 
 /** Samples' times of one series, epoch ms, in order. */
 export interface SeriesTimes {

@@ -280,3 +280,32 @@ export interface AnalysisMetricSettings {
  * it cannot be known (then the floor of a rollback judged from its status is unknown).
  */
 export type CanaryAnalysisReading = { metrics: AnalysisMetricSettings[] } | { unknown: string };
+
+/** One scrape target whose scrapes were, at least once, a whole interval or more late. */
+export interface LateScrapes {
+  job: string;
+  instance: string;
+  /** The target's usual spacing of scrapes during the run (median gap between `up` samples), ms. */
+  intervalMs: number;
+  /** The largest gap between two of its scrapes during the run, ms. */
+  maxGapMs: number;
+}
+
+export interface PrometheusLateness {
+  /** Targets with a gap of at least twice their usual interval (a scrape missed, or that late). */
+  lateScrapes: LateScrapes[];
+  /**
+   * Rule group evaluations Prometheus skipped because the previous one was late
+   * (`prometheus_rule_group_iterations_missed_total`, summed over groups); null when Prometheus does not
+   * scrape its own metrics, so the count is unknown.
+   */
+  missedEvaluations: number | null;
+}
+
+/**
+ * What a run read of Prometheus's own schedule (run.json `prometheusLateness`): `late` when it fell behind
+ * by a whole scrape or evaluation interval (and the run warned), with what it read.
+ */
+export interface PrometheusScheduleReading extends PrometheusLateness {
+  late: boolean;
+}

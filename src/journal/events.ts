@@ -13,6 +13,7 @@ import type {
   DetectionFloor,
   DetectionPrediction,
   Notification,
+  PrometheusScheduleReading,
   PromqlSamples,
   RejectedNotification,
 } from '../evaluate/types.ts';
@@ -130,6 +131,8 @@ export type JournalEvent =
   | { type: 'traffic-window'; at: number; window: TrafficWindow }
   | { type: 'traffic-summary'; at: number; summary: EngineSummary }
   | { type: 'drift-observed'; at: number; reports: DriftReport[] }
+  /** Whether Prometheus kept its own schedule during the run, read after it (see evaluate/prometheus-lateness). */
+  | { type: 'prometheus-lateness'; at: number; reading: PrometheusScheduleReading }
   /** A `promql` expectation's range query over its window (or why it could not be made), read after the run. */
   | ({ type: 'promql-samples'; at: number } & PromqlSamples)
   | { type: 'warning'; at: number; message: string }
@@ -180,6 +183,7 @@ export const journalEventTypes = [
   'traffic-window',
   'traffic-summary',
   'drift-observed',
+  'prometheus-lateness',
   'promql-samples',
   'warning',
   'run-errored',

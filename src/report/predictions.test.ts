@@ -73,5 +73,33 @@ describe('predicted detection times in the reports', () => {
     );
     expect(section).toContain('| `ModelErrorBudgetBurnSlow` | `f1` | 10% | 7.2% | never | +2s |');
     expect(buildSummaryMarkdown(sampleOutcome())).not.toContain('Predicted detection times');
+    expect(md).not.toContain('Prometheus itself fell behind');
+  });
+
+  it("Prometheus's own schedule: in run.json as read, and beside the predictions when it fell behind", () => {
+    const late = predictedOutcome();
+    late.prometheusLateness = {
+      late: true,
+      lateScrapes: [{ job: 'model-server', instance: '127.0.0.1:8080', intervalMs: 1000, maxGapMs: 4200 }],
+      missedEvaluations: 3,
+    };
+    const json = runJsonSchema.parse(JSON.parse(JSON.stringify(buildRunJson(late))));
+    expect(json.prometheusLateness).toEqual(late.prometheusLateness);
+    const md = buildSummaryMarkdown(late);
+    const section = md.slice(md.indexOf('### Predicted detection times'));
+    expect(section).toMatch(
+      /^### Predicted[\s\S]*\*\*Prometheus itself fell behind its schedule during this run\*\*/,
+    );
+
+    const onTime = predictedOutcome();
+    onTime.prometheusLateness = { late: false, lateScrapes: [], missedEvaluations: 0 };
+    expect(runJsonSchema.parse(JSON.parse(JSON.stringify(buildRunJson(onTime)))).prometheusLateness).toEqual({
+      late: false,
+      lateScrapes: [],
+      missedEvaluations: 0,
+    });
+    expect(buildSummaryMarkdown(onTime)).not.toContain('Prometheus itself fell behind');
+    // Files written before the reading existed still validate, and a run that never read it writes none.
+    expect(buildRunJson(sampleOutcome())).not.toHaveProperty('prometheusLateness');
   });
 });

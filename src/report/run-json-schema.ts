@@ -215,6 +215,19 @@ export const runJsonCanaryWatchSchema = z.strictObject({
   blind: z.array(z.strictObject({ fromAt: iso, toAt: iso, reason: z.string() })),
 });
 
+/**
+ * Whether Prometheus kept its own schedule during the run (detection times and predictions assume it did):
+ * `late` when a target's scrapes came at least twice their usual interval apart or a rule group evaluation
+ * was skipped; `missedEvaluations` null when Prometheus does not scrape its own metrics.
+ */
+export const runJsonPrometheusLatenessSchema = z.strictObject({
+  late: z.boolean(),
+  lateScrapes: z.array(
+    z.strictObject({ job: z.string(), instance: z.string(), intervalMs: z.number(), maxGapMs: z.number() }),
+  ),
+  missedEvaluations: z.number().int().nullable(),
+});
+
 /** Per drift step: expected PSI (median and 5th–95th band, computed before the run) vs observed. */
 export const runJsonDriftSchema = z.strictObject({
   step: z.string(),
@@ -320,6 +333,8 @@ export const runJsonSchema = z.strictObject({
   seconds: z.array(runJsonSecondSchema).optional(),
   /** Written when the run watched a kubernetes canary's status (rollback expectations there). */
   canaryWatches: z.array(runJsonCanaryWatchSchema).optional(),
+  /** Written when the run read Prometheus's own schedule after its traffic (absent in older files). */
+  prometheusLateness: runJsonPrometheusLatenessSchema.optional(),
 });
 
 export type RunJsonLatency = z.infer<typeof runJsonLatencySchema>;

@@ -242,6 +242,15 @@ export function buildRunJson(outcome: RunOutcome): RunJson {
           })),
         }
       : {}),
+    ...(outcome.prometheusLateness
+      ? {
+          prometheusLateness: {
+            late: outcome.prometheusLateness.late,
+            lateScrapes: outcome.prometheusLateness.lateScrapes.map((t) => ({ ...t })),
+            missedEvaluations: outcome.prometheusLateness.missedEvaluations,
+          },
+        }
+      : {}),
   };
 }
 

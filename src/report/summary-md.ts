@@ -234,6 +234,13 @@ export function renderSummaryMarkdown(view: RunView): string {
         ' (a measured time within [predicted, predicted + tolerance] agrees; see the README).',
       '',
     );
+    if (o.prometheusLateness?.late) {
+      out.push(
+        '**Prometheus itself fell behind its schedule during this run** (see the warnings): the predictions' +
+          ' assume it kept it, so measured times later than predicted + tolerance include its own delay.',
+        '',
+      );
+    }
     out.push(
       table(
         ['alert', 'fault', 'errors', 'pages above', 'predicted', 'tolerance', 'arithmetic'],

@@ -12,6 +12,7 @@ import type {
   DetectionFloor,
   DetectionPrediction,
   ExpectationResult,
+  PrometheusScheduleReading,
   WebhookTally,
 } from '../evaluate/types.ts';
 import type { EngineSummary, PhaseStats } from '../traffic/types.ts';
@@ -107,4 +108,6 @@ export interface RunOutcome {
   drift?: DriftReport[];
   /** What each watch of a kubernetes canary's status saw (rollback expectations); absent when none ran. */
   canaryWatches?: CanaryWatchRecord[];
+  /** Whether Prometheus kept its own schedule during the run; absent when it was not read. */
+  prometheusLateness?: PrometheusScheduleReading;
 }

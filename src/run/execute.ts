@@ -11,6 +11,7 @@ import {
   judgedFromStatus,
   latenessWarning,
   type PrometheusClient,
+  type PrometheusScheduleReading,
   type PromqlSamples,
   promqlWindow,
   ROLLBACK_EXPR,
@@ -113,6 +114,11 @@ export interface Execution {
   promql: PromqlSamples[];
   /** What each canary status watch saw (journaled as `canary-watch-ended`); see FaultTimeline. */
   canaryWatches: CanaryWatchRecord[];
+  /**
+   * Whether Prometheus kept its own schedule during the run (journaled as `prometheus-lateness`); absent
+   * when the run did not get that far or Prometheus could not say.
+   */
+  prometheusLateness?: PrometheusScheduleReading;
   /** Faults whose revert failed: the system may still be faulted. */
   revertFailed: string[];
   interrupted: boolean;
@@ -133,6 +139,7 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
   const warnings: string[] = [];
   let traffic: EngineSummary | null = null;
   let drift: DriftReport[] = [];
+  let prometheusLateness: PrometheusScheduleReading | undefined;
   let promql: PromqlSamples[] = [];
   let revertFailed: string[] = [];
   let interrupted = false;
@@ -270,7 +277,12 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     promql = await readPromql(plan, env, startedAt);
     // Detection times assume Prometheus kept its schedule; say so when it did not.
     const late = await readPrometheusLateness(env.prometheus, startedAt, endedAt).then(
-      latenessWarning,
+      (lateness) => {
+        const warning = latenessWarning(lateness);
+        prometheusLateness = { late: warning !== undefined, ...lateness };
+        journal.append({ type: 'prometheus-lateness', at: clock.now(), reading: prometheusLateness });
+        return warning;
+      },
       (failure: unknown) => `could not read whether Prometheus kept its schedule (${formatError(failure)})`,
     );
     if (late) {
@@ -302,6 +314,7 @@ export async function execute(plan: Plan, env: ExecuteEnv): Promise<Execution> {
     drift,
     promql,
     canaryWatches: [...env.faults.canaryWatches],
+    ...(prometheusLateness ? { prometheusLateness } : {}),
     revertFailed,
     interrupted,
     error: interrupted ? undefined : error,

@@ -83,6 +83,13 @@ function journal(tail: JournalEvent[]): JournalEvent[] {
   ];
 }
 
+/** Prometheus fell behind: one late scrape target, two skipped evaluations. */
+const lateness = {
+  late: true,
+  lateScrapes: [{ job: 'model-server', instance: '127.0.0.1:8080', intervalMs: 1000, maxGapMs: 3000 }],
+  missedEvaluations: 2,
+};
+
 const executed: JournalEvent[] = [
   { type: 'traffic-started', at: T0, engine: 'firedrill-open', model: 'open' },
   {
@@ -102,6 +109,7 @@ const executed: JournalEvent[] = [
   { type: 'fault-reverting', at: T0 + 20_000, id: 'slow' },
   { type: 'fault-reverted', at: T0 + 20_020, id: 'slow' },
   { type: 'alert-observed', at: T0 + 27_000, observation: observations[2]! },
+  { type: 'prometheus-lateness', at: T0 + 59_000, reading: lateness },
   { type: 'warning', at: T0 + 60_000, message: 'w-execute' },
 ];
 
@@ -116,7 +124,15 @@ describe('outcomeFromJournal', () => {
       endedAt: T0 + 61_000,
       floors,
       stoppedAtPreflight: false,
-      execution: { startedAt: T0, observations, blind: [], windows: [], traffic: null, drift: [] },
+      execution: {
+        startedAt: T0,
+        observations,
+        blind: [],
+        windows: [],
+        traffic: null,
+        drift: [],
+        prometheusLateness: lateness,
+      },
       notifications: [notification],
       faults: [
         {
@@ -157,6 +173,7 @@ describe('outcomeFromJournal', () => {
       ['Lat', {}, 'slow', 'latency-spike'],
       ['Err', {}, null, null],
     ]);
+    expect(rebuilt.prometheusLateness).toEqual(lateness);
     expect(buildRunJson(rebuilt)).toEqual(buildRunJson(expected));
     expect(buildJunitXml(rebuilt)).toBe(buildJunitXml(expected));
     expect(buildSummaryMarkdown(rebuilt)).toBe(buildSummaryMarkdown(expected));

@@ -9,6 +9,7 @@ import type {
   DetectionFloor,
   DetectionPrediction,
   Notification,
+  PrometheusScheduleReading,
   PromqlSamples,
   RejectedNotification,
   WebhookTally,
@@ -56,6 +57,7 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
   let startedAt: number | undefined;
   let traffic: EngineSummary | null = null;
   let drift: DriftReport[] = [];
+  let prometheusLateness: PrometheusScheduleReading | undefined;
   let error: FiredrillError | undefined;
   let interrupted = false;
   let endedAt = events.at(-1)?.at ?? started.at;
@@ -152,6 +154,9 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
       case 'drift-observed':
         drift = event.reports;
         break;
+      case 'prometheus-lateness':
+        prometheusLateness = event.reading;
+        break;
       case 'promql-samples': {
         const { type: _type, at: _at, ...samples } = event;
         promql.push(samples);
@@ -218,7 +223,17 @@ export function factsFromJournal(events: readonly JournalEvent[]): RunFacts {
     execution:
       startedAt === undefined
         ? undefined
-        : { startedAt, observations, blind, windows, traffic, drift, promql, canaryWatches },
+        : {
+            startedAt,
+            observations,
+            blind,
+            windows,
+            traffic,
+            drift,
+            promql,
+            canaryWatches,
+            ...(prometheusLateness ? { prometheusLateness } : {}),
+          },
     notifications,
     faults: records,
     warnings,

@@ -34,7 +34,7 @@ export interface RunFacts {
   /** Absent when the run stopped before execution (stack, preflight, readiness). */
   execution:
     | (Pick<Execution, 'startedAt' | 'observations' | 'blind' | 'windows' | 'traffic' | 'drift'> &
-        Partial<Pick<Execution, 'promql' | 'canaryWatches'>>)
+        Partial<Pick<Execution, 'promql' | 'canaryWatches' | 'prometheusLateness'>>)
     | undefined;
   notifications: readonly Notification[];
   faults: readonly FaultOutcome[];
@@ -164,6 +164,7 @@ export function judgeRun(facts: RunFacts): RunOutcome {
     ...(execution?.canaryWatches && execution.canaryWatches.length > 0
       ? { canaryWatches: [...execution.canaryWatches] }
       : {}),
+    ...(execution?.prometheusLateness ? { prometheusLateness: execution.prometheusLateness } : {}),
   };
 }
 

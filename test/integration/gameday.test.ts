@@ -116,7 +116,14 @@ describe('firedrill run on the embedded stack', () => {
         expect(e.measuredMs).toBeGreaterThanOrEqual(e.floorMs);
       }
       // An error fault against a ratio rule: the predicted detection time sits beside the measured one, and
-      // they agree within one scrape + one evaluation interval (the prediction's tolerance).
+      // they agree within one scrape + one evaluation interval (the prediction's tolerance). The prediction
+      // assumes Prometheus keeps its schedule; when the run itself reports that it did not (a host too busy
+      // for it), a later detection is Prometheus's delay, which the run said, so only the early side holds.
+      expect(typeof run.prometheusLateness?.late).toBe('boolean');
+      const prometheusLate = run.prometheusLateness.late;
+      expect(run.warnings.some((w: string) => w.startsWith('Prometheus itself was late'))).toBe(
+        prometheusLate,
+      );
       const predicted = fires.filter((e: any) => e.predictedMs !== undefined);
       expect(predicted.length).toBe(scenario.endsWith('error-burst.ts') ? 1 : 0);
       for (const e of predicted) {
@@ -125,7 +132,9 @@ describe('firedrill run on the embedded stack', () => {
         expect(e.measuredMs, e.detail).toBeGreaterThanOrEqual(
           e.predictedMs - prediction.earlyToleranceMs - 10,
         );
-        expect(e.measuredMs, e.detail).toBeLessThanOrEqual(e.predictedMs + prediction.toleranceMs);
+        if (!prometheusLate) {
+          expect(e.measuredMs, e.detail).toBeLessThanOrEqual(e.predictedMs + prediction.toleranceMs);
+        }
       }
       expect(run.expectations.some((e: any) => e.kind === 'alert-resolves' && e.verdict === 'passed')).toBe(
         true,
