@@ -117,6 +117,41 @@ describe('compareSides', () => {
     expect(md).toContain('| s | matrix f1 → ModelLatencyHigh | fired 2/2, 3s…3.4s | fired 2/2, 8s…8.6s |');
   });
 
+  it('a slower detection from runs whose Prometheus fell behind still regresses, and says so', () => {
+    const lateRun = (detectMs: number) => ({
+      ...run('s', detectMs),
+      prometheusLateness: {
+        late: true,
+        lateScrapes: [{ job: 'model-server', instance: '127.0.0.1:8080', intervalMs: 1000, maxGapMs: 4000 }],
+        missedEvaluations: 4,
+      },
+    });
+    const c = compareSides(
+      side('suite', [run('s', 3000), run('s', 3400)]),
+      side('suite', [lateRun(8000), run('s', 8600)]),
+      options,
+    );
+    expect(c.regressions).toBe(2);
+    expect(c.expectations[0]!.reasons[0]).toMatch(
+      /^detection slower by 5\.1s .*, allowed ±2s; Prometheus itself was late in 1 of 2 new runs$/,
+    );
+    const cell = c.cells.find((x) => x.faultId === 'f1' && x.alert === 'ModelLatencyHigh')!;
+    expect(cell.reasons.at(-1)).toMatch(/; Prometheus itself was late in 1 of 2 new runs$/);
+    expect(c.warnings).toContainEqual(
+      expect.stringMatching(
+        /^s: Prometheus itself was late in 1 of 2 new runs: their detection times include/,
+      ),
+    );
+    // On schedule (late: false, or files without the reading): nothing said.
+    const onTime = {
+      ...run('s', 8000),
+      prometheusLateness: { late: false, lateScrapes: [], missedEvaluations: 0 },
+    };
+    const quiet = compareSides(side('suite', [run('s', 3000)]), side('suite', [onTime]), options);
+    expect(quiet.warnings.join('\n')).not.toContain('Prometheus');
+    expect(quiet.expectations[0]!.reasons.join('\n')).not.toContain('Prometheus');
+  });
+
   it('single runs: new − base > max(2s, base × 0.5)', () => {
     const slower = (next: number) =>
       compareSides(side('run', [run('s', 6000)]), side('run', [run('s', next)]), options);

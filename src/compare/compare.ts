@@ -70,8 +70,17 @@ export function compareSides(baseline: Side, current: Side, options: CompareOpti
   for (const scenario of common) {
     const baseRuns = baseline.runs.filter((r) => r.scenario === scenario);
     const newRuns = current.runs.filter((r) => r.scenario === scenario);
-    expectations.push(...compareExpectations(scenario, baseRuns, newRuns, options.tolerance, seed, warnings));
-    cells.push(...compareCells(scenario, baseRuns, newRuns, rules, options.tolerance, seed));
+    // Detection times assume Prometheus kept its schedule; a run that says it did not is named, and so is
+    // every time that moved in its scenario.
+    const late = prometheusLateNote(baseRuns, newRuns);
+    if (late !== undefined) {
+      warnings.push(
+        `${scenario}: ${late}: their detection times include Prometheus's own delay, so a time that moved there may be the host's doing, not the rules'; rerun on a quieter host before trusting it`,
+      );
+    }
+    const timing = { tolerance: options.tolerance, seed, late };
+    expectations.push(...compareExpectations(scenario, baseRuns, newRuns, timing, warnings));
+    cells.push(...compareCells(scenario, baseRuns, newRuns, rules, timing));
     phases.push(...comparePhases(scenario, baseRuns, newRuns));
   }
   const all = [...expectations, ...cells];
@@ -121,14 +130,37 @@ function statusOf(outcomes: readonly ComparisonStatus[]): ComparisonStatus {
   return 'same';
 }
 
-/** Describes a judged time for a reason list; null when it is the same. */
-function timeReason(what: string, shift: TimeShift): string | null {
+/** How times are judged in one scenario: the tolerance, the bootstrap's seed, and prometheusLateNote's. */
+interface TimeJudging {
+  tolerance: Tolerance;
+  seed: number;
+  late: string | undefined;
+}
+
+/**
+ * Describes a judged time for a reason list (with `late`, the runs whose Prometheus fell behind); null when
+ * it is the same.
+ */
+function timeReason(what: string, shift: TimeShift, late: string | undefined): string | null {
   if (shift.change === 'same') return null;
   const how = shift.change === 'regression' ? 'slower' : 'faster';
   const interval = shift.interval
     ? ` (${Math.round(confidenceLevel * 100)}% interval ${formatDuration(shift.interval.lowMs)}…${formatDuration(shift.interval.highMs)})`
     : '';
-  return `${what} ${how} by ${formatDuration(Math.abs(shift.diffMs))}${interval}, allowed ±${formatDuration(shift.allowanceMs)}`;
+  return `${what} ${how} by ${formatDuration(Math.abs(shift.diffMs))}${interval}, allowed ±${formatDuration(shift.allowanceMs)}${late === undefined ? '' : `; ${late}`}`;
+}
+
+/** "Prometheus itself was late in k of n baseline runs and …" (run.json prometheusLateness), or undefined. */
+function prometheusLateNote(baseRuns: readonly SideRun[], newRuns: readonly SideRun[]): string | undefined {
+  const parts: string[] = [];
+  for (const [side, runs] of [
+    ['baseline', baseRuns],
+    ['new', newRuns],
+  ] as const) {
+    const late = runs.filter((r) => r.run.prometheusLateness?.late === true).length;
+    if (late > 0) parts.push(`${late} of ${runs.length} ${side} run${runs.length === 1 ? '' : 's'}`);
+  }
+  return parts.length === 0 ? undefined : `Prometheus itself was late in ${parts.join(' and ')}`;
 }
 
 /** The largest detection jitter any run's floors give for `alert` (0 when none has a floor for it). */
@@ -160,8 +192,7 @@ function compareExpectations(
   scenario: string,
   baseRuns: readonly SideRun[],
   newRuns: readonly SideRun[],
-  tolerance: Tolerance,
-  seed: number,
+  { tolerance, seed, late }: TimeJudging,
   warnings: string[],
 ): ExpectationChange[] {
   const ids = (runs: readonly SideRun[]) => [
@@ -196,7 +227,7 @@ function compareExpectations(
       if (timedKinds.has(first.kind) && base.timesMs.length > 0 && next.timesMs.length > 0) {
         const jitter = first.alert === null ? 0 : jitterOf([...baseRuns, ...newRuns], first.alert);
         time = judgeTimes(base.timesMs, next.timesMs, tolerance, seed, jitter);
-        const reason = timeReason(first.kind === 'alert-fires' ? 'detection' : 'resolve', time);
+        const reason = timeReason(first.kind === 'alert-fires' ? 'detection' : 'resolve', time, late);
         if (reason) {
           outcomes.push(time.change === 'regression' ? 'regression' : 'improvement');
           reasons.push(reason);
@@ -313,8 +344,7 @@ function compareCells(
   baseRuns: readonly SideRun[],
   newRuns: readonly SideRun[],
   rules: readonly AlertRule[],
-  tolerance: Tolerance,
-  seed: number,
+  { tolerance, seed, late }: TimeJudging,
 ): CellChange[] {
   const base = cellSamples(baseRuns, rules);
   const next = cellSamples(newRuns, rules);
@@ -346,7 +376,7 @@ function compareCells(
         seed,
         jitterOf([...baseRuns, ...newRuns], alert),
       );
-      const reason = timeReason('firing', time);
+      const reason = timeReason('firing', time, late);
       if (reason) {
         outcomes.push(!judged ? 'changed' : time.change === 'regression' ? 'regression' : 'improvement');
         reasons.push(judged ? reason : `${reason} (not expected: shown, not judged)`);
