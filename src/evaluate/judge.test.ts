@@ -3,7 +3,7 @@ import { ExitCode } from '../core/errors.ts';
 import { planScenario } from '../scenario/plan.ts';
 import type { ScenarioInput } from '../scenario/schema.ts';
 import { parseScenarioOrThrow } from '../scenario/validate.ts';
-import type { PhaseStats } from '../traffic/types.ts';
+import type { PhaseStats, TrafficWindow } from '../traffic/types.ts';
 import { type FaultTimeline, type JudgeInput, judge, runVerdict } from './judge.ts';
 import type { AlertRecord, BlindPeriod, DetectionFloor, ExpectationResult } from './types.ts';
 
@@ -425,6 +425,24 @@ const silentF1 = { kind: 'alert-silent', alert: 'Gpu', during: 'f1' } as const;
 const gpu = (partial: Partial<AlertRecord> & { firingAt: number | null }) =>
   rec({ name: 'Gpu', labels: { gpu: '0' }, ...partial });
 
+/** A traffic window from `startAt` whose latest send left `maxLateMs` late. */
+const stallWindow = (startAt: number, maxLateMs: number): TrafficWindow => ({
+  startAt,
+  second: Math.round((startAt - START) / 1000),
+  intended: 40,
+  sent: 40,
+  ok: 40,
+  httpErrors: 0,
+  networkErrors: 0,
+  timeouts: 0,
+  late: 10,
+  maxLateMs,
+  dropped: 0,
+  okHistogram: '',
+  errorHistogram: '',
+  statusCodes: { '200': 40 },
+});
+
 describe('judge: alert-silent', () => {
   it.each<[string, ExpectInput, Partial<Omit<JudgeInput, 'plan'>>, ExpectationResult['verdict'], RegExp]>([
     [
@@ -440,6 +458,34 @@ describe('judge: alert-silent', () => {
       { alerts: [gpu({ firingAt: START + 12_300 })] },
       'failed',
       /^Gpu\{gpu="0"\} fired at t=12\.3s, during the run$/,
+    ],
+    [
+      'violated just after the load generator stalled: said beside the verdict, which stands',
+      silentRun,
+      {
+        alerts: [gpu({ pendingAt: START + 12_000, firingAt: START + 15_000 })],
+        trafficWindows: [
+          stallWindow(START + 2000, 95),
+          stallWindow(START + 7000, 213),
+          stallWindow(START + 9000, 150),
+        ],
+      },
+      'failed',
+      /^Gpu\{gpu="0"\} fired at t=15s, during the run; the load generator itself stalled in the 5s before it went pending \(a send 213ms late in the second from t=7s\): the host firedrill runs on was starved of CPU then, .* rerun on a quieter host$/,
+    ],
+    [
+      'violated with no stall before it, or one too long before or only after: nothing said',
+      silentRun,
+      {
+        alerts: [gpu({ pendingAt: START + 40_000, firingAt: START + 43_000 })],
+        trafficWindows: [
+          stallWindow(START + 5000, 400),
+          stallWindow(START + 30_000, 99),
+          stallWindow(START + 41_000, 300),
+        ],
+      },
+      'failed',
+      /^Gpu\{gpu="0"\} fired at t=43s, during the run$/,
     ],
     [
       'violated by one already firing',

@@ -425,7 +425,10 @@ function judgeSilent(input: JudgeInput, id: string, e: Of<'alert-silent'>): Expe
       })
       .join('; ');
     const more = fired.length > 3 ? ` and ${fired.length - 3} more` : '';
-    return { ...base, verdict: 'failed', detail: `${listed}${more}, during ${spanName}` };
+    const first = fired[0] as AlertRecord;
+    const stall = hostStallBefore(input.trafficWindows ?? [], first.pendingAt ?? (first.firingAt as number));
+    const stallText = stall === undefined ? '' : `; ${stall(at)}`;
+    return { ...base, verdict: 'failed', detail: `${listed}${more}, during ${spanName}${stallText}` };
   }
   const pending = records.filter(
     (r) => r.firingAt === null && r.pendingAt !== null && overlaps(r.pendingAt, r.endedAt ?? null),
@@ -447,6 +450,35 @@ function judgeSilent(input: JudgeInput, id: string, e: Of<'alert-silent'>): Expe
     verdict: 'passed',
     detail: `${alertSubject(e)} stayed silent during ${spanName}${pendingText}`,
   };
+}
+
+/** A send this late means firedrill's own traffic thread did not run for that long: the host stalled. */
+export const HOST_STALL_MS = 100;
+/** How far before an alert went pending a stall is named beside it (the fixture's rules look back 10–30 s). */
+export const HOST_STALL_LOOKBACK_MS = 30_000;
+
+/**
+ * Pure: when the load generator stalled (a window with a send HOST_STALL_MS or more late) within
+ * HOST_STALL_LOOKBACK_MS before `pendingAt`, a sentence saying so (given the run's `t=` formatter); else
+ * undefined. The verdict stands: the alert did fire. But on a host starved of CPU the system under test
+ * starves too (on the embedded stack they share it), and a generator catching up sends a burst: the reader
+ * is told the alarm may be the host's.
+ */
+export function hostStallBefore(
+  windows: readonly TrafficWindow[],
+  pendingAt: number,
+): ((at: (t: number) => string) => string) | undefined {
+  let worst: TrafficWindow | undefined;
+  for (const w of windows) {
+    const lateMs = w.maxLateMs ?? 0;
+    if (lateMs < HOST_STALL_MS || w.startAt > pendingAt || w.startAt < pendingAt - HOST_STALL_LOOKBACK_MS)
+      continue;
+    if (worst === undefined || lateMs > (worst.maxLateMs ?? 0)) worst = w;
+  }
+  if (worst === undefined) return undefined;
+  const stalled = worst;
+  return (at) =>
+    `the load generator itself stalled in the ${fmt(pendingAt - stalled.startAt)} before it went pending (a send ${fmt(stalled.maxLateMs ?? 0)} late in the second from ${at(stalled.startAt)}): the host firedrill runs on was starved of CPU then, which slows a server sharing it and makes the generator send a burst, so this alarm may be the host's doing; rerun on a quieter host`;
 }
 
 /**
