@@ -58,6 +58,29 @@ export async function readRunJson(reportsDir: string): Promise<any> {
 }
 
 /** A short game day against the embedded stack: fault at 8 s for 12 s, 40 s of traffic. */
+/**
+ * The CI host runs game days beside the other test lane on 2 cores. Two verdicts, and no others, may stand in
+ * for a pass, each only with the run's own evidence that the host was starved:
+ * - a latency threshold the late load generator could have decided: `inconclusive`;
+ * - an unrelated alert that fired just after the generator itself stalled (a send ≥ 100 ms late): the alarm
+ *   is real, so `failed` stands, and its detail names the stall.
+ */
+export function explainedByStarvedHost(e: { kind: string; verdict: string; detail: string }): boolean {
+  if (e.kind === 'threshold')
+    return e.verdict === 'inconclusive' && /the load generator sent \d+ of \d+ requests late/.test(e.detail);
+  return (
+    e.kind === 'alert-silent' &&
+    e.verdict === 'failed' &&
+    /; the load generator itself stalled in the .* before it went pending/.test(e.detail)
+  );
+}
+
+/** The run verdict and exit code when the expectations that did not pass are `notPassed`. */
+export function verdictOf(notPassed: ReadonlyArray<{ verdict: string }>): { verdict: string; code: number } {
+  if (notPassed.some((e) => e.verdict === 'failed')) return { verdict: 'failed', code: 10 };
+  return notPassed.length > 0 ? { verdict: 'inconclusive', code: 11 } : { verdict: 'passed', code: 0 };
+}
+
 export function shortScenario(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: 'short-latency',
