@@ -205,14 +205,22 @@ export async function runGameDay(options: RunOptions): Promise<RunResult> {
           )
         : undefined;
 
+      const selfMetrics = {
+        host: options.listenHost ?? '127.0.0.1',
+        port: stack.selfMetricsPort,
+        listener: connected.listeners?.selfMetrics,
+        runId,
+        scenario: scenario.name,
+      };
+      // firedrill's own metrics annotate dashboards; they decide nothing. A port another process took (a stack
+      // from `firedrill up` cannot hold it between runs) costs the run that annotation, said, not the run.
       const metrics = scope.add(
         'self metrics',
-        await startSelfMetrics({
-          host: options.listenHost ?? '127.0.0.1',
-          port: stack.selfMetricsPort,
-          listener: connected.listeners?.selfMetrics,
-          runId,
-          scenario: scenario.name,
+        await startSelfMetrics(selfMetrics).catch(async (failure: unknown) => {
+          warn(
+            `firedrill's own metrics are not scraped this run: cannot listen on ${selfMetrics.host}:${selfMetrics.port} (${formatError(failure)}), so Prometheus's firedrill job sees no faults or phases; they are served on a free port instead`,
+          );
+          return startSelfMetrics({ ...selfMetrics, port: 0, listener: undefined });
         }),
         (m) => m.close(),
       );
