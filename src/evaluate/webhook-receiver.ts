@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FiredrillError } from '../core/errors.ts';
-import type { HeldListener } from '../core/held-listener.ts';
+import { type HeldListener, holdListener } from '../core/held-listener.ts';
 import { alertLabels } from './labels.ts';
 import type { Notification, RejectedNotification, WebhookTally } from './types.ts';
 
@@ -127,59 +126,29 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     req.on('error', () => res.destroy());
   };
 
-  if (options.listener) {
-    const listener = options.listener;
-    const giveBack = listener.lend(handle);
-    return receiverAt(listener.host, listener.port, tally, async () => {
+  // A port the stack holds is borrowed; otherwise the receiver holds one of its own for its lifetime.
+  const listener =
+    options.listener ??
+    (await holdListener(host, options.port ?? 0, 'closed').catch((error: Error) => {
+      throw new FiredrillError(
+        'FD_STACK_START',
+        `cannot listen for Alertmanager webhooks on ${host}:${options.port ?? 0}: ${error.message}`,
+        { hint: 'pick another port, or 0 for a free one', cause: error },
+      );
+    }));
+  const own = listener === options.listener ? undefined : listener;
+  const giveBack = listener.lend(handle);
+  const hostInUrl = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+  return {
+    url: `http://${hostInUrl}:${listener.port}/alertmanager`,
+    port: listener.port,
+    tally: () => ({ ...tally, rejections: [...tally.rejections] }),
+    close: async () => {
       // A body still arriving when the run ends is not delivered to it: 503, and Alertmanager sends it again.
       ended = true;
       giveBack();
-    });
-  }
-  const server = createServer(handle);
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) =>
-      reject(
-        new FiredrillError(
-          'FD_STACK_START',
-          `cannot listen for Alertmanager webhooks on ${host}:${options.port ?? 0}: ${error.message}`,
-          {
-            hint: 'pick another port, or 0 for a free one',
-            cause: error,
-          },
-        ),
-      );
-    server.once('error', onError);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return receiverAt(
-    host,
-    port,
-    tally,
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-}
-
-function receiverAt(
-  host: string,
-  port: number,
-  tally: WebhookTally,
-  close: () => Promise<void>,
-): WebhookReceiver {
-  const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${hostInUrl}:${port}/alertmanager`,
-    port,
-    tally: () => ({ ...tally, rejections: [...tally.rejections] }),
-    close,
+      await own?.close();
+    },
   };
 }
 

@@ -1,7 +1,6 @@
-import { createServer, type RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { HeldListener } from '../core/held-listener.ts';
+import { type HeldListener, holdListener } from '../core/held-listener.ts';
 import { decodeHistogram, summarizeHistogram, type TrafficWindow } from '../traffic/index.ts';
 
 /**
@@ -159,28 +158,19 @@ export async function startSelfMetrics(options: {
   };
 }
 
-/** Serves `serve` on the held listener, or on a server of its own at host:port. */
+/** Serves `serve` on the held listener, or on a port of its own at host:port for as long as it serves. */
 async function listen(
   serve: RequestListener,
   options: { host: string; port: number; listener?: HeldListener | undefined },
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  if (options.listener) {
-    const { host, port } = options.listener;
-    const giveBack = options.listener.lend(serve);
-    return { url: `http://${host}:${port}/metrics`, close: async () => giveBack() };
-  }
-  const server = createServer(serve);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = options.listener ?? (await holdListener(options.host, options.port, 'closed'));
+  const own = listener === options.listener ? undefined : listener;
+  const giveBack = listener.lend(serve);
   return {
-    url: `http://${options.host}:${port}/metrics`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    url: `http://${listener.host}:${listener.port}/metrics`,
+    close: async () => {
+      giveBack();
+      await own?.close();
+    },
   };
 }
